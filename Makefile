@@ -1,0 +1,48 @@
+# Makefile for prefcal (PGXS)
+#
+#   make            build the extension
+#   make install    install it into the PostgreSQL that pg_config names
+#   make test       install missing packages, build with assertions, run every
+#                   test on a throwaway cluster (see test/run-tests.sh)
+#   make demo       run the augmentation study on the bundled database
+#   make bench      run the performance suite (test/bench/run.sh)
+
+EXTENSION = prefcal
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" prefcal.control)
+
+MODULE_big = prefcal
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+
+# The install script is generated from one fragment per function family
+# (src/sql/NN_family.sql), concatenated in name order.
+SQL_PARTS = $(sort $(wildcard src/sql/*.sql))
+DATA_built = prefcal--$(EXTVERSION).sql
+DATA = $(wildcard prefcal--*--*.sql)
+
+REGRESS = $(basename $(notdir $(sort $(wildcard sql/*.sql))))
+REGRESS_OPTS = --load-extension=prefcal --inputdir=. --outputdir=$(or $(REGRESS_OUTDIR),.)
+
+EXTRA_CLEAN = results regression.diffs regression.out
+
+# No -march=native and no fast-math: SIMD kernels are chosen at run time
+# (src/kernels*.c).  PREFCAL_CFLAGS lets the test harness add assertions.
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter $(PREFCAL_CFLAGS)
+PG_CPPFLAGS = -I$(srcdir)/src
+SHLIB_LINK = -lm
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+prefcal--$(EXTVERSION).sql: $(SQL_PARTS) prefcal.control
+	cat $(SQL_PARTS) > $@
+
+.PHONY: test demo bench
+test:
+	./test/run-tests.sh
+
+demo:
+	./test/demo/run-demo.sh
+
+bench:
+	./test/bench/run.sh

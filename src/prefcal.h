@@ -1,0 +1,39 @@
+/*-------------------------------------------------------------------------
+ *
+ * prefcal.h
+ *	  Declarations shared by every part of prefcal: the helpers for
+ *	  argument checking, exact float8 text output and parsing, and the
+ *	  aggregate-context check used by the in-place transition functions.
+ *
+ * Pure maths lives in files that do not include fmgr.h; this header is
+ * for the fmgr glue.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PREFCAL_H
+#define PREFCAL_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+
+#define PREFCAL_VERSION "0.1.0"
+
+/*
+ * Largest number of calibration bins a state may hold.  A state with the
+ * maximum is about 6 * 8 * 10000 bytes, well under a page of TOAST chunks
+ * per kilobyte of input.
+ */
+#define PREFCAL_MAX_BINS 10000
+
+/* prefcal.c */
+extern void pc_append_float8(StringInfo buf, double x);
+extern double pc_parse_float8(const char **ptr, const char *typname,
+							  const char *whole);
+extern MemoryContext pc_agg_context(FunctionCallInfo fcinfo,
+									const char *what);
+extern void pc_check_probability(double p, const char *what);
+extern void pc_check_unit_target(double y, const char *what);
+
+#endif							/* PREFCAL_H */

@@ -1,0 +1,30 @@
+-- prefcal--0.1.0.sql: generated from the fragments in src/sql/ by the Makefile; edit those.
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION prefcal" to load this file. \quit
+
+/*
+ * Conventions for every fragment (see doc/internals.md):
+ *  - no CREATE OR REPLACE, no IF NOT EXISTS;
+ *  - every reference inside a SQL or PL/pgSQL body is schema-qualified
+ *    (@extschema@ for ours, pg_catalog for core) and those functions carry
+ *    SET search_path = pg_catalog, pg_temp;
+ *  - volatility tells the truth: maths IMMUTABLE STRICT PARALLEL SAFE,
+ *    readers of stored models STABLE, writers VOLATILE PARALLEL UNSAFE.
+ */
+
+CREATE FUNCTION @extschema@.prefcal_version()
+RETURNS text
+AS 'MODULE_PATHNAME', 'prefcal_version'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.prefcal_version() IS
+'version of the loaded prefcal library';
+
+CREATE FUNCTION @extschema@.prefcal_simd_level()
+RETURNS text
+AS 'MODULE_PATHNAME', 'prefcal_simd_level'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.prefcal_simd_level() IS
+'kernel table in use: scalar, avx2, avx512 or neon (see the prefcal.simd setting)';
