@@ -130,7 +130,7 @@ class Fuzzer:
                 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
                WHERE e.extname = :ext AND d.deptype = 'e'
               UNION ALL
-              SELECT p.prosrc || ' ' || pg_catalog.coalesce(pg_catalog.pg_get_expr(p.proargdefaults, 0), '')
+              SELECT p.prosrc || ' ' || COALESCE(pg_catalog.pg_get_expr(p.proargdefaults, 0), '')
                 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
                 JOIN pg_catalog.pg_proc p ON p.oid = d.objid
                WHERE e.extname = :ext AND d.deptype = 'e'

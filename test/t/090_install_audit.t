@@ -1,0 +1,72 @@
+# test/t/090_install_audit.t: the install script and the installed
+# extension, audited against search_path capture and the catalog rules of
+# COMMON.md (see doc/robustness.md).
+use strict;
+use warnings;
+use Test::More;
+use FindBin;
+use lib "$FindBin::Bin/../fuzz";
+use PrefcalTest;
+use PcCatalog;
+
+my $root = "$FindBin::Bin/../..";
+
+# 1. static audit of the fragments the install script is made of
+my $out = `perl $root/test/fuzz/audit-install-script.pl 2>&1`;
+is($? >> 8, 0, 'static audit of src/sql/*.sql: no violation') or diag($out);
+
+# 2. the installed objects, from the catalog
+my $db = pc_newdb('pc_audit');
+my @f = pc_ext_functions($db);
+ok(scalar(@f) > 0, 'the catalog lists the functions of prefcal');
+
+for my $f (@f)
+{
+	next unless $f->{lang} eq 'sql' || $f->{lang} eq 'plpgsql' || $f->{secdef};
+	like($f->{config}, qr/(^|,)search_path=pg_catalog(, *[^,]+)*, *pg_temp(,|$)/,
+		"$f->{sig} ($f->{lang}) pins search_path to pg_catalog, ..., pg_temp");
+}
+
+my $bad = pc_psql($db, q{
+SELECT pg_catalog.string_agg(pg_catalog.format('%s -> %s', c.castsource::regtype, c.casttarget::regtype), ', ')
+  FROM pg_catalog.pg_cast c
+  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_cast'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+  JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'prefcal'
+ WHERE c.castcontext = 'i'});
+$bad =~ s/^\s+|\s+$//g;
+is($bad, '', 'no implicit cast');
+
+$bad = pc_psql($db, q{
+SELECT pg_catalog.string_agg(pg_catalog.pg_describe_object(d.classid, d.objid, 0), ', ')
+  FROM pg_catalog.pg_depend d
+  JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'prefcal'
+  LEFT JOIN pg_catalog.pg_proc p ON d.classid = 'pg_catalog.pg_proc'::regclass AND p.oid = d.objid
+  LEFT JOIN pg_catalog.pg_type t ON d.classid = 'pg_catalog.pg_type'::regclass AND t.oid = d.objid
+  LEFT JOIN pg_catalog.pg_class c ON d.classid = 'pg_catalog.pg_class'::regclass AND c.oid = d.objid
+  LEFT JOIN pg_catalog.pg_operator o ON d.classid = 'pg_catalog.pg_operator'::regclass AND o.oid = d.objid
+ WHERE d.deptype = 'e'
+   AND COALESCE(p.pronamespace, t.typnamespace, c.relnamespace, o.oprnamespace, e.extnamespace)
+       <> e.extnamespace});
+$bad =~ s/^\s+|\s+$//g;
+is($bad, '', 'every object lives in the extension schema');
+
+# aggregates: concrete mergeable state, parallel safe, not named like a core
+# aggregate (Citus matches those by bare name)
+for my $a (grep { $_->{kind} eq 'a' } @f)
+{
+	my $r = pc_psql($db, qq{
+SELECT a.aggcombinefn <> 0, a.aggtranstype <> 'pg_catalog.internal'::regtype,
+       p.proparallel = 's',
+       NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc c
+                    WHERE c.pronamespace = 'pg_catalog'::regnamespace
+                      AND c.prokind = 'a' AND c.proname = p.proname)
+  FROM pg_catalog.pg_aggregate a JOIN pg_catalog.pg_proc p ON p.oid = a.aggfnoid
+ WHERE a.aggfnoid = $a->{oid}}, '-F', ',');
+	is($r, 't,t,t,t', "$a->{sig}: combine function, concrete state, parallel safe, no core name");
+}
+
+my $secdef = join ', ', map { $_->{sig} } grep { $_->{secdef} } @f;
+is($secdef, '', 'no SECURITY DEFINER function');
+
+pc_dropdb($db);
+done_testing();
