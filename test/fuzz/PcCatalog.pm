@@ -34,7 +34,20 @@ use Exporter 'import';
 use File::Temp qw(tempfile);
 
 our @EXPORT = qw(pc_ext_functions pc_ext_types pc_batch pc_sane_table_sql
-  pc_samples pc_sane_literal pc_sane_call pc_query_rows);
+  pc_samples pc_sane_literal pc_sane_call pc_query_rows pc_val);
+
+# the output of one statement, blanks around it removed (dies on error)
+sub pc_val
+{
+	my ($db, $sql, @args) = @_;
+	my ($fh, $file) = tempfile(UNLINK => 1);
+	print $fh $sql;
+	close $fh;
+	my $out = `psql -X -A -t -q -v ON_ERROR_STOP=1 -d $db @args -f $file`;
+	die "statement failed: $sql" if $? != 0;
+	$out =~ s/^\s+|\s+$//g;
+	return $out;
+}
 
 # rows of a query, as arrays of fields (tab separated, NULL as \N)
 sub pc_query_rows
@@ -174,14 +187,16 @@ my %column = (
 );
 
 my %literal = (
-	'double precision' => "0.7::float8", 'real' => "0.7::float4",
-	'numeric' => "0.7::numeric", 'integer' => "1", 'smallint' => "1::int2",
-	'bigint' => "1::int8", 'boolean' => "true", 'text' => "'a'::text",
-	'double precision[]' => "'{0.2,0.3,0.5}'::float8[]", 'integer[]' => "'{1,2}'::int4[]",
-	'bigint[]' => "'{1,2}'::int8[]", 'text[]' => "'{a,b}'::text[]",
-	'boolean[]' => "'{true,false}'::bool[]", 'jsonb' => "'{}'::jsonb",
-	'anyelement' => "0.7::float8", 'anyarray' => "'{0.2,0.3,0.5}'::float8[]",
-	'"any"' => "0.7::float8", 'anycompatible' => "0.7::float8",
+	'double precision' => "0.7::pg_catalog.float8", 'real' => "0.7::pg_catalog.float4",
+	'numeric' => "0.7::pg_catalog.numeric", 'integer' => "1::pg_catalog.int4",
+	'smallint' => "1::pg_catalog.int2", 'bigint' => "1::pg_catalog.int8",
+	'boolean' => "true", 'text' => "'a'::pg_catalog.text",
+	'double precision[]' => "'{0.2,0.3,0.5}'::pg_catalog.float8[]",
+	'integer[]' => "'{1,2}'::pg_catalog.int4[]", 'bigint[]' => "'{1,2}'::pg_catalog.int8[]",
+	'text[]' => "'{a,b}'::pg_catalog.text[]", 'boolean[]' => "'{true,false}'::pg_catalog.bool[]",
+	'jsonb' => "'{}'::pg_catalog.jsonb",
+	'anyelement' => "0.7::pg_catalog.float8", 'anyarray' => "'{0.2,0.3,0.5}'::pg_catalog.float8[]",
+	'"any"' => "0.7::pg_catalog.float8", 'anycompatible' => "0.7::pg_catalog.float8",
 );
 
 sub quote_lit

@@ -38,9 +38,16 @@ if [ -z "${PREFCAL_USE_ENV:-}" ] && [ -z "${PC_INSIDE:-}" ]; then
 	trap 'rm -rf "$PC_DESTDIR"' EXIT
 	chmod -R a+rX "$PC_ROOT" 2>/dev/null || true
 	export PC_INSIDE=1 PC_DESTDIR
-	echo "== throwaway cluster (pg_virtualenv) =="
+	# a random free port: pg_virtualenv's own choice clashes when several
+	# clusters start at once on one machine
+	port=""
+	for _ in $(seq 1 50); do
+		p=$((54000 + RANDOM % 1000))
+		[ -e "/var/run/postgresql/.s.PGSQL.$p.lock" ] || [ -e "/tmp/.s.PGSQL.$p.lock" ] || { port=$p; break; }
+	done
+	echo "== throwaway cluster (pg_virtualenv, port ${port:-auto}) =="
 	# shellcheck disable=SC2068
-	pg_virtualenv -t -v "$PG_MAJOR" \
+	pg_virtualenv -t -v "$PG_MAJOR" ${port:+-c "-p $port"} \
 		-o "extension_destdir=$PC_DESTDIR" \
 		-o "max_worker_processes=16" -o "max_parallel_workers=8" \
 		${PC_SERVER_OPTS[@]+"${PC_SERVER_OPTS[@]}"} \

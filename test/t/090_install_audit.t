@@ -27,16 +27,15 @@ for my $f (@f)
 		"$f->{sig} ($f->{lang}) pins search_path to pg_catalog, ..., pg_temp");
 }
 
-my $bad = pc_psql($db, q{
+my $bad = pc_val($db, q{
 SELECT pg_catalog.string_agg(pg_catalog.format('%s -> %s', c.castsource::regtype, c.casttarget::regtype), ', ')
   FROM pg_catalog.pg_cast c
   JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_cast'::regclass AND d.objid = c.oid AND d.deptype = 'e'
   JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'prefcal'
  WHERE c.castcontext = 'i'});
-$bad =~ s/^\s+|\s+$//g;
 is($bad, '', 'no implicit cast');
 
-$bad = pc_psql($db, q{
+$bad = pc_val($db, q{
 SELECT pg_catalog.string_agg(pg_catalog.pg_describe_object(d.classid, d.objid, 0), ', ')
   FROM pg_catalog.pg_depend d
   JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'prefcal'
@@ -47,14 +46,13 @@ SELECT pg_catalog.string_agg(pg_catalog.pg_describe_object(d.classid, d.objid, 0
  WHERE d.deptype = 'e'
    AND COALESCE(p.pronamespace, t.typnamespace, c.relnamespace, o.oprnamespace, e.extnamespace)
        <> e.extnamespace});
-$bad =~ s/^\s+|\s+$//g;
 is($bad, '', 'every object lives in the extension schema');
 
 # aggregates: concrete mergeable state, parallel safe, not named like a core
 # aggregate (Citus matches those by bare name)
 for my $a (grep { $_->{kind} eq 'a' } @f)
 {
-	my $r = pc_psql($db, qq{
+	my $r = pc_val($db, qq{
 SELECT a.aggcombinefn <> 0, a.aggtranstype <> 'pg_catalog.internal'::regtype,
        p.proparallel = 's',
        NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc c
