@@ -25,7 +25,8 @@ static const struct config_enum_entry simd_options[] = {
 	{"scalar", PC_SIMD_SCALAR, false},
 	{"avx2", PC_SIMD_AVX2, false},
 	{"avx512", PC_SIMD_AVX512, false},
-	{"neon", PC_SIMD_NEON, false},
+	/* hidden: keeps the error hint the same on every platform */
+	{"neon", PC_SIMD_NEON, true},
 	{NULL, 0, false}
 };
 
