@@ -421,10 +421,29 @@ static const PcKernels pc_kernels_avx2 = {
 
 /* ================= AVX-512 (F + DQ) ================= */
 
+/*
+ * Below this length the AVX-512 table uses the AVX2 kernels (every CPU
+ * with the AVX-512 level has AVX2): the 512-bit reductions and masked
+ * tails cost more than they save on one or two vectors (measured with
+ * test/bench/kernels_bench.c; see doc/performance.md).
+ */
+#define PC_AVX512_MIN_N 32
+
 static inline __mmask8
 avx512_tail_mask(int r)
 {
 	return (__mmask8) ((1u << r) - 1);
+}
+
+/*
+ * Elements before the next 64-byte boundary: the main loops start there so
+ * their loads (and the stores of add) do not straddle cache lines, which
+ * costs 512-bit accesses far more than 256-bit ones.
+ */
+static inline int
+avx512_head(const double *p)
+{
+	return (int) (((-(uintptr_t) p) & 63) / sizeof(double));
 }
 
 PC_AVX512 static bool
@@ -440,8 +459,20 @@ avx512_prob_sumsq(const double *x, int n, double *sumsq)
 				lo,
 				hi;
 	bool		ok;
-	int			i = 0;
+	int			i;
 
+	if (n < PC_AVX512_MIN_N)
+		return avx2_prob_sumsq(x, n, sumsq);
+
+	i = avx512_head(x);
+	if (i > 0)
+	{
+		__m512d		a = _mm512_maskz_loadu_pd(avx512_tail_mask(i), x);
+
+		s2 = _mm512_fmadd_pd(a, a, s2);
+		mn = _mm512_min_pd(mn, a);
+		mx = _mm512_max_pd(mx, a);
+	}
 	for (; i + 32 <= n; i += 32)
 	{
 		__m512d		a = _mm512_loadu_pd(x + i);
@@ -498,17 +529,22 @@ avx512_prob_argmax(const double *x, int n, int *idx, double *max)
 	double		m,
 				lo;
 	bool		ok;
-	int			i = 0;
+	int			i;
 	int			best = 0;
 
-	if (n <= 0)
-	{
-		*idx = 0;
-		*max = 0.0;
-		return true;
-	}
+	if (n < PC_AVX512_MIN_N)
+		return avx2_prob_argmax(x, n, idx, max);
 
 	/* pass 1: maximum, minimum and NaN test */
+	i = avx512_head(x);
+	if (i > 0)
+	{
+		__m512d		a = _mm512_maskz_loadu_pd(avx512_tail_mask(i), x);
+
+		m1 = _mm512_max_pd(m1, a);
+		mn = _mm512_min_pd(mn, a);
+		nan |= _mm512_cmp_pd_mask(a, a, _CMP_UNORD_Q);
+	}
 	for (; i + 32 <= n; i += 32)
 	{
 		__m512d		a = _mm512_loadu_pd(x + i);
@@ -576,15 +612,33 @@ avx512_prob_argmax(const double *x, int n, int *idx, double *max)
 PC_AVX512 static void
 avx512_add(double *restrict dst, const double *restrict src, int n)
 {
-	int			i = 0;
+	int			i;
 
 #ifdef USE_ASSERT_CHECKING
 	double		before[64];
 	int			nc = n < 64 ? n : 64;
+#endif
 
+	if (n < PC_AVX512_MIN_N)
+	{
+		avx2_add(dst, src, n);
+		return;
+	}
+#ifdef USE_ASSERT_CHECKING
 	for (int j = 0; j < nc; j++)
 		before[j] = dst[j];
 #endif
+
+	/* align the stores */
+	i = avx512_head(dst);
+	if (i > 0)
+	{
+		__mmask8	mask = avx512_tail_mask(i);
+
+		_mm512_mask_storeu_pd(dst, mask,
+							  _mm512_add_pd(_mm512_maskz_loadu_pd(mask, dst),
+											_mm512_maskz_loadu_pd(mask, src)));
+	}
 
 	for (; i + 32 <= n; i += 32)
 	{
