@@ -16,8 +16,8 @@
 # 4. prints one table of medians and ratios, with the machine described.
 #
 # Environment: BENCH_ROWS (rows of the per-row table, default 1000000; the
-# K-class tables hold BENCH_ROWS * 4 / K rows, so every K has the same
-# number of probabilities), BENCH_REPS (timed rounds per comparison,
+# K-class tables hold 8 * BENCH_ROWS / K rows, at most BENCH_ROWS, so from
+# K = 8 on every K has the same number of probabilities), BENCH_REPS (timed rounds per comparison,
 # default 5), BENCH_KERNEL_RUNS (runs of the kernel benchmark, default 15).
 # Timings are medians of interleaved rounds: the variants of one comparison
 # alternate, so a change of load hits them alike.
@@ -87,6 +87,14 @@ pgver=$(bench_psql -A -t -c "SHOW server_version")
 } >>"$RESULTS"
 
 KS="4 16 64 128 256"
+# rows of the K-class table: 8 * BENCH_ROWS probabilities, at most BENCH_ROWS rows
+krows()
+{
+	local n=$((BENCH_ROWS * 8 / $1))
+	[ "$n" -gt "$BENCH_ROWS" ] && n=$BENCH_ROWS
+	[ "$n" -lt 1000 ] && n=1000
+	echo "$n"
+}
 
 # ---------------------------------------------------------------- data
 echo "== data =="
@@ -97,8 +105,7 @@ SELECT p, (random() < p) AS y, least(1.0, greatest(0.0, p + (random() - 0.5) * 0
 FROM (SELECT random() AS p FROM generate_series(1, $BENCH_ROWS)) s;
 SQL
 for K in $KS; do
-	n=$((BENCH_ROWS * 4 / K))
-	[ "$n" -lt 1000 ] && n=1000
+	n=$(krows "$K")
 	bench_psql <<SQL
 CREATE TABLE bench_k$K AS
 SELECT a.probs, (floor(random() * $K))::int AS label
@@ -143,7 +150,7 @@ if bench_have 'brier_score(float8[],int4)'; then
 		ta=$(awk '$1 == "auto" {print $2}' "$WORK/t")
 		bench_row "brier_score(probs,label) K=$K SIMD speedup" \
 			"$(awk -v a="$ts" -v b="$ta" 'BEGIN {printf "%.2fx", a / b}')" \
-			"(scalar $ts ms, auto $ta ms, $((BENCH_ROWS * 4 / K)) rows)"
+			"(scalar $ts ms, auto $ta ms, $(krows "$K") rows)"
 	done
 	echo >>"$RESULTS"
 else
