@@ -74,12 +74,58 @@ scalar_exp(const double *x, double *y, int n)
 		y[i] = exp(x[i]);
 }
 
+/*
+ * Binary Bradley-Terry pairs.  With e = exp(-|d|) in (0, 1]:
+ * p = 1 / (1 + e) and log p = -log1p(e), log(1 - p) = -d - log1p(e) when
+ * d >= 0; p = e / (1 + e), log p = d - log1p(e), log(1 - p) = -log1p(e)
+ * otherwise.
+ */
+static double
+scalar_pairs_binary(int64_t m, const int32_t *i, const int32_t *j,
+					const double *a, const double *b,
+					const double *s, double offset,
+					double *g, double *h, double *prob)
+{
+	double		ll = 0.0;
+
+	for (int64_t k = 0; k < m; k++)
+	{
+		double		d = (s[i[k]] - s[j[k]]) + offset;
+		double		e = exp(-fabs(d));
+		double		l1 = log1p(e);
+		double		nk = a[k] + b[k];
+		double		p,
+					logp,
+					logq;
+
+		if (d >= 0)
+		{
+			p = 1.0 / (1.0 + e);
+			logp = -l1;
+			logq = -d - l1;
+		}
+		else
+		{
+			p = e / (1.0 + e);
+			logp = d - l1;
+			logq = -l1;
+		}
+		ll += a[k] * logp + b[k] * logq;
+		g[k] = a[k] - nk * p;
+		h[k] = nk * p * (1.0 - p);
+		if (prob)
+			prob[k] = p;
+	}
+	return ll;
+}
+
 const PcKernels pc_kernels_scalar = {
 	"scalar",
 	scalar_prob_sumsq,
 	scalar_prob_argmax,
 	scalar_add,
 	scalar_exp,
+	scalar_pairs_binary,
 };
 
 const PcKernels *pc_kern = &pc_kernels_scalar;
@@ -197,6 +243,56 @@ pc_check_exp(const double *x, const double *y, int n)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * pairs_binary within PC_PAIRS_TOL_EPS of the scalar twin (see kernels.h),
+ * checked on the first pairs only (the scratch arrays are on the stack).
+ */
+bool
+pc_check_pairs(int64_t m, const int32_t *i, const int32_t *j,
+			   const double *a, const double *b,
+			   const double *s, double offset,
+			   const double *g, const double *h,
+			   const double *prob, double ll)
+{
+	double		rg[64],
+				rh[64],
+				rp[64];
+	double		rll,
+				scale = 0.0;
+	double		tol = PC_PAIRS_TOL_EPS * DBL_EPSILON;
+	int			mc = m < 64 ? (int) m : 64;
+
+	rll = scalar_pairs_binary(mc, i, j, a, b, s, offset, rg, rh, rp);
+	for (int k = 0; k < mc; k++)
+	{
+		double		nk = a[k] + b[k];
+
+		if (isnan(rp[k]))
+		{
+			if (!isnan(g[k]) || !isnan(h[k]) || (prob && !isnan(prob[k])))
+				return false;
+			continue;
+		}
+		if (!(fabs(g[k] - rg[k]) <= tol * (fabs(a[k]) + fabs(nk))) ||
+			!(fabs(h[k] - rh[k]) <= tol * fabs(nk)) ||
+			(prob && !(fabs(prob[k] - rp[k]) <= tol)))
+			return false;
+	}
+	/* the log-likelihood only when every pair was checked */
+	if (mc < m)
+		return true;
+	if (isnan(rll) || isinf(rll))
+		return isnan(rll) ? isnan(ll) : ll == rll;
+	for (int k = 0; k < mc; k++)
+	{
+		double		d = (s[i[k]] - s[j[k]]) + offset;
+
+		/* |log p| + |log(1 - p)| <= |d| + 2 log 2 */
+		scale += (fabs(a[k]) + fabs(b[k])) * (fabs(d) + 1.4) + 1.0;
+	}
+	return fabs(ll - rll) <= tol * scale;
 }
 
 #endif							/* USE_ASSERT_CHECKING */

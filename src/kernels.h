@@ -60,6 +60,24 @@ typedef struct PcKernels
 	 * overflow gives +Infinity, underflow 0 (or a denormal).
 	 */
 	void		(*exp) (const double *x, double *y, int n);
+
+	/*
+	 * The per-pair pass of a binary Bradley-Terry Newton step (the model
+	 * of bt_solve.c).  For k in [0, m):
+	 *
+	 *	 d = (s[i[k]] - s[j[k]]) + offset,  p = 1 / (1 + exp(-d)),
+	 *	 g[k] = a[k] - (a[k] + b[k]) p,  h[k] = (a[k] + b[k]) p (1 - p),
+	 *	 prob[k] = p (when prob is not NULL),
+	 *
+	 * returning sum_k a[k] log p + b[k] log(1 - p), with p and the logs
+	 * computed from e = exp(-|d|) without overflow or cancellation.  The
+	 * SIMD twins agree with the scalar one within PC_PAIRS_TOL_EPS (see
+	 * below); NaN in s gives NaN out.
+	 */
+	double		(*pairs_binary) (int64_t m, const int32_t *i, const int32_t *j,
+								 const double *a, const double *b,
+								 const double *s, double offset,
+								 double *g, double *h, double *prob);
 } PcKernels;
 
 /* the table in use; never NULL once the library is loaded */
@@ -105,5 +123,22 @@ extern bool pc_check_exp(const double *x, const double *y, int n);
 
 /* relative error bound of the SIMD exp against libm, in units of DBL_EPSILON */
 #define PC_EXP_TOL_EPS 4.0
+
+/*
+ * Tolerance of the SIMD pairs_binary against the scalar twin, in units of
+ * DBL_EPSILON: per pair |dp| <= T eps, |dg| <= T eps (|a| + n),
+ * |dh| <= T eps n (n = a + b), and for the returned log-likelihood
+ * |dll| <= T eps (sum_k |a log p| + |b log(1 - p)| + m).  (The SIMD exp
+ * and log1p differ from libm by a few ulp, and the sum is reordered.)
+ */
+#define PC_PAIRS_TOL_EPS 16.0
+
+#ifdef USE_ASSERT_CHECKING
+extern bool pc_check_pairs(int64_t m, const int32_t *i, const int32_t *j,
+						   const double *a, const double *b,
+						   const double *s, double offset,
+						   const double *g, const double *h,
+						   const double *prob, double ll);
+#endif
 
 #endif							/* PREFCAL_KERNELS_H */

@@ -245,12 +245,26 @@ neon_exp(const double *x, double *y, int n)
 #endif
 }
 
+/*
+ * The Bradley-Terry pair kernel has no NEON twin yet: the NEON table calls
+ * the scalar one.
+ */
+static double
+neon_pairs_binary(int64_t m, const int32_t *i, const int32_t *j,
+				  const double *a, const double *b,
+				  const double *s, double offset,
+				  double *g, double *h, double *prob)
+{
+	return pc_kernels_scalar.pairs_binary(m, i, j, a, b, s, offset, g, h, prob);
+}
+
 static const PcKernels pc_kernels_neon_table = {
 	"neon",
 	neon_prob_sumsq,
 	neon_prob_argmax,
 	neon_add,
 	neon_exp,
+	neon_pairs_binary,
 };
 
 const PcKernels *

@@ -257,6 +257,58 @@ main(int argc, char **argv)
 		}
 	}
 
+	/*
+	 * Bradley-Terry pair pass: 4096 pairs over 200 items, ns per pair.
+	 * "PAIRS <m> <level> <ns per pair> <speedup>"
+	 */
+	{
+		int			m = 4096,
+					nitems = 200;
+		int32_t    *pi = malloc(m * sizeof(int32_t)),
+				   *pj = malloc(m * sizeof(int32_t));
+		double	   *pa = malloc(m * sizeof(double)),
+				   *pb = malloc(m * sizeof(double)),
+				   *pg = malloc(m * sizeof(double)),
+				   *ph = malloc(m * sizeof(double)),
+				   *pp = malloc(m * sizeof(double)),
+				   *sc = malloc(nitems * sizeof(double));
+		double		t[4][64],
+					med[4];
+
+		for (int q = 0; q < nitems; q++)
+			sc[q] = (rng_unit() - 0.5) * 6;
+		for (int q = 0; q < m; q++)
+		{
+			pi[q] = (int32_t) (rng_unit() * nitems);
+			pj[q] = (int32_t) (rng_unit() * nitems);
+			pa[q] = (double) (int) (rng_unit() * 5);
+			pb[q] = (double) (int) (rng_unit() * 5);
+		}
+		for (int r = 0; r < runs && r < 64; r++)
+			for (int l = 0; l < nlev; l++)
+			{
+				double		t0 = now_ns(),
+							acc = 0.0;
+
+				for (int rep = 0; rep < 200; rep++)
+					acc += tabs[l]->pairs_binary(m, pi, pj, pa, pb, sc, 0.0, pg, ph, pp);
+				t[l][r] = (now_ns() - t0) / (200.0 * m);
+				sink = acc;
+			}
+		for (int l = 0; l < nlev; l++)
+			med[l] = median(t[l], runs < 64 ? runs : 64);
+		for (int l = 0; l < nlev; l++)
+			printf("PAIRS %d %s %.3f %.2f\n", m, names[l], med[l], med[0] / med[l]);
+		free(pi);
+		free(pj);
+		free(pa);
+		free(pb);
+		free(pg);
+		free(ph);
+		free(pp);
+		free(sc);
+	}
+
 	/* batching prototype: ns per row, median over runs */
 	{
 		void		(*volatile fn[2]) (BrierProto *, double, double) = {row_inplace, row_batched};

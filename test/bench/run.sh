@@ -133,7 +133,11 @@ make -s -C "$ROOT/test/kernels" bench OUT="$WORK" PG_CONFIG="${PG_CONFIG:-pg_con
 	awk '$1 == "KERNEL" && $4 != "scalar" {
 			printf "%-58s %12s  %s\n", "kernel " $2 " K=" $3 " " $4 " speedup", sprintf("%.2fx", $6),
 				sprintf("(%s ns vs scalar %s ns)", $5, sc[$2 " " $3]) }
-		 $1 == "KERNEL" && $4 == "scalar" { sc[$2 " " $3] = $5 }' "$WORK/kernels.out"
+		 $1 == "KERNEL" && $4 == "scalar" { sc[$2 " " $3] = $5 }
+		 $1 == "PAIRS" && $3 == "scalar" { ps = $4 }
+		 $1 == "PAIRS" && $3 != "scalar" {
+			printf "%-58s %12s  %s\n", "kernel pairs_binary m=" $2 " " $3 " speedup", sprintf("%.2fx", $5),
+				sprintf("(%s ns/pair vs scalar %s ns/pair)", $4, ps) }' "$WORK/kernels.out"
 	echo
 } >>"$RESULTS"
 

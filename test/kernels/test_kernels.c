@@ -19,7 +19,12 @@
  *	  add: every element bit for bit, nothing written outside [0, n);
  *	  exp: within PC_EXP_TOL_EPS * DBL_EPSILON relative of libm's exp
  *	  (an absolute denormal allowance below DBL_MIN), same NaN/Infinity/0,
- *	  and the largest error seen, in ulps, is printed.
+ *	  and the largest error seen, in ulps, is printed;
+ *	  pairs_binary: m = 0 to 67 and longer, score spreads from 0 to 900
+ *	  (exp underflow), NaN/Infinity/denormal scores, three offsets, with
+ *	  and without prob, within PC_PAIRS_TOL_EPS of the scalar twin, nothing
+ *	  written past m, index arrays ending at an unreadable page, and
+ *	  log1p(exp(-d)) alone against libm (at most 8 ulp).
  *
  * Output: one line per (level, kernel): "PASS", "FAIL" or "SKIP", then a
  * summary; exit status 0 only when nothing failed.  test/t/005_kernels.t
@@ -412,6 +417,165 @@ test_exp(const PcKernels *k, const char *level, double *base, double *page_end)
 		   level, worst, worst_x, PC_EXP_TOL_EPS);
 }
 
+/* ---------- Bradley-Terry pairs ---------- */
+
+#define NITEMS 40
+
+static bool
+pairs_agree(int64_t m, const double *a, const double *b,
+			const double *g, const double *rg, const double *h,
+			const double *rh, const double *p, const double *rp,
+			double ll, double rll, double llscale)
+{
+	double		tol = PC_PAIRS_TOL_EPS * DBL_EPSILON;
+
+	for (int64_t k = 0; k < m; k++)
+	{
+		double		nk = a[k] + b[k];
+
+		if (isnan(rp[k]) || isnan(p[k]))
+		{
+			if (!(isnan(rp[k]) && isnan(p[k]) && isnan(g[k]) && isnan(h[k])))
+				return false;
+			continue;
+		}
+		if (!(fabs(g[k] - rg[k]) <= tol * (fabs(a[k]) + fabs(nk))) ||
+			!(fabs(h[k] - rh[k]) <= tol * fabs(nk)) ||
+			!(fabs(p[k] - rp[k]) <= tol))
+			return false;
+	}
+	if (isnan(rll) || isnan(ll))
+		return isnan(rll) && isnan(ll);
+	if (isinf(rll) || isinf(ll))
+		return rll == ll;
+	return fabs(ll - rll) <= tol * llscale;
+}
+
+static void
+test_pairs(const PcKernels *k, const char *level, double *page_end)
+{
+	static int32_t ii[MAXN],
+				jj[MAXN];
+	static double a[MAXN],
+				b[MAXN],
+				g[MAXN + 8],
+				h[MAXN + 8],
+				p[MAXN + 8],
+				rg[MAXN],
+				rh[MAXN],
+				rp[MAXN];
+	double		sc[NITEMS];
+	static const double offsets[] = {0.0, 0.35, -1.5};
+	static const double spreads[] = {0.0, 1.0, 6.0, 60.0, 900.0};
+	double		worst_l1 = 0.0;
+
+	for (int sp = 0; sp < 5; sp++)
+		for (int special = 0; special < 4; special++)
+			for (int64_t m = 0; m <= 300; m += (m < 67 ? 1 : 29))
+				for (int oi = 0; oi < 3; oi++)
+				{
+					double		off = offsets[oi];
+					double		ll,
+								rll,
+								scale = 0.0;
+
+					for (int q = 0; q < NITEMS; q++)
+						sc[q] = (rng_unit() - 0.5) * spreads[sp];
+					if (special == 1)
+						sc[rng_next() % NITEMS] = NAN;
+					else if (special == 2)
+						sc[rng_next() % NITEMS] = INFINITY;
+					else if (special == 3)
+						sc[rng_next() % NITEMS] = 0x1p-1070;
+					for (int64_t q = 0; q < m; q++)
+					{
+						uint64_t	r = rng_next();
+
+						ii[q] = (int32_t) (r % NITEMS);
+						jj[q] = (int32_t) ((r >> 20) % NITEMS);
+						a[q] = (double) ((r >> 40) % 6) * ((r & 1) ? 1.0 : 0.5);
+						b[q] = (double) ((r >> 48) % 4);
+					}
+					for (int q = 0; q < 8; q++)
+						g[m + q] = h[m + q] = p[m + q] = -7.0;
+					rll = pc_kernels_scalar.pairs_binary(m, ii, jj, a, b, sc, off, rg, rh, rp);
+					ll = k->pairs_binary(m, ii, jj, a, b, sc, off, g, h, p);
+					for (int64_t q = 0; q < m; q++)
+					{
+						double		d = (sc[ii[q]] - sc[jj[q]]) + off;
+
+						scale += (fabs(a[q]) + fabs(b[q])) * (fabs(d) + 1.4) + 1.0;
+					}
+					checks++;
+					if (!pairs_agree(m, a, b, g, rg, h, rh, p, rp, ll, rll, scale))
+						fail(level, "pairs_binary", "differs beyond tolerance", sc, NITEMS < 12 ? NITEMS : 12, (int) m);
+					for (int q = 0; q < 8; q++)
+						if (g[m + q] != -7.0 || h[m + q] != -7.0 || p[m + q] != -7.0)
+						{
+							fail(level, "pairs_binary", "wrote past m", sc, 0, (int) m);
+							break;
+						}
+					/* without prob */
+					ll = k->pairs_binary(m, ii, jj, a, b, sc, off, g, h, NULL);
+					checks++;
+					if (!pairs_agree(m, a, b, g, rg, h, rh, rp, rp, ll, rll, scale))
+						fail(level, "pairs_binary", "differs without prob", sc, 0, (int) m);
+				}
+
+	/* index arrays ending at an unreadable page */
+	for (int64_t m = 0; m <= 40; m++)
+	{
+		int32_t    *ip = (int32_t *) page_end - m;
+
+		for (int q = 0; q < NITEMS; q++)
+			sc[q] = rng_unit() * 4 - 2;
+		for (int64_t q = 0; q < m; q++)
+		{
+			ip[q] = (int32_t) (rng_next() % NITEMS);
+			jj[q] = (int32_t) (rng_next() % NITEMS);
+			a[q] = 1.0;
+			b[q] = 2.0;
+		}
+		(void) k->pairs_binary(m, ip, jj, a, b, sc, 0.0, g, h, p);
+		(void) k->pairs_binary(m, jj, ip, a, b, sc, 0.0, g, h, p);
+		checks++;
+	}
+
+	/*
+	 * log1p(exp(-d)) alone: pair 0 with a = 1, b = 0 and d >= 0 returns
+	 * -log1p(exp(-d)); measured against libm in ulps.
+	 */
+	for (int rep = 0; rep < 20000; rep++)
+	{
+		double		d = rep < 10000 ? rng_unit() * 40 : ldexp(rng_unit(), -(rep % 60));
+		double		ref = log1p(exp(-d));
+		double		got,
+					u;
+
+		sc[0] = d;
+		sc[1] = 0.0;
+		for (int q = 0; q < 8; q++)
+		{
+			ii[q] = 0;
+			jj[q] = 1;
+			a[q] = q == 0 ? 1.0 : 0.0;
+			b[q] = 0.0;
+		}
+		got = -k->pairs_binary(8, ii, jj, a, b, sc, 0.0, g, h, NULL);
+		u = ref == got ? 0.0 : fabs(got - ref) / (nextafter(ref, INFINITY) - ref);
+		if (u > worst_l1)
+			worst_l1 = u;
+		checks++;
+		if (!(u <= 8.0))
+		{
+			fail(level, "pairs_binary", "log1p(exp(-d)) off by more than 8 ulp", &d, 1, 0);
+			break;
+		}
+	}
+	printf("INFO %s pairs_binary: log1p(exp(-d)) largest error %.2f ulp against libm\n",
+		   level, worst_l1);
+}
+
 #ifdef USE_ASSERT_CHECKING
 /* the cross-check helpers must be able to fail */
 static void
@@ -491,6 +655,9 @@ main(int argc, char **argv)
 		f0 = failures;
 		test_exp(k, name, buf, page_end);
 		printf("%s %s exp\n", failures == f0 ? "PASS" : "FAIL", name);
+		f0 = failures;
+		test_pairs(k, name, page_end);
+		printf("%s %s pairs_binary\n", failures == f0 ? "PASS" : "FAIL", name);
 	}
 
 	printf("INFO %d levels tested, %ld kernel calls checked, %ld failures\n",
