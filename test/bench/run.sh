@@ -42,6 +42,8 @@ if [ "${1:-}" != "--in-cluster" ]; then
 	echo "== build (optimised, no assertions) =="
 	cp -r Makefile prefcal.control src "$BUILD"/
 	cp prefcal--*--*.sql "$BUILD"/ 2>/dev/null || true
+	# objects left by an assert-enabled `make test` must not be reused
+	make -s -C "$BUILD" clean PG_CONFIG="$PG_CONFIG" >/dev/null
 	make -s -C "$BUILD" PG_CONFIG="$PG_CONFIG" PREFCAL_CFLAGS="-Werror" >/dev/null
 	make -s -C "$BUILD" install PG_CONFIG="$PG_CONFIG" DESTDIR="$BENCH_DESTDIR" >/dev/null
 	chmod -R a+rX "$ROOT" 2>/dev/null || true
