@@ -209,7 +209,7 @@ pcmap_upsert(PcMap **mapp, const PcMapSpec *spec,
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many distinct %s", spec->entry_noun),
-				 errdetail("A %s state holds at most %d %s.",
+				 errdetail("A %s value holds at most %d %s.",
 						   spec->typname, spec->max_entries,
 						   spec->entry_noun)));
 	if ((Size) l0 + (Size) l1 + 1 > MaxAllocSize / 2)
@@ -463,7 +463,7 @@ pcmap_in(const char *str, const PcMapSpec *spec)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many distinct %s", spec->entry_noun),
-				 errdetail("A %s state holds at most %d %s.",
+				 errdetail("A %s value holds at most %d %s.",
 						   spec->typname, spec->max_entries,
 						   spec->entry_noun)));
 	s = end;
