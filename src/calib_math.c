@@ -233,7 +233,7 @@ calib_check(const CalibState *s, int maxbins, int *code)
 			 (int) s->nclasses);
 	if (isnan(s->w) || isnan(s->brier) || isnan(s->brier_c) ||
 		isnan(s->logloss) || isnan(s->logloss_c))
-		FAIL(CALIB_BAD_VALUE, "calibration_state totals must not be NaN");
+		FAIL(CALIB_BAD_VALUE, "totals must not be NaN");
 	if (!(s->w >= 0.0) || !isfinite(s->w))
 		FAIL(CALIB_OUT_OF_RANGE, "total weight %g is out of range", s->w);
 
