@@ -33,6 +33,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* the per-row helpers must inline into the transition functions */
+#if defined(__GNUC__)
+#define CALIB_INLINE static inline __attribute__((always_inline))
+#else
+#define CALIB_INLINE static inline
+#endif
+
 #define CALIB_VERSION		1
 #define CALIB_DEFAULT_BINS	15
 
@@ -76,7 +83,7 @@ typedef struct CalibState
  * *c collecting the low-order bits lost by each addition.  A non-finite
  * total stays as it is (log loss may be +Infinity).
  */
-static inline void
+CALIB_INLINE void
 calib_sum_add(double *s, double *c, double x)
 {
 	double		t = *s + x;
@@ -86,6 +93,23 @@ calib_sum_add(double *s, double *c, double x)
 		*s = t;
 		return;
 	}
+	if (fabs(*s) >= fabs(x))
+		*c += (*s - t) + x;
+	else
+		*c += (x - t) + *s;
+	*s = t;
+}
+
+/*
+ * The same for a finite x and a finite running total (the Brier terms,
+ * each at most 1, or K for K classes): no test for infinities on the
+ * per-row path.
+ */
+CALIB_INLINE void
+calib_sum_add_finite(double *s, double *c, double x)
+{
+	double		t = *s + x;
+
 	if (fabs(*s) >= fabs(x))
 		*c += (*s - t) + x;
 	else
@@ -108,7 +132,7 @@ calib_sum_value(double s, double c)
  * p = k/B as written in SQL (the double nearest k/B) always falls in
  * bin k-1.  Returns a 0-based index.
  */
-static inline int
+CALIB_INLINE int
 calib_bin_index(double p, int nbins)
 {
 	double		x = p * nbins;
@@ -135,7 +159,7 @@ calib_bin_index(double p, int nbins)
  * -y log p - (1 - y) log(1 - p) with 0 * log 0 = 0, so a certain wrong
  * prediction costs +Infinity and a certain right one 0.
  */
-static inline double
+CALIB_INLINE double
 calib_logloss_term(double p, double y)
 {
 	double		t = 0.0;
@@ -149,16 +173,19 @@ calib_logloss_term(double p, double y)
 
 /*
  * Add one observation (p, y) with weight w >= 0 to a state.  The caller
- * has validated p, y and w.
+ * has validated p, y and w; binned says whether the state has bins
+ * (nbins > 0) and logloss whether it tracks the log loss, both constants
+ * at every call site so the unused paths vanish.
  */
-static inline void
-calib_add(CalibState *s, double p, double y, double w, bool logloss)
+CALIB_INLINE void
+calib_add(CalibState *s, double p, double y, double w, bool binned,
+		  bool logloss)
 {
 	double		d = p - y;
 
 	s->w += w;
-	calib_sum_add(&s->brier, &s->brier_c, w * d * d);
-	if (s->nbins > 0)
+	calib_sum_add_finite(&s->brier, &s->brier_c, w * d * d);
+	if (binned)
 	{
 		CalibBin   *b = &s->bins[calib_bin_index(p, s->nbins)];
 		double		wp = w * p;

@@ -27,6 +27,7 @@
 
 #include "catalog/pg_type.h"
 #include "kernels.h"
+#include "nodes/execnodes.h"
 #include "utils/array.h"
 
 typedef enum CalibMode
@@ -36,6 +37,14 @@ typedef enum CalibMode
 	MODE_BRIER,
 	MODE_LOGLOSS
 } CalibMode;
+
+/*
+ * What AggCheckCallContext() tests, inline: the per-row path should not
+ * pay for a call into the server.  pc_agg_context() raises the error.
+ */
+#define IN_AGG(fcinfo) \
+	((fcinfo)->context != NULL && \
+	 (IsA((fcinfo)->context, AggState) || IsA((fcinfo)->context, WindowAggState)))
 
 #define MODE_BINNED(m)	((m) == MODE_FULL || (m) == MODE_ECE)
 #define MODE_LOGS(m)	((m) == MODE_FULL || (m) == MODE_LOGLOSS)
@@ -125,7 +134,8 @@ calib_trans(FunctionCallInfo fcinfo, CalibMode mode, bool soft)
 	}
 
 	/* refuse to scribble on an argument outside an aggregate */
-	(void) pc_agg_context(fcinfo, mode_names[mode]);
+	if (unlikely(!IN_AGG(fcinfo)))
+		(void) pc_agg_context(fcinfo, mode_names[mode]);
 
 	if (unlikely(PG_ARGISNULL(0)))
 	{
@@ -140,7 +150,7 @@ calib_trans(FunctionCallInfo fcinfo, CalibMode mode, bool soft)
 			nbins_changed(s->nbins, nbins);
 	}
 
-	calib_add(s, p, y, w, MODE_LOGS(mode));
+	calib_add(s, p, y, w, MODE_BINNED(mode), MODE_LOGS(mode));
 	PG_RETURN_POINTER(s);
 }
 
@@ -217,7 +227,8 @@ calib_trans_probs(FunctionCallInfo fcinfo, CalibMode mode)
 	x = (const double *) ((char *) a + (ARR_HASNULL(a) ? (Size) a->dataoffset :
 										ARR_OVERHEAD_NONULLS(1)));
 
-	(void) pc_agg_context(fcinfo, mode_names[mode]);
+	if (unlikely(!IN_AGG(fcinfo)))
+		(void) pc_agg_context(fcinfo, mode_names[mode]);
 
 	if (unlikely(PG_ARGISNULL(0)))
 	{
@@ -245,7 +256,7 @@ calib_trans_probs(FunctionCallInfo fcinfo, CalibMode mode)
 
 		if (unlikely(!pc_kern->prob_argmax(x, k, &idx, &conf)))
 			bad_probs(x, k);
-		calib_add(s, conf, idx == label ? 1.0 : 0.0, 1.0, MODE_LOGS(mode));
+		calib_add(s, conf, idx == label ? 1.0 : 0.0, 1.0, true, MODE_LOGS(mode));
 	}
 	else
 	{
@@ -259,7 +270,7 @@ calib_trans_probs(FunctionCallInfo fcinfo, CalibMode mode)
 		if (term < 0.0)
 			term = 0.0;
 		s->w += 1.0;
-		calib_sum_add(&s->brier, &s->brier_c, term);
+		calib_sum_add_finite(&s->brier, &s->brier_c, term);
 	}
 	PG_RETURN_POINTER(s);
 }
