@@ -30,6 +30,12 @@
 
 #define BT_MODEL_VERSION 1
 
+/*
+ * A standard error above this (log-odds units; Fisher information below
+ * 1e-6) means the estimate does not exist or is not identified.
+ */
+#define BT_SE_LIMIT 1000.0
+
 #define BT_MF_POSITION	0x01
 #define BT_MF_SWAP		0x02
 #define BT_MF_BRIER		0x04
@@ -536,6 +542,36 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 				 errhint(opt->position ?
 						 "The position effect may be separable from the data; fit without position => true, or add a prior." :
 						 "Add a prior (for example prior => 0.1).")));
+
+	/*
+	 * The graph checks above are exact for the scores alone.  With a
+	 * position effect (or a Davidson parameter) the estimate can still fail
+	 * to exist (the position effect separates the outcomes) or fail to be
+	 * identified; both show as a vanishing Fisher information, which the
+	 * solver may meet before a parameter passes the divergence limit.
+	 */
+	if (res.se)
+	{
+		double		worst = 0.0;
+
+		if (opt->prior == 0)
+			for (int32 k = 0; k < n; k++)
+				worst = fmax(worst, res.se[k]);
+		if (opt->position)
+			worst = fmax(worst, res.position_se);
+		if (opt->ties == BT_TIES_DAVIDSON)
+			worst = fmax(worst, res.tie_log_se);
+		if (!(worst <= BT_SE_LIMIT))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("maximum likelihood estimate does not exist or is not identified"),
+					 errdetail("A standard error is %g on the log-odds scale (the limit is %g): the data carry almost no information about %s.",
+							   worst, BT_SE_LIMIT,
+							   opt->position ? "the scores or the position effect" : "the scores"),
+					 errhint(opt->position ?
+							 "Check that items are shown in both positions; fit without position => true, or add a prior." :
+							 "Add a prior (for example prior => 0.1).")));
+	}
 	if (!res.converged)
 		ereport(WARNING,
 				(errmsg("Bradley-Terry fit did not converge in %d iterations", res.iterations),
