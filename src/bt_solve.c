@@ -552,6 +552,18 @@ bt_scaled_grad(BtWork *w, double *norm2)
 	return mx;
 }
 
+/* sum_k g_k^2 / H_kk: a smooth measure of the remaining Newton decrement */
+static double
+bt_scaled_grad2(BtWork *w)
+{
+	double		s2 = 0.0;
+
+	for (int k = 0; k < w->p; k++)
+		if (w->diag[k] > 0)
+			s2 += w->grad[k] * w->grad[k] / w->diag[k];
+	return s2;
+}
+
 /*
  * Standard errors at the optimum from the dense factorisation of
  * (H + v v'), H exact (the objective must not contain the Brier term).
@@ -711,13 +723,15 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 		double		sg = bt_scaled_grad(&w, &gnorm);
 		double		slope = 0.0,
 					step = 1.0,
-					objn = obj;
+					objn = obj,
+					sg2;
 		bool		accepted = false;
 
 		if (env->interrupt)
 			env->interrupt();
 		if (iter == 0)
 			g0 = gnorm > 0 ? gnorm : 1.0;
+		sg2 = bt_scaled_grad2(&w);
 		res->scaled_grad = sg;
 		res->grad_norm = gnorm;
 		if (sg <= pb->tol)
@@ -778,15 +792,11 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 			 * the objective is unchanged up to rounding and the scaled
 			 * gradient shrank.
 			 */
-			if (ls == 0 && fabs(objn - obj) <= 64 * DBL_EPSILON * fabs(obj))
+			if (fabs(objn - obj) <= 1e-12 * fabs(obj) &&
+				bt_scaled_grad2(&w) < sg2)
 			{
-				double		gn;
-
-				if (bt_scaled_grad(&w, &gn) < sg)
-				{
-					accepted = true;
-					break;
-				}
+				accepted = true;
+				break;
 			}
 			step *= 0.5;
 		}
