@@ -125,7 +125,8 @@ sub pc_batch
 	print $fh "$prelude\n" if $prelude;
 	for my $i (0 .. $#$stmts)
 	{
-		print $fh "\\echo '\@\@begin $i'\n$stmts->[$i];\n\\echo '\@\@end $i' :SQLSTATE\n";
+		my $term = $stmts->[$i] =~ /^\\/ ? "" : ";";
+		print $fh "\\echo '\@\@begin $i'\n$stmts->[$i]$term\n\\echo '\@\@end $i' :SQLSTATE\n";
 	}
 	close $fh;
 	my ($efh, $efile) = tempfile(UNLINK => 1);
@@ -171,19 +172,21 @@ SELECT i AS id, i % 3 AS k,
        (ARRAY['AB','BA','AB','BA'])[1 + i % 4] AS cond,
        (i / 2) % 2 AS choice
   FROM pg_catalog.generate_series(0, 47) i;
-UPDATE pc_sane SET b = 'c' WHERE a = b;
+UPDATE pc_sane SET b = CASE WHEN a = 'c' THEN 'd' ELSE 'c' END WHERE a = b;
 };
 }
 
+# columns of pc_sane for each argument type, in order of use, under three
+# mappings (calibration-like, pairwise-comparison-like, annotation-like)
 my %column = (
-	'double precision' => [['p', 'yf', 'w'], ['outcome', 'w', 'p']],
-	'real' => [['p', 'yf'], ['outcome', 'w']],
-	'numeric' => [['p::numeric', 'yf::numeric'], ['outcome::numeric', 'w::numeric']],
-	'boolean' => [['y'], ['y']],
-	'text' => [['a', 'b', 'annotator', 'cond'], ['annotator', 'cond', 'a', 'b']],
-	'bigint' => [['ai', 'bi'], ['ai', 'bi']],
-	'integer' => [['label', 'choice'], ['choice', 'label']],
-	'double precision[]' => [['probs'], ['probs']],
+	'double precision' => [['p', 'yf', 'w'], ['outcome', 'w', 'p'], ['outcome', 'w', 'p']],
+	'real' => [['p', 'yf'], ['outcome', 'w'], ['outcome', 'w']],
+	'numeric' => [['p::numeric', 'yf::numeric'], ['outcome::numeric', 'w::numeric'], ['outcome::numeric', 'w::numeric']],
+	'boolean' => [['y'], ['y'], ['y']],
+	'text' => [['a', 'b', 'annotator', 'cond'], ['a', 'b', 'annotator', 'cond'], ['annotator', 'cond', 'a', 'b']],
+	'bigint' => [['ai', 'bi'], ['ai', 'bi'], ['ai', 'bi']],
+	'integer' => [['label', 'choice'], ['choice', 'label'], ['choice', 'label']],
+	'double precision[]' => [['probs'], ['probs'], ['probs']],
 );
 
 my %literal = (
@@ -265,7 +268,7 @@ sub pc_samples
 			next unless $ours{ $f->{ret} } && !defined $samples{ $f->{ret} };
 			next if $support{ $f->{name} } || $f->{retset};
 			next if grep { $ours{$_} && !defined $samples{$_} } @{ $f->{args} }[0 .. $#{ $f->{args} } - $f->{ndefaults}];
-			push @want, [$f, $_] for (0, 1);
+			push @want, [$f, $_] for (0, 1, 2);
 		}
 		last unless @want;
 		my @r = pc_batch($db, [map { pc_sane_call($_->[0], \%samples, $_->[1]) } @want]);

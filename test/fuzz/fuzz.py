@@ -494,6 +494,10 @@ class Fuzzer:
             f for f in self.funcs if f.kind in ('f', 'p', 'w')
             and f.signature.split('(')[0].split('.')[-1] not in support]
         aggs = self.aggs = [f for f in self.funcs if f.kind == 'a']
+        if self.args.exclude:
+            rx = re.compile(self.args.exclude)
+            callable_funcs = self.callable = [f for f in callable_funcs if not rx.search(f.signature)]
+            aggs = self.aggs = [f for f in aggs if not rx.search(f.signature)]
         print('fuzz: extension %s: %d functions, %d aggregates, %d types, %d operators, seed %d'
               % (self.args.extension, len(callable_funcs), len(aggs), len(self.types),
                  len(self.opers), self.args.seed))
@@ -605,6 +609,8 @@ def main():
     ap.add_argument('--statement-timeout', default='5s')
     ap.add_argument('--server-log')
     ap.add_argument('--server-log-offset', type=int, default=0)
+    ap.add_argument('--exclude', help='skip functions whose signature matches this regex '
+                    '(to look past a known crash)')
     ap.add_argument('--findings', help='write every reproducer to this file')
     ap.add_argument('--verbose', action='store_true')
     ap.add_argument('--replay-recv', nargs=2, metavar=('TYPE', 'HEX'))

@@ -45,7 +45,7 @@ my (@stmts, @who);
 for my $x (@f)
 {
 	next if grep { $_ eq 'internal' } @{ $x->{args} };
-	for my $m (0, 1)
+	for my $m (0, 1, 2)
 	{
 		push @stmts, pc_sane_call($x, $samples, $m);
 		push @who, $x->{sig};

@@ -45,7 +45,7 @@ my @stmts;
 for my $x (@f)
 {
 	next if grep { $_ eq 'internal' } @{ $x->{args} };
-	push @stmts, pc_sane_call($x, $samples, $_) for (0, 1);
+	push @stmts, pc_sane_call($x, $samples, $_) for (0, 1, 2);
 }
 for my $ty (@t)
 {
