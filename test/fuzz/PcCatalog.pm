@@ -120,6 +120,30 @@ SELECT t.oid, pg_catalog.format_type(t.oid, NULL), t.typinput, t.typoutput,
 sub pc_batch
 {
 	my ($db, $stmts, $prelude, @args) = @_;
+	my @res;
+	my $from = 0;
+	while ($from <= $#$stmts)
+	{
+		my @part = _batch($db, [@$stmts[$from .. $#$stmts]], $prelude, @args);
+		my $k = 0;
+		$k++ while $k <= $#part && $part[$k][0] ne 'crash';
+		push @res, @part[0 .. ($k <= $#part ? $k : $#part)];
+		last if $k > $#part;
+		# statement $from + $k lost the connection: wait for the server to
+		# come back from crash recovery, go on with the next one
+		$from += $k + 1;
+		for (1 .. 120)
+		{
+			last if system("psql -X -q -d $db -c 'SELECT 1' >/dev/null 2>&1") == 0;
+			select(undef, undef, undef, 0.5);
+		}
+	}
+	return @res;
+}
+
+sub _batch
+{
+	my ($db, $stmts, $prelude, @args) = @_;
 	my ($fh, $file) = tempfile(UNLINK => 1);
 	print $fh "\\set ON_ERROR_STOP 0\n\\set VERBOSITY terse\n";
 	print $fh "$prelude\n" if $prelude;
