@@ -67,7 +67,9 @@ SQLSTATE_NAMES = {'XX': 'internal error', '53': 'insufficient resources',
                   '40': 'transaction rollback', '55': 'object not in prerequisite state',
                   '23': 'integrity constraint', '38': 'external routine exception',
                   'P0': 'PL/pgSQL error', '2B': 'dependent objects', '3D': 'invalid catalog name',
-                  '00': 'success', '01': 'warning', '08': 'connection exception'}
+                  '00': 'success', '01': 'warning', '08': 'connection exception',
+                  'crash': 'this statement crashed the server',
+                  'collateral': 'lost to another session\'s crash'}
 
 # columns of fuzz_rows by type (regtype text)
 TABLE_COLUMNS = {
@@ -93,6 +95,7 @@ class Fuzzer:
         self.roundtrip = []
         self.seen_keys = collections.Counter()
         self.conn = None
+        self.seen_crash_pids = set()
         self.connect()
         self.funcs, self.types, self.opers = catalog.load(self.conn, args.extension)
         self.type_by_oid = {t.oid: t for t in self.types}
@@ -114,6 +117,7 @@ class Fuzzer:
                 if time.time() > deadline:
                     raise SystemExit('fuzz: cannot reconnect: %s' % e)
                 time.sleep(0.5)
+        self.backend_pid = self.conn.scalar('SELECT pg_catalog.pg_backend_pid()')
         for s in ["SET statement_timeout = %s" % quote_literal(self.args.statement_timeout),
                   "SET client_min_messages = error",
                   "SET parallel_setup_cost = 0", "SET parallel_tuple_cost = 0",
@@ -308,6 +312,15 @@ class Fuzzer:
             res = self.conn.execute_params(sql, params, ptypes, binary_result=binary_result)
         self.statements += 1
         self.per_func[key] += 1
+        if res.lost and not self.our_crash():
+            res.sqlstate = '57P02'
+        if res.sqlstate == '57P02':
+            # another session crashed the server (not this statement)
+            self.stats['collateral'] += 1
+            self.conn.close()
+            time.sleep(1)
+            self.connect()
+            return res
         if res.lost:
             self.stats['crash'] += 1
             self.report('crash', key, sql, params, ptypes, res.message)
@@ -324,6 +337,26 @@ class Fuzzer:
         if self.args.verbose:
             print(res.sqlstate, sql[:300].replace('\n', ' '), file=sys.stderr)
         return res
+
+    def our_crash(self):
+        """With the server log at hand, was it our backend that died?
+        (Without it, every lost connection counts as a crash.)"""
+        path = self.args.server_log
+        if not path or not os.path.exists(path):
+            return True
+        pat = re.compile(r'server process \(PID (\d+)\) was terminated by (?:signal|exception)')
+        for _ in range(10):
+            with open(path, errors='replace') as f:
+                f.seek(self.args.server_log_offset)
+                pids = set(pat.findall(f.read()))
+            if self.backend_pid in pids:
+                self.seen_crash_pids |= pids
+                return True
+            if pids - self.seen_crash_pids:
+                self.seen_crash_pids |= pids
+                return False
+            time.sleep(0.3)
+        return True
 
     def report(self, kind, key, sql, params, ptypes, message):
         self.seen_keys[(kind, key)] += 1
@@ -539,7 +572,7 @@ class Fuzzer:
     def summary(self, elapsed):
         classes = collections.Counter()
         for code, n in self.stats.items():
-            classes['crash' if code == 'crash' else code[:2]] += n
+            classes[code if code in ('crash', 'collateral') else code[:2]] += n
         print('fuzz: %d statements in %.0f s (seed %d)' % (self.statements, elapsed, self.args.seed))
         for c, n in sorted(classes.items()):
             print('  %-6s %-32s %d' % (c, SQLSTATE_NAMES.get(c, ''), n))

@@ -128,6 +128,10 @@ class Conn:
                 return Result('00000', rows=rows, types=types)
             code = _pq.PQresultErrorField(res, PG_DIAG_SQLSTATE)
             msg = _pq.PQresultErrorMessage(res).decode(errors='replace').strip()
+            if code is not None and code.decode() == '57P02':
+                # "terminating connection because of crash of another
+                # server process": not this statement's doing
+                return Result('57P02', msg)
             if code is None or not self.alive():
                 # no SQLSTATE: libpq's own error, i.e. the connection died
                 return Result(None, msg)
