@@ -34,6 +34,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS does not track header dependencies: rebuild every object when any
+# header changes (the headers are few and small).
+$(OBJS): $(wildcard src/*.h)
+
 prefcal--$(EXTVERSION).sql: $(SQL_PARTS) prefcal.control
 	cat $(SQL_PARTS) > $@
 

@@ -136,7 +136,7 @@ pc_check_probability(double p, const char *what)
 				 errdetail("Probabilities must be between 0 and 1 inclusive.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("%s %g is out of range", what, p),
+			 errmsg("%s %s is out of range", what, float8out_internal(p)),
 			 errdetail("Probabilities must be between 0 and 1 inclusive.")));
 }
 
@@ -155,6 +155,6 @@ pc_check_unit_target(double y, const char *what)
 				 errdetail("Targets must be between 0 and 1 inclusive.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("%s %g is out of range", what, y),
+			 errmsg("%s %s is out of range", what, float8out_internal(y)),
 			 errdetail("Targets must be between 0 and 1 inclusive.")));
 }

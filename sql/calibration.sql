@@ -1,0 +1,371 @@
+-- calibration: the calibration aggregates, accessors and state type
+-- (doc/calibration.md).  Numbers are compared with an independent SQL
+-- formulation and printed rounded or as booleans.
+\pset null '(null)'
+CREATE FUNCTION pg_temp.close(a float8, b float8) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$ SELECT a = b OR abs(a - b) <= 1e-12 * greatest(1, abs(b)) $$;
+
+CREATE TEMP TABLE preds (item int, p float8, y boolean, vote float8, w float8);
+INSERT INTO preds VALUES
+ (1, 0.10, false, 0.0, 1.0), (2, 0.40, false, 0.25, 2.0), (3, 0.35, true, 0.5, 1.0),
+ (4, 0.80, true, 1.0, 0.5), (5, 0.95, true, 0.75, 1.0), (6, 0.55, false, 0.5, 3.0),
+ (7, 0.0, false, 0.0, 1.0), (8, 1.0, true, 1.0, 1.0), (9, 0.70, false, 0.25, 0.0),
+ (10, NULL, true, 0.5, 1.0), (11, 0.3, NULL, NULL, 1.0), (12, 0.6, true, 0.5, NULL);
+
+-- brier_score against plain SQL, bool and soft, unweighted and weighted
+SELECT round(brier_score(p, y)::numeric, 12) AS brier,
+       round(avg((p - y::int) ^ 2) FILTER (WHERE p IS NOT NULL AND y IS NOT NULL)::numeric, 12) AS plain,
+       round(brier_score(p, vote)::numeric, 12) AS brier_soft,
+       round(avg((p - vote) ^ 2)::numeric, 12) AS plain_soft
+FROM preds;
+SELECT pg_temp.close(brier_score(p, y, w),
+         (SELECT sum(w * (p - y::int) ^ 2) / sum(w) FROM preds
+          WHERE p IS NOT NULL AND y IS NOT NULL AND w IS NOT NULL)) AS weighted_bool,
+       pg_temp.close(brier_score(p, vote, w),
+         (SELECT sum(w * (p - vote) ^ 2) / sum(w) FROM preds
+          WHERE p IS NOT NULL AND vote IS NOT NULL AND w IS NOT NULL)) AS weighted_soft
+FROM preds;
+
+-- ece_agg against width_bucket-style plain SQL with the right-closed bins
+WITH b AS (
+  SELECT greatest(ceil(p * 10)::int, 1) AS bin, count(*) AS n, avg(p) AS mp, avg(y::int) AS my
+  FROM preds WHERE p IS NOT NULL AND y IS NOT NULL GROUP BY 1)
+SELECT pg_temp.close((SELECT ece_agg(p, y, 10) FROM preds),
+                     sum(n * abs(my - mp)) / sum(n)) AS ece_matches_plain_sql,
+       pg_temp.close((SELECT calibration_mce(calibration_agg(p, y, 10)) FROM preds),
+                     max(abs(my - mp))) AS mce_matches
+FROM b;
+-- the 2-argument forms use 15 bins
+SELECT ece_agg(p, y) = ece_agg(p, y, 15) AS ece_default_15,
+       ece_agg(p, vote) = ece_agg(p, vote, 15) AS soft_default_15,
+       calibration_agg(p, y)::text = calibration_agg(p, y, 15)::text AS agg_default_15,
+       calibration_agg(p, y, 15)::text = calibration_agg(p, y, 15, 1.0)::text AS unit_weight
+FROM preds;
+
+-- log loss: natural log, mean; exact at p = 0 and 1
+-- (rows with p = 0 or 1 predicted right contribute 0)
+SELECT pg_temp.close(log_loss(p, y),
+         (SELECT sum(CASE WHEN y THEN -ln(p) ELSE -ln(1 - p) END) FROM preds
+          WHERE y IS NOT NULL AND p > 0 AND p < 1)
+         / (SELECT count(*) FROM preds WHERE p IS NOT NULL AND y IS NOT NULL)) AS logloss_matches
+FROM preds;
+SELECT log_loss(p, y) AS certain_right FROM (VALUES (0.0::float8, false), (1.0, true)) v(p, y);
+SELECT log_loss(p, y) AS certain_wrong FROM (VALUES (0.0::float8, true), (0.5, true)) v(p, y);
+SELECT log_loss(p, y) AS certain_wrong_other FROM (VALUES (1.0::float8, false)) v(p, y);
+SELECT log_loss(p, y) AS soft_at_0 FROM (VALUES (0.0::float8, 0.0::float8)) v(p, y);
+SELECT log_loss(p, y) AS soft_half_at_0 FROM (VALUES (0.0::float8, 0.5::float8)) v(p, y);
+SELECT round(log_loss(p, y)::numeric, 12) AS soft_half, round(ln(2)::numeric, 12) AS ln2
+FROM (VALUES (0.5::float8, 0.3::float8)) v(p, y);
+
+-- NULL rows are skipped; empty input and all-NULL input give NULL
+SELECT brier_score(p, y) = (SELECT brier_score(p, y) FROM preds WHERE p IS NOT NULL AND y IS NOT NULL) AS nulls_skipped
+FROM preds;
+SELECT brier_score(p, y), brier_score(p, y, w), ece_agg(p, y), ece_agg(p, y, 5),
+       log_loss(p, y), calibration_agg(p, y)
+FROM preds WHERE false;
+SELECT brier_score(p, y), ece_agg(p, vote), log_loss(p, vote), calibration_agg(p, y, 3, w),
+       brier_score(NULL::float8[], 0), ece_agg(NULL::float8[], 1, 4)
+FROM preds WHERE p IS NULL OR y IS NULL OR w IS NULL;
+SELECT brier_score(ARRAY[p, 1 - p], NULL), calibration_agg(p, y, NULL)
+FROM preds WHERE item = 1;
+-- zero total weight: a state, but every measure is NULL
+SELECT brier_score(p, y, 0.0), calibration_n(calibration_agg(p, y, 4, 0.0)) AS n,
+       calibration_ece(calibration_agg(p, y, 4, 0.0)) AS ece,
+       calibration_brier(calibration_agg(p, y, 4, 0.0)) AS brier,
+       calibration_logloss(calibration_agg(p, y, 4, 0.0)) AS logloss,
+       calibration_decomposition(calibration_agg(p, y, 4, 0.0)) AS decomposition,
+       (SELECT count(*) FROM calibration_bins(calibration_agg(p, y, 4, 0.0))) AS bins
+FROM preds WHERE p IS NOT NULL AND y IS NOT NULL;
+
+-- accessors on one state
+CREATE TEMP TABLE st AS
+SELECT calibration_agg(p, y, 4) AS s, calibration_agg(p, vote, 4, w) AS sw FROM preds;
+SELECT * FROM calibration_bins((SELECT s FROM st));
+SELECT calibration_n(s), round(calibration_ece(s)::numeric, 12) AS ece,
+       round(calibration_mce(s)::numeric, 12) AS mce,
+       round(calibration_rmsce(s)::numeric, 12) AS rmsce,
+       round(calibration_brier(s)::numeric, 12) AS brier,
+       round(calibration_logloss(s)::numeric, 12) AS logloss
+FROM st;
+-- the same from the bins table
+SELECT pg_temp.close(sum(n * abs(gap)) / sum(n), (SELECT calibration_ece(s) FROM st)) AS ece,
+       pg_temp.close(max(abs(gap)), (SELECT calibration_mce(s) FROM st)) AS mce,
+       pg_temp.close(sqrt(sum(n * gap ^ 2) / sum(n)), (SELECT calibration_rmsce(s) FROM st)) AS rmsce
+FROM calibration_bins((SELECT s FROM st));
+-- the decomposition identity REL - RES + UNC + WBV - WBC = Brier, and UNC = ybar(1 - ybar) for binary y
+SELECT pg_temp.close(reliability - resolution + uncertainty + within_bin_variance - within_bin_covariance, brier) AS identity,
+       pg_temp.close(brier, (SELECT brier_score(p, y) FROM preds)) AS brier_is_brier,
+       pg_temp.close(uncertainty, (SELECT avg(y::int) * (1 - avg(y::int)) FROM preds WHERE p IS NOT NULL AND y IS NOT NULL)) AS unc_binary
+FROM calibration_decomposition((SELECT s FROM st));
+SELECT pg_temp.close(reliability - resolution + uncertainty + within_bin_variance - within_bin_covariance, brier) AS identity_soft_weighted,
+       pg_temp.close(brier, (SELECT brier_score(p, vote, w) FROM preds)) AS brier_is_brier
+FROM calibration_decomposition((SELECT sw FROM st));
+SELECT round(brier::numeric, 12) AS brier, round(reliability::numeric, 12) AS rel,
+       round(resolution::numeric, 12) AS res, round(uncertainty::numeric, 12) AS unc,
+       round(within_bin_variance::numeric, 12) AS wbv, round(within_bin_covariance::numeric, 12) AS wbc
+FROM calibration_decomposition((SELECT s FROM st));
+
+-- binning: p = k/B lands in bin k (1-based; bin 1 is [0, 1/B]) for every k and several B
+SELECT bool_and(b.bin = greatest(k, 1)) AS right_closed, count(*) AS cases
+FROM generate_series(1, 40) nb, generate_series(0, nb) k,
+     LATERAL (SELECT calibration_agg(x, true, nb) FROM (SELECT k::float8 / nb) v(x)) a(s),
+     LATERAL calibration_bins(a.s) b;
+-- and a hair above k/B lands in bin k + 1
+SELECT bool_and(b.bin = k + 1) AS just_above, count(*) AS cases
+FROM generate_series(1, 40) nb, generate_series(0, nb - 1) k,
+     LATERAL (SELECT calibration_agg(x, true, nb) FROM (SELECT k::float8 / nb + 1e-12) v(x)) a(s),
+     LATERAL calibration_bins(a.s) b;
+
+-- K classes: brier_score sums over classes; top-label ECE (ties to the lowest index)
+SELECT round(brier_score(probs, label)::numeric, 12) AS brier_k,
+       round(avg((SELECT sum((probs[i] - (i - 1 = label)::int) ^ 2)
+                  FROM generate_subscripts(probs, 1) i))::numeric, 12) AS plain
+FROM (VALUES (ARRAY[0.7, 0.2, 0.1], 0), (ARRAY[0.2, 0.5, 0.3], 2), (ARRAY[0.4, 0.4, 0.2], 1),
+             (ARRAY[0.0, 0.0, 1.0], 2)) v(probs, label);
+SELECT calibration_agg(probs, label, 5)
+FROM (VALUES (ARRAY[0.7, 0.2, 0.1], 0), (ARRAY[0.2, 0.5, 0.3], 2), (ARRAY[0.4, 0.4, 0.2], 1)) v(probs, label);
+SELECT round(ece_agg(probs, label, 5)::numeric, 12) AS ece_top,
+       round(ece_agg(conf, correct, 5)::numeric, 12) AS ece_by_hand
+FROM (SELECT probs, label, 0 AS argmax_is_first_of_ties,
+             (SELECT max(x) FROM unnest(probs) x) AS conf,
+             label = (SELECT i - 1 FROM generate_subscripts(probs, 1) i ORDER BY probs[i] DESC, i LIMIT 1) AS correct
+      FROM (VALUES (ARRAY[0.7, 0.2, 0.1], 0), (ARRAY[0.2, 0.5, 0.3], 2), (ARRAY[0.4, 0.4, 0.2], 1),
+                   (ARRAY[0.4, 0.4, 0.2], 0)) v(probs, label)) q;
+
+-- ---------- bad input: each a class-22 error ----------
+SELECT brier_score(p, y) FROM (VALUES ('NaN'::float8, true)) v(p, y);
+\echo :LAST_ERROR_SQLSTATE
+SELECT brier_score(p, y) FROM (VALUES ('Infinity'::float8, true)) v(p, y);
+\echo :LAST_ERROR_SQLSTATE
+SELECT ece_agg(p, y) FROM (VALUES ('-Infinity'::float8, true)) v(p, y);
+\echo :LAST_ERROR_SQLSTATE
+SELECT ece_agg(p, y, 10) FROM (VALUES (-0.1::float8, true)) v(p, y);
+\echo :LAST_ERROR_SQLSTATE
+SELECT log_loss(p, y) FROM (VALUES (1.5::float8, true)) v(p, y);
+\echo :LAST_ERROR_SQLSTATE
+SELECT calibration_agg(p, y) FROM (VALUES (1.0001::float8, true)) v(p, y);
+\echo :LAST_ERROR_SQLSTATE
+SELECT brier_score(p, y) FROM (VALUES (0.5::float8, 'NaN'::float8)) v(p, y);
+\echo :LAST_ERROR_SQLSTATE
+SELECT ece_agg(p, y) FROM (VALUES (0.5::float8, 1.1::float8)) v(p, y);
+\echo :LAST_ERROR_SQLSTATE
+SELECT log_loss(p, y) FROM (VALUES (0.5::float8, -0.01::float8)) v(p, y);
+\echo :LAST_ERROR_SQLSTATE
+SELECT calibration_agg(p, y, 10) FROM (VALUES (0.5::float8, 'Infinity'::float8)) v(p, y);
+\echo :LAST_ERROR_SQLSTATE
+SELECT brier_score(0.5, true, -1.0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT brier_score(0.5, 0.5, 'NaN');
+\echo :LAST_ERROR_SQLSTATE
+SELECT calibration_agg(0.5, true, 10, 'Infinity');
+\echo :LAST_ERROR_SQLSTATE
+SELECT ece_agg(0.5, true, 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT ece_agg(0.5, 0.5, 10001);
+\echo :LAST_ERROR_SQLSTATE
+SELECT calibration_agg(0.5, true, -3);
+\echo :LAST_ERROR_SQLSTATE
+SELECT ece_agg(ARRAY[0.5, 0.5], 0, 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT calibration_agg(0.5, true, 10001);
+\echo :LAST_ERROR_SQLSTATE
+SELECT ece_agg(0.5, true, nb) FROM (VALUES (10), (20)) v(nb);
+\echo :LAST_ERROR_SQLSTATE
+SELECT brier_score(ARRAY[0.5, NULL], 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT brier_score(ARRAY[[0.5, 0.5], [0.5, 0.5]], 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT brier_score(ARRAY[1.0], 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT ece_agg('{}'::float8[], 0, 10);
+\echo :LAST_ERROR_SQLSTATE
+SELECT brier_score(probs, 0) FROM (VALUES (ARRAY[0.5, 0.5]), (ARRAY[0.2, 0.3, 0.5])) v(probs);
+\echo :LAST_ERROR_SQLSTATE
+SELECT calibration_agg(ARRAY[0.5, 0.5], 2, 10);
+\echo :LAST_ERROR_SQLSTATE
+SELECT ece_agg(ARRAY[0.5, 0.5], -1, 10);
+\echo :LAST_ERROR_SQLSTATE
+SELECT brier_score(ARRAY[0.5, 1.5], 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT ece_agg(ARRAY[0.5, 'NaN'], 0, 10);
+\echo :LAST_ERROR_SQLSTATE
+SELECT calibration_agg(ARRAY[-0.5, 0.5], 0, 10);
+\echo :LAST_ERROR_SQLSTATE
+-- a transition function called outside an aggregate refuses to run
+SELECT calibration_agg_trans(NULL::calibration_state, 0.5, true);
+\echo :LAST_ERROR_SQLSTATE
+-- measures that need what the state does not have
+SELECT calibration_ece('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0 logloss=untracked bins=[]');
+\echo :LAST_ERROR_SQLSTATE
+SELECT calibration_logloss('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0 logloss=untracked bins=[]');
+\echo :LAST_ERROR_SQLSTATE
+SELECT calibration_brier('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0 logloss=untracked bins=[]');
+
+-- ---------- the state type ----------
+-- exact text round trip of every kind of state
+CREATE TEMP TABLE states (name text, s calibration_state);
+INSERT INTO states
+SELECT 'bool', calibration_agg(p, y, 7) FROM preds UNION ALL
+SELECT 'soft weighted', calibration_agg(p, vote, 3, w) FROM preds UNION ALL
+SELECT 'k-class', calibration_agg(ARRAY[p, (1 - p) / 3, (1 - p) * 2 / 3], item % 3, 6) FROM preds WHERE p IS NOT NULL UNION ALL
+SELECT 'random', calibration_agg(random(), random() < 0.3, 100, random() * 10) FROM generate_series(1, 2000) UNION ALL
+SELECT 'totals', 'version=1 nbins=0 classes=0 w=3 brier=0.75 brier_comp=1e-17 logloss=untracked bins=[]' UNION ALL
+SELECT 'k-brier', 'version=1 nbins=0 classes=4 w=2 brier=2.5 brier_comp=0 logloss=untracked bins=[]' UNION ALL
+SELECT 'infinite logloss', calibration_agg(p, y, 2) FROM (VALUES (0.0::float8, true), (0.5, false)) v(p, y);
+SELECT name, s::text::calibration_state::text = s::text AS exact_round_trip FROM states ORDER BY name;
+SET extra_float_digits = -10;
+SELECT name, s::text::calibration_state::text = s::text AS exact_with_few_digits FROM states ORDER BY name;
+RESET extra_float_digits;
+-- field by field
+SELECT name,
+       calibration_n(r) = calibration_n(s) AS n,
+       calibration_brier(r) = calibration_brier(s) AS brier,
+       (SELECT array_agg(b ORDER BY b.bin) FROM calibration_bins(r) b) IS NOT DISTINCT FROM
+       (SELECT array_agg(b ORDER BY b.bin) FROM calibration_bins(s) b) AS bins
+FROM (SELECT name, s, s::text::calibration_state AS r FROM states WHERE name NOT IN ('totals', 'k-brier')) q
+ORDER BY name;
+-- a hand-written state reads back in canonical form
+SELECT ' version=1  nbins=3 classes=0 w=2 brier=0.125 brier_comp=0 logloss=1.5 logloss_comp=0 bins=[ 1:(1, 0.25,0,0.0625,0,0)   3:(1,0.75,1,0.5625,0.75,1) ] '::calibration_state;
+
+-- binary send/recv through COPY BINARY (server file in the data directory)
+CREATE TEMP TABLE states_back (name text, s calibration_state);
+DO $$
+BEGIN
+  EXECUTE format('COPY (SELECT name, s FROM states) TO %L (FORMAT binary)',
+                 current_setting('data_directory') || '/calibration_states.bin');
+  EXECUTE format('COPY states_back FROM %L (FORMAT binary)',
+                 current_setting('data_directory') || '/calibration_states.bin');
+END $$;
+SELECT a.name, a.s::text = b.s::text AS binary_round_trip,
+       calibration_state_send(a.s) = calibration_state_send(b.s) AS same_bytes
+FROM states a JOIN states_back b USING (name) ORDER BY a.name;
+-- malformed binary: bytes crafted from a valid state, read back through recv
+CREATE TEMP TABLE bad_bytes (name text, b bytea);
+INSERT INTO bad_bytes
+SELECT 'truncated', substr(calibration_state_send(s), 1, 40) FROM states WHERE name = 'bool' UNION ALL
+SELECT 'version 9', set_byte(calibration_state_send(s), 1, 9) FROM states WHERE name = 'bool' UNION ALL
+SELECT 'nbins 20000', overlay(calibration_state_send(s) placing '\x00004e20'::bytea from 5) FROM states WHERE name = 'bool' UNION ALL
+SELECT 'w negative', set_byte(calibration_state_send(s), 12, 192) FROM states WHERE name = 'bool' UNION ALL
+SELECT 'flags', set_byte(calibration_state_send(s), 2, 1) FROM states WHERE name = 'bool';
+CREATE TEMP TABLE bad_back (s calibration_state);
+CREATE FUNCTION pg_temp.read_bad(what text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('COPY (SELECT b FROM bad_bytes WHERE name = %L) TO %L (FORMAT binary)',
+                 what, current_setting('data_directory') || '/calibration_bad.bin');
+  EXECUTE format('COPY bad_back FROM %L (FORMAT binary)',
+                 current_setting('data_directory') || '/calibration_bad.bin');
+  RETURN 'accepted';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ' ' || regexp_replace(SQLERRM, '\d+ bytes', 'N bytes');
+END $$;
+SELECT name, pg_temp.read_bad(name) FROM bad_bytes ORDER BY name;
+
+-- malformed text: syntax (22P02) and inconsistent values (22023, 22003)
+CREATE FUNCTION pg_temp.read_text(t text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM t::calibration_state;
+  RETURN 'accepted';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ' ' || SQLERRM;
+END $$;
+SELECT t AS input, pg_temp.read_text(t) AS result FROM (VALUES
+ (''),
+ ('garbage'),
+ ('version=1'),
+ ('version=x nbins=3'),
+ ('version=2 nbins=0 classes=0 w=0 brier=0 brier_comp=0 logloss=untracked bins=[]'),
+ ('version=1 nbins=-1 classes=0 w=0 brier=0 brier_comp=0 logloss=untracked bins=[]'),
+ ('version=1 nbins=10001 classes=0 w=0 brier=0 brier_comp=0 logloss=untracked bins=[]'),
+ ('version=1 nbins=99999999999 classes=0 w=0 brier=0 brier_comp=0 logloss=untracked bins=[]'),
+ ('version=1 nbins=0 classes=1 w=0 brier=0 brier_comp=0 logloss=untracked bins=[]'),
+ ('version=1 nbins=0 classes=0 w=0 brier=0 brier_comp=0 logloss=untracked bins=[] extra'),
+ ('version=1 nbins=0 classes=0 w=0 brier=0 brier_comp=0 logloss=untracked bins=['),
+ ('version=1 nbins=0 classes=0 w=abc brier=0 brier_comp=0 logloss=untracked bins=[]'),
+ ('version=1 nbins=0 classes=0 w=1e999 brier=0 brier_comp=0 logloss=untracked bins=[]'),
+ ('version=1 nbins=0 classes=0 w=-1 brier=0 brier_comp=0 logloss=untracked bins=[]'),
+ ('version=1 nbins=0 classes=0 w=NaN brier=0 brier_comp=0 logloss=untracked bins=[]'),
+ ('version=1 nbins=0 classes=0 w=Infinity brier=0 brier_comp=0 logloss=untracked bins=[]'),
+ ('version=1 nbins=0 classes=0 w=2 brier=3 brier_comp=0 logloss=untracked bins=[]'),
+ ('version=1 nbins=0 classes=0 w=2 brier=-1 brier_comp=0 logloss=untracked bins=[]'),
+ ('version=1 nbins=0 classes=0 w=2 brier=1 brier_comp=0.5 logloss=untracked bins=[]'),
+ ('version=1 nbins=0 classes=0 w=2 brier=1 brier_comp=0 logloss=-1 logloss_comp=0 bins=[]'),
+ ('version=1 nbins=0 classes=0 w=0 brier=0 brier_comp=0 logloss=1 logloss_comp=0 bins=[]'),
+ ('version=1 nbins=0 classes=0 w=0 brier=0.5 brier_comp=0 logloss=untracked bins=[]'),
+ ('version=1 nbins=0 classes=0 w=1 brier=0.5 brier_comp=0 logloss=Infinity logloss_comp=0 bins=[]'),
+ ('version=1 nbins=2 classes=0 w=1 brier=0 brier_comp=0 logloss=untracked bins=[3:(1,0.75,1,0.5625,0.75,1)]'),
+ ('version=1 nbins=2 classes=0 w=1 brier=0 brier_comp=0 logloss=untracked bins=[0:(1,0.75,1,0.5625,0.75,1)]'),
+ ('version=1 nbins=2 classes=0 w=2 brier=0 brier_comp=0 logloss=untracked bins=[2:(1,1,1,1,1,1) 1:(1,0,0,0,0,0)]'),
+ ('version=1 nbins=2 classes=0 w=1 brier=0 brier_comp=0 logloss=untracked bins=[2:(1,1,1,1,1)]'),
+ ('version=1 nbins=2 classes=0 w=1 brier=0.0625 brier_comp=0 logloss=untracked bins=[2:(1,0.75,1,0.5625,0.75,1)]'),
+ ('version=1 nbins=2 classes=0 w=1 brier=0.0625 brier_comp=0 logloss=untracked bins=[2:(-1,0.75,1,0.5625,0.75,1)]'),
+ ('version=1 nbins=2 classes=0 w=1 brier=0 brier_comp=0 logloss=untracked bins=[2:(0,0.75,1,0.5625,0.75,1)]'),
+ ('version=1 nbins=2 classes=0 w=1 brier=0.0625 brier_comp=0 logloss=untracked bins=[2:(1,0.25,1,0.5625,0.75,1)]'),
+ ('version=1 nbins=2 classes=0 w=1 brier=0.0625 brier_comp=0 logloss=untracked bins=[2:(1,0.75,2,0.5625,0.75,1)]'),
+ ('version=1 nbins=2 classes=0 w=1 brier=0.0625 brier_comp=0 logloss=untracked bins=[2:(1,0.75,1,0.9,0.75,1)]'),
+ ('version=1 nbins=2 classes=0 w=1 brier=0.0625 brier_comp=0 logloss=untracked bins=[2:(1,0.75,1,0.5,0.75,1)]'),
+ ('version=1 nbins=2 classes=0 w=1 brier=0.0625 brier_comp=0 logloss=untracked bins=[2:(1,0.75,1,0.5625,0.8,1)]'),
+ ('version=1 nbins=2 classes=0 w=1 brier=0.0625 brier_comp=0 logloss=untracked bins=[2:(1,0.75,1,0.5625,0.75,0.5)]'),
+ ('version=1 nbins=2 classes=0 w=1 brier=0.0625 brier_comp=0 logloss=untracked bins=[2:(1,0.75,1,0.5625,0.75,Infinity)]'),
+ ('version=1 nbins=2 classes=0 w=1 brier=0.0625 brier_comp=0 logloss=untracked bins=[2:(1,0.75,1,0.5625,0.75,1)]'),
+ ('version=1 nbins=2 classes=0 w=3 brier=0.0625 brier_comp=0 logloss=untracked bins=[2:(1,0.75,1,0.5625,0.75,1)]'),
+ ('version=1 nbins=2 classes=0 w=1 brier=0.3 brier_comp=0 logloss=untracked bins=[2:(1,0.75,1,0.5625,0.75,1)]')
+) v(t);
+
+-- ---------- the combine laws ----------
+-- dyadic probabilities, unit weights: every sum is exact, so merged = union bit for bit
+CREATE TEMP TABLE dy AS
+SELECT i, (i * 37 % 65) / 64.0::float8 AS p, (i * 11 % 7) < 3 AS y FROM generate_series(1, 3000) i;
+CREATE TEMP TABLE parts AS
+SELECT i % 5 AS part, calibration_agg(p, y, 12) AS s FROM dy GROUP BY 1;
+SELECT (SELECT ece_agg(p, y, 12) FROM dy) = calibration_ece(m) AS ece_equal,
+       (SELECT brier_score(p, y) FROM dy) = calibration_brier(m) AS brier_equal,
+       pg_temp.close((SELECT log_loss(p, y) FROM dy), calibration_logloss(m)) AS logloss_close,
+       regexp_replace(m::text, 'logloss=\S+ logloss_comp=\S+', '') =
+       regexp_replace((SELECT calibration_agg(p, y, 12) FROM dy)::text, 'logloss=\S+ logloss_comp=\S+', '') AS text_equal_but_logloss
+FROM (SELECT calibration_merge(s) AS m FROM parts) q;
+-- random data: merged agrees with the union to rounding
+CREATE TEMP TABLE rnd AS
+SELECT i, random() AS p, random() < 0.4 AS y, random() * 3 AS w FROM generate_series(1, 5000) i;
+SELECT pg_temp.close(calibration_ece(m), calibration_ece(u)) AS ece,
+       pg_temp.close(calibration_brier(m), calibration_brier(u)) AS brier,
+       pg_temp.close(calibration_logloss(m), calibration_logloss(u)) AS logloss,
+       pg_temp.close(calibration_n(m), calibration_n(u)) AS n,
+       pg_temp.close((calibration_decomposition(m)).resolution, (calibration_decomposition(u)).resolution) AS resolution
+FROM (SELECT calibration_merge(s) AS m FROM (SELECT calibration_agg(p, y, 20, w) AS s FROM rnd GROUP BY i % 7) g) a,
+     (SELECT calibration_agg(p, y, 20, w) AS u FROM rnd) b;
+-- NULL and empty states are identities
+SELECT calibration_merge(s)::text = (SELECT s::text FROM states WHERE name = 'bool') AS null_identity
+FROM (SELECT s FROM states WHERE name = 'bool' UNION ALL SELECT NULL) q;
+SELECT calibration_merge(s)::text = (SELECT s::text FROM states WHERE name = 'bool') AS empty_identity
+FROM (SELECT s FROM states WHERE name = 'bool' UNION ALL
+      SELECT 'version=1 nbins=7 classes=0 w=0 brier=0 brier_comp=0 logloss=0 logloss_comp=0 bins=[]') q;
+SELECT calibration_merge(s) IS NULL AS all_null FROM (SELECT NULL::calibration_state) q(s);
+-- merging K-class states
+SELECT pg_temp.close(calibration_ece(calibration_merge(s)),
+                     (SELECT ece_agg(ARRAY[p, 1 - p], (i % 2), 10) FROM rnd)) AS k_class_merge
+FROM (SELECT calibration_agg(ARRAY[p, 1 - p], (i % 2), 10) AS s FROM rnd GROUP BY i % 3) g;
+-- incompatible states
+SELECT calibration_merge(s) FROM (SELECT s FROM states WHERE name IN ('bool', 'soft weighted')) q;
+\echo :LAST_ERROR_SQLSTATE
+SELECT calibration_merge(s) FROM (VALUES
+ ('version=1 nbins=0 classes=4 w=2 brier=2.5 brier_comp=0 logloss=untracked bins=[]'::calibration_state),
+ ('version=1 nbins=0 classes=3 w=2 brier=2.5 brier_comp=0 logloss=untracked bins=[]')) v(s);
+\echo :LAST_ERROR_SQLSTATE
+-- a state without log loss makes the merge untracked
+SELECT calibration_merge(s) FROM (VALUES
+ ('version=1 nbins=0 classes=0 w=1 brier=0.25 brier_comp=0 logloss=0.7 logloss_comp=0 bins=[]'::calibration_state),
+ ('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0 logloss=untracked bins=[]')) v(s);
+
+-- ---------- the reliability diagram ----------
+SELECT left(svg, 4) AS starts, right(rtrim(svg, E'\n'), 6) AS ends,
+       xml_is_well_formed_document(svg) AS well_formed,
+       (length(svg) - length(replace(svg, '<circle', ''))) / 7 =
+       (SELECT count(*) FROM calibration_bins((SELECT s FROM states WHERE name = 'random'))) AS one_point_per_bin,
+       svg LIKE '%ECE = %' AS has_ece,
+       svg LIKE '%A &lt;b&gt; &amp; &quot;c&quot;%' AS title_escaped
+FROM (SELECT calibration_svg(s, 'A <b> & "c"') AS svg FROM states WHERE name = 'random') q;
+SELECT xml_is_well_formed_document(calibration_svg(s)) AS default_title,
+       calibration_svg(s) LIKE '%Reliability diagram%' AS titled
+FROM states WHERE name = 'bool';
+SELECT calibration_svg('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0 logloss=untracked bins=[]');
+\echo :LAST_ERROR_SQLSTATE

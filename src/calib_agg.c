@@ -1,0 +1,408 @@
+/*-------------------------------------------------------------------------
+ *
+ * calib_agg.c
+ *	  Transition and combine functions of the calibration aggregates:
+ *	  calibration_agg, ece_agg, brier_score, log_loss and
+ *	  calibration_merge.  Their final functions are the accessors in
+ *	  calib_access.c.
+ *
+ * Every aggregate keeps a calibration_state (calib.h).  The transition
+ * functions are non-strict: on the first row that has all its arguments
+ * they build the state (in the per-call context; nodeAgg copies it into
+ * the aggregate context once, because the pointer changed), and on every
+ * later row they update that state in place and return the same pointer,
+ * so no row allocates.  Rows with a NULL required argument are skipped;
+ * a group without any usable row keeps a NULL state, which every final
+ * function maps to NULL.
+ *
+ * What each aggregate tracks (the mode):
+ *	calibration_agg  bins and log loss
+ *	ece_agg			 bins only (no logarithm per row)
+ *	brier_score		 totals only
+ *	log_loss		 totals and log loss
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "calib_glue.h"
+
+#include "catalog/pg_type.h"
+#include "kernels.h"
+#include "nodes/execnodes.h"
+#include "utils/array.h"
+
+typedef enum CalibMode
+{
+	MODE_FULL,
+	MODE_ECE,
+	MODE_BRIER,
+	MODE_LOGLOSS
+} CalibMode;
+
+/*
+ * What AggCheckCallContext() tests, inline: the per-row path should not
+ * pay for a call into the server.  pc_agg_context() raises the error.
+ */
+#define IN_AGG(fcinfo) \
+	((fcinfo)->context != NULL && \
+	 (IsA((fcinfo)->context, AggState) || IsA((fcinfo)->context, WindowAggState)))
+
+#define MODE_BINNED(m)	((m) == MODE_FULL || (m) == MODE_ECE)
+#define MODE_LOGS(m)	((m) == MODE_FULL || (m) == MODE_LOGLOSS)
+
+static const char *const mode_names[] = {
+	"calibration_agg", "ece_agg", "brier_score", "log_loss"
+};
+
+static void
+bad_weight(double w)
+{
+	if (isnan(w) || w < 0.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("weight %g is invalid", w),
+				 errdetail("Weights must be finite and non-negative.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("weight %g is out of range", w),
+			 errdetail("Weights must be finite and non-negative.")));
+}
+
+static void
+nbins_changed(int have, int got)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("nbins changed within a group from %d to %d", have, got),
+			 errhint("Pass the same number of bins on every row of a group.")));
+}
+
+/*
+ * One row (p, y [, nbins] [, weight]) into the state.  Arguments:
+ * binned modes (state, p, y [, nbins [, weight]]); totals-only modes
+ * (state, p, y [, weight]).  Inlined into each entry point so that the
+ * mode and the target type are constants.
+ */
+static pg_attribute_always_inline Datum
+calib_trans(FunctionCallInfo fcinfo, CalibMode mode, bool soft)
+{
+	int			nargs = PG_NARGS();
+	int			barg = -1,
+				warg = -1;
+	int			nbins = MODE_BINNED(mode) ? CALIB_DEFAULT_BINS : 0;
+	double		p,
+				y,
+				w = 1.0;
+	CalibState *s;
+
+	if (MODE_BINNED(mode))
+	{
+		if (nargs >= 4)
+			barg = 3;
+		if (nargs >= 5)
+			warg = 4;
+	}
+	else if (nargs >= 4)
+		warg = 3;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) ||
+		(barg > 0 && PG_ARGISNULL(barg)) ||
+		(warg > 0 && PG_ARGISNULL(warg)))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+
+	p = PG_GETARG_FLOAT8(1);
+	if (unlikely(!(p >= 0.0 && p <= 1.0)))
+		pc_check_probability(p, "probability");
+	if (soft)
+	{
+		y = PG_GETARG_FLOAT8(2);
+		if (unlikely(!(y >= 0.0 && y <= 1.0)))
+			pc_check_unit_target(y, "target");
+	}
+	else
+		y = PG_GETARG_BOOL(2) ? 1.0 : 0.0;
+	if (barg > 0)
+		nbins = PG_GETARG_INT32(barg);
+	if (warg > 0)
+	{
+		w = PG_GETARG_FLOAT8(warg);
+		if (unlikely(!(w >= 0.0 && isfinite(w))))
+			bad_weight(w);
+	}
+
+	/* refuse to scribble on an argument outside an aggregate */
+	if (unlikely(!IN_AGG(fcinfo)))
+		(void) pc_agg_context(fcinfo, mode_names[mode]);
+
+	if (unlikely(PG_ARGISNULL(0)))
+	{
+		if (MODE_BINNED(mode))
+			calib_check_nbins(nbins);
+		s = calib_alloc(nbins, 0, MODE_LOGS(mode) ? CALIB_F_LOGLOSS : 0);
+	}
+	else
+	{
+		s = (CalibState *) PG_GETARG_POINTER(0);
+		if (MODE_BINNED(mode) && unlikely(s->nbins != nbins))
+			nbins_changed(s->nbins, nbins);
+	}
+
+	calib_add(s, p, y, w, MODE_BINNED(mode), MODE_LOGS(mode));
+	PG_RETURN_POINTER(s);
+}
+
+/*
+ * The checks on a K-class probability vector; returns its length.
+ */
+static int
+check_probs(ArrayType *a, int label)
+{
+	int			k;
+
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("probability array must be one-dimensional"),
+				 errdetail("The array has %d dimensions.", ARR_NDIM(a))));
+	k = ARR_NDIM(a) == 1 ? ARR_DIMS(a)[0] : 0;
+	if (k < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("probability array has %d elements", k),
+				 errdetail("A K-class probability vector needs at least 2 elements.")));
+	if (array_contains_nulls(a))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("probability array must not contain nulls")));
+	if (label < 0 || label >= k)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("label %d is out of range", label),
+				 errdetail("Labels are 0-based class indexes: 0 to %d for %d classes.",
+						   k - 1, k)));
+	return k;
+}
+
+/* a kernel said some element is bad: find it and report it */
+static void
+bad_probs(const double *x, int k)
+{
+	for (int i = 0; i < k; i++)
+		pc_check_probability(x[i], "probability");
+	elog(ERROR, "probability kernel rejected a valid vector");
+}
+
+/*
+ * One row (probs, label [, nbins]) into the state.  Binned modes work on
+ * the top-label problem (confidence = max prob, ties to the lowest index;
+ * target = argmax == label); MODE_BRIER sums the K-class Brier score
+ * sum_k (p_k - [k = label])^2 = sum_k p_k^2 - 2 p_label + 1.
+ */
+static pg_attribute_always_inline Datum
+calib_trans_probs(FunctionCallInfo fcinfo, CalibMode mode)
+{
+	ArrayType  *a;
+	int			label,
+				k,
+				nbins = 0;
+	const double *x;
+	CalibState *s;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) ||
+		(MODE_BINNED(mode) && PG_ARGISNULL(3)))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	a = PG_GETARG_ARRAYTYPE_P(1);
+	label = PG_GETARG_INT32(2);
+	if (MODE_BINNED(mode))
+		nbins = PG_GETARG_INT32(3);
+	k = check_probs(a, label);
+	/* ARR_DATA_PTR, spelled out to keep -Wsign-compare quiet */
+	x = (const double *) ((char *) a + (ARR_HASNULL(a) ? (Size) a->dataoffset :
+										ARR_OVERHEAD_NONULLS(1)));
+
+	if (unlikely(!IN_AGG(fcinfo)))
+		(void) pc_agg_context(fcinfo, mode_names[mode]);
+
+	if (unlikely(PG_ARGISNULL(0)))
+	{
+		if (MODE_BINNED(mode))
+			calib_check_nbins(nbins);
+		s = calib_alloc(nbins, k, MODE_LOGS(mode) ? CALIB_F_LOGLOSS : 0);
+	}
+	else
+	{
+		s = (CalibState *) PG_GETARG_POINTER(0);
+		if (MODE_BINNED(mode) && unlikely(s->nbins != nbins))
+			nbins_changed(s->nbins, nbins);
+		if (unlikely(s->nclasses != k))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("probability array has %d elements, earlier rows had %d",
+							k, (int) s->nclasses),
+					 errhint("Every row of a group must have the same number of classes.")));
+	}
+
+	if (MODE_BINNED(mode))
+	{
+		int			idx;
+		double		conf;
+
+		if (unlikely(!pc_kern->prob_argmax(x, k, &idx, &conf)))
+			bad_probs(x, k);
+		calib_add(s, conf, idx == label ? 1.0 : 0.0, 1.0, true, MODE_LOGS(mode));
+	}
+	else
+	{
+		double		ss,
+					term;
+
+		if (unlikely(!pc_kern->prob_sumsq(x, k, &ss)))
+			bad_probs(x, k);
+		term = ss - 2.0 * x[label] + 1.0;
+		/* (1 - p_label)^2 + others >= 0; do not let rounding say otherwise */
+		if (term < 0.0)
+			term = 0.0;
+		s->w += 1.0;
+		calib_sum_add_finite(&s->brier, &s->brier_c, term);
+	}
+	PG_RETURN_POINTER(s);
+}
+
+/* ---------- entry points ---------- */
+
+/* calibration_agg(p, y bool [, nbins [, weight]]) transition */
+PG_FUNCTION_INFO_V1(calibration_agg_trans_bool);
+Datum
+calibration_agg_trans_bool(PG_FUNCTION_ARGS)
+{
+	return calib_trans(fcinfo, MODE_FULL, false);
+}
+
+/* calibration_agg(p, y float8 [, nbins [, weight]]) transition */
+PG_FUNCTION_INFO_V1(calibration_agg_trans_soft);
+Datum
+calibration_agg_trans_soft(PG_FUNCTION_ARGS)
+{
+	return calib_trans(fcinfo, MODE_FULL, true);
+}
+
+/* calibration_agg(probs, label, nbins) transition */
+PG_FUNCTION_INFO_V1(calibration_agg_trans_probs);
+Datum
+calibration_agg_trans_probs(PG_FUNCTION_ARGS)
+{
+	return calib_trans_probs(fcinfo, MODE_FULL);
+}
+
+/* ece_agg(p, y bool [, nbins]) transition */
+PG_FUNCTION_INFO_V1(ece_agg_trans_bool);
+Datum
+ece_agg_trans_bool(PG_FUNCTION_ARGS)
+{
+	return calib_trans(fcinfo, MODE_ECE, false);
+}
+
+/* ece_agg(p, y float8 [, nbins]) transition */
+PG_FUNCTION_INFO_V1(ece_agg_trans_soft);
+Datum
+ece_agg_trans_soft(PG_FUNCTION_ARGS)
+{
+	return calib_trans(fcinfo, MODE_ECE, true);
+}
+
+/* ece_agg(probs, label, nbins) transition */
+PG_FUNCTION_INFO_V1(ece_agg_trans_probs);
+Datum
+ece_agg_trans_probs(PG_FUNCTION_ARGS)
+{
+	return calib_trans_probs(fcinfo, MODE_ECE);
+}
+
+/* brier_score(p, y bool [, weight]) transition */
+PG_FUNCTION_INFO_V1(brier_score_trans_bool);
+Datum
+brier_score_trans_bool(PG_FUNCTION_ARGS)
+{
+	return calib_trans(fcinfo, MODE_BRIER, false);
+}
+
+/* brier_score(p, y float8 [, weight]) transition */
+PG_FUNCTION_INFO_V1(brier_score_trans_soft);
+Datum
+brier_score_trans_soft(PG_FUNCTION_ARGS)
+{
+	return calib_trans(fcinfo, MODE_BRIER, true);
+}
+
+/* brier_score(probs, label) transition */
+PG_FUNCTION_INFO_V1(brier_score_trans_probs);
+Datum
+brier_score_trans_probs(PG_FUNCTION_ARGS)
+{
+	return calib_trans_probs(fcinfo, MODE_BRIER);
+}
+
+/* log_loss(p, y bool) transition */
+PG_FUNCTION_INFO_V1(log_loss_trans_bool);
+Datum
+log_loss_trans_bool(PG_FUNCTION_ARGS)
+{
+	return calib_trans(fcinfo, MODE_LOGLOSS, false);
+}
+
+/* log_loss(p, y float8) transition */
+PG_FUNCTION_INFO_V1(log_loss_trans_soft);
+Datum
+log_loss_trans_soft(PG_FUNCTION_ARGS)
+{
+	return calib_trans(fcinfo, MODE_LOGLOSS, true);
+}
+
+/*
+ * calibration_state_combine(calibration_state, calibration_state):
+ * the combine function of every calibration aggregate and the transition
+ * of calibration_merge.  A NULL on either side is the identity.  The
+ * first non-NULL state is returned as it is (detoasted): nodeAgg copies
+ * it into the aggregate context, and later calls add into that copy in
+ * place.  States must agree in nbins and classes.
+ */
+PG_FUNCTION_INFO_V1(calibration_state_combine);
+Datum
+calibration_state_combine(PG_FUNCTION_ARGS)
+{
+	CalibState *dst;
+	CalibState *src;
+
+	(void) pc_agg_context(fcinfo, "calibration_merge");
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	src = PG_GETARG_CALIB_P(1);
+	if (PG_ARGISNULL(0))
+		PG_RETURN_POINTER(src);
+	dst = (CalibState *) PG_GETARG_POINTER(0);
+	if (dst->nbins != src->nbins)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot merge calibration states with different numbers of bins"),
+				 errdetail("One state has %d bins, the other %d.",
+						   (int) dst->nbins, (int) src->nbins)));
+	if (dst->nclasses != src->nclasses)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot merge calibration states with different numbers of classes"),
+				 errdetail("One state has classes=%d, the other classes=%d.",
+						   (int) dst->nclasses, (int) src->nclasses)));
+	calib_merge(dst, src, pc_kern->add);
+	PG_RETURN_POINTER(dst);
+}

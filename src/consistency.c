@@ -1,0 +1,269 @@
+/*-------------------------------------------------------------------------
+ *
+ * consistency.c
+ *	  classify_preference_consistency(choice bool, condition text
+ *	  [, confidence float8]): transition, combine and final functions, and
+ *	  the text/binary I/O of its state type preference_consistency_state.
+ *
+ * The state is a PcMap (agreement_map.h) keyed by condition text, with
+ * four numbers per condition: kw, mw (weighted counts of choices of the
+ * first / second item; the weight is the stated confidence, 1 without
+ * one) and kr, mr (the raw counts).  The maths is consistency_model.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "agreement_map.h"
+#include "consistency_model.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+
+/* documented in doc/annotation.md */
+#define PC_CONS_MAX_CONDITIONS 1000
+
+static void
+cons_merge(double *dst, const double *src)
+{
+	for (int i = 0; i < 4; i++)
+		dst[i] += src[i];
+}
+
+static const char *
+cons_check(const double *p)
+{
+	for (int i = 0; i < 4; i++)
+		if (!isfinite(p[i]) || p[i] < 0.0)
+			return "Counts must be finite and non-negative.";
+	if (p[2] != floor(p[2]) || p[3] != floor(p[3]) ||
+		p[2] > 2147483647.0 || p[3] > 2147483647.0)
+		return "Response counts must be whole numbers below 2^31.";
+	if (p[0] > p[2] || p[1] > p[3])
+		return "A weighted count cannot exceed its response count.";
+	if (p[2] + p[3] < 1.0)
+		return "A condition must hold at least one response.";
+	return NULL;
+}
+
+static const PcMapSpec cons_spec = {
+	.kind = PCMAP_CONSISTENCY,
+	.typname = "preference_consistency_state",
+	.nparts = 1,
+	.npayload = 4,
+	.max_entries = PC_CONS_MAX_CONDITIONS,
+	.entry_noun = "conditions",
+	.merge = cons_merge,
+	.check = cons_check,
+};
+
+/* ---------- aggregate support ---------- */
+
+static Datum
+cons_trans_common(FunctionCallInfo fcinfo, double w)
+{
+	PcMap	   *map;
+	text	   *cond;
+	double	   *p;
+	bool		choice;
+
+	pc_agg_context(fcinfo, "preference consistency transition function");
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || isnan(w))
+	{
+		/* rows with a NULL choice, condition or confidence are skipped */
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	choice = PG_GETARG_BOOL(1);
+	cond = PG_GETARG_TEXT_PP(2);
+	if (PG_ARGISNULL(0))
+		map = pcmap_create(&cons_spec, 4, 4 * VARSIZE_ANY_EXHDR(cond));
+	else
+		map = pcmap_from_datum(PG_GETARG_DATUM(0), &cons_spec);
+
+	p = pcmap_upsert(&map, &cons_spec, VARDATA_ANY(cond),
+					 VARSIZE_ANY_EXHDR(cond), NULL, 0);
+	if (choice)
+	{
+		p[0] += w;
+		p[2] += 1.0;
+	}
+	else
+	{
+		p[1] += w;
+		p[3] += 1.0;
+	}
+	if (p[2] + p[3] > 2147483647.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many responses in one condition"),
+				 errdetail("A condition may hold at most 2147483647 responses.")));
+	PG_RETURN_POINTER(map);
+}
+
+/* transition (state, choice, condition) */
+PG_FUNCTION_INFO_V1(pc_consistency_trans);
+Datum
+pc_consistency_trans(PG_FUNCTION_ARGS)
+{
+	return cons_trans_common(fcinfo, 1.0);
+}
+
+/* transition (state, choice, condition, confidence): confidence is a weight */
+PG_FUNCTION_INFO_V1(pc_consistency_trans_conf);
+Datum
+pc_consistency_trans_conf(PG_FUNCTION_ARGS)
+{
+	double		w;
+
+	if (PG_ARGISNULL(3))
+		return cons_trans_common(fcinfo, get_float8_nan());
+	w = PG_GETARG_FLOAT8(3);
+	pc_check_probability(w, "confidence");
+	return cons_trans_common(fcinfo, w);
+}
+
+/* combine (strict): merge the second state's conditions into the first */
+PG_FUNCTION_INFO_V1(pc_consistency_combine);
+Datum
+pc_consistency_combine(PG_FUNCTION_ARGS)
+{
+	PcMap	   *a;
+	PcMap	   *b;
+
+	pc_agg_context(fcinfo, "preference consistency combine function");
+	a = pcmap_from_datum(PG_GETARG_DATUM(0), &cons_spec);
+	b = pcmap_from_datum(PG_GETARG_DATUM(1), &cons_spec);
+	PG_RETURN_POINTER(pcmap_merge(a, b, &cons_spec));
+}
+
+static const char *const cons_labels[] = {
+	"genuine", "non_attitude", "constructed", "insufficient"
+};
+
+/* final: the preference_consistency composite; NULL for no responses */
+PG_FUNCTION_INFO_V1(pc_consistency_final);
+Datum
+pc_consistency_final(PG_FUNCTION_ARGS)
+{
+	PcMap	   *map;
+	TupleDesc	tupdesc;
+	Datum		values[13];
+	bool		nulls[13] = {0};
+	double	   *k,
+			   *m;
+	int			nc = 0;
+	double		Kr = 0,
+				Mr = 0,
+				sumsq_k = 0,
+				sumsq_m = 0,
+				sumsq_n = 0,
+				within_num = 0,
+				within_den = 0,
+				weight = 0,
+				n;
+	PcConsResult res;
+	PcMapEntry *e = NULL;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	map = pcmap_from_datum(PG_GETARG_DATUM(0), &cons_spec);
+	if (map->nentries == 0)
+		PG_RETURN_NULL();
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	if (tupdesc->natts != 13)
+		elog(ERROR, "preference_consistency has %d fields, expected 13",
+			 tupdesc->natts);
+
+	k = palloc(sizeof(double) * map->nentries);
+	m = palloc(sizeof(double) * map->nentries);
+	while ((e = pcmap_next(map, e)) != NULL)
+	{
+		double	   *p = PCMAP_PAYLOAD(e);
+		double		nc_r = p[2] + p[3];
+
+		k[nc] = p[0];
+		m[nc] = p[1];
+		nc++;
+		weight += p[0] + p[1];
+		Kr += p[2];
+		Mr += p[3];
+		sumsq_k += p[2] * p[2];
+		sumsq_m += p[3] * p[3];
+		sumsq_n += nc_r * nc_r;
+		within_num += p[2] * (p[2] - 1) + p[3] * (p[3] - 1);
+		within_den += nc_r * (nc_r - 1);
+	}
+	n = Kr + Mr;
+	if (n > 2147483647.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("too many responses in one group"),
+				 errdetail("The response count must fit in an integer.")));
+	pc_consistency_classify(k, m, nc, (long) n, nc, &res);
+
+	values[0] = CStringGetTextDatum(cons_labels[res.label]);
+	values[1] = Float8GetDatum(res.post[PC_CONS_GENUINE]);
+	values[2] = Float8GetDatum(res.post[PC_CONS_NON_ATTITUDE]);
+	values[3] = Float8GetDatum(res.post[PC_CONS_CONSTRUCTED]);
+	values[4] = Int32GetDatum((int32) n);
+	values[5] = Int32GetDatum(nc);
+	values[6] = Float8GetDatum(fmax(Kr, Mr) / n);
+	if (within_den > 0)
+		values[7] = Float8GetDatum(within_num / within_den);
+	else
+		nulls[7] = true;
+	if (nc >= 2)
+		values[8] = Float8GetDatum((Kr * Kr - sumsq_k + Mr * Mr - sumsq_m) /
+								   (n * n - sumsq_n));
+	else
+		nulls[8] = true;
+	values[9] = Float8GetDatum(weight);
+	values[10] = Float8GetDatum(res.log_ml[PC_CONS_GENUINE]);
+	values[11] = Float8GetDatum(res.log_ml[PC_CONS_NON_ATTITUDE]);
+	values[12] = Float8GetDatum(res.log_ml[PC_CONS_CONSTRUCTED]);
+
+	tupdesc = BlessTupleDesc(tupdesc);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* ---------- type I/O ---------- */
+
+PG_FUNCTION_INFO_V1(pc_consistency_state_in);
+Datum
+pc_consistency_state_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(pcmap_in(PG_GETARG_CSTRING(0), &cons_spec));
+}
+
+PG_FUNCTION_INFO_V1(pc_consistency_state_out);
+Datum
+pc_consistency_state_out(PG_FUNCTION_ARGS)
+{
+	PcMap	   *map = pcmap_from_datum(PG_GETARG_DATUM(0), &cons_spec);
+
+	PG_RETURN_CSTRING(pcmap_out(map, &cons_spec));
+}
+
+PG_FUNCTION_INFO_V1(pc_consistency_state_send);
+Datum
+pc_consistency_state_send(PG_FUNCTION_ARGS)
+{
+	PcMap	   *map = pcmap_from_datum(PG_GETARG_DATUM(0), &cons_spec);
+
+	PG_RETURN_BYTEA_P(pcmap_send(map, &cons_spec));
+}
+
+PG_FUNCTION_INFO_V1(pc_consistency_state_recv);
+Datum
+pc_consistency_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+
+	PG_RETURN_POINTER(pcmap_recv(buf, &cons_spec));
+}

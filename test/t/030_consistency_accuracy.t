@@ -1,0 +1,92 @@
+# test/t/030_consistency_accuracy.t: classify_preference_consistency against
+# the Bayes-optimal ceiling, per difficulty level.
+#
+# test/ref/consistency/ceilings.csv holds, per level, the simulator seed,
+# the Bayes-optimal accuracy computed by bayes_optimal.py (an independent
+# re-implementation of the simulator's likelihood) and the accuracy prefcal
+# had when the file was made (make_accuracy.sh).  Here prefcal's accuracy
+# is recomputed in the database from the same deterministic simulation; it
+# must equal the committed figure, and reach 95% of the ceiling wherever
+# the ceiling is at least 0.6.  Levels that do not reach it yet are TODO
+# tests: they are reported, and the suite does not pretend otherwise.
+use strict;
+use warnings;
+use Test::More;
+use PrefcalTest;
+use File::Temp ();
+
+my $db = pc_newdb('pc_consistency_acc');
+
+open my $fh, '<', 'test/ref/consistency/ceilings.csv' or die "ceilings.csv: $!";
+my $header = <$fh>;
+my @levels;
+while (my $line = <$fh>)
+{
+	chomp $line;
+	my ($level, $seed, $r, $s, $n, $ceil, $acc) = split /,/, $line;
+	push @levels, { level => $level, seed => $seed, r => $r, s => $s,
+		n => $n, ceil => $ceil, acc => $acc };
+}
+close $fh;
+is(scalar @levels, 6, 'six difficulty levels');
+
+# keep in sync with make_accuracy.sh
+sub sim
+{
+	my ($seed, $r, $s) = @_;
+	return "simulate_annotations($seed, n_items => 40, n_annotators => 150, "
+	  . "pairs_per_annotator => 20, repeats => $r, framings => 2, p_genuine => 0.45, "
+	  . "p_non_attitude => 0.3, p_constructed => 0.25, genuine_strength => $s, "
+	  . "n_domains => 2, utility_sd => 1.5, framing_share => 0.3, "
+	  . "position_bias_by_domain => '{0.05,0.15}')";
+}
+
+for my $l (@levels)
+{
+	my $out = pc_psql($db, "SELECT count(*), round(avg((CASE WHEN tt LIKE 'constructed%' THEN 'constructed' ELSE tt END = (c).label)::int)::numeric, 6) "
+		  . "FROM (SELECT min(true_type) tt, classify_preference_consistency(chose_a, condition) c FROM "
+		  . sim($l->{seed}, $l->{r}, $l->{s}) . " GROUP BY annotator, item_a, item_b) x");
+	$out =~ s/\s+$//;
+	my ($n, $acc) = split /\|/, $out;
+	is($n, $l->{n}, "$l->{level}: $n groups");
+	cmp_ok(abs($acc - $l->{acc}), '<', 1e-9, "$l->{level}: accuracy $acc equals the committed figure");
+	my $ratio = $acc / $l->{ceil};
+	my $name = sprintf("%s: accuracy %.4f is %.3f of the Bayes-optimal %.4f (target 0.95)",
+		$l->{level}, $acc, $ratio, $l->{ceil});
+	if ($l->{ceil} < 0.6)
+	{
+		pass("$name; ceiling below 0.6, no target");
+	}
+	elsif ($l->{s} == 0.8)
+	{
+	  TODO:
+		{
+			local $TODO = 'per-group classifier without the true parameters falls short at genuine_strength 0.8 (doc/annotation.md)';
+			cmp_ok($ratio, '>=', 0.95, $name);
+		}
+	}
+	else
+	{
+		cmp_ok($ratio, '>=', 0.95, $name);
+	}
+}
+
+# binary send/recv round trip of the state types (COPY BINARY through psql)
+my $tmp = File::Temp->new(SUFFIX => '.bin');
+my $file = $tmp->filename;
+my ($out, $err) = pc_psql($db, <<"SQL");
+CREATE TABLE s1 AS SELECT
+  (SELECT preference_consistency_state_agg(chose_a, condition) FROM simulate_annotations(1, n_annotators => 1, pairs_per_annotator => 1)) a,
+  'v1 n=2 {"x" 2} {"y\\"z" 1}'::majority_vote_state b,
+  'v1 n=2 {"u" "x" 2} {"u" "y" 1}'::krippendorff_alpha_state c,
+  'v1 n=1 {"u" 2 1.25 0.125}'::krippendorff_alpha_interval_state d;
+\\copy s1 TO '$file' (FORMAT binary)
+CREATE TABLE s2 (LIKE s1);
+\\copy s2 FROM '$file' (FORMAT binary)
+SELECT s1.a::text = s2.a::text AND s1.b::text = s2.b::text AND s1.c::text = s2.c::text AND s1.d::text = s2.d::text FROM s1, s2;
+SQL
+$out =~ s/\s+$//;
+is($out, 't', 'binary round trip of the four state types') or diag($err);
+
+pc_dropdb($db);
+done_testing();
