@@ -159,7 +159,7 @@ points_reserve(RecalPoints *s, int32 extra)
 /* ---------------------------------------------------------------- */
 
 static void
-points_validate(RecalPoints *s)
+points_validate(RecalPoints *s, int code)
 {
 	int			i;
 
@@ -170,14 +170,14 @@ points_validate(RecalPoints *s)
 		if (!isfinite(p->x) ||
 			(s->kind == RECAL_KIND_PROB && fabs(p->x) > RECAL_MAX_LOGIT))
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					(errcode(code),
 					 errmsg("invalid recal_points value"),
 					 errdetail("Point %d has input value %g, which is not a valid %s.",
 							   i + 1, p->x,
 							   s->kind == RECAL_KIND_PROB ? "clamped logit" : "finite score")));
 		if (!(p->w > 0) || !isfinite(p->w) || !(p->wy >= 0) || p->wy > p->w)
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					(errcode(code),
 					 errmsg("invalid recal_points value"),
 					 errdetail("Point %d has weight %g and weighted target %g; "
 							   "the weight must be positive and finite and the weighted target between 0 and the weight.",
@@ -185,7 +185,7 @@ points_validate(RecalPoints *s)
 	}
 	if (s->npoints > 0 && s->nrows < 1)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				(errcode(code),
 				 errmsg("invalid recal_points value"),
 				 errdetail("A state with points must count at least one row.")));
 }
@@ -287,7 +287,7 @@ recal_points_in(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type recal_points: \"%s\"", whole),
 				 errdetail("Unexpected text after the point list.")));
-	points_validate(s);
+	points_validate(s, ERRCODE_INVALID_TEXT_REPRESENTATION);
 	s->npoints = recal_compact(s->pts, s->npoints);
 	PG_RETURN_POINTER(s);
 }
@@ -381,7 +381,7 @@ recal_points_recv(PG_FUNCTION_ARGS)
 		s->pts[i].wy = pq_getmsgfloat8(buf);
 	}
 	s->npoints = n;
-	points_validate(s);
+	points_validate(s, ERRCODE_INVALID_BINARY_REPRESENTATION);
 	s->npoints = recal_compact(s->pts, s->npoints);
 	PG_RETURN_POINTER(s);
 }
@@ -765,7 +765,7 @@ recalibrate(PG_FUNCTION_ARGS)
 /* ---------------------------------------------------------------- */
 
 static void
-recalibrator_validate(const Recalibrator *r, const char *whole)
+recalibrator_validate(const Recalibrator *r, const char *whole, int code)
 {
 	const char *bad = NULL;
 
@@ -789,7 +789,7 @@ recalibrator_validate(const Recalibrator *r, const char *whole)
 		bad = "iterations must be non-negative";
 	if (bad)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				(errcode(code),
 				 errmsg("invalid recalibrator value \"%s\"", whole),
 				 errdetail("In a recalibrator, %s.", bad)));
 }
@@ -888,7 +888,7 @@ recalibrator_in(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type recalibrator: \"%s\"", whole),
 				 errdetail("Unexpected text at \"%.20s\".", p)));
-	recalibrator_validate(r, whole);
+	recalibrator_validate(r, whole, ERRCODE_INVALID_TEXT_REPRESENTATION);
 	PG_RETURN_POINTER(r);
 }
 
@@ -987,7 +987,7 @@ recalibrator_recv(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid recalibrator value")));
-	recalibrator_validate(r, "(binary)");
+	recalibrator_validate(r, "(binary)", ERRCODE_INVALID_BINARY_REPRESENTATION);
 	PG_RETURN_POINTER(r);
 }
 

@@ -27,15 +27,16 @@ INSERT INTO study.remedies VALUES
 	(1,  'none',                     'all',             false, 'none', 'logloss',       false),
 	(2,  'swap',                     'all',             false, 'swap', 'logloss',       false),
 	(3,  'position',                 'all',             true,  'none', 'logloss',       false),
-	(4,  'drop_non_attitudes',       'no_non_attitude', false, 'none', 'logloss',       false),
-	(5,  'brier',                    'all',             false, 'none', 'logloss+brier', false),
-	(6,  'temperature',              'all',             false, 'none', 'logloss',       true),
-	(7,  'swap+temperature',         'all',             false, 'swap', 'logloss',       true),
-	(8,  'position+drop',            'no_non_attitude', true,  'none', 'logloss',       false),
-	(9,  'genuine_only',             'genuine',         false, 'none', 'logloss',       false),
-	(10, 'drop+brier',               'no_non_attitude', false, 'none', 'logloss+brier', false),
-	(11, 'drop+temperature',         'no_non_attitude', false, 'none', 'logloss',       true),
-	(12, 'position+drop+brier+temp', 'no_non_attitude', true,  'none', 'logloss+brier', true);
+	(4,  'swap+position',            'all',             true,  'swap', 'logloss',       false),
+	(5,  'drop_non_attitudes',       'no_non_attitude', false, 'none', 'logloss',       false),
+	(6,  'brier',                    'all',             false, 'none', 'logloss+brier', false),
+	(7,  'temperature',              'all',             false, 'none', 'logloss',       true),
+	(8,  'swap+temperature',         'all',             false, 'swap', 'logloss',       true),
+	(9,  'position+drop',            'no_non_attitude', true,  'none', 'logloss',       false),
+	(10, 'genuine_only',             'genuine',         false, 'none', 'logloss',       false),
+	(11, 'drop+brier',               'no_non_attitude', false, 'none', 'logloss+brier', false),
+	(12, 'drop+temperature',         'no_non_attitude', false, 'none', 'logloss',       true),
+	(13, 'position+drop+brier+temp', 'no_non_attitude', true,  'none', 'logloss+brier', true);
 
 -- one pair-count state per training subset and domain, folded once.
 -- Domains are fitted apart: items of different domains are never compared,

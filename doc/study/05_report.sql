@@ -116,6 +116,15 @@ LEFT JOIN study.metrics t ON t.remedy = o.remedy AND t.slice_kind = o.slice_kind
   AND t.orientation = 'pair' AND t.target = 'true'
 WHERE o.orientation = 'pair' AND o.target = 'observed';
 
+-- per slice, compact: "slice ECE vs labels / ECE vs true_p" (pair orientation)
+CREATE VIEW study.slice_grid AS
+SELECT ord, remedy,
+       string_agg(format('%s %s/%s', slice, ece_obs, ece_true), '  ' ORDER BY slice)
+         FILTER (WHERE slice_kind = 'domain') AS "by domain: ECE labels/true_p",
+       string_agg(format('%s %s/%s', slice, ece_obs, ece_true), '  ' ORDER BY slice)
+         FILTER (WHERE slice_kind = 'detected') AS "by detected class: ECE labels/true_p"
+FROM study.by_slice GROUP BY ord, remedy;
+
 \echo
 \echo Held-out (test split) calibration, overall.  pair = P(item_a beats item_b) vs chose_a;
 \echo shown = P(first-shown wins) vs first-shown chosen; obs = observed labels; true = true_p.
@@ -123,6 +132,10 @@ WHERE o.orientation = 'pair' AND o.target = 'observed';
 SELECT remedy, "Brier pair/obs", "ECE pair/obs", "LogLoss pair/obs", "REL pair/obs", "RES pair/obs",
        "ECE pair/true", "|P-true_p| pair", "ECE shown/obs", "ECE shown/true"
 FROM study.headline ORDER BY ord;
+
+\echo Per domain and per detected consistency class (pair orientation; ECE against labels / against true_p):
+SELECT remedy, "by domain: ECE labels/true_p", "by detected class: ECE labels/true_p"
+FROM study.slice_grid ORDER BY ord;
 
 \echo Verdicts on the held-out ECE against the baseline "none" (thresholds: closed at
 \echo <= :closed_factor x the noise floor for labels, <= :true_closed for true_p; narrowed/widened by :rel_change relative)
