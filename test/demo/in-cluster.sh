@@ -40,7 +40,7 @@ remedies=$(psql_db -At -c "SELECT remedy FROM study.remedies ORDER BY ord")
 for r in $remedies; do
 	file="$out/reliability-${r//+/-}.svg"
 	psql_db -At -c "SELECT calibration_svg(cal,
-		format('%s: P(item_a beats item_b) vs observed choice, test split', remedy))
+		format('%s: P(item_a beats item_b), test', remedy))
 		FROM study.metrics WHERE remedy = '$r' AND orientation = 'pair'
 		AND target = 'observed' AND slice_kind = 'overall'" > "$file"
 	echo "        $file"
