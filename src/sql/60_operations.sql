@@ -139,6 +139,11 @@ BEGIN
 					  HINT = 'Known options: ties, prior, reference, position, augment, objective, brier_weight, max_iter, tol (those of bt_fit).';
 		END IF;
 	END LOOP;
+	IF EXISTS (SELECT 1 FROM @extschema@.bt_state_store s WHERE s.name = job) THEN
+		RAISE EXCEPTION 'refit job "%" is already registered', job
+			USING ERRCODE = 'duplicate_object',
+				  HINT = 'Delete its row from bt_state_store first (its models and history go with it).';
+	END IF;
 	-- every column must exist (raises 42703 otherwise)
 	FOREACH col IN ARRAY ARRAY[first_column, second_column, outcome_column, watermark_column] LOOP
 		PERFORM @extschema@.prefcal_column_expr(source, col, 'value');
@@ -170,10 +175,16 @@ COMMENT ON FUNCTION @extschema@.prefcal_register_refit(text, regclass, name, nam
 'register a refit job: rows of source (first-shown item, second item, outcome 1/0/0.5 or boolean, optional weight) folded above a watermark column; bt_fit options; optional hold-out relation with the same columns';
 
 -- step 1 of a refit: fold the new rows into the stored counts
+-- (the watermark is kept as text: the settings below make that text the
+-- same whatever the session's DateStyle, TimeZone or extra_float_digits)
 CREATE FUNCTION @extschema@.prefcal_refit_fold(job text, OUT new_rows bigint, OUT watermark text)
 RETURNS record
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'iso_8601'
+SET TimeZone = 'UTC'
+SET extra_float_digits = 3
 AS $$
 DECLARE
 	j @extschema@.bt_state_store;
