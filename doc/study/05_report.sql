@@ -102,6 +102,52 @@ SELECT ord, remedy,
        max(format('%s %s', verdict, round(ece::numeric, 4))) FILTER (WHERE orientation = 'shown' AND target = 'true') AS "shown vs true_p"
 FROM study.verdicts GROUP BY ord, remedy;
 
+-- the answer in a few sentences, every number and word from study.verdicts
+CREATE VIEW study.summary AS
+WITH v AS (SELECT * FROM study.verdicts),
+d AS (  -- largest absolute ECE change of a remedy against "none", over the four columns
+	SELECT remedy, max(abs(ece - base_ece)) AS max_change,
+	       string_agg(format('%s/%s %s', orientation, CASE target WHEN 'observed' THEN 'labels' ELSE 'true_p' END, verdict),
+	                  ', ' ORDER BY orientation, target) AS verdicts
+	FROM v GROUP BY remedy
+),
+c AS (  -- per column: what closed it, and the best remedy
+	SELECT orientation, target,
+	       max(base_ece) AS base_ece, max(closed_at) AS closed_at,
+	       string_agg(remedy, ', ' ORDER BY ord) FILTER (WHERE verdict = 'closed') AS closers,
+	       (array_agg(remedy ORDER BY ece, ord))[1] AS best,
+	       min(ece) AS best_ece,
+	       bool_or(verdict = 'baseline gap') AS has_gap
+	FROM v GROUP BY orientation, target
+)
+SELECT 1 AS k, format('Counterfactual swap augmentation moved the held-out ECE by at most %s in any orientation and target (%s). With swap and a position term together: at most %s (%s).',
+	round((SELECT max_change FROM d WHERE remedy = 'swap')::numeric, 4),
+	(SELECT verdicts FROM d WHERE remedy = 'swap'),
+	round((SELECT max_change FROM d WHERE remedy = 'swap+position')::numeric, 4),
+	(SELECT verdicts FROM d WHERE remedy = 'swap+position')) AS sentence
+UNION ALL
+SELECT 2, format('A Brier term in the objective moved it by at most %s (%s).',
+	round((SELECT max_change FROM d WHERE remedy = 'brier')::numeric, 4),
+	(SELECT verdicts FROM d WHERE remedy = 'brier'))
+UNION ALL
+SELECT 3, format('A position parameter: %s; temperature scaling on the validation labels: %s; dropping the detected non-attitudes: %s.',
+	(SELECT verdicts FROM d WHERE remedy = 'position'),
+	(SELECT verdicts FROM d WHERE remedy = 'temperature'),
+	(SELECT verdicts FROM d WHERE remedy = 'drop_non_attitudes'))
+UNION ALL
+SELECT 4 + row_number() OVER (ORDER BY orientation, target DESC),
+       format('%s against %s: %s',
+              CASE orientation WHEN 'pair' THEN 'P(item_a beats item_b)' ELSE 'P(first-shown wins)' END,
+              CASE target WHEN 'observed' THEN 'the observed labels' ELSE 'the true preference probabilities' END,
+              CASE
+                WHEN NOT has_gap THEN format('no gap to close (baseline ECE %s <= %s).', round(base_ece::numeric, 4), round(closed_at::numeric, 4))
+                WHEN closers IS NOT NULL THEN format('the gap (baseline ECE %s) was closed (<= %s) by %s.', round(base_ece::numeric, 4), round(closed_at::numeric, 4), closers)
+                ELSE format('no remedy closed the gap (baseline ECE %s, closed at <= %s); the lowest ECE was %s''s, %s (%s %% of the baseline).',
+                            round(base_ece::numeric, 4), round(closed_at::numeric, 4), best, round(best_ece::numeric, 4),
+                            round((100 * best_ece / nullif(base_ece, 0))::numeric, 0))
+              END)
+FROM c;
+
 -- per slice: ECE of P(item_a beats item_b) against labels and truth
 CREATE VIEW study.by_slice AS
 SELECT o.ord, o.remedy, o.slice_kind, o.slice, o.n,
@@ -144,5 +190,8 @@ FROM study.verdict_grid ORDER BY ord;
 \pset format unaligned
 \pset tuples_only on
 SELECT conclusion FROM study.conclusions ORDER BY orientation, target DESC;
+\echo
+\echo In short (generated from the verdicts above):
+SELECT '  ' || sentence FROM study.summary ORDER BY k;
 \pset format aligned
 \pset tuples_only off
