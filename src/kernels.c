@@ -1,21 +1,20 @@
 /*-------------------------------------------------------------------------
  *
  * kernels.c
- *	  Scalar reference kernels, CPU detection and the prefcal.simd
- *	  setting that chooses which kernel table pc_kern points at.
+ *	  Scalar reference kernels and the table lookup by SIMD level.
  *
- * The scalar kernels are written so that the compiler can vectorise them
- * at the baseline ISA; the x86 variants with target attributes live in
- * kernels_x86.c.
+ * Plain C, no PostgreSQL headers (see kernels.h).  The scalar kernels are
+ * the reference every SIMD twin is tested against; they are written so
+ * the compiler may vectorise what it can at the baseline ISA without
+ * changing results (no reassociation of sums: no fast-math).
  *
  *-------------------------------------------------------------------------
  */
-#include "postgres.h"
+#include <float.h>
+#include <math.h>
+#include <string.h>
 
-#include "fmgr.h"
 #include "kernels.h"
-#include "utils/builtins.h"
-#include "utils/guc.h"
 
 /* ---------- scalar reference kernels ---------- */
 
@@ -68,26 +67,78 @@ scalar_add(double *restrict dst, const double *restrict src, int n)
 		dst[i] += src[i];
 }
 
+static void
+scalar_exp(const double *x, double *y, int n)
+{
+	for (int i = 0; i < n; i++)
+		y[i] = exp(x[i]);
+}
+
+/*
+ * Binary Bradley-Terry pairs.  With e = exp(-|d|) in (0, 1]:
+ * p = 1 / (1 + e) and log p = -log1p(e), log(1 - p) = -d - log1p(e) when
+ * d >= 0; p = e / (1 + e), log p = d - log1p(e), log(1 - p) = -log1p(e)
+ * otherwise.
+ */
+static double
+scalar_pairs_binary(int64_t m, const int32_t *i, const int32_t *j,
+					const double *a, const double *b,
+					const double *s, double offset,
+					double *g, double *h, double *prob)
+{
+	double		ll = 0.0;
+
+	for (int64_t k = 0; k < m; k++)
+	{
+		double		d = (s[i[k]] - s[j[k]]) + offset;
+		double		e = exp(-fabs(d));
+		double		l1 = log1p(e);
+		double		nk = a[k] + b[k];
+		double		p,
+					logp,
+					logq;
+
+		if (d >= 0)
+		{
+			p = 1.0 / (1.0 + e);
+			logp = -l1;
+			logq = -d - l1;
+		}
+		else
+		{
+			p = e / (1.0 + e);
+			logp = d - l1;
+			logq = -l1;
+		}
+		ll += a[k] * logp + b[k] * logq;
+		g[k] = a[k] - nk * p;
+		h[k] = nk * p * (1.0 - p);
+		if (prob)
+			prob[k] = p;
+	}
+	return ll;
+}
+
 const PcKernels pc_kernels_scalar = {
 	"scalar",
 	scalar_prob_sumsq,
 	scalar_prob_argmax,
 	scalar_add,
+	scalar_exp,
+	scalar_pairs_binary,
 };
 
 const PcKernels *pc_kern = &pc_kernels_scalar;
 
 /* ---------- level selection ---------- */
 
-/* x86 tables, defined in kernels_x86.c when the compiler supports them */
-extern const PcKernels *pc_kernels_x86(PcSimdLevel level);
-extern PcSimdLevel pc_x86_best_level(void);
-
 PcSimdLevel
 pc_best_simd_level(void)
 {
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__)
 	return pc_x86_best_level();
+#elif defined(__aarch64__)
+	return pc_kernels_neon() ? PC_SIMD_NEON : PC_SIMD_SCALAR;
 #else
 	return PC_SIMD_SCALAR;
 #endif
@@ -100,13 +151,15 @@ pc_kernels_for_level(PcSimdLevel level)
 		return &pc_kernels_scalar;
 	if (level == PC_SIMD_AUTO)
 		return pc_kernels_for_level(pc_best_simd_level());
-#if defined(__x86_64__) || defined(__i386__)
-	if (level > pc_best_simd_level())
-		return NULL;
-	return pc_kernels_x86(level);
-#else
-	return NULL;
+#if defined(__x86_64__)
+	if (level == PC_SIMD_AVX2 || level == PC_SIMD_AVX512)
+		return pc_kernels_x86(level);
 #endif
+#if defined(__aarch64__)
+	if (level == PC_SIMD_NEON)
+		return pc_kernels_neon();
+#endif
+	return NULL;
 }
 
 const char *
@@ -128,65 +181,118 @@ pc_simd_level_name(PcSimdLevel level)
 	return "unknown";
 }
 
-static int	pc_simd_setting = PC_SIMD_AUTO;
+/* ---------- cross-checks for assert-enabled builds ---------- */
 
-static const struct config_enum_entry simd_options[] = {
-	{"auto", PC_SIMD_AUTO, false},
-	{"scalar", PC_SIMD_SCALAR, false},
-	{"avx2", PC_SIMD_AVX2, false},
-	{"avx512", PC_SIMD_AVX512, false},
-	{NULL, 0, false}
-};
+#ifdef USE_ASSERT_CHECKING
 
-static bool
-check_simd(int *newval, void **extra, GucSource source)
+/*
+ * A SIMD sum of squares agrees with the scalar one when the validity
+ * verdict is the same and, for valid input, the sums differ by no more
+ * than two reorderings of n nonnegative terms can make them differ:
+ * each is within (n - 1) * u * S of the exact sum S (u = DBL_EPSILON / 2),
+ * plus an absolute allowance for products that fall into the denormals.
+ */
+bool
+pc_check_sumsq(const double *x, int n, bool ok, double sumsq)
 {
-	if (*newval == PC_SIMD_AUTO || *newval == PC_SIMD_SCALAR)
-		return true;
-	if (pc_kernels_for_level((PcSimdLevel) *newval) == NULL)
-	{
-		GUC_check_errcode(ERRCODE_FEATURE_NOT_SUPPORTED);
-		GUC_check_errmsg("this CPU does not support SIMD level \"%s\"",
-						 pc_simd_level_name((PcSimdLevel) *newval));
-		GUC_check_errdetail("The best level this CPU supports is \"%s\".",
-							pc_simd_level_name(pc_best_simd_level()));
+	double		ref;
+	bool		ref_ok = scalar_prob_sumsq(x, n, &ref);
+
+	if (ok != ref_ok)
 		return false;
+	if (!ok)
+		return true;
+	return fabs(sumsq - ref) <= (n + 1) * DBL_EPSILON * ref + n * DBL_MIN;
+}
+
+/* argmax and the maximum must be identical, bit for bit */
+bool
+pc_check_argmax(const double *x, int n, bool ok, int idx, double max)
+{
+	int			ref_idx;
+	double		ref_max;
+	bool		ref_ok = scalar_prob_argmax(x, n, &ref_idx, &ref_max);
+
+	if (ok != ref_ok)
+		return false;
+	if (!ok)
+		return true;
+	return idx == ref_idx && memcmp(&max, &ref_max, sizeof(double)) == 0;
+}
+
+/* within PC_EXP_TOL_EPS relative error of libm, same specials */
+bool
+pc_check_exp(const double *x, const double *y, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		double		r = exp(x[i]);
+
+		if (isnan(r) != isnan(y[i]))
+			return false;
+		if (isnan(r))
+			continue;
+		if (isinf(r) || r == 0.0 || r < DBL_MIN)
+		{
+			/* near the ends allow a denormal's worth of slack */
+			if (!(r == y[i] || fabs(r - y[i]) <= 4 * DBL_MIN * DBL_EPSILON))
+				return false;
+			continue;
+		}
+		if (fabs(y[i] - r) > PC_EXP_TOL_EPS * DBL_EPSILON * r)
+			return false;
 	}
 	return true;
 }
 
-static void
-assign_simd(int newval, void *extra)
-{
-	const PcKernels *k = pc_kernels_for_level((PcSimdLevel) newval);
-
-	pc_kern = k ? k : &pc_kernels_scalar;
-}
-
-void
-pc_kernels_init_guc(void)
-{
-	DefineCustomEnumVariable("prefcal.simd",
-							 "Chooses the SIMD kernels prefcal uses.",
-							 "\"auto\" picks the best level this CPU supports; "
-							 "\"scalar\" forces the portable reference kernels.",
-							 &pc_simd_setting,
-							 PC_SIMD_AUTO,
-							 simd_options,
-							 PGC_USERSET,
-							 0,
-							 check_simd,
-							 assign_simd,
-							 NULL);
-	MarkGUCPrefixReserved("prefcal");
-}
-
 /*
- * prefcal_simd_level() -> text: the kernel table in use
+ * pairs_binary within PC_PAIRS_TOL_EPS of the scalar twin (see kernels.h),
+ * checked on the first pairs only (the scratch arrays are on the stack).
  */
-PG_FUNCTION_INFO_V1(prefcal_simd_level);
-Datum
-prefcal_simd_level(PG_FUNCTION_ARGS)
+bool
+pc_check_pairs(int64_t m, const int32_t *i, const int32_t *j,
+			   const double *a, const double *b,
+			   const double *s, double offset,
+			   const double *g, const double *h,
+			   const double *prob, double ll)
 {
-	PG_RETURN_TEXT_P(cstring_to_text(pc_kern->name));
+	double		rg[64],
+				rh[64],
+				rp[64];
+	double		rll,
+				scale = 0.0;
+	double		tol = PC_PAIRS_TOL_EPS * DBL_EPSILON;
+	int			mc = m < 64 ? (int) m : 64;
+
+	rll = scalar_pairs_binary(mc, i, j, a, b, s, offset, rg, rh, rp);
+	for (int k = 0; k < mc; k++)
+	{
+		double		nk = a[k] + b[k];
+
+		if (isnan(rp[k]))
+		{
+			if (!isnan(g[k]) || !isnan(h[k]) || (prob && !isnan(prob[k])))
+				return false;
+			continue;
+		}
+		if (!(fabs(g[k] - rg[k]) <= tol * (fabs(a[k]) + fabs(nk))) ||
+			!(fabs(h[k] - rh[k]) <= tol * fabs(nk)) ||
+			(prob && !(fabs(prob[k] - rp[k]) <= tol)))
+			return false;
+	}
+	/* the log-likelihood only when every pair was checked */
+	if (mc < m)
+		return true;
+	if (isnan(rll) || isinf(rll))
+		return isnan(rll) ? isnan(ll) : ll == rll;
+	for (int k = 0; k < mc; k++)
+	{
+		double		d = (s[i[k]] - s[j[k]]) + offset;
+
+		/* |log p| + |log(1 - p)| <= |d| + 2 log 2 */
+		scale += (fabs(a[k]) + fabs(b[k])) * (fabs(d) + 1.4) + 1.0;
+	}
+	return fabs(ll - rll) <= tol * scale;
 }
+
+#endif							/* USE_ASSERT_CHECKING */

@@ -9,7 +9,10 @@
  *
  * Kernels are plain C on arrays: no Datum, no palloc, no ereport.  They
  * report bad input through their return value and the caller raises the
- * error.
+ * error.  The kernel files (kernels.c, kernels_x86.c, kernels_neon.c) do
+ * not include PostgreSQL headers, so test/kernels/ can build and test them
+ * alone; the prefcal.simd setting and the SQL functions are in
+ * kernels_guc.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -17,6 +20,7 @@
 #define PREFCAL_KERNELS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum PcSimdLevel
@@ -28,19 +32,52 @@ typedef enum PcSimdLevel
 	PC_SIMD_NEON
 } PcSimdLevel;
 
+#define PC_SIMD_NLEVELS 4		/* scalar .. neon */
+
 typedef struct PcKernels
 {
 	const char *name;
 
 	/*
 	 * Probability vector checks and sums.  Each returns false (and leaves
-	 * the outputs unspecified) when some x[i] is NaN or outside [0, 1].
+	 * the outputs unspecified) when some x[i] is NaN or outside [0, 1]
+	 * (-0.0 counts as inside).  For n = 0 they return true, with *sumsq =
+	 * 0, *idx = 0 and *max = 0.
+	 *
+	 * prob_sumsq: *sumsq = sum of x[i]^2, in an unspecified order.
+	 * prob_argmax: *idx = the lowest index of a largest element, *max =
+	 * x[*idx] (bit for bit).
 	 */
 	bool		(*prob_sumsq) (const double *x, int n, double *sumsq);
 	bool		(*prob_argmax) (const double *x, int n, int *idx, double *max);
 
-	/* dst[i] += src[i] */
+	/* dst[i] += src[i] (exact: same result at every level) */
 	void		(*add) (double *restrict dst, const double *restrict src, int n);
+
+	/*
+	 * y[i] = exp(x[i]); y may equal x.  Accurate to a few ulp at every
+	 * level (the scalar twin is libm's exp); NaN in gives NaN out,
+	 * overflow gives +Infinity, underflow 0 (or a denormal).
+	 */
+	void		(*exp) (const double *x, double *y, int n);
+
+	/*
+	 * The per-pair pass of a binary Bradley-Terry Newton step (the model
+	 * of bt_solve.c).  For k in [0, m):
+	 *
+	 *	 d = (s[i[k]] - s[j[k]]) + offset,  p = 1 / (1 + exp(-d)),
+	 *	 g[k] = a[k] - (a[k] + b[k]) p,  h[k] = (a[k] + b[k]) p (1 - p),
+	 *	 prob[k] = p (when prob is not NULL),
+	 *
+	 * returning sum_k a[k] log p + b[k] log(1 - p), with p and the logs
+	 * computed from e = exp(-|d|) without overflow or cancellation.  The
+	 * SIMD twins agree with the scalar one within PC_PAIRS_TOL_EPS (see
+	 * below); NaN in s gives NaN out.
+	 */
+	double		(*pairs_binary) (int64_t m, const int32_t *i, const int32_t *j,
+								 const double *a, const double *b,
+								 const double *s, double offset,
+								 double *g, double *h, double *prob);
 } PcKernels;
 
 /* the table in use; never NULL once the library is loaded */
@@ -53,7 +90,55 @@ extern const char *pc_simd_level_name(PcSimdLevel level);
 
 extern const PcKernels pc_kernels_scalar;
 
-/* registered from _PG_init */
+/* registered from _PG_init (kernels_guc.c) */
 extern void pc_kernels_init_guc(void);
+
+/*
+ * Platform tables (kernels_x86.c, kernels_neon.c).  Each returns NULL for a
+ * level it does not provide or the CPU lacks.
+ */
+extern const PcKernels *pc_kernels_x86(PcSimdLevel level);
+extern PcSimdLevel pc_x86_best_level(void);
+extern const PcKernels *pc_kernels_neon(void);
+
+/*
+ * Assert-enabled builds cross-check SIMD results against the scalar twin
+ * (as PostgreSQL core does for its SIMD search loops).  On a mismatch the
+ * kernels call pc_kernel_check_failed, which the server (kernels_guc.c)
+ * turns into an assertion failure and the standalone test program into a
+ * failed test.
+ */
+#ifdef USE_ASSERT_CHECKING
+extern void pc_kernel_check_failed(const char *kernel, const char *file,
+								   int line);
+
+#define PC_KCHECK(cond, kernel) \
+	((cond) ? (void) 0 : pc_kernel_check_failed((kernel), __FILE__, __LINE__))
+
+extern bool pc_check_sumsq(const double *x, int n, bool ok, double sumsq);
+extern bool pc_check_argmax(const double *x, int n, bool ok, int idx,
+							double max);
+extern bool pc_check_exp(const double *x, const double *y, int n);
+#endif
+
+/* relative error bound of the SIMD exp against libm, in units of DBL_EPSILON */
+#define PC_EXP_TOL_EPS 4.0
+
+/*
+ * Tolerance of the SIMD pairs_binary against the scalar twin, in units of
+ * DBL_EPSILON: per pair |dp| <= T eps, |dg| <= T eps (|a| + n),
+ * |dh| <= T eps n (n = a + b), and for the returned log-likelihood
+ * |dll| <= T eps (sum_k |a log p| + |b log(1 - p)| + m).  (The SIMD exp
+ * and log1p differ from libm by a few ulp, and the sum is reordered.)
+ */
+#define PC_PAIRS_TOL_EPS 16.0
+
+#ifdef USE_ASSERT_CHECKING
+extern bool pc_check_pairs(int64_t m, const int32_t *i, const int32_t *j,
+						   const double *a, const double *b,
+						   const double *s, double offset,
+						   const double *g, const double *h,
+						   const double *prob, double ll);
+#endif
 
 #endif							/* PREFCAL_KERNELS_H */

@@ -6,16 +6,942 @@
  *	  AVX-512 kernel tables, compiled with per-function target attributes
  *	  so the module itself needs no -m flags.
  *
+ * Plain C, no PostgreSQL headers (see kernels.h).  The tables exist only
+ * when the compiler is known to handle target attributes with these
+ * intrinsics (GCC >= 8, clang >= 7) and PREFCAL_NO_SIMD is not defined;
+ * otherwise every level but scalar is reported as unsupported.
+ *
+ * Conventions shared by the kernels here:
+ *	- sums run in four independent vector accumulators, so a loop is
+ *	  bound by load and FMA throughput rather than by the add latency;
+ *	- a tail shorter than a vector is read with a masked load (lanes
+ *	  outside the array read as 0.0, which is a valid probability and adds
+ *	  nothing), so no element is read twice and nothing past the end is
+ *	  touched;
+ *	- validity (NaN or outside [0, 1]) is decided from the running
+ *	  minimum and maximum plus a NaN test, giving the same verdict as the
+ *	  scalar twin's per-element comparisons;
+ *	- loads are unaligned: the arrays come from PostgreSQL arrays, whose
+ *	  data are 8-byte but not 32-byte aligned.
+ *
  *-------------------------------------------------------------------------
  */
-#include "postgres.h"
-
 #include "kernels.h"
 
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__)
 
 #include <cpuid.h>
 
+#if !defined(PREFCAL_NO_SIMD) && \
+	((defined(__clang__) && __clang_major__ >= 7) || \
+	 (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 8))
+#define PC_X86_SIMD 1
+#endif
+
+#ifdef PC_X86_SIMD
+
+#include <immintrin.h>
+
+#define PC_AVX2 __attribute__((target("avx2,fma")))
+#define PC_AVX512 __attribute__((target("avx512f,avx512dq")))
+
+/*
+ * Constants for exp(x) = 2^k * exp(r), k = round(x / ln 2),
+ * r = x - k ln 2, |r| <= ln 2 / 2.  ln 2 is split (Cody and Waite) so
+ * that k * PC_LN2_HI is exact for |k| < 2^20; exp(r) is the Taylor
+ * polynomial of degree 13, whose truncation error on |r| <= 0.347 is
+ * below 5e-18 relative.  x is clamped to [PC_EXP_LO, PC_EXP_HI] first:
+ * exp(PC_EXP_HI) overflows to +Infinity and exp(PC_EXP_LO) underflows to
+ * 0, so the clamp changes no result and keeps k in range.  NaN passes
+ * the clamp (the operand order of min/max is chosen for that) and makes
+ * r, hence the result, NaN.
+ */
+#define PC_LOG2E	1.4426950408889634
+#define PC_LN2_HI	0x1.62e42feep-1
+#define PC_LN2_LO	0x1.a39ef35793c76p-33
+#define PC_EXP_HI	710.0
+#define PC_EXP_LO	(-746.0)
+#define PC_C2	0.5
+#define PC_C3	0.16666666666666666
+#define PC_C4	0.041666666666666664
+#define PC_C5	0.008333333333333333
+#define PC_C6	0.001388888888888889
+#define PC_C7	0.0001984126984126984
+#define PC_C8	2.48015873015873e-05
+#define PC_C9	2.7557319223985893e-06
+#define PC_C10	2.755731922398589e-07
+#define PC_C11	2.505210838544172e-08
+#define PC_C12	2.08767569878681e-09
+#define PC_C13	1.6059043836821613e-10
+
+/*
+ * log1p(e) for e in [0, 1] (the e = exp(-|d|) of the Bradley-Terry pair
+ * kernel): with t = e / (2 + e) in [0, 1/3], log1p(e) = 2 atanh(t) =
+ * 2t (1 + t^2/3 + t^4/5 + ...).  Seventeen terms leave a truncation error
+ * below 2e-18 relative; t carries two roundings, so the result is within
+ * a few ulp.  NaN gives NaN; e = 0 gives 0.
+ */
+#define PC_ATANH_TERMS 16		/* coefficients 1/3 .. 1/33 */
+static const double pc_atanh_coef[PC_ATANH_TERMS] = {
+	1.0 / 3, 1.0 / 5, 1.0 / 7, 1.0 / 9, 1.0 / 11, 1.0 / 13, 1.0 / 15, 1.0 / 17,
+	1.0 / 19, 1.0 / 21, 1.0 / 23, 1.0 / 25, 1.0 / 27, 1.0 / 29, 1.0 / 31, 1.0 / 33,
+};
+
+/* ================= AVX2 + FMA ================= */
+
+/* lanes 0..r-1 set: mask for a masked load of the last r (< 4) doubles */
+static const int64_t avx2_tail_bits[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
+
+PC_AVX2 static inline __m256i
+avx2_tail_mask(int r)
+{
+	return _mm256_loadu_si256((const __m256i *) (avx2_tail_bits + 4 - r));
+}
+
+PC_AVX2 static inline double
+avx2_hsum(__m256d v)
+{
+	__m128d		lo = _mm256_castpd256_pd128(v);
+	__m128d		hi = _mm256_extractf128_pd(v, 1);
+
+	lo = _mm_add_pd(lo, hi);
+	return _mm_cvtsd_f64(_mm_add_sd(lo, _mm_unpackhi_pd(lo, lo)));
+}
+
+PC_AVX2 static inline double
+avx2_hmin(__m256d v)
+{
+	__m128d		lo = _mm_min_pd(_mm256_castpd256_pd128(v),
+								_mm256_extractf128_pd(v, 1));
+
+	return _mm_cvtsd_f64(_mm_min_sd(lo, _mm_unpackhi_pd(lo, lo)));
+}
+
+PC_AVX2 static inline double
+avx2_hmax(__m256d v)
+{
+	__m128d		lo = _mm_max_pd(_mm256_castpd256_pd128(v),
+								_mm256_extractf128_pd(v, 1));
+
+	return _mm_cvtsd_f64(_mm_max_sd(lo, _mm_unpackhi_pd(lo, lo)));
+}
+
+PC_AVX2 static bool
+avx2_prob_sumsq(const double *x, int n, double *sumsq)
+{
+	__m256d		s0 = _mm256_setzero_pd(),
+				s1 = _mm256_setzero_pd(),
+				s2 = _mm256_setzero_pd(),
+				s3 = _mm256_setzero_pd();
+	__m256d		mn = _mm256_setzero_pd(),
+				mx = _mm256_setzero_pd();
+	double		s,
+				lo,
+				hi;
+	bool		ok;
+	int			i = 0;
+
+	for (; i + 16 <= n; i += 16)
+	{
+		__m256d		a = _mm256_loadu_pd(x + i);
+		__m256d		b = _mm256_loadu_pd(x + i + 4);
+		__m256d		c = _mm256_loadu_pd(x + i + 8);
+		__m256d		d = _mm256_loadu_pd(x + i + 12);
+
+		s0 = _mm256_fmadd_pd(a, a, s0);
+		s1 = _mm256_fmadd_pd(b, b, s1);
+		s2 = _mm256_fmadd_pd(c, c, s2);
+		s3 = _mm256_fmadd_pd(d, d, s3);
+		mn = _mm256_min_pd(mn, _mm256_min_pd(_mm256_min_pd(a, b),
+											 _mm256_min_pd(c, d)));
+		mx = _mm256_max_pd(mx, _mm256_max_pd(_mm256_max_pd(a, b),
+											 _mm256_max_pd(c, d)));
+	}
+	for (; i + 4 <= n; i += 4)
+	{
+		__m256d		a = _mm256_loadu_pd(x + i);
+
+		s0 = _mm256_fmadd_pd(a, a, s0);
+		mn = _mm256_min_pd(mn, a);
+		mx = _mm256_max_pd(mx, a);
+	}
+	if (i < n)
+	{
+		__m256d		a = _mm256_maskload_pd(x + i, avx2_tail_mask(n - i));
+
+		s1 = _mm256_fmadd_pd(a, a, s1);
+		mn = _mm256_min_pd(mn, a);
+		mx = _mm256_max_pd(mx, a);
+	}
+	s = avx2_hsum(_mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3)));
+	lo = avx2_hmin(mn);
+	hi = avx2_hmax(mx);
+
+	/*
+	 * min/max drop NaN operands, but every square is >= 0, so a NaN makes
+	 * the sum NaN and nothing else can.  (The initial 0.0 in mn and mx
+	 * cannot turn an invalid verdict into a valid one.)
+	 */
+	ok = (s == s) && lo >= 0.0 && hi <= 1.0;
+	*sumsq = s;
+#ifdef USE_ASSERT_CHECKING
+	PC_KCHECK(pc_check_sumsq(x, n, ok, s), "avx2 prob_sumsq");
+#endif
+	return ok;
+}
+
+PC_AVX2 static bool
+avx2_prob_argmax(const double *x, int n, int *idx, double *max)
+{
+	__m256d		m0 = _mm256_setzero_pd(),
+				m1 = _mm256_setzero_pd();
+	__m256d		mn = _mm256_setzero_pd();
+	__m256d		nan = _mm256_setzero_pd();
+	__m256d		vm;
+	double		m,
+				lo;
+	bool		ok;
+	int			i = 0;
+	int			best = 0;
+
+	if (n <= 0)
+	{
+		*idx = 0;
+		*max = 0.0;
+		return true;
+	}
+
+	/* pass 1: maximum, minimum and NaN test */
+	for (; i + 16 <= n; i += 16)
+	{
+		__m256d		a = _mm256_loadu_pd(x + i);
+		__m256d		b = _mm256_loadu_pd(x + i + 4);
+		__m256d		c = _mm256_loadu_pd(x + i + 8);
+		__m256d		d = _mm256_loadu_pd(x + i + 12);
+
+		m0 = _mm256_max_pd(m0, _mm256_max_pd(a, b));
+		m1 = _mm256_max_pd(m1, _mm256_max_pd(c, d));
+		mn = _mm256_min_pd(mn, _mm256_min_pd(_mm256_min_pd(a, b),
+											 _mm256_min_pd(c, d)));
+		nan = _mm256_or_pd(nan, _mm256_or_pd(_mm256_cmp_pd(a, b, _CMP_UNORD_Q),
+											 _mm256_cmp_pd(c, d, _CMP_UNORD_Q)));
+	}
+	for (; i + 4 <= n; i += 4)
+	{
+		__m256d		a = _mm256_loadu_pd(x + i);
+
+		m0 = _mm256_max_pd(m0, a);
+		mn = _mm256_min_pd(mn, a);
+		nan = _mm256_or_pd(nan, _mm256_cmp_pd(a, a, _CMP_UNORD_Q));
+	}
+	if (i < n)
+	{
+		__m256d		a = _mm256_maskload_pd(x + i, avx2_tail_mask(n - i));
+
+		m0 = _mm256_max_pd(m0, a);
+		mn = _mm256_min_pd(mn, a);
+		nan = _mm256_or_pd(nan, _mm256_cmp_pd(a, a, _CMP_UNORD_Q));
+	}
+	m = avx2_hmax(_mm256_max_pd(m0, m1));
+	lo = avx2_hmin(mn);
+	ok = _mm256_movemask_pd(nan) == 0 && lo >= 0.0 && m <= 1.0;
+
+	/*
+	 * pass 2: the first element equal to the maximum.  For valid input
+	 * the maximum is >= 0, so the zero padding of pass 1 did not change
+	 * it, and it is found; the scalar loop's strict ">" also stops at the
+	 * first of equal elements (-0.0 == 0.0 in both).
+	 */
+	if (ok)
+	{
+		vm = _mm256_set1_pd(m);
+		best = -1;
+		for (i = 0; i + 4 <= n; i += 4)
+		{
+			int			bits = _mm256_movemask_pd(
+												  _mm256_cmp_pd(_mm256_loadu_pd(x + i), vm, _CMP_EQ_OQ));
+
+			if (bits)
+			{
+				best = i + __builtin_ctz(bits);
+				break;
+			}
+		}
+		if (best < 0)
+		{
+			for (; i < n; i++)
+				if (x[i] == m)
+				{
+					best = i;
+					break;
+				}
+		}
+		if (best < 0)
+			best = 0;			/* cannot happen */
+	}
+	*idx = best;
+	*max = x[best];
+#ifdef USE_ASSERT_CHECKING
+	PC_KCHECK(pc_check_argmax(x, n, ok, *idx, *max), "avx2 prob_argmax");
+#endif
+	return ok;
+}
+
+PC_AVX2 static void
+avx2_add(double *restrict dst, const double *restrict src, int n)
+{
+	int			i = 0;
+
+#ifdef USE_ASSERT_CHECKING
+	double		before[64];
+	int			nc = n < 64 ? n : 64;
+
+	for (int j = 0; j < nc; j++)
+		before[j] = dst[j];
+#endif
+
+	for (; i + 16 <= n; i += 16)
+	{
+		__m256d		a = _mm256_add_pd(_mm256_loadu_pd(dst + i),
+									  _mm256_loadu_pd(src + i));
+		__m256d		b = _mm256_add_pd(_mm256_loadu_pd(dst + i + 4),
+									  _mm256_loadu_pd(src + i + 4));
+		__m256d		c = _mm256_add_pd(_mm256_loadu_pd(dst + i + 8),
+									  _mm256_loadu_pd(src + i + 8));
+		__m256d		d = _mm256_add_pd(_mm256_loadu_pd(dst + i + 12),
+									  _mm256_loadu_pd(src + i + 12));
+
+		_mm256_storeu_pd(dst + i, a);
+		_mm256_storeu_pd(dst + i + 4, b);
+		_mm256_storeu_pd(dst + i + 8, c);
+		_mm256_storeu_pd(dst + i + 12, d);
+	}
+	for (; i + 4 <= n; i += 4)
+		_mm256_storeu_pd(dst + i, _mm256_add_pd(_mm256_loadu_pd(dst + i),
+												_mm256_loadu_pd(src + i)));
+	if (i < n)
+	{
+		__m256i		mask = avx2_tail_mask(n - i);
+
+		_mm256_maskstore_pd(dst + i, mask,
+							_mm256_add_pd(_mm256_maskload_pd(dst + i, mask),
+										  _mm256_maskload_pd(src + i, mask)));
+	}
+#ifdef USE_ASSERT_CHECKING
+	/* the first elements only: the check must stay cheap */
+	for (int j = 0; j < nc; j++)
+	{
+		double		want = before[j] + src[j];
+
+		PC_KCHECK(dst[j] == want || (dst[j] != dst[j] && want != want),
+				  "avx2 add");
+	}
+#endif
+}
+
+/* 2^k for integral k in [-1022, 1023] held as doubles */
+PC_AVX2 static inline __m256d
+avx2_pow2i(__m256d k)
+{
+	/*
+	 * k + 1023 + 2^52 has the integer k + 1023 in its low mantissa bits;
+	 * shifting those into the exponent field gives 2^k.
+	 */
+	__m256d		t = _mm256_add_pd(k, _mm256_set1_pd(1023.0 + 0x1p52));
+
+	return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(t), 52));
+}
+
+PC_AVX2 static inline __m256d
+avx2_exp4(__m256d x)
+{
+	__m256d		k,
+				r,
+				r2,
+				q,
+				qe,
+				qo,
+				k1,
+				p;
+
+	/* clamp; NaN passes because min/max return the second operand then */
+	x = _mm256_min_pd(_mm256_set1_pd(PC_EXP_HI), x);
+	x = _mm256_max_pd(_mm256_set1_pd(PC_EXP_LO), x);
+
+	k = _mm256_round_pd(_mm256_mul_pd(x, _mm256_set1_pd(PC_LOG2E)),
+						_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+	r = _mm256_fnmadd_pd(k, _mm256_set1_pd(PC_LN2_HI), x);
+	r = _mm256_fnmadd_pd(k, _mm256_set1_pd(PC_LN2_LO), r);
+
+	/*
+	 * q = C2 + C3 r + ... + C13 r^11 as its even and odd halves in r^2,
+	 * two independent Horner chains of half the length
+	 */
+	r2 = _mm256_mul_pd(r, r);
+	qe = _mm256_set1_pd(PC_C12);
+	qo = _mm256_set1_pd(PC_C13);
+	qe = _mm256_fmadd_pd(qe, r2, _mm256_set1_pd(PC_C10));
+	qo = _mm256_fmadd_pd(qo, r2, _mm256_set1_pd(PC_C11));
+	qe = _mm256_fmadd_pd(qe, r2, _mm256_set1_pd(PC_C8));
+	qo = _mm256_fmadd_pd(qo, r2, _mm256_set1_pd(PC_C9));
+	qe = _mm256_fmadd_pd(qe, r2, _mm256_set1_pd(PC_C6));
+	qo = _mm256_fmadd_pd(qo, r2, _mm256_set1_pd(PC_C7));
+	qe = _mm256_fmadd_pd(qe, r2, _mm256_set1_pd(PC_C4));
+	qo = _mm256_fmadd_pd(qo, r2, _mm256_set1_pd(PC_C5));
+	qe = _mm256_fmadd_pd(qe, r2, _mm256_set1_pd(PC_C2));
+	qo = _mm256_fmadd_pd(qo, r2, _mm256_set1_pd(PC_C3));
+	q = _mm256_fmadd_pd(qo, r, qe);
+	/* exp(r) = 1 + (r + r^2 q), the small part summed first */
+	p = _mm256_fmadd_pd(q, r2, r);
+	p = _mm256_add_pd(p, _mm256_set1_pd(1.0));
+
+	/*
+	 * k is in [-1077, 1025]; scale by 2^k1 * 2^k2 with k1 = floor(k / 2),
+	 * both halves representable, so the product rounds once, correctly
+	 * into the denormals or to +Infinity.
+	 */
+	k1 = _mm256_floor_pd(_mm256_mul_pd(k, _mm256_set1_pd(0.5)));
+	p = _mm256_mul_pd(p, avx2_pow2i(k1));
+	return _mm256_mul_pd(p, avx2_pow2i(_mm256_sub_pd(k, k1)));
+}
+
+PC_AVX2 static void
+avx2_exp(const double *x, double *y, int n)
+{
+	int			i = 0;
+
+	for (; i + 8 <= n; i += 8)
+	{
+		__m256d		a = avx2_exp4(_mm256_loadu_pd(x + i));
+		__m256d		b = avx2_exp4(_mm256_loadu_pd(x + i + 4));
+
+		_mm256_storeu_pd(y + i, a);
+		_mm256_storeu_pd(y + i + 4, b);
+	}
+	for (; i + 4 <= n; i += 4)
+		_mm256_storeu_pd(y + i, avx2_exp4(_mm256_loadu_pd(x + i)));
+	if (i < n)
+	{
+		__m256i		mask = avx2_tail_mask(n - i);
+
+		_mm256_maskstore_pd(y + i, mask,
+							avx2_exp4(_mm256_maskload_pd(x + i, mask)));
+	}
+#ifdef USE_ASSERT_CHECKING
+	if (x != y)
+		PC_KCHECK(pc_check_exp(x, y, n < 64 ? n : 64), "avx2 exp");
+#endif
+}
+
+/* log1p(e) for e in [0, 1]; see PC_ATANH_TERMS */
+PC_AVX2 static inline __m256d
+avx2_log1p_unit4(__m256d e)
+{
+	__m256d		t = _mm256_div_pd(e, _mm256_add_pd(e, _mm256_set1_pd(2.0)));
+	__m256d		t2 = _mm256_mul_pd(t, t);
+	__m256d		tt = _mm256_add_pd(t, t);
+	__m256d		t4 = _mm256_mul_pd(t2, t2);
+	__m256d		qe = _mm256_set1_pd(pc_atanh_coef[PC_ATANH_TERMS - 2]);
+	__m256d		qo = _mm256_set1_pd(pc_atanh_coef[PC_ATANH_TERMS - 1]);
+	__m256d		q;
+
+	/* even and odd halves in t^4, as in the exp polynomial */
+	for (int k = PC_ATANH_TERMS - 4; k >= 0; k -= 2)
+	{
+		qe = _mm256_fmadd_pd(qe, t4, _mm256_set1_pd(pc_atanh_coef[k]));
+		qo = _mm256_fmadd_pd(qo, t4, _mm256_set1_pd(pc_atanh_coef[k + 1]));
+	}
+	q = _mm256_fmadd_pd(qo, t2, qe);
+	/* 2t + 2t * t^2 * q, the small part added last */
+	return _mm256_fmadd_pd(_mm256_mul_pd(tt, t2), q, tt);
+}
+
+PC_AVX2 static double
+avx2_pairs_binary(int64_t m, const int32_t *i, const int32_t *j,
+				  const double *a, const double *b,
+				  const double *s, double offset,
+				  double *g, double *h, double *prob)
+{
+	const __m256d zero = _mm256_setzero_pd();
+	const __m256d one = _mm256_set1_pd(1.0);
+	const __m256d sign = _mm256_set1_pd(-0.0);
+	const __m256d off = _mm256_set1_pd(offset);
+	__m256d		acc0 = zero,
+				acc1 = zero;
+	double		ll;
+	int64_t		k = 0;
+
+	for (; k + 4 <= m; k += 4)
+	{
+		/* plain loads: measured faster than vgatherdpd here */
+		__m256d		si = _mm256_set_pd(s[i[k + 3]], s[i[k + 2]], s[i[k + 1]], s[i[k]]);
+		__m256d		sj = _mm256_set_pd(s[j[k + 3]], s[j[k + 2]], s[j[k + 1]], s[j[k]]);
+		__m256d		d = _mm256_add_pd(_mm256_sub_pd(si, sj), off);
+		__m256d		e = avx2_exp4(_mm256_or_pd(d, sign));	/* exp(-|d|) */
+		__m256d		l1 = avx2_log1p_unit4(e);
+		__m256d		ge = _mm256_cmp_pd(d, zero, _CMP_GE_OQ);
+		__m256d		p = _mm256_div_pd(_mm256_blendv_pd(e, one, ge),
+									  _mm256_add_pd(one, e));
+		/* d >= 0: log p = -l1, log q = -d - l1; else d - l1 and -l1 */
+		__m256d		logp = _mm256_sub_pd(_mm256_min_pd(d, zero), l1);
+		__m256d		logq = _mm256_sub_pd(_mm256_xor_pd(_mm256_max_pd(d, zero), sign), l1);
+		__m256d		va = _mm256_loadu_pd(a + k);
+		__m256d		vb = _mm256_loadu_pd(b + k);
+		__m256d		nk = _mm256_add_pd(va, vb);
+		__m256d		np = _mm256_mul_pd(nk, p);
+
+		if (k & 4)
+			acc1 = _mm256_add_pd(acc1, _mm256_fmadd_pd(va, logp, _mm256_mul_pd(vb, logq)));
+		else
+			acc0 = _mm256_add_pd(acc0, _mm256_fmadd_pd(va, logp, _mm256_mul_pd(vb, logq)));
+		_mm256_storeu_pd(g + k, _mm256_sub_pd(va, np));
+		_mm256_storeu_pd(h + k, _mm256_mul_pd(np, _mm256_sub_pd(one, p)));
+		if (prob)
+			_mm256_storeu_pd(prob + k, p);
+	}
+	ll = avx2_hsum(_mm256_add_pd(acc0, acc1));
+	/* the last pairs, fewer than a vector */
+	if (k < m)
+		ll += pc_kernels_scalar.pairs_binary(m - k, i + k, j + k, a + k, b + k,
+											 s, offset, g + k, h + k,
+											 prob ? prob + k : NULL);
+#ifdef USE_ASSERT_CHECKING
+	PC_KCHECK(pc_check_pairs(m, i, j, a, b, s, offset, g, h, prob, ll),
+			  "avx2 pairs_binary");
+#endif
+	return ll;
+}
+
+static const PcKernels pc_kernels_avx2 = {
+	"avx2",
+	avx2_prob_sumsq,
+	avx2_prob_argmax,
+	avx2_add,
+	avx2_exp,
+	avx2_pairs_binary,
+};
+
+/* ================= AVX-512 (F + DQ) ================= */
+
+/*
+ * Below this length the AVX-512 table uses the AVX2 kernels (every CPU
+ * with the AVX-512 level has AVX2): the 512-bit reductions and masked
+ * tails cost more than they save on one or two vectors (measured with
+ * test/bench/kernels_bench.c; see doc/performance.md).
+ */
+#define PC_AVX512_MIN_N 32
+
+static inline __mmask8
+avx512_tail_mask(int r)
+{
+	return (__mmask8) ((1u << r) - 1);
+}
+
+/*
+ * Elements before the next 64-byte boundary: the main loops start there so
+ * their loads (and the stores of add) do not straddle cache lines, which
+ * costs 512-bit accesses far more than 256-bit ones.
+ */
+static inline int
+avx512_head(const double *p)
+{
+	return (int) (((-(uintptr_t) p) & 63) / sizeof(double));
+}
+
+PC_AVX512 static bool
+avx512_prob_sumsq(const double *x, int n, double *sumsq)
+{
+	__m512d		s0 = _mm512_setzero_pd(),
+				s1 = _mm512_setzero_pd(),
+				s2 = _mm512_setzero_pd(),
+				s3 = _mm512_setzero_pd();
+	__m512d		mn = _mm512_setzero_pd(),
+				mx = _mm512_setzero_pd();
+	double		s,
+				lo,
+				hi;
+	bool		ok;
+	int			i;
+
+	if (n < PC_AVX512_MIN_N)
+		return avx2_prob_sumsq(x, n, sumsq);
+
+	i = avx512_head(x);
+	if (i > 0)
+	{
+		__m512d		a = _mm512_maskz_loadu_pd(avx512_tail_mask(i), x);
+
+		s2 = _mm512_fmadd_pd(a, a, s2);
+		mn = _mm512_min_pd(mn, a);
+		mx = _mm512_max_pd(mx, a);
+	}
+	for (; i + 32 <= n; i += 32)
+	{
+		__m512d		a = _mm512_loadu_pd(x + i);
+		__m512d		b = _mm512_loadu_pd(x + i + 8);
+		__m512d		c = _mm512_loadu_pd(x + i + 16);
+		__m512d		d = _mm512_loadu_pd(x + i + 24);
+
+		s0 = _mm512_fmadd_pd(a, a, s0);
+		s1 = _mm512_fmadd_pd(b, b, s1);
+		s2 = _mm512_fmadd_pd(c, c, s2);
+		s3 = _mm512_fmadd_pd(d, d, s3);
+		mn = _mm512_min_pd(mn, _mm512_min_pd(_mm512_min_pd(a, b),
+											 _mm512_min_pd(c, d)));
+		mx = _mm512_max_pd(mx, _mm512_max_pd(_mm512_max_pd(a, b),
+											 _mm512_max_pd(c, d)));
+	}
+	for (; i + 8 <= n; i += 8)
+	{
+		__m512d		a = _mm512_loadu_pd(x + i);
+
+		s0 = _mm512_fmadd_pd(a, a, s0);
+		mn = _mm512_min_pd(mn, a);
+		mx = _mm512_max_pd(mx, a);
+	}
+	if (i < n)
+	{
+		__m512d		a = _mm512_maskz_loadu_pd(avx512_tail_mask(n - i), x + i);
+
+		s1 = _mm512_fmadd_pd(a, a, s1);
+		mn = _mm512_min_pd(mn, a);
+		mx = _mm512_max_pd(mx, a);
+	}
+	s = _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(s0, s1),
+										   _mm512_add_pd(s2, s3)));
+	lo = _mm512_reduce_min_pd(mn);
+	hi = _mm512_reduce_max_pd(mx);
+	/* as in avx2_prob_sumsq: a NaN element, and only that, makes s NaN */
+	ok = (s == s) && lo >= 0.0 && hi <= 1.0;
+	*sumsq = s;
+#ifdef USE_ASSERT_CHECKING
+	PC_KCHECK(pc_check_sumsq(x, n, ok, s), "avx512 prob_sumsq");
+#endif
+	return ok;
+}
+
+PC_AVX512 static bool
+avx512_prob_argmax(const double *x, int n, int *idx, double *max)
+{
+	__m512d		m0 = _mm512_setzero_pd(),
+				m1 = _mm512_setzero_pd();
+	__m512d		mn = _mm512_setzero_pd();
+	__mmask8	nan = 0;
+	__m512d		vm;
+	double		m,
+				lo;
+	bool		ok;
+	int			i;
+	int			best = 0;
+
+	if (n < PC_AVX512_MIN_N)
+		return avx2_prob_argmax(x, n, idx, max);
+
+	/* pass 1: maximum, minimum and NaN test */
+	i = avx512_head(x);
+	if (i > 0)
+	{
+		__m512d		a = _mm512_maskz_loadu_pd(avx512_tail_mask(i), x);
+
+		m1 = _mm512_max_pd(m1, a);
+		mn = _mm512_min_pd(mn, a);
+		nan |= _mm512_cmp_pd_mask(a, a, _CMP_UNORD_Q);
+	}
+	for (; i + 32 <= n; i += 32)
+	{
+		__m512d		a = _mm512_loadu_pd(x + i);
+		__m512d		b = _mm512_loadu_pd(x + i + 8);
+		__m512d		c = _mm512_loadu_pd(x + i + 16);
+		__m512d		d = _mm512_loadu_pd(x + i + 24);
+
+		m0 = _mm512_max_pd(m0, _mm512_max_pd(a, b));
+		m1 = _mm512_max_pd(m1, _mm512_max_pd(c, d));
+		mn = _mm512_min_pd(mn, _mm512_min_pd(_mm512_min_pd(a, b),
+											 _mm512_min_pd(c, d)));
+		nan |= _mm512_cmp_pd_mask(a, b, _CMP_UNORD_Q) |
+			_mm512_cmp_pd_mask(c, d, _CMP_UNORD_Q);
+	}
+	for (; i + 8 <= n; i += 8)
+	{
+		__m512d		a = _mm512_loadu_pd(x + i);
+
+		m0 = _mm512_max_pd(m0, a);
+		mn = _mm512_min_pd(mn, a);
+		nan |= _mm512_cmp_pd_mask(a, a, _CMP_UNORD_Q);
+	}
+	if (i < n)
+	{
+		__m512d		a = _mm512_maskz_loadu_pd(avx512_tail_mask(n - i), x + i);
+
+		m0 = _mm512_max_pd(m0, a);
+		mn = _mm512_min_pd(mn, a);
+		nan |= _mm512_cmp_pd_mask(a, a, _CMP_UNORD_Q);
+	}
+	m = _mm512_reduce_max_pd(_mm512_max_pd(m0, m1));
+	lo = _mm512_reduce_min_pd(mn);
+	ok = nan == 0 && lo >= 0.0 && m <= 1.0;
+
+	/* pass 2: the first element equal to the maximum (see the AVX2 twin) */
+	if (ok)
+	{
+		vm = _mm512_set1_pd(m);
+		best = -1;
+		for (i = 0; i < n; i += 8)
+		{
+			__mmask8	lanes = n - i >= 8 ? (__mmask8) 0xff :
+				avx512_tail_mask(n - i);
+			unsigned	bits = _mm512_mask_cmp_pd_mask(lanes,
+													   _mm512_maskz_loadu_pd(lanes, x + i),
+													   vm, _CMP_EQ_OQ);
+
+			if (bits)
+			{
+				best = i + __builtin_ctz(bits);
+				break;
+			}
+		}
+		if (best < 0)
+			best = 0;			/* cannot happen */
+	}
+	*idx = best;
+	*max = x[best];
+#ifdef USE_ASSERT_CHECKING
+	PC_KCHECK(pc_check_argmax(x, n, ok, *idx, *max), "avx512 prob_argmax");
+#endif
+	return ok;
+}
+
+PC_AVX512 static void
+avx512_add(double *restrict dst, const double *restrict src, int n)
+{
+	int			i;
+
+#ifdef USE_ASSERT_CHECKING
+	double		before[64];
+	int			nc = n < 64 ? n : 64;
+#endif
+
+	if (n < PC_AVX512_MIN_N)
+	{
+		avx2_add(dst, src, n);
+		return;
+	}
+#ifdef USE_ASSERT_CHECKING
+	for (int j = 0; j < nc; j++)
+		before[j] = dst[j];
+#endif
+
+	/* align the stores */
+	i = avx512_head(dst);
+	if (i > 0)
+	{
+		__mmask8	mask = avx512_tail_mask(i);
+
+		_mm512_mask_storeu_pd(dst, mask,
+							  _mm512_add_pd(_mm512_maskz_loadu_pd(mask, dst),
+											_mm512_maskz_loadu_pd(mask, src)));
+	}
+
+	for (; i + 32 <= n; i += 32)
+	{
+		__m512d		a = _mm512_add_pd(_mm512_loadu_pd(dst + i),
+									  _mm512_loadu_pd(src + i));
+		__m512d		b = _mm512_add_pd(_mm512_loadu_pd(dst + i + 8),
+									  _mm512_loadu_pd(src + i + 8));
+		__m512d		c = _mm512_add_pd(_mm512_loadu_pd(dst + i + 16),
+									  _mm512_loadu_pd(src + i + 16));
+		__m512d		d = _mm512_add_pd(_mm512_loadu_pd(dst + i + 24),
+									  _mm512_loadu_pd(src + i + 24));
+
+		_mm512_storeu_pd(dst + i, a);
+		_mm512_storeu_pd(dst + i + 8, b);
+		_mm512_storeu_pd(dst + i + 16, c);
+		_mm512_storeu_pd(dst + i + 24, d);
+	}
+	for (; i + 8 <= n; i += 8)
+		_mm512_storeu_pd(dst + i, _mm512_add_pd(_mm512_loadu_pd(dst + i),
+												_mm512_loadu_pd(src + i)));
+	if (i < n)
+	{
+		__mmask8	mask = avx512_tail_mask(n - i);
+
+		_mm512_mask_storeu_pd(dst + i, mask,
+							  _mm512_add_pd(_mm512_maskz_loadu_pd(mask, dst + i),
+											_mm512_maskz_loadu_pd(mask, src + i)));
+	}
+#ifdef USE_ASSERT_CHECKING
+	for (int j = 0; j < nc; j++)
+	{
+		double		want = before[j] + src[j];
+
+		PC_KCHECK(dst[j] == want || (dst[j] != dst[j] && want != want),
+				  "avx512 add");
+	}
+#endif
+}
+
+PC_AVX512 static inline __m512d
+avx512_exp8(__m512d x)
+{
+	__m512d		k,
+				r,
+				r2,
+				q,
+				qe,
+				qo,
+				p;
+
+	/* clamp; NaN passes because min/max return the second operand then */
+	x = _mm512_min_pd(_mm512_set1_pd(PC_EXP_HI), x);
+	x = _mm512_max_pd(_mm512_set1_pd(PC_EXP_LO), x);
+
+	k = _mm512_roundscale_pd(_mm512_mul_pd(x, _mm512_set1_pd(PC_LOG2E)),
+							 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+	r = _mm512_fnmadd_pd(k, _mm512_set1_pd(PC_LN2_HI), x);
+	r = _mm512_fnmadd_pd(k, _mm512_set1_pd(PC_LN2_LO), r);
+
+	/*
+	 * q = C2 + C3 r + ... + C13 r^11 as its even and odd halves in r^2,
+	 * two independent Horner chains of half the length
+	 */
+	r2 = _mm512_mul_pd(r, r);
+	qe = _mm512_set1_pd(PC_C12);
+	qo = _mm512_set1_pd(PC_C13);
+	qe = _mm512_fmadd_pd(qe, r2, _mm512_set1_pd(PC_C10));
+	qo = _mm512_fmadd_pd(qo, r2, _mm512_set1_pd(PC_C11));
+	qe = _mm512_fmadd_pd(qe, r2, _mm512_set1_pd(PC_C8));
+	qo = _mm512_fmadd_pd(qo, r2, _mm512_set1_pd(PC_C9));
+	qe = _mm512_fmadd_pd(qe, r2, _mm512_set1_pd(PC_C6));
+	qo = _mm512_fmadd_pd(qo, r2, _mm512_set1_pd(PC_C7));
+	qe = _mm512_fmadd_pd(qe, r2, _mm512_set1_pd(PC_C4));
+	qo = _mm512_fmadd_pd(qo, r2, _mm512_set1_pd(PC_C5));
+	qe = _mm512_fmadd_pd(qe, r2, _mm512_set1_pd(PC_C2));
+	qo = _mm512_fmadd_pd(qo, r2, _mm512_set1_pd(PC_C3));
+	q = _mm512_fmadd_pd(qo, r, qe);
+	p = _mm512_fmadd_pd(q, r2, r);
+	p = _mm512_add_pd(p, _mm512_set1_pd(1.0));
+
+	/* p * 2^k with one rounding, into the denormals or to +Infinity */
+	return _mm512_scalef_pd(p, k);
+}
+
+PC_AVX512 static void
+avx512_exp(const double *x, double *y, int n)
+{
+	int			i = 0;
+
+	for (; i + 16 <= n; i += 16)
+	{
+		__m512d		a = avx512_exp8(_mm512_loadu_pd(x + i));
+		__m512d		b = avx512_exp8(_mm512_loadu_pd(x + i + 8));
+
+		_mm512_storeu_pd(y + i, a);
+		_mm512_storeu_pd(y + i + 8, b);
+	}
+	for (; i + 8 <= n; i += 8)
+		_mm512_storeu_pd(y + i, avx512_exp8(_mm512_loadu_pd(x + i)));
+	if (i < n)
+	{
+		__mmask8	mask = avx512_tail_mask(n - i);
+
+		_mm512_mask_storeu_pd(y + i, mask,
+							  avx512_exp8(_mm512_maskz_loadu_pd(mask, x + i)));
+	}
+#ifdef USE_ASSERT_CHECKING
+	if (x != y)
+		PC_KCHECK(pc_check_exp(x, y, n < 64 ? n : 64), "avx512 exp");
+#endif
+}
+
+/* log1p(e) for e in [0, 1]; see PC_ATANH_TERMS */
+PC_AVX512 static inline __m512d
+avx512_log1p_unit8(__m512d e)
+{
+	__m512d		t = _mm512_div_pd(e, _mm512_add_pd(e, _mm512_set1_pd(2.0)));
+	__m512d		t2 = _mm512_mul_pd(t, t);
+	__m512d		tt = _mm512_add_pd(t, t);
+	__m512d		t4 = _mm512_mul_pd(t2, t2);
+	__m512d		qe = _mm512_set1_pd(pc_atanh_coef[PC_ATANH_TERMS - 2]);
+	__m512d		qo = _mm512_set1_pd(pc_atanh_coef[PC_ATANH_TERMS - 1]);
+	__m512d		q;
+
+	/* even and odd halves in t^4, as in the exp polynomial */
+	for (int k = PC_ATANH_TERMS - 4; k >= 0; k -= 2)
+	{
+		qe = _mm512_fmadd_pd(qe, t4, _mm512_set1_pd(pc_atanh_coef[k]));
+		qo = _mm512_fmadd_pd(qo, t4, _mm512_set1_pd(pc_atanh_coef[k + 1]));
+	}
+	q = _mm512_fmadd_pd(qo, t2, qe);
+	return _mm512_fmadd_pd(_mm512_mul_pd(tt, t2), q, tt);
+}
+
+PC_AVX512 static double
+avx512_pairs_binary(int64_t m, const int32_t *i, const int32_t *j,
+					const double *a, const double *b,
+					const double *s, double offset,
+					double *g, double *h, double *prob)
+{
+	const __m512d zero = _mm512_setzero_pd();
+	const __m512d one = _mm512_set1_pd(1.0);
+	const __m512d sign = _mm512_set1_pd(-0.0);
+	const __m512d off = _mm512_set1_pd(offset);
+	__m512d		acc0 = zero,
+				acc1 = zero;
+	double		ll;
+	int64_t		k = 0;
+
+	for (; k + 8 <= m; k += 8)
+	{
+		__m512d		si = _mm512_i32gather_pd(_mm256_loadu_si256((const __m256i *) (i + k)), s, 8);
+		__m512d		sj = _mm512_i32gather_pd(_mm256_loadu_si256((const __m256i *) (j + k)), s, 8);
+		__m512d		d = _mm512_add_pd(_mm512_sub_pd(si, sj), off);
+		__m512d		e = avx512_exp8(_mm512_or_pd(d, sign));	/* exp(-|d|) */
+		__m512d		l1 = avx512_log1p_unit8(e);
+		__mmask8	ge = _mm512_cmp_pd_mask(d, zero, _CMP_GE_OQ);
+		__m512d		p = _mm512_div_pd(_mm512_mask_blend_pd(ge, e, one),
+									  _mm512_add_pd(one, e));
+		__m512d		logp = _mm512_sub_pd(_mm512_min_pd(d, zero), l1);
+		__m512d		logq = _mm512_sub_pd(_mm512_xor_pd(_mm512_max_pd(d, zero), sign), l1);
+		__m512d		va = _mm512_loadu_pd(a + k);
+		__m512d		vb = _mm512_loadu_pd(b + k);
+		__m512d		nk = _mm512_add_pd(va, vb);
+		__m512d		np = _mm512_mul_pd(nk, p);
+
+		if (k & 8)
+			acc1 = _mm512_add_pd(acc1, _mm512_fmadd_pd(va, logp, _mm512_mul_pd(vb, logq)));
+		else
+			acc0 = _mm512_add_pd(acc0, _mm512_fmadd_pd(va, logp, _mm512_mul_pd(vb, logq)));
+		_mm512_storeu_pd(g + k, _mm512_sub_pd(va, np));
+		_mm512_storeu_pd(h + k, _mm512_mul_pd(np, _mm512_sub_pd(one, p)));
+		if (prob)
+			_mm512_storeu_pd(prob + k, p);
+	}
+	ll = _mm512_reduce_add_pd(_mm512_add_pd(acc0, acc1));
+	if (k < m)
+		ll += avx2_pairs_binary(m - k, i + k, j + k, a + k, b + k,
+								s, offset, g + k, h + k,
+								prob ? prob + k : NULL);
+#ifdef USE_ASSERT_CHECKING
+	PC_KCHECK(pc_check_pairs(m, i, j, a, b, s, offset, g, h, prob, ll),
+			  "avx512 pairs_binary");
+#endif
+	return ll;
+}
+
+static const PcKernels pc_kernels_avx512 = {
+	"avx512",
+	avx512_prob_sumsq,
+	avx512_prob_argmax,
+	avx512_add,
+	avx512_exp,
+	avx512_pairs_binary,
+};
+
+#endif							/* PC_X86_SIMD */
+
+/* ================= detection ================= */
+
+#ifdef PC_X86_SIMD
 static uint64_t
 read_xcr0(void)
 {
@@ -25,52 +951,63 @@ read_xcr0(void)
 	__asm__ volatile ("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
 	return ((uint64_t) edx << 32) | eax;
 }
-
-PcSimdLevel pc_x86_best_level(void);
+#endif
 
 PcSimdLevel
 pc_x86_best_level(void)
 {
 	static int	cached = -2;
-	unsigned int a,
-				b,
-				c,
-				d;
 	PcSimdLevel level = PC_SIMD_SCALAR;
 
 	if (cached != -2)
 		return (PcSimdLevel) cached;
 
-	if (__get_cpuid(1, &a, &b, &c, &d))
+#ifdef PC_X86_SIMD
 	{
-		bool		osxsave = (c & bit_OSXSAVE) != 0;
-		bool		avx = (c & bit_AVX) != 0;
-		bool		fma = (c & bit_FMA) != 0;
-		uint64_t	xcr0 = osxsave ? read_xcr0() : 0;
-		bool		ymm_ok = (xcr0 & 0x6) == 0x6;	/* XMM and YMM state */
-		bool		zmm_ok = (xcr0 & 0xe6) == 0xe6; /* plus opmask, ZMM */
+		unsigned int a,
+					b,
+					c,
+					d;
 
-		if (osxsave && avx && fma && ymm_ok &&
-			__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		if (__get_cpuid(1, &a, &b, &c, &d))
 		{
-			if (b & bit_AVX2)
-				level = PC_SIMD_AVX2;
-			if ((b & bit_AVX512F) && (b & bit_AVX512DQ) && zmm_ok &&
-				level == PC_SIMD_AVX2)
-				level = PC_SIMD_AVX512;
+			bool		osxsave = (c & bit_OSXSAVE) != 0;
+			bool		avx = (c & bit_AVX) != 0;
+			bool		fma = (c & bit_FMA) != 0;
+			uint64_t	xcr0 = osxsave ? read_xcr0() : 0;
+			bool		ymm_ok = (xcr0 & 0x6) == 0x6;	/* XMM and YMM state */
+			bool		zmm_ok = (xcr0 & 0xe6) == 0xe6; /* plus opmask, ZMM */
+
+			if (osxsave && avx && fma && ymm_ok &&
+				__get_cpuid_count(7, 0, &a, &b, &c, &d))
+			{
+				if (b & bit_AVX2)
+					level = PC_SIMD_AVX2;
+				if ((b & bit_AVX512F) && (b & bit_AVX512DQ) && zmm_ok &&
+					level == PC_SIMD_AVX2)
+					level = PC_SIMD_AVX512;
+			}
 		}
 	}
+#endif
 	cached = (int) level;
 	return level;
 }
 
-const PcKernels *pc_kernels_x86(PcSimdLevel level);
-
 const PcKernels *
 pc_kernels_x86(PcSimdLevel level)
 {
-	/* the AVX2 and AVX-512 tables are added with the SIMD kernels */
-	return level == PC_SIMD_SCALAR ? &pc_kernels_scalar : NULL;
+#ifdef PC_X86_SIMD
+	if (level > pc_x86_best_level())
+		return NULL;
+	if (level == PC_SIMD_AVX2)
+		return &pc_kernels_avx2;
+	if (level == PC_SIMD_AVX512)
+		return &pc_kernels_avx512;
+#endif
+	if (level == PC_SIMD_SCALAR)
+		return &pc_kernels_scalar;
+	return NULL;
 }
 
-#endif							/* x86 */
+#endif							/* __x86_64__ */

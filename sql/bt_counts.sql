@@ -1,0 +1,117 @@
+-- bt_counts: the pair-count state, its aggregates, I/O and merge laws
+SET extra_float_digits = 0;
+
+-- empty input and rows with NULL items or outcome give NULL
+SELECT bt_counts(a, b, o, w) IS NULL AS empty_is_null
+FROM (VALUES ('x'::text, 'y'::text, 1::float8, 1::float8)) v(a, b, o, w) WHERE false;
+SELECT bt_counts(a, b, o, w) IS NULL AS all_null_rows_skipped
+FROM (VALUES (NULL::text, 'y'::text, 1::float8, 1::float8), ('x', NULL, 1, 1), ('x', 'y', NULL, 1)) v(a, b, o, w);
+
+-- counts per ordered pair: first-wins, second-wins, ties; NULL weight = 1;
+-- zero weight contributes nothing (not even the items)
+SELECT bt_counts(a, b, o, w)
+FROM (VALUES ('x', 'y', 1, 2.5), ('x', 'y', 0, NULL), ('y', 'x', 0.5, 1),
+	('x', 'y', 0.5, 0.25), ('x', 'z', 1, 0)) v(a, b, o, w);
+SELECT bt_counts(a, b) FROM (VALUES ('x', 'y'), ('x', 'y'), ('y', 'z')) v(a, b);
+SELECT bt_counts(a, b, o, w)
+FROM (VALUES (1::bigint, 2::bigint, 1::float8, 1::float8), (2, 1, 0.5, 3), (-5, 9223372036854775807, 0, 1)) v(a, b, o, w);
+SELECT bt_counts(a, b) FROM (VALUES (3::bigint, 4::bigint), (4, 3)) v(a, b);
+-- names that need escaping survive
+SELECT bt_counts(a, b) FROM (VALUES (E'q"uote\\', E'tab\tnew\nline'), ('ünï', 'x')) v(a, b);
+
+-- bad rows
+SELECT bt_counts(a, b, o, w) FROM (VALUES ('x', 'y', 'NaN'::float8, 1)) v(a, b, o, w);
+\echo :LAST_ERROR_SQLSTATE
+SELECT bt_counts(a, b, o, w) FROM (VALUES ('x', 'y', 0.7, 1)) v(a, b, o, w);
+\echo :LAST_ERROR_SQLSTATE
+SELECT bt_counts(a, b, o, w) FROM (VALUES ('x', 'y', 1, -1)) v(a, b, o, w);
+\echo :LAST_ERROR_SQLSTATE
+SELECT bt_counts(a, b, o, w) FROM (VALUES ('x', 'y', 1, 'Infinity'::float8)) v(a, b, o, w);
+\echo :LAST_ERROR_SQLSTATE
+SELECT bt_counts(a, b, o, w) FROM (VALUES ('x', 'y', 1, 'NaN'::float8)) v(a, b, o, w);
+\echo :LAST_ERROR_SQLSTATE
+SELECT bt_counts(a, b) FROM (VALUES ('x', 'y'), ('z', 'z')) v(a, b);
+\echo :LAST_ERROR_SQLSTATE
+SELECT bt_counts(a, b) FROM (VALUES (7::bigint, 7::bigint)) v(a, b);
+\echo :LAST_ERROR_SQLSTATE
+
+-- the transition function refuses to run outside an aggregate
+SELECT bt_counts_trans(NULL::bt_counts, 'a'::text, 'b'::text);
+\echo :LAST_ERROR_SQLSTATE
+
+-- text round trip (exact floats) and input validation
+SELECT s::text::bt_counts::text = s::text AS round_trip
+FROM (SELECT bt_counts(a, b, o, w) s FROM (VALUES ('x', 'y', 1, 0.1), ('y', 'z', 0.5, 1e-300),
+	('z', 'x', 0, 1/3.0)) v(a, b, o, w)) q;
+SELECT '{"version": 1, "ids": "none", "pairs": []}'::bt_counts;
+SELECT '{"version":1,"ids":"text","pairs":[["a","b",1,2,3],["b","a",0,0,0.5]]}'::bt_counts;
+SELECT '{"version": 2, "ids": "text", "pairs": []}'::bt_counts;
+\echo :LAST_ERROR_SQLSTATE
+SELECT '{"version": 1, "ids": "text", "pairs": [["a", "a", 1, 0, 0]]}'::bt_counts;
+\echo :LAST_ERROR_SQLSTATE
+SELECT '{"version": 1, "ids": "text", "pairs": [["a", "b", 1, 0, 0], ["a", "b", 1, 0, 0]]}'::bt_counts;
+\echo :LAST_ERROR_SQLSTATE
+SELECT '{"version": 1, "ids": "text", "pairs": [["a", "b", -1, 0, 0]]}'::bt_counts;
+\echo :LAST_ERROR_SQLSTATE
+SELECT '{"version": 1, "ids": "text", "pairs": [["a", "b", 1, NaN, 0]]}'::bt_counts;
+\echo :LAST_ERROR_SQLSTATE
+SELECT '{"version": 1, "ids": "bigint", "pairs": [[1, 2, 1, 0]]}'::bt_counts;
+\echo :LAST_ERROR_SQLSTATE
+SELECT '{"version": 1, "ids": "bigint", "pairs": [[1, 99999999999999999999, 1, 0, 0]]}'::bt_counts;
+\echo :LAST_ERROR_SQLSTATE
+SELECT '{"version": 1, "ids": "text", "pairs": []} trailing'::bt_counts;
+\echo :LAST_ERROR_SQLSTATE
+SELECT '{"version": 1, "ids": "none", "pairs": [["a", "b", 1, 0, 0]]}'::bt_counts;
+\echo :LAST_ERROR_SQLSTATE
+SELECT 'garbage'::bt_counts;
+\echo :LAST_ERROR_SQLSTATE
+
+-- merge laws: merge(A, B) fits like the union; an empty state is an identity
+CREATE TEMP TABLE cmp AS
+SELECT 'i' || (g % 37) AS a, 'i' || ((g * 7 + 3) % 41) AS b,
+	CASE WHEN g % 5 = 0 THEN 0.5 WHEN g % 3 = 0 THEN 0 ELSE 1 END::float8 AS o,
+	1 + (g % 4)::float8 AS w, g % 2 AS half
+FROM generate_series(1, 4000) g
+WHERE 'i' || (g % 37) <> 'i' || ((g * 7 + 3) % 41);
+CREATE TEMP TABLE parts AS
+SELECT half, bt_counts(a, b, o, w) s FROM cmp GROUP BY half
+UNION ALL SELECT 2, '{"version": 1, "ids": "none", "pairs": []}'::bt_counts;
+WITH u AS (SELECT bt_fit(bt_counts(a, b, o, w)) m FROM cmp),
+	mg AS (SELECT bt_fit(bt_counts_merge(s)) m FROM parts)
+SELECT count(*) AS items, bool_and(abs(x.score - y.score) < 1e-12) AS same_scores,
+	bool_and(abs(x.se - y.se) < 1e-12) AS same_se,
+	bool_and(x.wins = y.wins AND x.losses = y.losses AND x.ties = y.ties) AS same_counts
+FROM u, mg, bt_scores(u.m) x JOIN bt_scores(mg.m) y USING (item);
+SELECT bt_counts_merge(s) IS NULL AS merge_of_nulls FROM (VALUES (NULL::bt_counts)) v(s);
+-- a stored state reads back and merges
+CREATE TEMP TABLE stored AS SELECT half, s FROM parts;
+SELECT (SELECT bt_counts_merge(s) FROM stored)::text = (SELECT bt_counts_merge(s) FROM parts)::text AS stored_same;
+-- text and bigint ids do not mix
+SELECT bt_counts_merge(s) FROM (SELECT bt_counts('a'::text, 'b'::text) s
+	UNION ALL SELECT bt_counts(1::bigint, 2::bigint)) q;
+\echo :LAST_ERROR_SQLSTATE
+
+-- a forced parallel plan (Partial Aggregate + combine) equals the serial one
+CREATE TABLE bt_par AS
+SELECT 'p' || (g % 101) AS a, 'p' || ((g * 13 + 5) % 97) AS b,
+	((g * 31) % 3) / 2.0 AS o, 1::float8 AS w
+FROM generate_series(1, 60000) g
+WHERE 'p' || (g % 101) <> 'p' || ((g * 13 + 5) % 97);
+ANALYZE bt_par;
+SET max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE serial_fit AS SELECT bt_fit(bt_counts(a, b, o, w)) m FROM bt_par;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF) SELECT bt_fit(bt_counts(a, b, o, w)) FROM bt_par;
+CREATE TEMP TABLE parallel_fit AS SELECT bt_fit(bt_counts(a, b, o, w)) m FROM bt_par;
+EXPLAIN (COSTS OFF) SELECT bt_fit(a, b) FROM bt_par;
+SELECT count(*) AS items, bool_and(abs(x.score - y.score) < 1e-12) AS same_scores,
+	bool_and(x.wins = y.wins AND x.losses = y.losses AND x.ties = y.ties) AS same_counts
+FROM serial_fit s, parallel_fit p, bt_scores(s.m) x JOIN bt_scores(p.m) y USING (item);
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+DROP TABLE bt_par;

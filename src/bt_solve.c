@@ -1,0 +1,993 @@
+/*-------------------------------------------------------------------------
+ *
+ * bt_solve.c
+ *	  Bradley-Terry maximum (penalised) likelihood on plain arrays.
+ *
+ * Parameters x = (s_0 .. s_{n-1}, [gamma], [theta]): item scores, the
+ * first-shown effect gamma (when pb->position) and theta = log nu, the
+ * Davidson tie parameter (when ties = davidson).  For pair k, with
+ * d = s_i - s_j + gamma (i shown first):
+ *
+ *   binary (ties half or dropped):  P(first wins) = 1 / (1 + exp(-d)),
+ *     a = w1 + wt/2, b = w2 + wt/2 (half) or a = w1, b = w2 (drop),
+ *     loglik_k = a log p + b log(1 - p);
+ *   Davidson (1970):  P(first) = e^{d/2} / D, P(second) = e^{-d/2} / D,
+ *     P(tie) = nu / D, D = e^{d/2} + e^{-d/2} + nu,
+ *     loglik_k = w1 log P(first) + w2 log P(second) + wt log P(tie).
+ *
+ * The objective is  -loglik + prior/2 * sum s_i^2 + lambda * B  with
+ * B = sum_k a (1 - p)^2 + b p^2 (the count-weighted Brier score; ties as
+ * the target 0.5 differ from this by a constant).  Both -loglik and the
+ * penalty are convex; the Brier term is not, so a pair whose total
+ * curvature would be negative enters the Newton matrix with the
+ * Gauss-Newton part of the Brier curvature (2 lambda N (p(1-p))^2) instead
+ * of the exact one, and every step is safeguarded by a backtracking line
+ * search.
+ *
+ * The likelihood is invariant under a common shift of the scores: the
+ * Hessian H has the null vector v = (1/sqrt(n), ..., 0, 0) when prior = 0.
+ * Newton steps solve (H + v v') dx = -g (v' g = 0), and the scores are
+ * recentred after every step (with prior > 0 the optimum is centred
+ * anyway, so recentring only lowers the objective).
+ *
+ * Up to BT_DENSE_NEWTON_MAX items the Newton system is factorised densely
+ * (Cholesky); beyond, it is solved by conjugate gradients with a Jacobi
+ * preconditioner, using Hessian-vector products over the pairs (inexact
+ * Newton, forcing term min(0.1, sqrt(|g|/|g0|))).
+ *
+ * Convergence: max_k |g_k| / sqrt(H_kk) <= tol, the gradient measured in
+ * units of each parameter's curvature (roughly: the remaining error of
+ * each parameter as a fraction of its standard error).
+ *
+ * Covariance: C = (H + v v')^-1 at the optimum.  Because H v = prior v,
+ * the covariance of the centred scores (the projection P C P, which for
+ * prior = 0 is the Moore-Penrose inverse of H) is C - v v' / (1 + prior).
+ * With a reference item r, Var(s_i - s_r) = C_ii + C_rr - 2 C_ir (the
+ * projection terms cancel).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "bt_solve.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+/* working storage for one fit */
+typedef struct BtWork
+{
+	const BtProblem *pb;
+	const BtEnv *env;
+	int			n;
+	int			p;				/* parameter count */
+	int			ig;				/* index of gamma or -1 */
+	int			it;				/* index of theta or -1 */
+	int64_t		m;
+	double	   *a;				/* binary: effective first-wins */
+	double	   *b;				/* binary: effective second-wins */
+	double	   *gd;				/* per pair: d obj / d d */
+	double	   *hd;				/* per pair: d2 obj / d d2 */
+	double	   *prob;			/* per pair: P(first wins), binary */
+	double	   *gt;				/* Davidson: d obj / d theta per pair */
+	double	   *hdt;			/* Davidson: d2 obj / d d d theta */
+	double	   *htt;			/* Davidson: d2 obj / d theta2 */
+	double	   *grad;			/* p */
+	double	   *diag;			/* p: Hessian diagonal (no v v') */
+	double		loglik;
+	double		brier;
+	double		tie_const;		/* sum wt/4 (half) for the Brier report */
+} BtWork;
+
+static inline double
+log1pexp(double x)
+{
+	/* log(1 + e^x) without overflow */
+	if (x > 0)
+		return x + log1p(exp(-x));
+	return log1p(exp(x));
+}
+
+/*
+ * The per-pair kernel of the binary models.  See bt_solve.h.
+ */
+double
+bt_pairs_binary(int64_t m, const int32_t *i, const int32_t *j,
+				const double *a, const double *b,
+				const double *s, double offset,
+				double *g, double *h, double *prob)
+{
+	double		ll = 0.0;
+
+	for (int64_t k = 0; k < m; k++)
+	{
+		double		d = s[i[k]] - s[j[k]] + offset;
+		double		e = exp(-fabs(d));
+		double		l1 = log1p(e);
+		double		p,
+					logp,
+					logq;
+		double		nk = a[k] + b[k];
+
+		if (d >= 0)
+		{
+			p = 1.0 / (1.0 + e);
+			logp = -l1;
+			logq = -d - l1;
+		}
+		else
+		{
+			p = e / (1.0 + e);
+			logp = d - l1;
+			logq = -l1;
+		}
+		ll += a[k] * logp + b[k] * logq;
+		g[k] = a[k] - nk * p;
+		h[k] = nk * p * (1.0 - p);
+		if (prob)
+			prob[k] = p;
+	}
+	return ll;
+}
+
+/*
+ * y += L x for the Laplacian with pair weights h.  See bt_solve.h.
+ */
+void
+bt_lap_matvec(int64_t m, const int32_t *i, const int32_t *j,
+			  const double *h, const double *x, double *y)
+{
+	for (int64_t k = 0; k < m; k++)
+	{
+		double		t = h[k] * (x[i[k]] - x[j[k]]);
+
+		y[i[k]] += t;
+		y[j[k]] -= t;
+	}
+}
+
+/*
+ * Evaluate the objective at x; when derivs, also fill the per-pair
+ * derivative arrays, the gradient and the Hessian diagonal.  Returns the
+ * objective.
+ */
+static double
+bt_eval(BtWork *w, const double *x, bool derivs)
+{
+	const BtProblem *pb = w->pb;
+	int			n = w->n;
+	double		gamma = w->ig >= 0 ? x[w->ig] : 0.0;
+	double		theta = w->it >= 0 ? x[w->it] : 0.0;
+	double		lambda = pb->brier_weight;
+	double		obj;
+	double		pen = 0.0;
+
+	if (pb->ties != BT_TIES_DAVIDSON)
+	{
+		/* binary models: the kernel, then the Brier adjustment */
+		w->loglik = bt_pairs_binary(w->m, pb->i, pb->j, w->a, w->b, x, gamma,
+									w->gd, w->hd, w->prob);
+		obj = -w->loglik;
+		w->brier = 0.0;
+		for (int64_t k = 0; k < w->m; k++)
+		{
+			double		p = w->prob[k];
+			double		q = p * (1.0 - p);
+			double		nk = w->a[k] + w->b[k];
+
+			w->brier += w->a[k] * (1.0 - p) * (1.0 - p) + w->b[k] * p * p;
+			/* objective derivatives: -loglik plus lambda * Brier */
+			if (lambda > 0)
+			{
+				/*
+				 * Brier curvature: exact when the pair's total curvature
+				 * stays positive, else its Gauss-Newton part alone.
+				 */
+				double		exact = w->hd[k] + 2.0 * lambda *
+					(nk * q * q + (nk * p - w->a[k]) * q * (1.0 - 2.0 * p));
+
+				w->gd[k] = -w->gd[k] * (1.0 + 2.0 * lambda * q);
+				if (exact > 0)
+					w->hd[k] = exact;
+				else
+					w->hd[k] += 2.0 * lambda * nk * q * q;
+			}
+			else
+				w->gd[k] = -w->gd[k];
+		}
+		w->brier -= w->tie_const;
+		obj += lambda * w->brier;
+	}
+	else
+	{
+		double		ll = 0.0;
+
+		for (int64_t k = 0; k < w->m; k++)
+		{
+			double		u = 0.5 * (x[pb->i[k]] - x[pb->j[k]] + gamma);
+			double		mx = fmax(fabs(u), theta);
+			double		logd = mx + log(exp(u - mx) + exp(-u - mx) + exp(theta - mx));
+			double		p1 = exp(u - logd);
+			double		p2 = exp(-u - logd);
+			double		pt = exp(theta - logd);
+			double		nk = pb->w1[k] + pb->w2[k] + pb->wt[k];
+
+			ll += pb->w1[k] * (u - logd) + pb->w2[k] * (-u - logd) +
+				pb->wt[k] * (theta - logd);
+			/* derivatives of -loglik */
+			w->gd[k] = -(0.5 * (pb->w1[k] - pb->w2[k]) - 0.5 * nk * (p1 - p2));
+			w->gt[k] = -(pb->wt[k] - nk * pt);
+			w->hd[k] = nk * (0.25 * (p1 + p2) - 0.25 * (p1 - p2) * (p1 - p2));
+			w->hdt[k] = -0.5 * nk * (p1 - p2) * pt;
+			w->htt[k] = nk * pt * (1.0 - pt);
+		}
+		w->loglik = ll;
+		w->brier = 0.0;
+		obj = -ll;
+	}
+
+	if (pb->prior > 0)
+	{
+		for (int i = 0; i < n; i++)
+			pen += x[i] * x[i];
+		obj += 0.5 * pb->prior * pen;
+	}
+
+	if (derivs)
+	{
+		double	   *g = w->grad;
+		double	   *dg = w->diag;
+
+		memset(g, 0, sizeof(double) * w->p);
+		memset(dg, 0, sizeof(double) * w->p);
+		for (int64_t k = 0; k < w->m; k++)
+		{
+			int32_t		i = pb->i[k];
+			int32_t		j = pb->j[k];
+
+			g[i] += w->gd[k];
+			g[j] -= w->gd[k];
+			dg[i] += w->hd[k];
+			dg[j] += w->hd[k];
+		}
+		if (w->ig >= 0)
+		{
+			double		sg = 0.0,
+						sh = 0.0;
+
+			for (int64_t k = 0; k < w->m; k++)
+			{
+				sg += w->gd[k];
+				sh += w->hd[k];
+			}
+			g[w->ig] = sg;
+			dg[w->ig] = sh;
+		}
+		if (w->it >= 0)
+		{
+			double		sg = 0.0,
+						sh = 0.0;
+
+			for (int64_t k = 0; k < w->m; k++)
+			{
+				sg += w->gt[k];
+				sh += w->htt[k];
+			}
+			g[w->it] = sg;
+			dg[w->it] = sh;
+		}
+		if (pb->prior > 0)
+			for (int i = 0; i < n; i++)
+			{
+				g[i] += pb->prior * x[i];
+				dg[i] += pb->prior;
+			}
+	}
+	return obj;
+}
+
+/*
+ * y = (H + v v') x over all p parameters, H from the per-pair arrays of
+ * the last bt_eval.
+ */
+static void
+bt_hess_matvec(BtWork *w, const double *x, double *y)
+{
+	const BtProblem *pb = w->pb;
+	int			n = w->n;
+	double		xg = w->ig >= 0 ? x[w->ig] : 0.0;
+	double		xt = w->it >= 0 ? x[w->it] : 0.0;
+	double		yg = 0.0,
+				yt = 0.0;
+	double		mean = 0.0;
+
+	memset(y, 0, sizeof(double) * w->p);
+	if (w->ig < 0 && w->it < 0)
+		bt_lap_matvec(w->m, pb->i, pb->j, w->hd, x, y);
+	else
+	{
+		for (int64_t k = 0; k < w->m; k++)
+		{
+			int32_t		i = pb->i[k];
+			int32_t		j = pb->j[k];
+			double		du = x[i] - x[j] + xg;
+			double		t = w->hd[k] * du;
+
+			if (w->it >= 0)
+			{
+				t += w->hdt[k] * xt;
+				yt += w->hdt[k] * du + w->htt[k] * xt;
+			}
+			y[i] += t;
+			y[j] -= t;
+			yg += t;
+		}
+		if (w->ig >= 0)
+			y[w->ig] = yg;
+		if (w->it >= 0)
+			y[w->it] = yt;
+	}
+	for (int i = 0; i < n; i++)
+		mean += x[i];
+	mean /= n;
+	for (int i = 0; i < n; i++)
+		y[i] += pb->prior * x[i] + mean;
+}
+
+/*
+ * Dense (H + v v'), row-major p x p, exact Hessian from the per-pair
+ * arrays.
+ */
+static void
+bt_hess_dense(BtWork *w, double *hm)
+{
+	const BtProblem *pb = w->pb;
+	int			p = w->p;
+	int			n = w->n;
+	int			ig = w->ig;
+	int			it = w->it;
+
+	memset(hm, 0, sizeof(double) * p * p);
+	for (int64_t k = 0; k < w->m; k++)
+	{
+		int32_t		i = pb->i[k];
+		int32_t		j = pb->j[k];
+		double		h = w->hd[k];
+
+		hm[(size_t) i * p + i] += h;
+		hm[(size_t) j * p + j] += h;
+		hm[(size_t) i * p + j] -= h;
+		hm[(size_t) j * p + i] -= h;
+		if (ig >= 0)
+		{
+			hm[(size_t) ig * p + ig] += h;
+			hm[(size_t) i * p + ig] += h;
+			hm[(size_t) ig * p + i] += h;
+			hm[(size_t) j * p + ig] -= h;
+			hm[(size_t) ig * p + j] -= h;
+		}
+		if (it >= 0)
+		{
+			double		c = w->hdt[k];
+
+			hm[(size_t) it * p + it] += w->htt[k];
+			hm[(size_t) i * p + it] += c;
+			hm[(size_t) it * p + i] += c;
+			hm[(size_t) j * p + it] -= c;
+			hm[(size_t) it * p + j] -= c;
+			if (ig >= 0)
+			{
+				hm[(size_t) ig * p + it] += c;
+				hm[(size_t) it * p + ig] += c;
+			}
+		}
+	}
+	for (int i = 0; i < n; i++)
+	{
+		hm[(size_t) i * p + i] += pb->prior;
+		for (int j = 0; j < n; j++)
+			hm[(size_t) i * p + j] += 1.0 / n;
+	}
+}
+
+/*
+ * In-place Cholesky A = L L' of a row-major symmetric matrix (lower
+ * triangle used and overwritten).  Returns false when A is not
+ * numerically positive definite.
+ */
+static bool
+bt_cholesky(double *a, int p, const BtEnv *env)
+{
+	for (int j = 0; j < p; j++)
+	{
+		double	   *rj = a + (size_t) j * p;
+		double		d = rj[j];
+
+		for (int k = 0; k < j; k++)
+			d -= rj[k] * rj[k];
+		if (!(d > 0) || !isfinite(d))
+			return false;
+		d = sqrt(d);
+		rj[j] = d;
+		for (int i = j + 1; i < p; i++)
+		{
+			double	   *ri = a + (size_t) i * p;
+			double		s = ri[j];
+
+			for (int k = 0; k < j; k++)
+				s -= ri[k] * rj[k];
+			ri[j] = s / d;
+		}
+		if ((j & 63) == 63 && env->interrupt)
+			env->interrupt();
+	}
+	return true;
+}
+
+/* solve L L' x = b in place */
+static void
+bt_chol_solve(const double *l, int p, double *x)
+{
+	for (int i = 0; i < p; i++)
+	{
+		const double *ri = l + (size_t) i * p;
+		double		s = x[i];
+
+		for (int k = 0; k < i; k++)
+			s -= ri[k] * x[k];
+		x[i] = s / ri[i];
+	}
+	for (int i = p - 1; i >= 0; i--)
+	{
+		double		s = x[i];
+
+		for (int k = i + 1; k < p; k++)
+			s -= l[(size_t) k * p + i] * x[k];
+		x[i] = s / l[(size_t) i * p + i];
+	}
+}
+
+/*
+ * Preconditioned conjugate gradients for (H + v v') dx = -g, stopping at
+ * |r| <= eta |g| or max_cg steps.  Returns the steps taken.
+ */
+static int
+bt_pcg(BtWork *w, double eta, int max_cg, double *dx,
+	   double *r, double *z, double *q, double *d)
+{
+	int			p = w->p;
+	double		rz,
+				gnorm = 0.0;
+	int			step;
+
+	for (int k = 0; k < p; k++)
+		gnorm += w->grad[k] * w->grad[k];
+	gnorm = sqrt(gnorm);
+	memset(dx, 0, sizeof(double) * p);
+	rz = 0.0;
+	for (int k = 0; k < p; k++)
+	{
+		double		dk = w->diag[k] + (k < w->n ? 1.0 / w->n : 0.0);
+
+		r[k] = -w->grad[k];
+		z[k] = dk > 0 ? r[k] / dk : r[k];
+		d[k] = z[k];
+		rz += r[k] * z[k];
+	}
+	for (step = 0; step < max_cg; step++)
+	{
+		double		dq = 0.0,
+					alpha,
+					rnorm = 0.0,
+					rz_new = 0.0;
+
+		if (w->env->interrupt)
+			w->env->interrupt();
+		bt_hess_matvec(w, d, q);
+		for (int k = 0; k < p; k++)
+			dq += d[k] * q[k];
+		if (!(dq > 0))
+			break;
+		alpha = rz / dq;
+		for (int k = 0; k < p; k++)
+		{
+			dx[k] += alpha * d[k];
+			r[k] -= alpha * q[k];
+			rnorm += r[k] * r[k];
+		}
+		if (sqrt(rnorm) <= eta * gnorm)
+		{
+			step++;
+			break;
+		}
+		for (int k = 0; k < p; k++)
+		{
+			double		dk = w->diag[k] + (k < w->n ? 1.0 / w->n : 0.0);
+
+			z[k] = dk > 0 ? r[k] / dk : r[k];
+			rz_new += r[k] * z[k];
+		}
+		for (int k = 0; k < p; k++)
+			d[k] = z[k] + (rz_new / rz) * d[k];
+		rz = rz_new;
+	}
+	if (step == 0)
+	{
+		/* fall back to a preconditioned gradient step */
+		for (int k = 0; k < p; k++)
+			dx[k] = z[k];
+	}
+	return step;
+}
+
+static void
+bt_centre(double *x, int n)
+{
+	double		mean = 0.0;
+
+	for (int i = 0; i < n; i++)
+		mean += x[i];
+	mean /= n;
+	for (int i = 0; i < n; i++)
+		x[i] -= mean;
+}
+
+/* convergence measure: max |g_k| / sqrt(H_kk); also the gradient 2-norm */
+static double
+bt_scaled_grad(BtWork *w, double *norm2)
+{
+	double		mx = 0.0,
+				s2 = 0.0;
+
+	for (int k = 0; k < w->p; k++)
+	{
+		double		g = w->grad[k];
+		double		hk = w->diag[k];
+		double		v = hk > 0 ? fabs(g) / sqrt(hk) : (g != 0 ? INFINITY : 0.0);
+
+		s2 += g * g;
+		if (v > mx || isnan(v))
+			mx = v;
+	}
+	*norm2 = sqrt(s2);
+	return mx;
+}
+
+/* sum_k g_k^2 / H_kk: a smooth measure of the remaining Newton decrement */
+static double
+bt_scaled_grad2(BtWork *w)
+{
+	double		s2 = 0.0;
+
+	for (int k = 0; k < w->p; k++)
+		if (w->diag[k] > 0)
+			s2 += w->grad[k] * w->grad[k] / w->diag[k];
+	return s2;
+}
+
+/*
+ * Standard errors at the optimum from the dense factorisation of
+ * (H + v v'), H exact (the objective must not contain the Brier term).
+ */
+static bool
+bt_standard_errors(BtWork *w, BtResult *res)
+{
+	const BtProblem *pb = w->pb;
+	const BtEnv *env = w->env;
+	int			p = w->p;
+	int			n = w->n;
+	double	   *hm = env->alloc(sizeof(double) * p * p);
+	double	   *col = env->alloc(sizeof(double) * p);
+	double	   *cdiag = env->alloc(sizeof(double) * p);
+	double	   *cref = NULL;
+	double		vv = 1.0 / (n * (1.0 + pb->prior));
+
+	bt_hess_dense(w, hm);
+	if (!bt_cholesky(hm, p, env))
+	{
+		env->release(hm);
+		env->release(col);
+		env->release(cdiag);
+		return false;
+	}
+
+	/* diag(C)_c = |L^-1 e_c|^2: one forward solve per column */
+	for (int c = 0; c < p; c++)
+	{
+		double		s2 = 0.0;
+
+		if ((c & 31) == 31 && env->interrupt)
+			env->interrupt();
+		for (int r = c; r < p; r++)
+		{
+			const double *rr = hm + (size_t) r * p;
+			double		s = (r == c) ? 1.0 : 0.0;
+
+			for (int k = c; k < r; k++)
+				s -= rr[k] * col[k];
+			col[r] = s / rr[r];
+			s2 += col[r] * col[r];
+		}
+		cdiag[c] = s2;
+	}
+
+	if (pb->reference >= 0)
+	{
+		cref = env->alloc(sizeof(double) * p);
+		cref[pb->reference] = 1.0;
+		bt_chol_solve(hm, p, cref);
+	}
+
+	res->se = env->alloc(sizeof(double) * n);
+	for (int i = 0; i < n; i++)
+	{
+		double		var;
+
+		if (cref)
+			var = cdiag[i] + cdiag[pb->reference] - 2.0 * cref[i];
+		else
+			var = cdiag[i] - vv;
+		if (i == pb->reference)
+			var = 0.0;
+		res->se[i] = var > 0 ? sqrt(var) : 0.0;
+	}
+	if (w->ig >= 0)
+		res->position_se = sqrt(fmax(cdiag[w->ig], 0.0));
+	if (w->it >= 0)
+		res->tie_log_se = sqrt(fmax(cdiag[w->it], 0.0));
+
+	env->release(hm);
+	env->release(col);
+	env->release(cdiag);
+	if (cref)
+		env->release(cref);
+	return true;
+}
+
+/*
+ * The fit.  See the file header.
+ */
+BtStatus
+bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
+{
+	BtWork		w;
+	int			n = pb->n;
+	int			p;
+	double	   *x,
+			   *xn,
+			   *dx,
+			   *hm = NULL,
+			   *r = NULL,
+			   *z = NULL,
+			   *q = NULL,
+			   *dd = NULL;
+	double		obj,
+				g0 = 0.0;
+	bool		dense = n <= BT_DENSE_NEWTON_MAX;
+	int			iter = 0;
+
+	memset(&w, 0, sizeof(w));
+	memset(res, 0, sizeof(*res));
+	res->position_se = NAN;
+	res->tie_log_se = NAN;
+	w.pb = pb;
+	w.env = env;
+	w.n = n;
+	w.m = pb->m;
+	p = n;
+	w.ig = pb->position ? p++ : -1;
+	w.it = pb->ties == BT_TIES_DAVIDSON ? p++ : -1;
+	w.p = p;
+
+	w.gd = env->alloc(sizeof(double) * (pb->m + 1));
+	w.hd = env->alloc(sizeof(double) * (pb->m + 1));
+	if (pb->ties == BT_TIES_DAVIDSON)
+	{
+		w.gt = env->alloc(sizeof(double) * (pb->m + 1));
+		w.hdt = env->alloc(sizeof(double) * (pb->m + 1));
+		w.htt = env->alloc(sizeof(double) * (pb->m + 1));
+	}
+	else
+	{
+		bool		half = pb->ties == BT_TIES_HALF;
+
+		w.a = env->alloc(sizeof(double) * (pb->m + 1));
+		w.b = env->alloc(sizeof(double) * (pb->m + 1));
+		w.prob = env->alloc(sizeof(double) * (pb->m + 1));
+		for (int64_t k = 0; k < pb->m; k++)
+		{
+			w.a[k] = pb->w1[k] + (half ? 0.5 * pb->wt[k] : 0.0);
+			w.b[k] = pb->w2[k] + (half ? 0.5 * pb->wt[k] : 0.0);
+			if (half)
+				w.tie_const += 0.25 * pb->wt[k];
+		}
+	}
+	w.grad = env->alloc(sizeof(double) * p);
+	w.diag = env->alloc(sizeof(double) * p);
+	x = env->alloc(sizeof(double) * p);
+	xn = env->alloc(sizeof(double) * p);
+	dx = env->alloc(sizeof(double) * p);
+	if (dense)
+		hm = env->alloc(sizeof(double) * p * p);
+	else
+	{
+		r = env->alloc(sizeof(double) * p);
+		z = env->alloc(sizeof(double) * p);
+		q = env->alloc(sizeof(double) * p);
+		dd = env->alloc(sizeof(double) * p);
+	}
+
+	obj = bt_eval(&w, x, true);
+	for (;;)
+	{
+		double		gnorm;
+		double		sg = bt_scaled_grad(&w, &gnorm);
+		double		slope = 0.0,
+					step = 1.0,
+					objn = obj,
+					sg2;
+		bool		accepted = false;
+
+		if (env->interrupt)
+			env->interrupt();
+		if (iter == 0)
+			g0 = gnorm > 0 ? gnorm : 1.0;
+		sg2 = bt_scaled_grad2(&w);
+		res->scaled_grad = sg;
+		res->grad_norm = gnorm;
+		if (sg <= pb->tol)
+		{
+			res->converged = true;
+			break;
+		}
+		if (iter >= pb->max_iter)
+			break;
+
+		/* Newton direction */
+		if (dense)
+		{
+			bt_hess_dense(&w, hm);
+			if (!bt_cholesky(hm, p, env))
+			{
+				/* cannot happen for a checked problem; gradient step */
+				for (int k = 0; k < p; k++)
+					dx[k] = -w.grad[k] / (w.diag[k] > 0 ? w.diag[k] : 1.0);
+			}
+			else
+			{
+				for (int k = 0; k < p; k++)
+					dx[k] = -w.grad[k];
+				bt_chol_solve(hm, p, dx);
+			}
+		}
+		else
+		{
+			double		eta = fmin(0.1, sqrt(gnorm / g0));
+
+			res->cg_iterations += bt_pcg(&w, eta, 1000, dx, r, z, q, dd);
+		}
+		for (int k = 0; k < p; k++)
+			slope += dx[k] * w.grad[k];
+		if (!(slope < 0))
+		{
+			/* not a descent direction (rounding at the optimum): stop */
+			break;
+		}
+
+		/* backtracking (Armijo) line search */
+		for (int ls = 0; ls < 40; ls++)
+		{
+			for (int k = 0; k < p; k++)
+				xn[k] = x[k] + step * dx[k];
+			bt_centre(xn, n);
+			objn = bt_eval(&w, xn, true);
+			if (objn <= obj + 1e-4 * step * slope)
+			{
+				accepted = true;
+				break;
+			}
+
+			/*
+			 * Near the optimum the decrease of a full Newton step falls
+			 * below the rounding of the objective; accept the step when
+			 * the objective is unchanged up to rounding and the scaled
+			 * gradient shrank.
+			 */
+			if (fabs(objn - obj) <= 1e-12 * fabs(obj) &&
+				bt_scaled_grad2(&w) < sg2)
+			{
+				accepted = true;
+				break;
+			}
+			step *= 0.5;
+		}
+		iter++;
+		if (!accepted)
+		{
+			/* no decrease possible in floating point: measure and stop */
+			obj = bt_eval(&w, x, true);
+			res->scaled_grad = bt_scaled_grad(&w, &res->grad_norm);
+			break;
+		}
+		/* derivatives at xn are current */
+		memcpy(x, xn, sizeof(double) * p);
+		obj = objn;
+	}
+
+	res->iterations = iter;
+	res->dense = dense;
+	res->objective = obj;
+	res->loglik = w.loglik;
+	res->brier = w.brier;
+	res->position = w.ig >= 0 ? x[w.ig] : 0.0;
+	res->tie_log = w.it >= 0 ? x[w.it] : 0.0;
+
+	for (int k = 0; k < p; k++)
+		if (!isfinite(x[k]) || fabs(x[k]) > BT_DIVERGENCE_LIMIT)
+			res->diverged = true;
+
+	if (want_se && n <= BT_SE_MAX_ITEMS && pb->brier_weight == 0 &&
+		!res->diverged)
+	{
+		/* derivatives at x are current (last bt_eval had derivs) */
+		if (!bt_standard_errors(&w, res))
+			res->se = NULL;
+	}
+
+	res->score = env->alloc(sizeof(double) * n);
+	for (int i = 0; i < n; i++)
+		res->score[i] = x[i] - (pb->reference >= 0 ? x[pb->reference] : 0.0);
+
+	env->release(w.gd);
+	env->release(w.hd);
+	if (w.gt)
+	{
+		env->release(w.gt);
+		env->release(w.hdt);
+		env->release(w.htt);
+	}
+	if (w.a)
+	{
+		env->release(w.a);
+		env->release(w.b);
+		env->release(w.prob);
+	}
+	env->release(w.grad);
+	env->release(w.diag);
+	env->release(x);
+	env->release(xn);
+	env->release(dx);
+	if (hm)
+		env->release(hm);
+	if (r)
+	{
+		env->release(r);
+		env->release(z);
+		env->release(q);
+		env->release(dd);
+	}
+	return BT_OK;
+}
+
+/*
+ * Iterative Tarjan SCC over the win graph.  See bt_solve.h.
+ */
+int
+bt_scc(int n, int64_t m, const int32_t *pi, const int32_t *pj,
+	   const bool *edge_fwd, const bool *edge_bwd,
+	   int32_t *comp, const BtEnv *env)
+{
+	int64_t    *start = env->alloc(sizeof(int64_t) * (n + 1));
+	int64_t		narcs = 0;
+	int32_t    *adj;
+	int64_t    *fill;
+	int32_t    *index = env->alloc(sizeof(int32_t) * n);
+	int32_t    *low = env->alloc(sizeof(int32_t) * n);
+	bool	   *onstack = env->alloc(sizeof(bool) * n);
+	int32_t    *stack = env->alloc(sizeof(int32_t) * n);
+	int32_t    *cstack = env->alloc(sizeof(int32_t) * n);	/* call stack */
+	int64_t    *cpos = env->alloc(sizeof(int64_t) * n);
+	int			sp = 0,
+				ncomp = 0,
+				counter = 0;
+
+	/* CSR adjacency: arc u -> v when u beat v */
+	for (int64_t k = 0; k < m; k++)
+	{
+		if (edge_fwd[k])
+		{
+			start[pi[k] + 1]++;
+			narcs++;
+		}
+		if (edge_bwd[k])
+		{
+			start[pj[k] + 1]++;
+			narcs++;
+		}
+	}
+	for (int u = 0; u < n; u++)
+		start[u + 1] += start[u];
+	adj = env->alloc(sizeof(int32_t) * (narcs + 1));
+	fill = env->alloc(sizeof(int64_t) * (n + 1));
+	memcpy(fill, start, sizeof(int64_t) * (n + 1));
+	for (int64_t k = 0; k < m; k++)
+	{
+		if (edge_fwd[k])
+			adj[fill[pi[k]]++] = pj[k];
+		if (edge_bwd[k])
+			adj[fill[pj[k]]++] = pi[k];
+	}
+
+	for (int u = 0; u < n; u++)
+		index[u] = -1;
+
+	for (int root = 0; root < n; root++)
+	{
+		int			csp = 0;
+
+		if (index[root] >= 0)
+			continue;
+		if (env->interrupt)
+			env->interrupt();
+		cstack[csp] = root;
+		cpos[csp] = start[root];
+		csp++;
+		index[root] = low[root] = counter++;
+		stack[sp++] = root;
+		onstack[root] = true;
+		while (csp > 0)
+		{
+			int			u = cstack[csp - 1];
+
+			if (cpos[csp - 1] < start[u + 1])
+			{
+				int			v = adj[cpos[csp - 1]++];
+
+				if (index[v] < 0)
+				{
+					index[v] = low[v] = counter++;
+					stack[sp++] = v;
+					onstack[v] = true;
+					cstack[csp] = v;
+					cpos[csp] = start[v];
+					csp++;
+				}
+				else if (onstack[v] && index[v] < low[u])
+					low[u] = index[v];
+			}
+			else
+			{
+				csp--;
+				if (low[u] == index[u])
+				{
+					int			v;
+
+					do
+					{
+						v = stack[--sp];
+						onstack[v] = false;
+						comp[v] = ncomp;
+					} while (v != u);
+					ncomp++;
+				}
+				if (csp > 0)
+				{
+					int			parent = cstack[csp - 1];
+
+					if (low[u] < low[parent])
+						low[parent] = low[u];
+				}
+			}
+		}
+	}
+
+	env->release(start);
+	env->release(adj);
+	env->release(fill);
+	env->release(index);
+	env->release(low);
+	env->release(onstack);
+	env->release(stack);
+	env->release(cstack);
+	env->release(cpos);
+	return ncomp;
+}

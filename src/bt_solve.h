@@ -1,0 +1,160 @@
+/*-------------------------------------------------------------------------
+ *
+ * bt_solve.h
+ *	  Bradley-Terry fitting on plain arrays: the problem description, the
+ *	  per-pair kernels, the Newton solvers (dense Cholesky for moderate
+ *	  item counts, preconditioned Newton-CG on the sparse Laplacian
+ *	  Hessian beyond), covariance of the scores, and the graph checks that
+ *	  tell whether a maximum likelihood estimate exists.
+ *
+ * Nothing here uses Datum, palloc or ereport: memory comes from the
+ * caller through an allocator callback, interrupts are polled through a
+ * callback, and failures are reported through return codes, so the file
+ * can be tested and vectorised on its own.  See doc/bradley-terry.md for
+ * the model and its conventions.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef BT_SOLVE_H
+#define BT_SOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* how ties enter the likelihood */
+typedef enum BtTies
+{
+	BT_TIES_HALF = 0,			/* a tie is half a win for each side */
+	BT_TIES_DAVIDSON = 1,		/* Davidson (1970) tie parameter */
+	BT_TIES_DROP = 2			/* ties ignored */
+} BtTies;
+
+/*
+ * Largest item count for which the solver factorises the dense Hessian at
+ * every Newton step; beyond it, Newton-CG on the sparse Hessian.
+ */
+#define BT_DENSE_NEWTON_MAX 600
+
+/*
+ * Largest item count for which standard errors are computed (one dense
+ * factorisation and inverse, O(n^3) time, n^2 doubles of memory); beyond
+ * it the SEs are reported as NULL.
+ */
+#define BT_SE_MAX_ITEMS 2000
+
+/*
+ * Beyond this absolute log-odds a fitted parameter is treated as
+ * diverging (the estimate does not exist): probabilities closer than
+ * e^-35 (about 6e-16) to 0 or 1 are not representable as differences
+ * from 1 in double precision anyway.
+ */
+#define BT_DIVERGENCE_LIMIT 35.0
+
+/*
+ * The fitting problem, struct-of-arrays over the m pairs.  Pair k is an
+ * ordered pair (first shown i[k], second shown j[k]) with weighted counts
+ * w1[k] (first won), w2[k] (second won), wt[k] (tie).
+ */
+typedef struct BtProblem
+{
+	int			n;				/* items, indices 0..n-1 */
+	int64_t		m;				/* pairs */
+	const int32_t *i;
+	const int32_t *j;
+	const double *w1;
+	const double *w2;
+	const double *wt;
+
+	BtTies		ties;
+	double		prior;			/* penalty prior/2 * sum(s_i^2) */
+	bool		position;		/* estimate a first-shown effect */
+	double		brier_weight;	/* lambda; 0 = log loss only */
+	int			max_iter;
+	double		tol;
+	int			reference;		/* item whose score is 0, or -1: centred */
+} BtProblem;
+
+/* what the solver produces (arrays allocated with the caller's allocator) */
+typedef struct BtResult
+{
+	double	   *score;			/* n: centred, or reference item at 0 */
+	double	   *se;				/* n, or NULL when not computed */
+	double		position;		/* gamma (0 when not fitted) */
+	double		position_se;	/* NaN when not computed */
+	double		tie_log;		/* theta = log nu (Davidson), else 0 */
+	double		tie_log_se;
+	double		loglik;			/* sum count * log P(observed outcome) */
+	double		objective;		/* what was minimised */
+	double		brier;			/* sum count * (p - y)^2, binary models */
+	double		grad_norm;		/* 2-norm of the objective's gradient */
+	double		scaled_grad;	/* max |g_k| / sqrt(H_kk) */
+	int			iterations;
+	bool		converged;
+	bool		diverged;		/* a parameter passed BT_DIVERGENCE_LIMIT */
+	bool		dense;			/* dense Newton was used */
+	int			cg_iterations;	/* total CG steps (Newton-CG) */
+} BtResult;
+
+/* callbacks the caller provides */
+typedef struct BtEnv
+{
+	void	   *(*alloc) (size_t size);		/* zeroed memory, never NULL */
+	void		(*release) (void *ptr);
+	void		(*interrupt) (void);	/* may longjmp out */
+} BtEnv;
+
+typedef enum BtStatus
+{
+	BT_OK = 0,
+	BT_NOT_POSITIVE_DEFINITE	/* Hessian factorisation failed */
+} BtStatus;
+
+/*
+ * Fit.  want_se asks for standard errors (ignored when n exceeds
+ * BT_SE_MAX_ITEMS or the objective includes the Brier term).  The scores
+ * start at zero.  The caller has already checked that the estimate exists
+ * (bt_scc) when prior is 0.
+ */
+extern BtStatus bt_solve(const BtProblem *pb, const BtEnv *env,
+						 bool want_se, BtResult *res);
+
+/*
+ * Per-pair kernel for the binary models (ties half or dropped), the
+ * innermost loop of every Newton iteration.  For k in [0, m):
+ *
+ *     d = s[i[k]] - s[j[k]] + offset,   p = 1 / (1 + exp(-d)),
+ *     g[k] = a[k] - (a[k] + b[k]) p           (d loglik / d d)
+ *     h[k] = (a[k] + b[k]) p (1 - p)          (-d2 loglik / d d2)
+ *
+ * and returns sum_k a[k] log p + b[k] log(1 - p).  When prob is not NULL,
+ * prob[k] = p.  a = first-wins count, b = second-wins count (ties already
+ * folded in).  No scatter: the caller accumulates g and h into items.
+ */
+extern double bt_pairs_binary(int64_t m, const int32_t *i, const int32_t *j,
+							  const double *a, const double *b,
+							  const double *s, double offset,
+							  double *g, double *h, double *prob);
+
+/*
+ * Laplacian-structured product y += sum_k h[k] (x_i - x_j) (e_i - e_j)
+ * over pairs (the Hessian-vector product of the score block).
+ */
+extern void bt_lap_matvec(int64_t m, const int32_t *i, const int32_t *j,
+						  const double *h, const double *x, double *y);
+
+/*
+ * Strongly connected components of the win graph: arc i -> j when i beat
+ * j with positive weight (edge_fwd[k]: first beat second; edge_bwd[k]:
+ * second beat first).  Writes comp[n] (component ids 0..ncomp-1, in
+ * reverse topological order of the condensation: component 0 has no arc
+ * to another component, i.e. its items never beat an item outside it;
+ * component ncomp-1 has no arc into it: its items never lose to an item
+ * outside it) and returns the count.  Iterative Tarjan,
+ * O(n + m).
+ */
+extern int	bt_scc(int n, int64_t m, const int32_t *i, const int32_t *j,
+				   const bool *edge_fwd, const bool *edge_bwd,
+				   int32_t *comp, const BtEnv *env);
+
+#endif							/* BT_SOLVE_H */

@@ -1,0 +1,75 @@
+# test/bench/lib.sh: helpers for the benchmark scripts (sourced by run.sh;
+# the family scripts may source it too).  They expect the PG* environment
+# of a cluster where prefcal is installed and BENCH_DB naming the database.
+#
+#   bench_have SIGNATURE          true when prefcal has that function or
+#                                 aggregate, e.g. 'brier_score(float8[],int4)'
+#   bench_time REPS SPEC...       time queries interleaved: each SPEC is
+#                                 "label|setup sql|query"; runs every query
+#                                 once to warm up, then REPS rounds of all of
+#                                 them in turn; prints "label median_ms"
+#                                 lines (median over the rounds)
+#   bench_row LABEL VALUE NOTE    append a line to the result table
+
+: "${BENCH_DB:=prefcal_bench}"
+: "${BENCH_RESULTS:=/dev/stdout}"
+
+bench_psql()
+{
+	psql -X -q -v ON_ERROR_STOP=1 -d "$BENCH_DB" "$@"
+}
+
+bench_have()
+{
+	local r
+	r=$(bench_psql -A -t -c "SELECT to_regprocedure('$1') IS NOT NULL")
+	[ "$r" = t ]
+}
+
+bench_time()
+{
+	local reps=$1
+	shift
+	local script out spec label setup query
+	script=$(mktemp)
+	out=$(mktemp)
+	{
+		echo '\timing off'
+		echo '\o /dev/null'
+		for spec in "$@"; do
+			IFS='|' read -r label setup query <<<"$spec"
+			echo "$setup;"
+			echo "$query;"
+		done
+		echo '\timing on'
+		for ((r = 0; r < reps; r++)); do
+			for spec in "$@"; do
+				IFS='|' read -r label setup query <<<"$spec"
+				echo '\timing off'
+				echo "$setup;"
+				echo '\timing on'
+				echo "\\echo @@ $label"
+				echo "$query;"
+			done
+		done
+	} >"$script"
+	bench_psql -f "$script" >"$out"
+	perl -e '
+		my (%t, @order, $cur);
+		while (<>) {
+			if (/^@@ (\S+)/) { $cur = $1; push @order, $cur unless $t{$cur}; $t{$cur} ||= []; next; }
+			if (defined $cur && /^Time: ([0-9.]+) ms/) { push @{$t{$cur}}, $1; undef $cur; }
+		}
+		for my $l (@order) {
+			my @v = sort { $a <=> $b } @{$t{$l}};
+			my $n = @v;
+			my $m = $n % 2 ? $v[$n / 2] : ($v[$n / 2 - 1] + $v[$n / 2]) / 2;
+			printf "%s %.3f\n", $l, $m;
+		}' "$out"
+	rm -f "$script" "$out"
+}
+
+bench_row()
+{
+	printf '%-58s %12s  %s\n' "$1" "$2" "${3:-}" >>"$BENCH_RESULTS"
+}

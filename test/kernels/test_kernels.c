@@ -1,0 +1,666 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_kernels.c
+ *	  Standalone test of prefcal's SIMD kernels against their scalar
+ *	  twins, linking only the kernel sources (src/kernels.c,
+ *	  src/kernels_x86.c, src/kernels_neon.c; no PostgreSQL).
+ *
+ * For every level this machine supports (the others are reported as
+ * skipped) and every kernel:
+ *	- lengths 0 to 67 and a few longer ones, each at an aligned start and
+ *	  at a start one element past it, and with the array ending exactly at
+ *	  an unreadable page (so a kernel that reads past the end crashes);
+ *	- random valid inputs, inputs full of ties, all-zero inputs with
+ *	  -0.0 mixed in, and each adversarial value (NaN, +-Infinity,
+ *	  denormals, -0.0, the doubles just outside [0, 1], huge values)
+ *	  placed at every position;
+ *	- prob_sumsq: same validity verdict, sums within the reordering bound;
+ *	  prob_argmax: same verdict, index and maximum bit for bit;
+ *	  add: every element bit for bit, nothing written outside [0, n);
+ *	  exp: within PC_EXP_TOL_EPS * DBL_EPSILON relative of libm's exp
+ *	  (an absolute denormal allowance below DBL_MIN), same NaN/Infinity/0,
+ *	  and the largest error seen, in ulps, is printed;
+ *	  pairs_binary: m = 0 to 67 and longer, score spreads from 0 to 900
+ *	  (exp underflow), NaN/Infinity/denormal scores, three offsets, with
+ *	  and without prob, within PC_PAIRS_TOL_EPS of the scalar twin, nothing
+ *	  written past m, index arrays ending at an unreadable page, and
+ *	  log1p(exp(-d)) alone against libm (at most 8 ulp).
+ *
+ * Output: one line per (level, kernel): "PASS", "FAIL" or "SKIP", then a
+ * summary; exit status 0 only when nothing failed.  test/t/005_kernels.t
+ * runs this through test/kernels/Makefile.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kernels.h"
+
+#define MAXN 1100
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+static long failures = 0;
+static long checks = 0;
+static int	verbose_left = 20;	/* print at most this many failure details */
+
+static uint64_t
+rng_next(void)
+{
+	/* xorshift64* */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dULL;
+}
+
+static double
+rng_unit(void)
+{
+	return (rng_next() >> 11) * 0x1p-53;
+}
+
+#ifdef USE_ASSERT_CHECKING
+/* the kernels' own cross-checks report here */
+void
+pc_kernel_check_failed(const char *kernel, const char *file, int line)
+{
+	failures++;
+	if (verbose_left-- > 0)
+		fprintf(stderr, "built-in cross-check failed: %s at %s:%d\n",
+				kernel, file, line);
+}
+#endif
+
+static void
+fail(const char *level, const char *kernel, const char *what,
+	 const double *x, int n, int off)
+{
+	failures++;
+	if (verbose_left-- > 0)
+	{
+		fprintf(stderr, "FAIL detail: %s %s n=%d offset=%d: %s; x =",
+				level, kernel, n, off, what);
+		for (int i = 0; i < n && i < 12; i++)
+			fprintf(stderr, " %a", x[i]);
+		fprintf(stderr, n > 12 ? " ...\n" : "\n");
+	}
+}
+
+static bool
+same_bits(double a, double b)
+{
+	return memcmp(&a, &b, sizeof(double)) == 0;
+}
+
+/* ---------- input patterns for the probability kernels ---------- */
+
+static const double adversarial[] = {
+	NAN, -NAN, INFINITY, -INFINITY,
+	-0.0, 0.0, 1.0,
+	0x1p-1074,					/* smallest denormal */
+	0x1p-1030,					/* a denormal */
+	-0x1p-1074,					/* just below 0 */
+	0x1.0000000000001p0,		/* just above 1 */
+	-DBL_MIN, DBL_MIN,
+	1e308, -1e308, DBL_MAX,
+	0.9999999999999999,
+};
+#define NADV ((int) (sizeof(adversarial) / sizeof(adversarial[0])))
+
+static void
+fill_valid(double *x, int n, int pattern)
+{
+	for (int i = 0; i < n; i++)
+	{
+		switch (pattern)
+		{
+			case 0:				/* random in [0, 1) */
+				x[i] = rng_unit();
+				break;
+			case 1:				/* many ties */
+				x[i] = (rng_next() % 5) * 0.25;
+				break;
+			case 2:				/* zeros of both signs */
+				x[i] = (rng_next() & 1) ? -0.0 : 0.0;
+				break;
+			case 3:				/* increasing: the maximum is last */
+				x[i] = (double) (i + 1) / (n + 1);
+				break;
+			default:			/* tiny values and denormals */
+				x[i] = ldexp(rng_unit(), -(int) (rng_next() % 1100));
+				break;
+		}
+	}
+}
+#define NPATTERNS 5
+
+/* ---------- per-kernel checks ---------- */
+
+static void
+check_prob(const PcKernels *k, const char *level, const double *x, int n,
+		   int off)
+{
+	double		s_ref,
+				s,
+				m_ref,
+				m;
+	int			i_ref,
+				i;
+	bool		ok_ref,
+				ok;
+
+	ok_ref = pc_kernels_scalar.prob_sumsq(x, n, &s_ref);
+	ok = k->prob_sumsq(x, n, &s);
+	checks++;
+	if (ok != ok_ref)
+		fail(level, "prob_sumsq", "validity differs", x, n, off);
+	else if (ok && !(fabs(s - s_ref) <= (n + 1) * DBL_EPSILON * s_ref + n * DBL_MIN))
+		fail(level, "prob_sumsq", "sum differs beyond reordering", x, n, off);
+	else if (ok && n == 0 && !same_bits(s, 0.0))
+		fail(level, "prob_sumsq", "empty sum is not 0", x, n, off);
+
+	ok_ref = pc_kernels_scalar.prob_argmax(x, n, &i_ref, &m_ref);
+	ok = k->prob_argmax(x, n, &i, &m);
+	checks++;
+	if (ok != ok_ref)
+		fail(level, "prob_argmax", "validity differs", x, n, off);
+	else if (ok && (i != i_ref || !same_bits(m, m_ref)))
+		fail(level, "prob_argmax", "index or maximum differs", x, n, off);
+}
+
+static void
+test_prob(const PcKernels *k, const char *level, double *base, double *page_end)
+{
+	for (int n = 0; n <= 67; n++)
+	{
+		for (int off = 0; off <= 1; off++)
+		{
+			double	   *x = base + off;
+
+			for (int pat = 0; pat < NPATTERNS; pat++)
+			{
+				fill_valid(x, n, pat);
+				check_prob(k, level, x, n, off);
+
+				/* each adversarial value at each position */
+				for (int a = 0; a < NADV; a++)
+					for (int pos = 0; pos < n; pos++)
+					{
+						double		saved = x[pos];
+
+						x[pos] = adversarial[a];
+						check_prob(k, level, x, n, off);
+						x[pos] = saved;
+					}
+			}
+		}
+
+		/* ending at an unreadable page */
+		{
+			double	   *x = page_end - n;
+
+			fill_valid(x, n, 0);
+			check_prob(k, level, x, n, -1);
+			if (n > 0)
+			{
+				x[n - 1] = NAN;
+				check_prob(k, level, x, n, -1);
+			}
+		}
+	}
+
+	/* longer vectors: the unrolled main loops */
+	{
+		static const int lens[] = {100, 127, 128, 129, 255, 256, 257, 1000, MAXN - 1};
+
+		for (int j = 0; j < (int) (sizeof(lens) / sizeof(lens[0])); j++)
+			for (int off = 0; off <= 1; off++)
+			{
+				int			n = lens[j];
+				double	   *x = base + off;
+
+				for (int pat = 0; pat < NPATTERNS; pat++)
+				{
+					fill_valid(x, n, pat);
+					check_prob(k, level, x, n, off);
+					for (int a = 0; a < NADV; a++)
+					{
+						int			pos = (int) (rng_next() % n);
+						double		saved = x[pos];
+
+						x[pos] = adversarial[a];
+						check_prob(k, level, x, n, off);
+						x[pos] = saved;
+					}
+				}
+			}
+	}
+}
+
+static void
+test_add(const PcKernels *k, const char *level, double *base, double *page_end)
+{
+	static double dst[MAXN + 8],
+				ref[MAXN + 8],
+				src[MAXN + 8];
+
+	for (int n = 0; n <= 300; n += (n < 67 ? 1 : 37))
+	{
+		for (int off = 0; off <= 1; off++)
+		{
+			for (int i = 0; i < n + 4; i++)
+			{
+				uint64_t	r = rng_next();
+
+				dst[i] = (r & 7) == 0 ? adversarial[r % NADV] : rng_unit() * 1000;
+				src[i] = (r & 0x38) == 0 ? adversarial[(r >> 8) % NADV] : rng_unit();
+				ref[i] = dst[i];
+			}
+			pc_kernels_scalar.add(ref + off, src + off, n);
+			k->add(dst + off, src + off, n);
+			checks++;
+			for (int i = 0; i < n + 4; i++)
+			{
+				if (!same_bits(dst[i], ref[i]) &&
+					!(isnan(dst[i]) && isnan(ref[i]) && i >= off && i < off + n))
+				{
+					fail(level, "add", i < off || i >= off + n ?
+						 "wrote outside [0, n)" : "element differs",
+						 src + off, n, off);
+					break;
+				}
+			}
+		}
+		/* source ending at an unreadable page */
+		if (n <= 67)
+		{
+			double	   *s = page_end - n;
+
+			for (int i = 0; i < n; i++)
+			{
+				s[i] = rng_unit();
+				dst[i] = ref[i] = rng_unit();
+			}
+			pc_kernels_scalar.add(ref, s, n);
+			k->add(dst, s, n);
+			checks++;
+			if (memcmp(dst, ref, n * sizeof(double)) != 0)
+				fail(level, "add", "element differs (page end)", s, n, -1);
+		}
+	}
+	(void) base;
+}
+
+/* error of y against libm's exp(x), in ulps of the reference */
+static double
+exp_ulps(double x, double y)
+{
+	double		r = exp(x);
+
+	if (isnan(r) || isnan(y))
+		return isnan(r) && isnan(y) ? 0.0 : INFINITY;
+	if (isinf(r) || isinf(y))
+		return r == y ? 0.0 : INFINITY;
+	if (r == y)
+		return 0.0;
+	return fabs(y - r) / (nextafter(r, INFINITY) - r);
+}
+
+static bool
+exp_ok(double x, double y)
+{
+	double		r = exp(x);
+
+	if (isnan(r) || isnan(y))
+		return isnan(r) && isnan(y);
+	if (isinf(r) || isinf(y))
+		return r == y;
+	if (r < DBL_MIN)
+		return fabs(r - y) <= 4 * 0x1p-1074;
+	return fabs(y - r) <= PC_EXP_TOL_EPS * DBL_EPSILON * r;
+}
+
+static void
+test_exp(const PcKernels *k, const char *level, double *base, double *page_end)
+{
+	static const double special[] = {
+		NAN, -NAN, INFINITY, -INFINITY, 0.0, -0.0, 1.0, -1.0,
+		0x1p-1074, -0x1p-1074, DBL_MIN, DBL_MAX, -DBL_MAX,
+		709.782712893384, 709.7827128933841, 709.79, 710.0, 800.0,
+		-708.39641853226408, -708.4, -720.0, -744.44007192138122,
+		-745.1332191019411, -745.1332191019412, -745.14, -746.0, -1000.0,
+		0.34657359027997264, -0.34657359027997264, 0.6931471805599453,
+		1e-300, -1e-300, 1e-10, 100.5, -100.5, 1024 * 0.6931471805599453,
+	};
+	static double y[MAXN + 8];
+	int			nspecial = (int) (sizeof(special) / sizeof(special[0]));
+	double		worst = 0.0,
+				worst_x = 0.0;
+
+	/* specials at every position of every short length, both offsets */
+	for (int n = 0; n <= 67; n++)
+		for (int off = 0; off <= 1; off++)
+		{
+			double	   *x = base + off;
+
+			for (int i = 0; i < n; i++)
+				x[i] = special[(i + n) % nspecial];
+			for (int i = 0; i < n + 2; i++)
+				y[i] = -12345.0;
+			k->exp(x, y + off, n);
+			checks++;
+			for (int i = 0; i < n; i++)
+				if (!exp_ok(x[i], y[off + i]))
+				{
+					fail(level, "exp", "special value off", x + i, 1, off);
+					break;
+				}
+			if (y[off + n] != -12345.0 || (off && y[0] != -12345.0))
+				fail(level, "exp", "wrote outside [0, n)", x, n, off);
+		}
+
+	/* ending at an unreadable page, and in place */
+	for (int n = 0; n <= 67; n++)
+	{
+		double	   *x = page_end - n;
+
+		for (int i = 0; i < n; i++)
+			x[i] = (rng_unit() - 0.5) * 40;
+		k->exp(x, y, n);
+		k->exp(x, x, n);
+		checks++;
+		if (memcmp(x, y, n * sizeof(double)) != 0)
+			fail(level, "exp", "in-place result differs", x, n, -1);
+	}
+
+	/* random sweeps over the ranges that matter */
+	{
+		static const double ranges[][2] = {
+			{-1, 1}, {-0.35, 0.35}, {-50, 50}, {-708, 709.7}, {-745.2, -700},
+			{700, 710}, {-1e-8, 1e-8},
+		};
+
+		for (int r = 0; r < (int) (sizeof(ranges) / sizeof(ranges[0])); r++)
+			for (int rep = 0; rep < 200; rep++)
+			{
+				int			n = 1000;
+				double	   *x = base + (rep & 1);
+
+				for (int i = 0; i < n; i++)
+					x[i] = ranges[r][0] + rng_unit() * (ranges[r][1] - ranges[r][0]);
+				k->exp(x, y, n);
+				checks++;
+				for (int i = 0; i < n; i++)
+				{
+					double		u = exp_ulps(x[i], y[i]);
+
+					if (exp(x[i]) >= DBL_MIN && u > worst)
+					{
+						worst = u;
+						worst_x = x[i];
+					}
+					if (!exp_ok(x[i], y[i]))
+					{
+						fail(level, "exp", "outside tolerance", x + i, 1, 0);
+						break;
+					}
+				}
+			}
+	}
+	printf("INFO %s exp: largest error %.2f ulp (at x = %.17g), tolerance %.0f * DBL_EPSILON relative\n",
+		   level, worst, worst_x, PC_EXP_TOL_EPS);
+}
+
+/* ---------- Bradley-Terry pairs ---------- */
+
+#define NITEMS 40
+
+static bool
+pairs_agree(int64_t m, const double *a, const double *b,
+			const double *g, const double *rg, const double *h,
+			const double *rh, const double *p, const double *rp,
+			double ll, double rll, double llscale)
+{
+	double		tol = PC_PAIRS_TOL_EPS * DBL_EPSILON;
+
+	for (int64_t k = 0; k < m; k++)
+	{
+		double		nk = a[k] + b[k];
+
+		if (isnan(rp[k]) || isnan(p[k]))
+		{
+			if (!(isnan(rp[k]) && isnan(p[k]) && isnan(g[k]) && isnan(h[k])))
+				return false;
+			continue;
+		}
+		if (!(fabs(g[k] - rg[k]) <= tol * (fabs(a[k]) + fabs(nk))) ||
+			!(fabs(h[k] - rh[k]) <= tol * fabs(nk)) ||
+			!(fabs(p[k] - rp[k]) <= tol))
+			return false;
+	}
+	if (isnan(rll) || isnan(ll))
+		return isnan(rll) && isnan(ll);
+	if (isinf(rll) || isinf(ll))
+		return rll == ll;
+	return fabs(ll - rll) <= tol * llscale;
+}
+
+static void
+test_pairs(const PcKernels *k, const char *level, double *page_end)
+{
+	static int32_t ii[MAXN],
+				jj[MAXN];
+	static double a[MAXN],
+				b[MAXN],
+				g[MAXN + 8],
+				h[MAXN + 8],
+				p[MAXN + 8],
+				rg[MAXN],
+				rh[MAXN],
+				rp[MAXN];
+	double		sc[NITEMS];
+	static const double offsets[] = {0.0, 0.35, -1.5};
+	static const double spreads[] = {0.0, 1.0, 6.0, 60.0, 900.0};
+	double		worst_l1 = 0.0;
+
+	for (int sp = 0; sp < 5; sp++)
+		for (int special = 0; special < 4; special++)
+			for (int64_t m = 0; m <= 300; m += (m < 67 ? 1 : 29))
+				for (int oi = 0; oi < 3; oi++)
+				{
+					double		off = offsets[oi];
+					double		ll,
+								rll,
+								scale = 0.0;
+
+					for (int q = 0; q < NITEMS; q++)
+						sc[q] = (rng_unit() - 0.5) * spreads[sp];
+					if (special == 1)
+						sc[rng_next() % NITEMS] = NAN;
+					else if (special == 2)
+						sc[rng_next() % NITEMS] = INFINITY;
+					else if (special == 3)
+						sc[rng_next() % NITEMS] = 0x1p-1070;
+					for (int64_t q = 0; q < m; q++)
+					{
+						uint64_t	r = rng_next();
+
+						ii[q] = (int32_t) (r % NITEMS);
+						jj[q] = (int32_t) ((r >> 20) % NITEMS);
+						a[q] = (double) ((r >> 40) % 6) * ((r & 1) ? 1.0 : 0.5);
+						b[q] = (double) ((r >> 48) % 4);
+					}
+					for (int q = 0; q < 8; q++)
+						g[m + q] = h[m + q] = p[m + q] = -7.0;
+					rll = pc_kernels_scalar.pairs_binary(m, ii, jj, a, b, sc, off, rg, rh, rp);
+					ll = k->pairs_binary(m, ii, jj, a, b, sc, off, g, h, p);
+					for (int64_t q = 0; q < m; q++)
+					{
+						double		d = (sc[ii[q]] - sc[jj[q]]) + off;
+
+						scale += (fabs(a[q]) + fabs(b[q])) * (fabs(d) + 1.4) + 1.0;
+					}
+					checks++;
+					if (!pairs_agree(m, a, b, g, rg, h, rh, p, rp, ll, rll, scale))
+						fail(level, "pairs_binary", "differs beyond tolerance", sc, NITEMS < 12 ? NITEMS : 12, (int) m);
+					for (int q = 0; q < 8; q++)
+						if (g[m + q] != -7.0 || h[m + q] != -7.0 || p[m + q] != -7.0)
+						{
+							fail(level, "pairs_binary", "wrote past m", sc, 0, (int) m);
+							break;
+						}
+					/* without prob */
+					ll = k->pairs_binary(m, ii, jj, a, b, sc, off, g, h, NULL);
+					checks++;
+					if (!pairs_agree(m, a, b, g, rg, h, rh, rp, rp, ll, rll, scale))
+						fail(level, "pairs_binary", "differs without prob", sc, 0, (int) m);
+				}
+
+	/* index arrays ending at an unreadable page */
+	for (int64_t m = 0; m <= 40; m++)
+	{
+		int32_t    *ip = (int32_t *) page_end - m;
+
+		for (int q = 0; q < NITEMS; q++)
+			sc[q] = rng_unit() * 4 - 2;
+		for (int64_t q = 0; q < m; q++)
+		{
+			ip[q] = (int32_t) (rng_next() % NITEMS);
+			jj[q] = (int32_t) (rng_next() % NITEMS);
+			a[q] = 1.0;
+			b[q] = 2.0;
+		}
+		(void) k->pairs_binary(m, ip, jj, a, b, sc, 0.0, g, h, p);
+		(void) k->pairs_binary(m, jj, ip, a, b, sc, 0.0, g, h, p);
+		checks++;
+	}
+
+	/*
+	 * log1p(exp(-d)) alone: pair 0 with a = 1, b = 0 and d >= 0 returns
+	 * -log1p(exp(-d)); measured against libm in ulps.
+	 */
+	for (int rep = 0; rep < 20000; rep++)
+	{
+		double		d = rep < 10000 ? rng_unit() * 40 : ldexp(rng_unit(), -(rep % 60));
+		double		ref = log1p(exp(-d));
+		double		got,
+					u;
+
+		sc[0] = d;
+		sc[1] = 0.0;
+		for (int q = 0; q < 8; q++)
+		{
+			ii[q] = 0;
+			jj[q] = 1;
+			a[q] = q == 0 ? 1.0 : 0.0;
+			b[q] = 0.0;
+		}
+		got = -k->pairs_binary(8, ii, jj, a, b, sc, 0.0, g, h, NULL);
+		u = ref == got ? 0.0 : fabs(got - ref) / (nextafter(ref, INFINITY) - ref);
+		if (u > worst_l1)
+			worst_l1 = u;
+		checks++;
+		if (!(u <= 8.0))
+		{
+			fail(level, "pairs_binary", "log1p(exp(-d)) off by more than 8 ulp", &d, 1, 0);
+			break;
+		}
+	}
+	printf("INFO %s pairs_binary: log1p(exp(-d)) largest error %.2f ulp against libm\n",
+		   level, worst_l1);
+}
+
+#ifdef USE_ASSERT_CHECKING
+/* the cross-check helpers must be able to fail */
+static void
+test_checkers(void)
+{
+	double		x[3] = {0.5, 0.25, 0.5};
+
+	checks++;
+	if (!pc_check_sumsq(x, 3, true, 0.5625) ||
+		pc_check_sumsq(x, 3, true, 0.5626) ||
+		pc_check_sumsq(x, 3, false, 0.5625) ||
+		!pc_check_argmax(x, 3, true, 0, 0.5) ||
+		pc_check_argmax(x, 3, true, 2, 0.5) ||
+		pc_check_exp(x, x, 3))
+	{
+		failures++;
+		fprintf(stderr, "FAIL detail: cross-check helpers accept a wrong result\n");
+	}
+}
+#endif
+
+int
+main(int argc, char **argv)
+{
+	static const PcSimdLevel levels[] = {PC_SIMD_AVX2, PC_SIMD_AVX512, PC_SIMD_NEON};
+	static double buf[MAXN + 16] __attribute__((aligned(64)));
+	long		pagesz = sysconf(_SC_PAGESIZE);
+	char	   *pages;
+	double	   *page_end;
+	int			tested = 0;
+
+	if (argc > 1)
+		rng_state = strtoull(argv[1], NULL, 0) | 1;
+
+	/* two pages, the second unreadable: arrays placed to end at the gap */
+	pages = mmap(NULL, 2 * pagesz, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (pages == MAP_FAILED || mprotect(pages + pagesz, pagesz, PROT_NONE) != 0)
+	{
+		perror("mmap");
+		return 2;
+	}
+	page_end = (double *) (pages + pagesz);
+
+	printf("INFO best level on this machine: %s\n",
+		   pc_simd_level_name(pc_best_simd_level()));
+#ifdef USE_ASSERT_CHECKING
+	test_checkers();
+#endif
+
+	/* the scalar table against itself exercises the harness */
+	for (int l = -1; l < (int) (sizeof(levels) / sizeof(levels[0])); l++)
+	{
+		PcSimdLevel level = l < 0 ? PC_SIMD_SCALAR : levels[l];
+		const PcKernels *k = pc_kernels_for_level(level);
+		const char *name = pc_simd_level_name(level);
+		long		f0;
+
+		if (k == NULL)
+		{
+			printf("SKIP %s: not supported by this machine or build\n", name);
+			continue;
+		}
+		if (strcmp(k->name, name) != 0)
+		{
+			printf("FAIL %s: table is named %s\n", name, k->name);
+			failures++;
+		}
+		tested++;
+
+		f0 = failures;
+		test_prob(k, name, buf, page_end);
+		printf("%s %s prob_sumsq, prob_argmax\n", failures == f0 ? "PASS" : "FAIL", name);
+		f0 = failures;
+		test_add(k, name, buf, page_end);
+		printf("%s %s add\n", failures == f0 ? "PASS" : "FAIL", name);
+		f0 = failures;
+		test_exp(k, name, buf, page_end);
+		printf("%s %s exp\n", failures == f0 ? "PASS" : "FAIL", name);
+		f0 = failures;
+		test_pairs(k, name, page_end);
+		printf("%s %s pairs_binary\n", failures == f0 ? "PASS" : "FAIL", name);
+	}
+
+	printf("INFO %d levels tested, %ld kernel calls checked, %ld failures\n",
+		   tested, checks, failures);
+	return failures == 0 ? 0 : 1;
+}
