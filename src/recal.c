@@ -23,6 +23,7 @@
 
 #include "catalog/pg_type.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
@@ -579,6 +580,12 @@ recal_points_info(PG_FUNCTION_ARGS)
 /* fitting                                                           */
 /* ---------------------------------------------------------------- */
 
+static void
+recal_interrupts(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
 static Recalibrator *
 fit_state(const RecalPoints *state, RecalMethod method, bool smoothing,
 		  int max_iter, double tol)
@@ -590,6 +597,7 @@ fit_state(const RecalPoints *state, RecalMethod method, bool smoothing,
 	const char *what = (method == RECAL_TEMPERATURE) ?
 		"temperature scaling" : "Platt scaling";
 
+	recal_check_interrupts = recal_interrupts;
 	st = recal_fit_points(s->pts, s->npoints, method, smoothing,
 						  max_iter, tol, &fit);
 	if (st != RECAL_EMPTY && !isfinite(fit.sumw))

@@ -68,6 +68,12 @@ typedef struct RecalFit
 	int			iterations;
 } RecalFit;
 
+/*
+ * Called once per solver iteration when set (the SQL glue points it at a
+ * function running CHECK_FOR_INTERRUPTS, so long fits can be cancelled).
+ */
+extern void (*recal_check_interrupts) (void);
+
 /* sort by x and merge equal x in place; returns the new count */
 extern int	recal_compact(RecalPoint *pts, int n);
 

@@ -36,6 +36,11 @@
 #include <math.h>
 #include <stdlib.h>
 
+void		(*recal_check_interrupts) (void) = NULL;
+
+#define RECAL_CHECK_INTERRUPTS() \
+	do { if (recal_check_interrupts) recal_check_interrupts(); } while (0)
+
 double
 recal_softplus(double u)
 {
@@ -179,6 +184,7 @@ fit_temperature(const RecalPoint *pts, int n, int max_iter, double tol,
 	temp_eval(pts, n, invw, hi, &loss, &g, &h);
 	for (i = 0; g < 0 && i < 2000; i++)
 	{
+		RECAL_CHECK_INTERRUPTS();
 		lo = hi;
 		hi *= 2;
 		temp_eval(pts, n, invw, hi, &loss, &g, &h);
@@ -199,6 +205,7 @@ fit_temperature(const RecalPoint *pts, int n, int max_iter, double tol,
 	{
 		double		next;
 
+		RECAL_CHECK_INTERRUPTS();
 		temp_eval(pts, n, invw, theta, &loss, &g, &h);
 		fit->decrement = (h > 0) ? g * g / h : INFINITY;
 		fit->iterations = it;
@@ -388,6 +395,7 @@ fit_platt(const RecalPoint *pts, int n, bool smoothing, int max_iter,
 					t;
 		bool		accepted = false;
 
+		RECAL_CHECK_INTERRUPTS();
 		loss = platt_eval(&d, a, b, g, hs);
 		det = hs[0] * hs[2] - hs[1] * hs[1];
 		fit->iterations = it;
@@ -426,7 +434,10 @@ fit_platt(const RecalPoint *pts, int n, bool smoothing, int max_iter,
 		{
 			double		na = a + t * da,
 						nb = b + t * db;
-			double		nl = platt_eval(&d, na, nb, NULL, NULL);
+			double		nl;
+
+			RECAL_CHECK_INTERRUPTS();
+			nl = platt_eval(&d, na, nb, NULL, NULL);
 
 			if (nl <= loss - 0.25 * t * dec)
 			{
