@@ -438,6 +438,19 @@ check_payload(const PcMapSpec *spec, const double *p, const char *whole)
 				 whole ? errcontext("input: \"%.100s\"", whole) : 0));
 }
 
+static void
+check_key(const PcMapSpec *spec, const char *key, int len, const char *whole)
+{
+	const char *why = spec->check_key ? spec->check_key(key, len) : NULL;
+
+	if (why != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid %s value", spec->typname),
+				 errdetail("%s", why),
+				 whole ? errcontext("input: \"%.100s\"", whole) : 0));
+}
+
 PcMap *
 pcmap_in(const char *str, const PcMapSpec *spec)
 {
@@ -489,6 +502,7 @@ pcmap_in(const char *str, const PcMapSpec *spec)
 			pcmap_syntax(spec, str, "Expected \"}\" after an entry's numbers.");
 		s++;
 		check_payload(spec, vals, str);
+		check_key(spec, k0.data, k0.len, str);
 		before = map->nentries;
 		p = pcmap_upsert(&map, spec, k0.data, k0.len,
 						 spec->nparts == 2 ? k1.data : NULL, k1.len);
@@ -593,6 +607,7 @@ pcmap_recv(StringInfo buf, const PcMapSpec *spec)
 		for (int j = 0; j < spec->npayload; j++)
 			vals[j] = pq_getmsgfloat8(buf);
 		check_payload(spec, vals, NULL);
+		check_key(spec, k0, l0, NULL);
 		before = map->nentries;
 		p = pcmap_upsert(&map, spec, k0, l0, k1, l1);
 		if (map->nentries == before)

@@ -42,7 +42,8 @@ typedef enum PcMapKind
 	PCMAP_CONSISTENCY = 1,		/* condition -> kw, mw, kr, mr */
 	PCMAP_MAJORITY = 2,			/* label -> count */
 	PCMAP_ALPHA_NOMINAL = 3,	/* (unit, value) -> count */
-	PCMAP_ALPHA_INTERVAL = 4	/* unit -> m, mean, m2 */
+	PCMAP_ALPHA_INTERVAL = 4,	/* unit -> m, mean, m2 */
+	PCMAP_CONSISTENCY_GROUPS = 5	/* group count vector -> multiplicity */
 } PcMapKind;
 
 typedef struct PcMap
@@ -78,6 +79,8 @@ typedef struct PcMapSpec
 	void		(*merge) (double *dst, const double *src);
 	/* return NULL if a payload read from outside is valid, else a reason */
 	const char *(*check) (const double *payload);
+	/* optional: NULL if a key read from outside is valid, else a reason */
+	const char *(*check_key) (const char *key, int len);
 } PcMapSpec;
 
 #define PCMAP_PAYLOAD(e) ((double *) ((char *) (e) + sizeof(PcMapEntry)))

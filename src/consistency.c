@@ -8,11 +8,14 @@
  * The state is a PcMap (agreement_map.h) keyed by condition text, with
  * four numbers per condition: kw, mw (weighted counts of choices of the
  * first / second item; the weight is the stated confidence, 1 without
- * one) and kr, mr (the raw counts).  The maths is consistency_model.c.
+ * one) and kr, mr (the raw counts).  The maths is consistency_model.c
+ * (fixed priors) and consistency_eb.c (a fitted consistency_prior, see
+ * consistency_prior.c).
  *
  *-------------------------------------------------------------------------
  */
-#include "agreement_map.h"
+#include "consistency.h"
+#include "consistency_eb.h"
 #include "consistency_model.h"
 
 #include <math.h>
@@ -23,8 +26,6 @@
 #include "utils/builtins.h"
 #include "utils/float.h"
 
-/* documented in doc/annotation.md */
-#define PC_CONS_MAX_CONDITIONS 1000
 
 static void
 cons_merge(double *dst, const double *src)
@@ -49,7 +50,7 @@ cons_check(const double *p)
 	return NULL;
 }
 
-static const PcMapSpec cons_spec = {
+const PcMapSpec pc_cons_spec = {
 	.kind = PCMAP_CONSISTENCY,
 	.typname = "preference_consistency_state",
 	.nparts = 1,
@@ -81,11 +82,11 @@ cons_trans_common(FunctionCallInfo fcinfo, double w)
 	choice = PG_GETARG_BOOL(1);
 	cond = PG_GETARG_TEXT_PP(2);
 	if (PG_ARGISNULL(0))
-		map = pcmap_create(&cons_spec, 4, 4 * VARSIZE_ANY_EXHDR(cond));
+		map = pcmap_create(&pc_cons_spec, 4, 4 * VARSIZE_ANY_EXHDR(cond));
 	else
-		map = pcmap_from_datum(PG_GETARG_DATUM(0), &cons_spec);
+		map = pcmap_from_datum(PG_GETARG_DATUM(0), &pc_cons_spec);
 
-	p = pcmap_upsert(&map, &cons_spec, VARDATA_ANY(cond),
+	p = pcmap_upsert(&map, &pc_cons_spec, VARDATA_ANY(cond),
 					 VARSIZE_ANY_EXHDR(cond), NULL, 0);
 	if (choice)
 	{
@@ -136,26 +137,30 @@ pc_consistency_combine(PG_FUNCTION_ARGS)
 	PcMap	   *b;
 
 	pc_agg_context(fcinfo, "preference consistency combine function");
-	a = pcmap_from_datum(PG_GETARG_DATUM(0), &cons_spec);
-	b = pcmap_from_datum(PG_GETARG_DATUM(1), &cons_spec);
-	PG_RETURN_POINTER(pcmap_merge(a, b, &cons_spec));
+	a = pcmap_from_datum(PG_GETARG_DATUM(0), &pc_cons_spec);
+	b = pcmap_from_datum(PG_GETARG_DATUM(1), &pc_cons_spec);
+	PG_RETURN_POINTER(pcmap_merge(a, b, &pc_cons_spec));
 }
 
 static const char *const cons_labels[] = {
 	"genuine", "non_attitude", "constructed", "insufficient"
 };
 
-/* final: the preference_consistency composite; NULL for no responses */
-PG_FUNCTION_INFO_V1(pc_consistency_final);
+/*
+ * The preference_consistency composite of one group's map: under the
+ * fixed priors (prior == NULL) or under a fitted consistency_prior.
+ */
 Datum
-pc_consistency_final(PG_FUNCTION_ARGS)
+pc_consistency_result(FunctionCallInfo fcinfo, PcMap *map,
+					  const PcEbParams *prior, const PcPriorNames *prior_names,
+					  double threshold)
 {
-	PcMap	   *map;
 	TupleDesc	tupdesc;
 	Datum		values[13];
 	bool		nulls[13] = {0};
 	double	   *k,
 			   *m;
+	int		   *idx;
 	int			nc = 0;
 	double		Kr = 0,
 				Mr = 0,
@@ -169,11 +174,6 @@ pc_consistency_final(PG_FUNCTION_ARGS)
 	PcConsResult res;
 	PcMapEntry *e = NULL;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	map = pcmap_from_datum(PG_GETARG_DATUM(0), &cons_spec);
-	if (map->nentries == 0)
-		PG_RETURN_NULL();
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	if (tupdesc->natts != 13)
@@ -182,11 +182,16 @@ pc_consistency_final(PG_FUNCTION_ARGS)
 
 	k = palloc(sizeof(double) * map->nentries);
 	m = palloc(sizeof(double) * map->nentries);
+	idx = palloc(sizeof(int) * map->nentries);
 	while ((e = pcmap_next(map, e)) != NULL)
 	{
 		double	   *p = PCMAP_PAYLOAD(e);
 		double		nc_r = p[2] + p[3];
 
+		if (prior != NULL)
+			idx[nc] = pc_prior_condition_index(prior_names,
+											   PCMAP_KEY(e, map->npayload),
+											   e->keylen);
 		k[nc] = p[0];
 		m[nc] = p[1];
 		nc++;
@@ -205,12 +210,28 @@ pc_consistency_final(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("too many responses in one group"),
 				 errdetail("The response count must fit in an integer.")));
-	pc_consistency_classify(k, m, nc, (long) n, nc, &res);
+	if (prior == NULL)
+		pc_consistency_classify(k, m, nc, (long) n, nc, &res);
+	else
+	{
+		double		log_ml[3],
+					log_w[3];
+		double	   *scratch = palloc(sizeof(double) * (prior->npat + 1));
+
+		pc_eb_loglik(prior, nc, idx, k, m, scratch, log_ml);
+		for (int i = 0; i < 3; i++)
+			log_w[i] = log(prior->w[i]);
+		pc_consistency_decide(log_ml, log_w, (long) n, nc, threshold, &res);
+	}
 
 	values[0] = CStringGetTextDatum(cons_labels[res.label]);
-	values[1] = Float8GetDatum(res.post[PC_CONS_GENUINE]);
-	values[2] = Float8GetDatum(res.post[PC_CONS_NON_ATTITUDE]);
-	values[3] = Float8GetDatum(res.post[PC_CONS_CONSTRUCTED]);
+	for (int i = 0; i < 3; i++)
+	{
+		if (isnan(res.post[i]))
+			nulls[1 + i] = true;
+		else
+			values[1 + i] = Float8GetDatum(res.post[i]);
+	}
 	values[4] = Int32GetDatum((int32) n);
 	values[5] = Int32GetDatum(nc);
 	values[6] = Float8GetDatum(fmax(Kr, Mr) / n);
@@ -229,7 +250,22 @@ pc_consistency_final(PG_FUNCTION_ARGS)
 	values[12] = Float8GetDatum(res.log_ml[PC_CONS_CONSTRUCTED]);
 
 	tupdesc = BlessTupleDesc(tupdesc);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+/* final: the preference_consistency composite; NULL for no responses */
+PG_FUNCTION_INFO_V1(pc_consistency_final);
+Datum
+pc_consistency_final(PG_FUNCTION_ARGS)
+{
+	PcMap	   *map;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	map = pcmap_from_datum(PG_GETARG_DATUM(0), &pc_cons_spec);
+	if (map->nentries == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(pc_consistency_result(fcinfo, map, NULL, NULL, 0.0));
 }
 
 /* ---------- type I/O ---------- */
@@ -238,25 +274,25 @@ PG_FUNCTION_INFO_V1(pc_consistency_state_in);
 Datum
 pc_consistency_state_in(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(pcmap_in(PG_GETARG_CSTRING(0), &cons_spec));
+	PG_RETURN_POINTER(pcmap_in(PG_GETARG_CSTRING(0), &pc_cons_spec));
 }
 
 PG_FUNCTION_INFO_V1(pc_consistency_state_out);
 Datum
 pc_consistency_state_out(PG_FUNCTION_ARGS)
 {
-	PcMap	   *map = pcmap_from_datum(PG_GETARG_DATUM(0), &cons_spec);
+	PcMap	   *map = pcmap_from_datum(PG_GETARG_DATUM(0), &pc_cons_spec);
 
-	PG_RETURN_CSTRING(pcmap_out(map, &cons_spec));
+	PG_RETURN_CSTRING(pcmap_out(map, &pc_cons_spec));
 }
 
 PG_FUNCTION_INFO_V1(pc_consistency_state_send);
 Datum
 pc_consistency_state_send(PG_FUNCTION_ARGS)
 {
-	PcMap	   *map = pcmap_from_datum(PG_GETARG_DATUM(0), &cons_spec);
+	PcMap	   *map = pcmap_from_datum(PG_GETARG_DATUM(0), &pc_cons_spec);
 
-	PG_RETURN_BYTEA_P(pcmap_send(map, &cons_spec));
+	PG_RETURN_BYTEA_P(pcmap_send(map, &pc_cons_spec));
 }
 
 PG_FUNCTION_INFO_V1(pc_consistency_state_recv);
@@ -265,5 +301,5 @@ pc_consistency_state_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 
-	PG_RETURN_POINTER(pcmap_recv(buf, &cons_spec));
+	PG_RETURN_POINTER(pcmap_recv(buf, &pc_cons_spec));
 }

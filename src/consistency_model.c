@@ -63,9 +63,6 @@ pc_consistency_classify(const double *k, const double *m, int nc,
 	double		lc = 0.0,
 				ln = 0.0;
 	double		lp[3];
-	double		mx,
-				z;
-	int			best;
 
 	for (int c = 0; c < nc; c++)
 	{
@@ -77,11 +74,37 @@ pc_consistency_classify(const double *k, const double *m, int nc,
 	res->log_ml[PC_CONS_GENUINE] = log_direction_marginal(K, M);
 	res->log_ml[PC_CONS_NON_ATTITUDE] = ln;
 	res->log_ml[PC_CONS_CONSTRUCTED] = lc;
+	lp[PC_CONS_GENUINE] = log(PC_CONS_PRIOR_GENUINE);
+	lp[PC_CONS_NON_ATTITUDE] = log(PC_CONS_PRIOR_NON_ATTITUDE);
+	lp[PC_CONS_CONSTRUCTED] = log(PC_CONS_PRIOR_CONSTRUCTED);
+	pc_consistency_decide(res->log_ml, lp, n_responses, n_conditions,
+						  PC_CONS_THRESHOLD, res);
+}
 
-	lp[PC_CONS_GENUINE] = res->log_ml[PC_CONS_GENUINE] + log(PC_CONS_PRIOR_GENUINE);
-	lp[PC_CONS_NON_ATTITUDE] = ln + log(PC_CONS_PRIOR_NON_ATTITUDE);
-	lp[PC_CONS_CONSTRUCTED] = lc + log(PC_CONS_PRIOR_CONSTRUCTED);
+void
+pc_consistency_decide(const double log_ml[3], const double log_prior[3],
+					  long n_responses, int n_conditions, double threshold,
+					  PcConsResult *res)
+{
+	double		lp[3];
+	double		mx,
+				z;
+	int			best;
+
+	for (int i = 0; i < 3; i++)
+	{
+		res->log_ml[i] = log_ml[i];
+		lp[i] = log_ml[i] + log_prior[i];
+	}
 	mx = fmax(lp[0], fmax(lp[1], lp[2]));
+	if (!isfinite(mx))
+	{
+		/* every class has probability zero under the prior given */
+		for (int i = 0; i < 3; i++)
+			res->post[i] = NAN;
+		res->label = PC_CONS_INSUFFICIENT;
+		return;
+	}
 	z = 0.0;
 	for (int i = 0; i < 3; i++)
 		z += exp(lp[i] - mx);
@@ -98,7 +121,7 @@ pc_consistency_classify(const double *k, const double *m, int nc,
 		res->label = PC_CONS_INSUFFICIENT;
 	else if (n_conditions < 2 && best != PC_CONS_NON_ATTITUDE)
 		res->label = PC_CONS_INSUFFICIENT;	/* genuine = constructed here */
-	else if (res->post[best] < PC_CONS_THRESHOLD)
+	else if (res->post[best] < threshold)
 		res->label = PC_CONS_INSUFFICIENT;
 	else
 		res->label = best;

@@ -48,6 +48,17 @@ typedef struct PcConsResult
  * item under condition c, c = 0..nc-1.  n_responses and n_conditions are
  * the raw counts used by the "insufficient" rules.
  */
+/*
+ * Posteriors from log marginal likelihoods and log prior class weights,
+ * and the decision rule (doc/annotation.md): shared by the fixed-prior
+ * and the empirical-Bayes classifiers.  threshold: the smallest posterior
+ * a label needs (PC_CONS_THRESHOLD for the fixed-prior classifier).
+ */
+extern void pc_consistency_decide(const double log_ml[3],
+								  const double log_prior[3],
+								  long n_responses, int n_conditions,
+								  double threshold, PcConsResult *res);
+
 extern void pc_consistency_classify(const double *k, const double *m, int nc,
 									long n_responses, int n_conditions,
 									PcConsResult *res);

@@ -1,7 +1,8 @@
 
 -- ===================================================================
 -- 30_annotation.sql: annotation signal (doc/annotation.md)
---   classify_preference_consistency, simulate_annotations,
+--   classify_preference_consistency, preference_consistency_prior,
+--   simulate_annotations,
 --   majority_vote, krippendorff_alpha, krippendorff_alpha_interval
 -- ===================================================================
 
@@ -149,6 +150,123 @@ COMMENT ON AGGREGATE @extschema@.preference_consistency_state_agg(bool, text, fl
 'the state of classify_preference_consistency with confidence weights, to store and merge later';
 COMMENT ON AGGREGATE @extschema@.preference_consistency_state_merge(@extschema@.preference_consistency_state) IS
 'merge stored preference_consistency_state values (classify with preference_consistency_of)';
+
+-- ---------- empirical Bayes: preference_consistency_prior ----------
+
+CREATE TYPE @extschema@.consistency_prior_state;
+
+CREATE FUNCTION @extschema@.consistency_prior_state_in(cstring)
+RETURNS @extschema@.consistency_prior_state
+AS 'MODULE_PATHNAME', 'pc_cons_prior_state_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.consistency_prior_state_out(@extschema@.consistency_prior_state)
+RETURNS cstring
+AS 'MODULE_PATHNAME', 'pc_cons_prior_state_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.consistency_prior_state_recv(internal)
+RETURNS @extschema@.consistency_prior_state
+AS 'MODULE_PATHNAME', 'pc_cons_prior_state_recv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.consistency_prior_state_send(@extschema@.consistency_prior_state)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'pc_cons_prior_state_send'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE @extschema@.consistency_prior_state (
+	INPUT = @extschema@.consistency_prior_state_in,
+	OUTPUT = @extschema@.consistency_prior_state_out,
+	RECEIVE = @extschema@.consistency_prior_state_recv,
+	SEND = @extschema@.consistency_prior_state_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = extended
+);
+
+COMMENT ON TYPE @extschema@.consistency_prior_state IS
+'mergeable state of preference_consistency_prior: each distinct per-group count vector with the number of groups that had it';
+
+CREATE TYPE @extschema@.consistency_prior;
+
+CREATE FUNCTION @extschema@.consistency_prior_in(cstring)
+RETURNS @extschema@.consistency_prior
+AS 'MODULE_PATHNAME', 'pc_cons_prior_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.consistency_prior_out(@extschema@.consistency_prior)
+RETURNS cstring
+AS 'MODULE_PATHNAME', 'pc_cons_prior_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.consistency_prior_recv(internal)
+RETURNS @extschema@.consistency_prior
+AS 'MODULE_PATHNAME', 'pc_cons_prior_recv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.consistency_prior_send(@extschema@.consistency_prior)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'pc_cons_prior_send'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE @extschema@.consistency_prior (
+	INPUT = @extschema@.consistency_prior_in,
+	OUTPUT = @extschema@.consistency_prior_out,
+	RECEIVE = @extschema@.consistency_prior_recv,
+	SEND = @extschema@.consistency_prior_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = extended
+);
+
+COMMENT ON TYPE @extschema@.consistency_prior IS
+'empirical-Bayes prior of classify_preference_consistency fitted by EM over a table''s groups (doc/annotation.md)';
+
+CREATE FUNCTION @extschema@.preference_consistency_prior_trans(
+	@extschema@.consistency_prior_state, @extschema@.preference_consistency_state)
+RETURNS @extschema@.consistency_prior_state
+AS 'MODULE_PATHNAME', 'pc_cons_prior_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.preference_consistency_prior_combine(
+	@extschema@.consistency_prior_state, @extschema@.consistency_prior_state)
+RETURNS @extschema@.consistency_prior_state
+AS 'MODULE_PATHNAME', 'pc_cons_prior_combine'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.preference_consistency_prior_final(@extschema@.consistency_prior_state)
+RETURNS @extschema@.consistency_prior
+AS 'MODULE_PATHNAME', 'pc_cons_prior_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.preference_consistency_prior_trans(@extschema@.consistency_prior_state, @extschema@.preference_consistency_state) IS
+'transition function of preference_consistency_prior';
+COMMENT ON FUNCTION @extschema@.preference_consistency_prior_combine(@extschema@.consistency_prior_state, @extschema@.consistency_prior_state) IS
+'merge two consistency_prior_state values (adds multiplicities)';
+COMMENT ON FUNCTION @extschema@.preference_consistency_prior_final(@extschema@.consistency_prior_state) IS
+'fit a consistency_prior by EM over the collected count vectors';
+
+CREATE AGGREGATE @extschema@.preference_consistency_prior(s @extschema@.preference_consistency_state) (
+	SFUNC = @extschema@.preference_consistency_prior_trans,
+	STYPE = @extschema@.consistency_prior_state,
+	COMBINEFUNC = @extschema@.preference_consistency_prior_combine,
+	FINALFUNC = @extschema@.preference_consistency_prior_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.preference_consistency_prior(@extschema@.preference_consistency_state) IS
+'empirical Bayes: fit the class weights, agreement, non-attitude rates and constructed direction patterns of a table by EM over its per-group states';
+
+CREATE FUNCTION @extschema@.classify_preference_consistency(
+	s @extschema@.preference_consistency_state, prior @extschema@.consistency_prior,
+	min_posterior float8 DEFAULT 0.4)
+RETURNS @extschema@.preference_consistency
+AS 'MODULE_PATHNAME', 'pc_cons_classify_prior'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.classify_preference_consistency(@extschema@.preference_consistency_state, @extschema@.consistency_prior, float8) IS
+'classify one group''s stored state under a fitted consistency_prior (empirical Bayes); min_posterior 0 gives the MAP label';
 
 -- ---------- simulate_annotations ----------
 

@@ -3,12 +3,16 @@
 #
 # test/ref/consistency/ceilings.csv holds, per level, the simulator seed,
 # the Bayes-optimal accuracy computed by bayes_optimal.py (an independent
-# re-implementation of the simulator's likelihood) and the accuracy prefcal
-# had when the file was made (make_accuracy.sh).  Here prefcal's accuracy
-# is recomputed in the database from the same deterministic simulation; it
-# must equal the committed figure, and reach 95% of the ceiling wherever
-# the ceiling is at least 0.6.  Levels that do not reach it yet are TODO
-# tests: they are reported, and the suite does not pretend otherwise.
+# re-implementation of the simulator's likelihood) and the accuracies
+# prefcal had when the file was made (make_accuracy.sh): the per-group
+# classifier with fixed priors, and the empirical-Bayes classifier under a
+# prior fitted by EM on the same table (default min_posterior 0.4, and
+# min_posterior 0 = MAP).  Here all three are recomputed in the database
+# from the same deterministic simulation; each must equal the committed
+# figure, and the EB MAP accuracy must reach 95% of the ceiling wherever
+# the ceiling is at least 0.6.  The level that does not reach it
+# (%known_miss) is a TODO test: reported, and the suite does not pretend
+# otherwise.
 use strict;
 use warnings;
 use Test::More;
@@ -23,9 +27,9 @@ my @levels;
 while (my $line = <$fh>)
 {
 	chomp $line;
-	my ($level, $seed, $r, $s, $n, $ceil, $acc) = split /,/, $line;
+	my ($level, $seed, $r, $s, $n, $ceil, $acc, $eb, $ebmap) = split /,/, $line;
 	push @levels, { level => $level, seed => $seed, r => $r, s => $s,
-		n => $n, ceil => $ceil, acc => $acc };
+		n => $n, ceil => $ceil, acc => $acc, eb => $eb, ebmap => $ebmap };
 }
 close $fh;
 is(scalar @levels, 6, 'six difficulty levels');
@@ -41,6 +45,9 @@ sub sim
 	  . "position_bias_by_domain => '{0.05,0.15}')";
 }
 
+# levels known to miss the target (doc/annotation.md, accuracy.md)
+my %known_miss = ('r2_s0.8' => 'EB MAP reaches 0.944 of the ceiling at 2 repeats and strength 0.8');
+
 for my $l (@levels)
 {
 	my $out = pc_psql($db, "SELECT count(*), round(avg((CASE WHEN tt LIKE 'constructed%' THEN 'constructed' ELSE tt END = (c).label)::int)::numeric, 6) "
@@ -49,19 +56,31 @@ for my $l (@levels)
 	$out =~ s/\s+$//;
 	my ($n, $acc) = split /\|/, $out;
 	is($n, $l->{n}, "$l->{level}: $n groups");
-	cmp_ok(abs($acc - $l->{acc}), '<', 1e-9, "$l->{level}: accuracy $acc equals the committed figure");
-	my $ratio = $acc / $l->{ceil};
-	my $name = sprintf("%s: accuracy %.4f is %.3f of the Bayes-optimal %.4f (target 0.95)",
-		$l->{level}, $acc, $ratio, $l->{ceil});
+	cmp_ok(abs($acc - $l->{acc}), '<', 1e-9, "$l->{level}: fixed-prior accuracy $acc equals the committed figure");
+	diag(sprintf("%s: fixed-prior classifier at %.3f of the ceiling", $l->{level}, $acc / $l->{ceil}));
+
+	$out = pc_psql($db, "DROP TABLE IF EXISTS g, p; CREATE TABLE g AS SELECT annotator, item_a, item_b, min(true_type) tt, "
+		  . "preference_consistency_state_agg(chose_a, condition) st FROM "
+		  . sim($l->{seed}, $l->{r}, $l->{s}) . " GROUP BY 1, 2, 3; "
+		  . "CREATE TABLE p AS SELECT preference_consistency_prior(st) pr FROM g; "
+		  . "SELECT round(avg((CASE WHEN tt LIKE 'constructed%' THEN 'constructed' ELSE tt END = (classify_preference_consistency(st, pr)).label)::int)::numeric, 6), "
+		  . "round(avg((CASE WHEN tt LIKE 'constructed%' THEN 'constructed' ELSE tt END = (classify_preference_consistency(st, pr, 0)).label)::int)::numeric, 6) FROM g, p");
+	$out =~ s/\s+$//;
+	my ($eb, $ebmap) = split /\|/, $out;
+	cmp_ok(abs($eb - $l->{eb}), '<', 1e-9, "$l->{level}: EB accuracy $eb equals the committed figure");
+	cmp_ok(abs($ebmap - $l->{ebmap}), '<', 1e-9, "$l->{level}: EB MAP accuracy $ebmap equals the committed figure");
+	my $ratio = $ebmap / $l->{ceil};
+	my $name = sprintf("%s: EB MAP accuracy %.4f is %.3f of the Bayes-optimal %.4f (target 0.95)",
+		$l->{level}, $ebmap, $ratio, $l->{ceil});
 	if ($l->{ceil} < 0.6)
 	{
 		pass("$name; ceiling below 0.6, no target");
 	}
-	elsif ($l->{s} == 0.8)
+	elsif ($known_miss{$l->{level}})
 	{
 	  TODO:
 		{
-			local $TODO = 'per-group classifier without the true parameters falls short at genuine_strength 0.8 (doc/annotation.md)';
+			local $TODO = $known_miss{$l->{level}};
 			cmp_ok($ratio, '>=', 0.95, $name);
 		}
 	}
@@ -79,14 +98,17 @@ CREATE TABLE s1 AS SELECT
   (SELECT preference_consistency_state_agg(chose_a, condition) FROM simulate_annotations(1, n_annotators => 1, pairs_per_annotator => 1)) a,
   'v1 n=2 {"x" 2} {"y\\"z" 1}'::majority_vote_state b,
   'v1 n=2 {"u" "x" 2} {"u" "y" 1}'::krippendorff_alpha_state c,
-  'v1 n=1 {"u" 2 1.25 0.125}'::krippendorff_alpha_interval_state d;
+  'v1 n=1 {"u" 2 1.25 0.125}'::krippendorff_alpha_interval_state d,
+  (SELECT pr FROM p) e,
+  'v1 n=2 {"1:a 2 0;1:b 0 2;" 3} {"1:a 1 1;" 1}'::consistency_prior_state f;
 \\copy s1 TO '$file' (FORMAT binary)
 CREATE TABLE s2 (LIKE s1);
 \\copy s2 FROM '$file' (FORMAT binary)
-SELECT s1.a::text = s2.a::text AND s1.b::text = s2.b::text AND s1.c::text = s2.c::text AND s1.d::text = s2.d::text FROM s1, s2;
+SELECT s1.a::text = s2.a::text AND s1.b::text = s2.b::text AND s1.c::text = s2.c::text AND s1.d::text = s2.d::text
+   AND s1.e::text = s2.e::text AND s1.f::text = s2.f::text FROM s1, s2;
 SQL
 $out =~ s/\s+$//;
-is($out, 't', 'binary round trip of the four state types') or diag($err);
+is($out, 't', 'binary round trip of the five state types and consistency_prior') or diag($err);
 
 pc_dropdb($db);
 done_testing();

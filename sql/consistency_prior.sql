@@ -1,0 +1,114 @@
+-- empirical Bayes: preference_consistency_prior, consistency_prior,
+-- classify_preference_consistency(state, prior) (doc/annotation.md)
+CREATE TABLE ebg AS SELECT annotator, item_a, item_b, min(true_type) tt,
+  preference_consistency_state_agg(chose_a, condition) st
+  FROM simulate_annotations(7, n_annotators => 20, pairs_per_annotator => 5, repeats => 2)
+  GROUP BY 1, 2, 3;
+CREATE TABLE ebp AS SELECT preference_consistency_prior(st) pr FROM ebg;
+-- the fitted prior against test/ref/consistency/eb_reference.py on the same
+-- states (values printed by eb_reference.py --print; 8 decimals)
+SELECT (regexp_match(pr::text, 'groups=(\S+)'))[1] AS groups,
+       (regexp_match(pr::text, 'converged=(\S+)'))[1] AS converged,
+       (regexp_match(pr::text, 'conditions=(\d+)'))[1] AS conditions,
+       (regexp_match(pr::text, 'patterns=(\d+)'))[1] AS patterns
+FROM ebp;
+SELECT k, round((regexp_match(pr::text, k || '=(\S+)'))[1]::numeric, 8) AS v
+FROM ebp, unnest(ARRAY['genuine', 'non_attitude', 'constructed', 'rho', 'q', 'loglik']) k;
+-- text round trip (exact) of the fitted prior
+SELECT pr::text::consistency_prior::text = pr::text AS round_trip FROM ebp;
+-- classification under the prior: posteriors sum to 1, labels, MAP
+SELECT count(*) AS groups,
+       bool_and(abs((c).p_genuine + (c).p_non_attitude + (c).p_constructed - 1) < 1e-12) AS sums_to_one,
+       count(*) FILTER (WHERE (c).label = 'insufficient') AS insufficient
+FROM (SELECT classify_preference_consistency(st, pr) c FROM ebg, ebp) x;
+SELECT (classify_preference_consistency(st, pr, 0)).label, count(*)
+FROM ebg, ebp GROUP BY 1 ORDER BY 1;
+-- the aggregate equals the two-step form; the state merges by multiplicity
+SELECT (SELECT preference_consistency_prior(st)::text FROM ebg) = (SELECT pr::text FROM ebp) AS same;
+-- a hand-written prior: two conditions, constructed preferences follow "a"
+-- under x and "b" under y
+CREATE TABLE hp AS SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"10" 1} {"01" 0}'::consistency_prior p;
+SELECT p FROM hp;
+SELECT p::text::consistency_prior::text = p::text AS round_trip FROM hp;
+-- follows the learned pattern -> constructed; the opposite pattern has weight 0
+SELECT (c).label, round((c).p_constructed::numeric, 8) AS p_c, round((c).log_ml_constructed::numeric, 8) AS lc
+FROM (SELECT classify_preference_consistency('v1 n=2 {"x" 3 0 3 0} {"y" 0 3 0 3}'::preference_consistency_state, p) c FROM hp) s;
+SELECT (c).label, round((c).p_constructed::numeric, 8) AS p_c, round((c).p_genuine::numeric, 8) AS p_g
+FROM (SELECT classify_preference_consistency('v1 n=2 {"x" 0 3 0 3} {"y" 3 0 3 0}'::preference_consistency_state, p) c FROM hp) s;
+-- closed form: L_C = 0.9^6, L_G = 0.5 * 0.9^3 0.1^3 * 2, L_N = 0.5^6
+SELECT round((0.25 * 0.9^6 / (0.25 * 0.9^6 + 0.5 * 0.9^3 * 0.1^3 + 0.25 * 0.5^6))::numeric, 8) AS expected_p_c;
+-- a condition the prior does not know: fair-coin direction, non-attitude rate 1/2
+SELECT (c).label, (c).n_conditions FROM (SELECT classify_preference_consistency(
+  'v1 n=3 {"x" 3 0 3 0} {"y" 0 3 0 3} {"z" 2 0 2 0}'::preference_consistency_state, p) c FROM hp) s;
+-- insufficient rules: one response; one condition
+SELECT (classify_preference_consistency('v1 n=1 {"x" 1 0 1 0}'::preference_consistency_state, p)).label FROM hp;
+SELECT (classify_preference_consistency('v1 n=1 {"x" 4 0 4 0}'::preference_consistency_state, p)).label FROM hp;
+SELECT classify_preference_consistency('v1 n=0'::preference_consistency_state, p) IS NULL AS empty FROM hp;
+SELECT classify_preference_consistency('v1 n=1 {"x" 1 0 1 0}'::preference_consistency_state, p, 1.5) FROM hp;
+\echo :LAST_ERROR_SQLSTATE
+-- empty input, NULL states and no-evidence groups -> NULL
+SELECT preference_consistency_prior(st) FROM ebg WHERE false;
+SELECT preference_consistency_prior(NULL::preference_consistency_state);
+SELECT preference_consistency_prior('v1 n=1 {"x" 0 0 1 0}'::preference_consistency_state);
+-- one condition in the whole table: no non-constant pattern, so the
+-- constructed weight is its pseudo-count alone, 1 / (groups + 3) = 1/6
+SELECT round((regexp_match(pr::text, 'constructed=(\S+)'))[1]::numeric, 8) AS constructed,
+       (regexp_match(pr::text, 'patterns=(\d+)'))[1] AS patterns
+FROM (SELECT preference_consistency_prior(s) pr FROM (VALUES
+  ('v1 n=1 {"x" 4 0 4 0}'::preference_consistency_state), ('v1 n=1 {"x" 2 2 2 2}'), ('v1 n=1 {"x" 0 4 0 4}')) v(s)) x;
+-- above 10 conditions: independent directions, no patterns
+SELECT (regexp_match(pr::text, 'conditions=(\d+)'))[1] AS conditions,
+       (regexp_match(pr::text, 'patterns=(\d+)'))[1] AS patterns,
+       (regexp_match(pr::text, 'converged=(\S+)'))[1] AS converged
+FROM (SELECT preference_consistency_prior(st) pr FROM (
+  SELECT g, preference_consistency_state_agg(random_choice, 'c' || (i % 12)) st
+  FROM (SELECT g, i, ((g * 7 + i * 3) % 5) < 2 AS random_choice
+        FROM generate_series(1, 30) g, generate_series(1, 24) i) r GROUP BY g) s) x;
+-- consistency_prior_state text form, canonical keys, validation
+SELECT 'v1 n=2 {"1:a 2 0;1:b 0 2;" 3} {"1:a 1 1;" 1}'::consistency_prior_state;
+SELECT preference_consistency_prior_final('v1 n=2 {"1:a 2 0;1:b 0 2;" 3} {"1:a 1 1;" 1}') IS NOT NULL AS fits;
+SELECT 'v1 n=1 {"1:b 2 0;1:a 0 2;" 3}'::consistency_prior_state;
+\echo :LAST_ERROR_SQLSTATE
+SELECT 'v1 n=1 {"1:a 2.0 0;" 3}'::consistency_prior_state;
+\echo :LAST_ERROR_SQLSTATE
+SELECT 'v1 n=1 {"1:a 0 0;" 3}'::consistency_prior_state;
+\echo :LAST_ERROR_SQLSTATE
+SELECT 'v1 n=1 {"5:a 1 0;" 3}'::consistency_prior_state;
+\echo :LAST_ERROR_SQLSTATE
+SELECT 'v1 n=1 {"1:a 1 0;" 0.5}'::consistency_prior_state;
+\echo :LAST_ERROR_SQLSTATE
+SELECT 'v1 n=1 {"1:a 1 0;" 3'::consistency_prior_state;
+\echo :LAST_ERROR_SQLSTATE
+SELECT 'v1 n=1000001'::consistency_prior_state;
+\echo :LAST_ERROR_SQLSTATE
+-- consistency_prior: malformed text
+SELECT 'v2 groups=1'::consistency_prior;
+\echo :LAST_ERROR_SQLSTATE
+SELECT 'v1 groups=10 iterations=0 converged=maybe'::consistency_prior;
+\echo :LAST_ERROR_SQLSTATE
+SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.3 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"10" 1} {"01" 0}'::consistency_prior;
+\echo :LAST_ERROR_SQLSTATE
+SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.4 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"10" 1} {"01" 0}'::consistency_prior;
+\echo :LAST_ERROR_SQLSTATE
+SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"y" 0.5} {"x" 0.5} patterns=2 {"10" 1} {"01" 0}'::consistency_prior;
+\echo :LAST_ERROR_SQLSTATE
+SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"01" 1} {"10" 0}'::consistency_prior;
+\echo :LAST_ERROR_SQLSTATE
+SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=1 {"10" 1}'::consistency_prior;
+\echo :LAST_ERROR_SQLSTATE
+SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"10" 0.5} {"01" 0.4}'::consistency_prior;
+\echo :LAST_ERROR_SQLSTATE
+SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" NaN} {"y" 0.5} patterns=2 {"10" 1} {"01" 0}'::consistency_prior;
+\echo :LAST_ERROR_SQLSTATE
+SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"10" 1} {"01" 0} extra'::consistency_prior;
+\echo :LAST_ERROR_SQLSTATE
+SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=10001'::consistency_prior;
+\echo :LAST_ERROR_SQLSTATE
+-- parallel plan: same prior (up to the last bits of sums)
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF) SELECT preference_consistency_prior(st) FROM ebg;
+SELECT abs((regexp_match(x.pr::text, 'q=(\S+)'))[1]::float8 - (regexp_match(ebp.pr::text, 'q=(\S+)'))[1]::float8) < 1e-9 AS same_q,
+       (regexp_match(x.pr::text, 'iterations=(\S+)'))[1] = (regexp_match(ebp.pr::text, 'iterations=(\S+)'))[1] AS same_iterations
+FROM (SELECT preference_consistency_prior(st) pr FROM ebg) x, ebp;
+RESET ALL;

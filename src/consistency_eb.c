@@ -1,0 +1,302 @@
+/*-------------------------------------------------------------------------
+ *
+ * consistency_eb.c
+ *	  EM for the empirical-Bayes prior of classify_preference_consistency
+ *	  and the class likelihoods of one group under it.
+ *
+ * One group: counts k_c, m_c of choices of the first / second item under
+ * condition c (weighted by confidence), n = sum (k_c + m_c).  Under a
+ * direction pattern d (d_c = 1: the first item under c) and agreement q,
+ * the responses have likelihood q^A (1 - q)^(n - A) with
+ * A = sum_c (d_c k_c + (1 - d_c) m_c).  The classes:
+ *
+ *	  genuine:		d constant: all 1 w.p. rho, all 0 w.p. 1 - rho
+ *	  constructed:	d a non-constant pattern, pattern b w.p. pi_b (pattern
+ *					mode), or each d_c a fair coin (independent mode)
+ *	  non_attitude:	prod_c r_c^k_c (1 - r_c)^m_c
+ *
+ * Conditions a group did not see contribute no factor, which is the
+ * marginal over their pattern entries.  EM (doc/annotation.md) estimates
+ * w, rho, q, r and pi with pseudo-counts that keep them inside (0, 1).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "consistency_eb.h"
+
+#include <math.h>
+
+/* x log y with 0 log 0 = 0 */
+static inline double
+xlogy(double x, double y)
+{
+	return x == 0.0 ? 0.0 : x * log(y);
+}
+
+static inline double
+logaddexp(double x, double y)
+{
+	double		hi = x > y ? x : y;
+	double		lo = x > y ? y : x;
+
+	if (hi == -INFINITY)
+		return -INFINITY;
+	return hi + log1p(exp(lo - hi));
+}
+
+/* log of q^a (1 - q)^(n - a) */
+static inline double
+follow(double q, double a, double n)
+{
+	return xlogy(a, q) + xlogy(n - a, 1.0 - q);
+}
+
+long
+pc_eb_scratch_size(int ncond, int npat)
+{
+	return 3L * npat + 4L * ncond + 16;
+}
+
+/*
+ * The core: lg[2] (log rho-weighted genuine terms for direction 0 / 1),
+ * lc[npat] (log pi_b + log likelihood, pattern mode), *ln, *lci (log
+ * likelihood of the unknown-condition and, in independent mode, all
+ * constructed factors) and the totals.
+ */
+static void
+eb_terms(const PcEbParams *par, int len, const int *idx,
+		 const double *k, const double *m, double *lg, double *lc,
+		 double *ln, double *lci, double *ktot, double *ntot)
+{
+	const double q = par->q;
+	double		K = 0.0,
+				M = 0.0,
+				N = 0.0,
+				indep = 0.0;
+
+	for (int i = 0; i < len; i++)
+	{
+		int			c = idx[i];
+		double		r = c >= 0 ? par->r[c] : 0.5;
+
+		K += k[i];
+		M += m[i];
+		N += xlogy(k[i], r) + xlogy(m[i], 1.0 - r);
+		if (c < 0 || par->ncond > PC_EB_MAX_PATTERN_CONDITIONS)
+			indep += logaddexp(follow(q, k[i], k[i] + m[i]),
+							   follow(q, m[i], k[i] + m[i])) - M_LN2;
+	}
+	lg[1] = log(par->rho) + follow(q, K, K + M);
+	lg[0] = log1p(-par->rho) + follow(q, M, K + M);
+	*ln = N;
+	*lci = indep;
+	*ktot = K;
+	*ntot = K + M;
+	if (par->npat > 0)
+	{
+		for (int b = 1; b <= par->npat; b++)
+		{
+			double		a = 0.0,
+						kk = 0.0;
+
+			for (int i = 0; i < len; i++)
+			{
+				int			c = idx[i];
+
+				if (c < 0)
+					continue;
+				if (b & (1 << c))
+					a += k[i];
+				else
+					a += m[i];
+				kk += k[i] + m[i];
+			}
+			lc[b - 1] = log(par->pi[b - 1]) + follow(q, a, kk);
+		}
+	}
+}
+
+void
+pc_eb_loglik(const PcEbParams *par, int len, const int *idx,
+			 const double *k, const double *m, double *scratch,
+			 double log_ml[3])
+{
+	double		lg[2],
+				ln,
+				lci,
+				K,
+				N;
+
+	eb_terms(par, len, idx, k, m, lg, scratch, &ln, &lci, &K, &N);
+	log_ml[0] = logaddexp(lg[0], lg[1]);
+	log_ml[1] = ln;
+	if (par->ncond > PC_EB_MAX_PATTERN_CONDITIONS)
+		log_ml[2] = lci;
+	else
+	{
+		/* pattern mode; one condition has no non-constant pattern */
+		double		s = -INFINITY;
+
+		for (int b = 0; b < par->npat; b++)
+			s = logaddexp(s, scratch[b]);
+		log_ml[2] = s + lci;
+	}
+}
+
+static inline double
+upd(double *dst, double val, double maxd)
+{
+	double		d = fabs(val - *dst);
+
+	*dst = val;
+	return d > maxd ? d : maxd;
+}
+
+void
+pc_eb_fit(const PcEbData *data, PcEbParams *par, double *scratch,
+		  void (*interrupt) (void), PcEbFit *fit)
+{
+	const int	C = par->ncond;
+	const int	P = par->npat;
+	double	   *lc = scratch;
+	double	   *spi = scratch + P;
+	double	   *rnum = scratch + 2 * P;
+	double	   *rden = rnum + C;
+	double		G = 0.0;
+
+	for (int v = 0; v < data->nvec; v++)
+		G += data->mult[v];
+	par->w[0] = par->w[1] = par->w[2] = 1.0 / 3.0;
+	par->rho = 0.5;
+	par->q = 0.75;
+	for (int c = 0; c < C; c++)
+		par->r[c] = 0.5;
+	for (int b = 0; b < P; b++)
+		par->pi[b] = 1.0 / P;
+	fit->n_groups = G;
+	fit->converged = false;
+	fit->loglik = 0.0;
+
+	for (fit->iterations = 1; fit->iterations <= PC_EB_MAX_ITER; fit->iterations++)
+	{
+		double		gam_tot[3] = {0, 0, 0},
+					s_rho = 0.0,
+					agree = 0.0,
+					ndir = 0.0,
+					ll = 0.0,
+					lw[3],
+					maxd = 0.0;
+
+		for (int i = 0; i < 3; i++)
+			lw[i] = log(par->w[i]);
+		for (int b = 0; b < P; b++)
+			spi[b] = 0.0;
+		for (int c = 0; c < C; c++)
+			rnum[c] = rden[c] = 0.0;
+
+		for (int v = 0; v < data->nvec; v++)
+		{
+			int			s = data->start[v],
+						len = data->start[v + 1] - s;
+			const int  *idx = data->idx + s;
+			const double *k = data->k + s;
+			const double *m = data->m + s;
+			double		mult = data->mult[v];
+			double		lg[2],
+						ln,
+						lci,
+						K,
+						N,
+						LG,
+						LC,
+						L[3],
+						tot,
+						g[3];
+
+			if (interrupt)
+				interrupt();
+			eb_terms(par, len, idx, k, m, lg, lc, &ln, &lci, &K, &N);
+			LG = logaddexp(lg[0], lg[1]);
+			if (P > 0)
+			{
+				LC = -INFINITY;
+				for (int b = 0; b < P; b++)
+					LC = logaddexp(LC, lc[b]);
+			}
+			else if (C > PC_EB_MAX_PATTERN_CONDITIONS)
+				LC = lci;
+			else
+				LC = -INFINITY; /* one condition: no non-constant pattern */
+			L[0] = LG + lw[0];
+			L[1] = ln + lw[1];
+			L[2] = LC + lw[2];
+			tot = logaddexp(logaddexp(L[0], L[1]), L[2]);
+			ll += mult * tot;
+			for (int i = 0; i < 3; i++)
+			{
+				g[i] = mult * exp(L[i] - tot);
+				gam_tot[i] += g[i];
+			}
+			/* genuine: direction posterior */
+			{
+				double		p1 = exp(lg[1] - LG);
+
+				s_rho += g[0] * p1;
+				agree += g[0] * (p1 * K + (1.0 - p1) * (N - K));
+				ndir += (g[0] + g[2]) * N;
+			}
+			/* constructed: pattern posterior */
+			if (P > 0 && g[2] > 0.0)
+			{
+				for (int b = 1; b <= P; b++)
+				{
+					double		pb = g[2] * exp(lc[b - 1] - LC);
+					double		a = 0.0;
+
+					spi[b - 1] += pb;
+					for (int i = 0; i < len; i++)
+						a += (b & (1 << idx[i])) ? k[i] : m[i];
+					agree += pb * a;
+				}
+			}
+			else if (C > PC_EB_MAX_PATTERN_CONDITIONS && g[2] > 0.0)
+			{
+				for (int i = 0; i < len; i++)
+				{
+					double		l1 = follow(par->q, k[i], k[i] + m[i]);
+					double		l0 = follow(par->q, m[i], k[i] + m[i]);
+					double		p1 = exp(l1 - logaddexp(l0, l1));
+
+					agree += g[2] * (p1 * k[i] + (1.0 - p1) * m[i]);
+				}
+			}
+			/* non_attitude: first-item rate per condition */
+			for (int i = 0; i < len; i++)
+			{
+				rnum[idx[i]] += g[1] * k[i];
+				rden[idx[i]] += g[1] * (k[i] + m[i]);
+			}
+		}
+		fit->loglik = ll;
+
+		/* M-step with pseudo-counts */
+		for (int i = 0; i < 3; i++)
+			maxd = upd(&par->w[i], (gam_tot[i] + 1.0) / (G + 3.0), maxd);
+		maxd = upd(&par->rho, (s_rho + 1.0) / (gam_tot[0] + 2.0), maxd);
+		{
+			double		q = (agree + 1.0) / (ndir + 2.0);
+
+			maxd = upd(&par->q, q < 0.5 ? 0.5 : q, maxd);
+		}
+		for (int c = 0; c < C; c++)
+			maxd = upd(&par->r[c], (rnum[c] + 1.0) / (rden[c] + 2.0), maxd);
+		for (int b = 0; b < P; b++)
+			maxd = upd(&par->pi[b], (spi[b] + 1.0 / P) / (gam_tot[2] + 1.0), maxd);
+		if (maxd < PC_EB_TOL)
+		{
+			fit->converged = true;
+			break;
+		}
+	}
+	if (fit->iterations > PC_EB_MAX_ITER)
+		fit->iterations = PC_EB_MAX_ITER;
+}

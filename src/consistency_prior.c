@@ -1,0 +1,1028 @@
+/*-------------------------------------------------------------------------
+ *
+ * consistency_prior.c
+ *	  The empirical-Bayes stage of classify_preference_consistency:
+ *
+ *	  preference_consistency_prior(preference_consistency_state)
+ *		aggregate over stored per-group states -> consistency_prior; its
+ *		state type consistency_prior_state holds each distinct count
+ *		vector once with the number of groups that had it (combine adds
+ *		the multiplicities); the final function runs the EM of
+ *		consistency_eb.c;
+ *	  classify_preference_consistency(preference_consistency_state,
+ *		consistency_prior) -> preference_consistency;
+ *	  the text and binary I/O of consistency_prior and of
+ *		consistency_prior_state.
+ *
+ * A count vector key (text, canonical): the group's conditions with a
+ * positive weight, in byte order of their names, each written as
+ * "<name length>:<name> <kw> <mw>;" with kw, mw in shortest round-trip
+ * form, so equal vectors have equal keys.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "consistency.h"
+#include "consistency_eb.h"
+#include "consistency_model.h"
+
+#include <math.h>
+
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#define PC_PRIOR_VERSION 1
+#define PC_PRIOR_CONVERGED 0x0001
+/* documented: distinct count vectors in one consistency_prior_state */
+#define PC_PRIOR_MAX_VECTORS 1000000
+
+/* ---------- count vector keys ---------- */
+
+typedef struct KeyCond
+{
+	const char *name;
+	int			len;
+	double		k;
+	double		m;
+} KeyCond;
+
+static int
+name_cmp(const char *a, int la, const char *b, int lb)
+{
+	int			c = memcmp(a, b, Min(la, lb));
+
+	if (c != 0)
+		return c;
+	return (la > lb) - (la < lb);
+}
+
+static int
+keycond_cmp(const void *a, const void *b)
+{
+	const KeyCond *x = a;
+	const KeyCond *y = b;
+
+	return name_cmp(x->name, x->len, y->name, y->len);
+}
+
+/* parse one canonical number ending at stop; NULL on success */
+static const char *
+key_number(const char *key, int len, int *pos, char stop, double *out,
+		   StringInfo tmp)
+{
+	char		buf[64];
+	int			i = 0;
+	char	   *end;
+
+	while (*pos + i < len && key[*pos + i] != stop && i < 63)
+	{
+		buf[i] = key[*pos + i];
+		i++;
+	}
+	if (*pos + i >= len || key[*pos + i] != stop || i == 0)
+		return "A count vector key has a malformed number.";
+	buf[i] = '\0';
+	*out = strtod(buf, &end);
+	if (*end != '\0' || !isfinite(*out) || *out < 0.0 || signbit(*out))
+		return "Counts in a count vector key must be finite and non-negative.";
+	resetStringInfo(tmp);
+	pc_append_float8(tmp, *out);
+	if (strcmp(tmp->data, buf) != 0)
+		return "Counts in a count vector key must be in shortest round-trip form.";
+	*pos += i + 1;
+	return NULL;
+}
+
+/*
+ * Parse (and validate) a count vector key; out may be NULL.  *n is set to
+ * the number of conditions.
+ */
+static const char *
+key_parse(const char *key, int len, KeyCond *out, int *n)
+{
+	int			pos = 0,
+				cnt = 0;
+	const char *prev = NULL;
+	int			prevlen = 0;
+	StringInfoData tmp;
+	const char *why = NULL;
+
+	if (len == 0)
+		return "A count vector key needs at least one condition.";
+	initStringInfo(&tmp);
+	while (pos < len && why == NULL)
+	{
+		long		nl = 0;
+		int			digits = 0;
+		KeyCond		kc;
+
+		while (pos < len && key[pos] >= '0' && key[pos] <= '9' && digits < 10)
+		{
+			nl = nl * 10 + (key[pos] - '0');
+			pos++;
+			digits++;
+		}
+		if (digits == 0 || (digits > 1 && key[pos - digits] == '0') ||
+			pos >= len || key[pos] != ':' || nl > len - pos - 1)
+		{
+			why = "A count vector key has a malformed condition length.";
+			break;
+		}
+		pos++;
+		kc.name = key + pos;
+		kc.len = (int) nl;
+		if (memchr(kc.name, '\0', kc.len) != NULL)
+		{
+			why = "A condition name cannot hold a zero byte.";
+			break;
+		}
+		pos += kc.len;
+		if (prev != NULL && name_cmp(prev, prevlen, kc.name, kc.len) >= 0)
+		{
+			why = "Conditions in a count vector key must be distinct and in byte order.";
+			break;
+		}
+		if (pos >= len || key[pos] != ' ')
+		{
+			why = "A count vector key has a malformed entry.";
+			break;
+		}
+		pos++;
+		why = key_number(key, len, &pos, ' ', &kc.k, &tmp);
+		if (why == NULL)
+			why = key_number(key, len, &pos, ';', &kc.m, &tmp);
+		if (why != NULL)
+			break;
+		if (kc.k + kc.m <= 0.0)
+		{
+			why = "Every condition in a count vector key needs a positive weight.";
+			break;
+		}
+		if (cnt >= PC_CONS_MAX_CONDITIONS)
+		{
+			why = "A count vector key holds at most 1000 conditions.";
+			break;
+		}
+		if (out)
+			out[cnt] = kc;
+		cnt++;
+		prev = kc.name;
+		prevlen = kc.len;
+	}
+	pfree(tmp.data);
+	*n = cnt;
+	return why;
+}
+
+static const char *
+grp_check_key(const char *key, int len)
+{
+	int			n;
+
+	return key_parse(key, len, NULL, &n);
+}
+
+static void
+grp_merge(double *dst, const double *src)
+{
+	dst[0] += src[0];
+}
+
+static const char *
+grp_check(const double *p)
+{
+	if (!(p[0] >= 1.0 && p[0] <= 9007199254740992.0) || p[0] != floor(p[0]))
+		return "A multiplicity must be a whole number between 1 and 2^53.";
+	return NULL;
+}
+
+static const PcMapSpec grp_spec = {
+	.kind = PCMAP_CONSISTENCY_GROUPS,
+	.typname = "consistency_prior_state",
+	.nparts = 1,
+	.npayload = 1,
+	.max_entries = PC_PRIOR_MAX_VECTORS,
+	.entry_noun = "count vectors",
+	.merge = grp_merge,
+	.check = grp_check,
+	.check_key = grp_check_key,
+};
+
+/* ---------- the stored prior ---------- */
+
+/*
+ * Layout: the header, then double r[ncond], double pi[npat], int32
+ * off[ncond] (offset of each name in the name area), then the names,
+ * each NUL-terminated, in strictly increasing byte order.
+ */
+typedef struct PcPrior
+{
+	int32		vl_len_;
+	int16		version;
+	int16		flags;
+	int32		ncond;
+	int32		npat;
+	int32		iterations;
+	double		n_groups;
+	double		loglik;
+	double		w[3];
+	double		rho;
+	double		q;
+} PcPrior;
+
+#define PRIOR_R(p) ((double *) ((char *) (p) + sizeof(PcPrior)))
+#define PRIOR_PI(p) (PRIOR_R(p) + (p)->ncond)
+#define PRIOR_OFF(p) ((int32 *) (PRIOR_PI(p) + (p)->npat))
+#define PRIOR_NAMES(p) ((char *) (PRIOR_OFF(p) + (p)->ncond))
+
+static int
+npat_for(int ncond)
+{
+	return ncond <= PC_EB_MAX_PATTERN_CONDITIONS ? (1 << ncond) - 2 : 0;
+}
+
+/* the view of a stored prior that consistency_eb.c and lookups use */
+static void
+prior_view(const PcPrior *pr, PcEbParams *par, PcPriorNames *names)
+{
+	par->ncond = pr->ncond;
+	par->npat = pr->npat;
+	memcpy(par->w, pr->w, sizeof(par->w));
+	par->rho = pr->rho;
+	par->q = pr->q;
+	par->r = PRIOR_R(pr);
+	par->pi = PRIOR_PI(pr);
+	names->n = pr->ncond;
+	names->off = PRIOR_OFF(pr);
+	names->base = PRIOR_NAMES(pr);
+}
+
+int
+pc_prior_condition_index(const PcPriorNames *names, const char *name, int len)
+{
+	int			lo = 0,
+				hi = names->n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		const char *s = names->base + names->off[mid];
+		int			c = name_cmp(s, strlen(s), name, len);
+
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/* NULL if the parameters make a valid prior, else the reason */
+static const char *
+prior_check(const PcEbParams *par, char **names, const int *lens,
+			double n_groups, int iterations, double loglik)
+{
+	double		s;
+
+	if (par->npat != npat_for(par->ncond))
+		return "The number of patterns must be 2^conditions - 2 up to 10 conditions, else 0.";
+	if (!(n_groups >= 0.0 && isfinite(n_groups)))
+		return "The group count must be finite and non-negative.";
+	if (iterations < 0 || iterations > PC_EB_MAX_ITER)
+		return "The iteration count must be between 0 and 10000.";
+	if (isnan(loglik) || loglik > 0.0)
+		return "The log-likelihood must be a number at most 0.";
+	s = 0.0;
+	for (int i = 0; i < 3; i++)
+	{
+		if (!(par->w[i] >= 0.0 && par->w[i] <= 1.0))
+			return "Class weights must be between 0 and 1.";
+		s += par->w[i];
+	}
+	if (fabs(s - 1.0) > 1e-9)
+		return "Class weights must sum to 1.";
+	if (!(par->rho >= 0.0 && par->rho <= 1.0))
+		return "rho must be between 0 and 1.";
+	if (!(par->q >= 0.5 && par->q <= 1.0))
+		return "q must be between 0.5 and 1.";
+	for (int c = 0; c < par->ncond; c++)
+	{
+		if (!(par->r[c] >= 0.0 && par->r[c] <= 1.0))
+			return "Non-attitude rates must be between 0 and 1.";
+		if (memchr(names[c], '\0', lens[c]) != NULL)
+			return "A condition name cannot hold a zero byte.";
+		if (c > 0 && name_cmp(names[c - 1], lens[c - 1], names[c], lens[c]) >= 0)
+			return "Conditions must be distinct and in byte order.";
+	}
+	s = 0.0;
+	for (int b = 0; b < par->npat; b++)
+	{
+		if (!(par->pi[b] >= 0.0 && par->pi[b] <= 1.0))
+			return "Pattern weights must be between 0 and 1.";
+		s += par->pi[b];
+	}
+	if (par->npat > 0 && fabs(s - 1.0) > 1e-9)
+		return "Pattern weights must sum to 1.";
+	return NULL;
+}
+
+static PcPrior *
+prior_build(const PcEbParams *par, char **names, const int *lens,
+			double n_groups, int iterations, bool converged, double loglik)
+{
+	Size		namebytes = 0,
+				sz;
+	PcPrior    *pr;
+	int32	   *off;
+	char	   *area;
+
+	for (int c = 0; c < par->ncond; c++)
+		namebytes += lens[c] + 1;
+	sz = sizeof(PcPrior) + sizeof(double) * (par->ncond + par->npat) +
+		sizeof(int32) * par->ncond + namebytes;
+	if (sz > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("consistency_prior value is too large")));
+	pr = palloc0(sz);
+	SET_VARSIZE(pr, sz);
+	pr->version = PC_PRIOR_VERSION;
+	pr->flags = converged ? PC_PRIOR_CONVERGED : 0;
+	pr->ncond = par->ncond;
+	pr->npat = par->npat;
+	pr->iterations = iterations;
+	pr->n_groups = n_groups;
+	pr->loglik = loglik;
+	memcpy(pr->w, par->w, sizeof(pr->w));
+	pr->rho = par->rho;
+	pr->q = par->q;
+	memcpy(PRIOR_R(pr), par->r, sizeof(double) * par->ncond);
+	if (par->npat > 0)
+		memcpy(PRIOR_PI(pr), par->pi, sizeof(double) * par->npat);
+	off = PRIOR_OFF(pr);
+	area = PRIOR_NAMES(pr);
+	namebytes = 0;
+	for (int c = 0; c < par->ncond; c++)
+	{
+		off[c] = (int32) namebytes;
+		memcpy(area + namebytes, names[c], lens[c]);
+		area[namebytes + lens[c]] = '\0';
+		namebytes += lens[c] + 1;
+	}
+	return pr;
+}
+
+static PcPrior *
+prior_from_datum(Datum d)
+{
+	PcPrior    *pr = (PcPrior *) PG_DETOAST_DATUM(d);
+
+	if (VARSIZE(pr) < sizeof(PcPrior) || pr->version != PC_PRIOR_VERSION ||
+		pr->ncond < 1 || pr->ncond > PC_EB_MAX_CONDITIONS ||
+		pr->npat != npat_for(pr->ncond) ||
+		VARSIZE(pr) < sizeof(PcPrior) +
+		sizeof(double) * (pr->ncond + pr->npat) + sizeof(int32) * pr->ncond)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid consistency_prior value"),
+				 errdetail("Unknown version or inconsistent size.")));
+	return pr;
+}
+
+/* ---------- the aggregate preference_consistency_prior ---------- */
+
+/* transition (state, group state): count the group's vector once */
+PG_FUNCTION_INFO_V1(pc_cons_prior_trans);
+Datum
+pc_cons_prior_trans(PG_FUNCTION_ARGS)
+{
+	PcMap	   *g;
+	PcMap	   *map;
+	KeyCond    *kc;
+	int			n = 0;
+	PcMapEntry *e = NULL;
+	StringInfoData key;
+	double	   *p;
+
+	pc_agg_context(fcinfo, "preference consistency prior transition function");
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	g = pcmap_from_datum(PG_GETARG_DATUM(1), &pc_cons_spec);
+	kc = palloc(sizeof(KeyCond) * (g->nentries + 1));
+	while ((e = pcmap_next(g, e)) != NULL)
+	{
+		double	   *gp = PCMAP_PAYLOAD(e);
+
+		if (gp[0] + gp[1] <= 0.0)
+			continue;			/* no evidence (zero confidence) */
+		kc[n].name = PCMAP_KEY(e, g->npayload);
+		kc[n].len = e->keylen;
+		kc[n].k = gp[0] + 0.0;	/* no negative zero */
+		kc[n].m = gp[1] + 0.0;
+		n++;
+	}
+	if (n == 0)
+	{
+		/* a group without evidence does not inform the prior */
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	qsort(kc, n, sizeof(KeyCond), keycond_cmp);
+	initStringInfo(&key);
+	for (int i = 0; i < n; i++)
+	{
+		appendStringInfo(&key, "%d:", kc[i].len);
+		appendBinaryStringInfo(&key, kc[i].name, kc[i].len);
+		appendStringInfoChar(&key, ' ');
+		pc_append_float8(&key, kc[i].k);
+		appendStringInfoChar(&key, ' ');
+		pc_append_float8(&key, kc[i].m);
+		appendStringInfoChar(&key, ';');
+	}
+	if (PG_ARGISNULL(0))
+		map = pcmap_create(&grp_spec, 16, 16 * key.len);
+	else
+		map = pcmap_from_datum(PG_GETARG_DATUM(0), &grp_spec);
+	p = pcmap_upsert(&map, &grp_spec, key.data, key.len, NULL, 0);
+	if (p[0] >= 9007199254740992.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many groups with the same count vector"),
+				 errdetail("A multiplicity may not exceed 2^53.")));
+	p[0] += 1.0;
+	PG_RETURN_POINTER(map);
+}
+
+/* combine (strict): add the second state's multiplicities to the first */
+PG_FUNCTION_INFO_V1(pc_cons_prior_combine);
+Datum
+pc_cons_prior_combine(PG_FUNCTION_ARGS)
+{
+	PcMap	   *a;
+	PcMap	   *b;
+
+	pc_agg_context(fcinfo, "preference consistency prior combine function");
+	a = pcmap_from_datum(PG_GETARG_DATUM(0), &grp_spec);
+	b = pcmap_from_datum(PG_GETARG_DATUM(1), &grp_spec);
+	PG_RETURN_POINTER(pcmap_merge(a, b, &grp_spec));
+}
+
+static void
+eb_interrupt(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+typedef struct NameRef
+{
+	const char *name;
+	int			len;
+} NameRef;
+
+static int
+nameref_cmp(const void *a, const void *b)
+{
+	const NameRef *x = a;
+	const NameRef *y = b;
+
+	return name_cmp(x->name, x->len, y->name, y->len);
+}
+
+/* final: run the EM over the distinct count vectors; NULL for no groups */
+PG_FUNCTION_INFO_V1(pc_cons_prior_final);
+Datum
+pc_cons_prior_final(PG_FUNCTION_ARGS)
+{
+	PcMap	   *map;
+	PcMapEntry *e = NULL;
+	long		total = 0;
+	int			nvec = 0,
+				ncond = 0;
+	KeyCond    *occ;
+	NameRef    *refs;
+	int		   *start,
+			   *idx,
+			   *lens;
+	double	   *k,
+			   *m,
+			   *mult,
+			   *scratch;
+	char	  **names;
+	PcEbData	data;
+	PcEbParams par;
+	PcEbFit		fit;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	map = pcmap_from_datum(PG_GETARG_DATUM(0), &grp_spec);
+	if (map->nentries == 0)
+		PG_RETURN_NULL();
+
+	/* pass 1: sizes */
+	while ((e = pcmap_next(map, e)) != NULL)
+	{
+		int			n;
+		const char *why = key_parse(PCMAP_KEY(e, 1), e->keylen, NULL, &n);
+
+		if (why != NULL)
+			elog(ERROR, "corrupt consistency_prior_state: %s", why);
+		total += n;
+	}
+	occ = palloc(sizeof(KeyCond) * total);
+	refs = palloc(sizeof(NameRef) * total);
+	start = palloc(sizeof(int) * (map->nentries + 1));
+	mult = palloc(sizeof(double) * map->nentries);
+
+	/* pass 2: the vectors */
+	total = 0;
+	e = NULL;
+	while ((e = pcmap_next(map, e)) != NULL)
+	{
+		int			n;
+
+		(void) key_parse(PCMAP_KEY(e, 1), e->keylen, occ + total, &n);
+		start[nvec] = (int) total;
+		mult[nvec] = PCMAP_PAYLOAD(e)[0];
+		for (int i = 0; i < n; i++)
+		{
+			refs[total + i].name = occ[total + i].name;
+			refs[total + i].len = occ[total + i].len;
+		}
+		total += n;
+		nvec++;
+	}
+	start[nvec] = (int) total;
+
+	/* the table's distinct conditions, in byte order */
+	qsort(refs, total, sizeof(NameRef), nameref_cmp);
+	for (long i = 0; i < total; i++)
+	{
+		if (ncond > 0 && nameref_cmp(&refs[ncond - 1], &refs[i]) == 0)
+			continue;
+		refs[ncond++] = refs[i];
+	}
+	if (ncond > PC_EB_MAX_CONDITIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many distinct conditions"),
+				 errdetail("A consistency_prior holds at most %d conditions; the groups have %d.",
+						   PC_EB_MAX_CONDITIONS, ncond)));
+	names = palloc(sizeof(char *) * ncond);
+	lens = palloc(sizeof(int) * ncond);
+	for (int c = 0; c < ncond; c++)
+	{
+		names[c] = (char *) refs[c].name;
+		lens[c] = refs[c].len;
+	}
+
+	/* condition indexes of every entry */
+	idx = palloc(sizeof(int) * total);
+	k = palloc(sizeof(double) * total);
+	m = palloc(sizeof(double) * total);
+	for (long i = 0; i < total; i++)
+	{
+		NameRef		key = {occ[i].name, occ[i].len};
+		NameRef    *hit = bsearch(&key, refs, ncond, sizeof(NameRef),
+								  nameref_cmp);
+
+		if (hit == NULL)
+			elog(ERROR, "condition of a count vector not found");
+		idx[i] = (int) (hit - refs);
+		k[i] = occ[i].k;
+		m[i] = occ[i].m;
+	}
+
+	data.ncond = ncond;
+	data.nvec = nvec;
+	data.start = start;
+	data.idx = idx;
+	data.k = k;
+	data.m = m;
+	data.mult = mult;
+	par.ncond = ncond;
+	par.npat = npat_for(ncond);
+	par.r = palloc(sizeof(double) * ncond);
+	par.pi = palloc(sizeof(double) * (par.npat + 1));
+	scratch = palloc(sizeof(double) * pc_eb_scratch_size(ncond, par.npat));
+	pc_eb_fit(&data, &par, scratch, eb_interrupt, &fit);
+	PG_RETURN_POINTER(prior_build(&par, names, lens, fit.n_groups,
+								  fit.iterations, fit.converged, fit.loglik));
+}
+
+/* ---------- classification under a prior ---------- */
+
+/* classify_preference_consistency(state, prior, min_posterior) */
+PG_FUNCTION_INFO_V1(pc_cons_classify_prior);
+Datum
+pc_cons_classify_prior(PG_FUNCTION_ARGS)
+{
+	PcMap	   *map = pcmap_from_datum(PG_GETARG_DATUM(0), &pc_cons_spec);
+	PcPrior    *pr = prior_from_datum(PG_GETARG_DATUM(1));
+	double		threshold = PG_GETARG_FLOAT8(2);
+	PcEbParams	par;
+	PcPriorNames names;
+
+	pc_check_probability(threshold, "min_posterior");
+	if (map->nentries == 0)
+		PG_RETURN_NULL();
+	prior_view(pr, &par, &names);
+	PG_RETURN_DATUM(pc_consistency_result(fcinfo, map, &par, &names,
+										  threshold));
+}
+
+/* ---------- consistency_prior text I/O ---------- */
+
+static void
+prior_syntax(const char *whole, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type consistency_prior: \"%.200s\"",
+					whole),
+			 errdetail("%s", what)));
+}
+
+static const char *
+skip_ws(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	return s;
+}
+
+static const char *
+expect_word(const char *s, const char *word, const char *whole)
+{
+	size_t		l = strlen(word);
+
+	s = skip_ws(s);
+	if (strncmp(s, word, l) != 0)
+		prior_syntax(whole, psprintf("Expected \"%s\".", word));
+	return s + l;
+}
+
+static long
+parse_long(const char **ps, long lo, long hi, const char *what,
+		   const char *whole)
+{
+	char	   *end;
+	long		v;
+	const char *s = skip_ws(*ps);
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || errno != 0)
+		prior_syntax(whole, psprintf("Expected a whole number for %s.", what));
+	if (v < lo || v > hi)
+		ereport(ERROR,
+				(errcode(v > hi && hi >= PC_EB_MAX_CONDITIONS ?
+						 ERRCODE_PROGRAM_LIMIT_EXCEEDED :
+						 ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s %ld is out of range for type consistency_prior",
+						what, v),
+				 errdetail("It must be between %ld and %ld.", lo, hi)));
+	*ps = end;
+	return v;
+}
+
+static void
+parse_quoted_name(const char **ps, StringInfo buf, const char *whole)
+{
+	const char *s = skip_ws(*ps);
+
+	resetStringInfo(buf);
+	if (*s != '"')
+		prior_syntax(whole, "Expected a double-quoted name.");
+	s++;
+	for (;;)
+	{
+		if (*s == '\0')
+			prior_syntax(whole, "Unterminated name.");
+		if (*s == '"')
+			break;
+		if (*s == '\\')
+		{
+			s++;
+			if (*s != '"' && *s != '\\')
+				prior_syntax(whole, "Only \\\" and \\\\ may be escaped in a name.");
+		}
+		appendStringInfoChar(buf, *s);
+		s++;
+	}
+	*ps = s + 1;
+}
+
+static void
+pattern_string(StringInfo buf, int b, int ncond)
+{
+	for (int c = 0; c < ncond; c++)
+		appendStringInfoChar(buf, (b & (1 << c)) ? '1' : '0');
+}
+
+static PcPrior *
+prior_validated(const PcEbParams *par, char **names, int *lens,
+				double n_groups, int iterations, bool converged,
+				double loglik)
+{
+	const char *why = prior_check(par, names, lens, n_groups, iterations, loglik);
+
+	if (why != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid consistency_prior value"),
+				 errdetail("%s", why)));
+	return prior_build(par, names, lens, n_groups, iterations, converged, loglik);
+}
+
+PG_FUNCTION_INFO_V1(pc_cons_prior_in);
+Datum
+pc_cons_prior_in(PG_FUNCTION_ARGS)
+{
+	const char *str = PG_GETARG_CSTRING(0);
+	const char *s = skip_ws(str);
+	PcEbParams	par;
+	double		n_groups,
+				loglik;
+	int			iterations,
+				npat;
+	bool		converged;
+	char	  **names;
+	int		   *lens;
+	StringInfoData buf;
+
+	if (strncmp(s, "v1", 2) != 0 || (s[2] != ' ' && s[2] != '\t'))
+		prior_syntax(str, "Expected version \"v1\" first.");
+	s += 2;
+	s = expect_word(s, "groups=", str);
+	n_groups = pc_parse_float8(&s, "consistency_prior", str);
+	s = expect_word(s, "iterations=", str);
+	iterations = (int) parse_long(&s, 0, PC_EB_MAX_ITER, "iterations", str);
+	s = expect_word(s, "converged=", str);
+	if (strncmp(s, "true", 4) == 0)
+	{
+		converged = true;
+		s += 4;
+	}
+	else if (strncmp(s, "false", 5) == 0)
+	{
+		converged = false;
+		s += 5;
+	}
+	else
+		prior_syntax(str, "Expected \"true\" or \"false\" after \"converged=\".");
+	s = expect_word(s, "loglik=", str);
+	loglik = pc_parse_float8(&s, "consistency_prior", str);
+	s = expect_word(s, "genuine=", str);
+	par.w[0] = pc_parse_float8(&s, "consistency_prior", str);
+	s = expect_word(s, "non_attitude=", str);
+	par.w[1] = pc_parse_float8(&s, "consistency_prior", str);
+	s = expect_word(s, "constructed=", str);
+	par.w[2] = pc_parse_float8(&s, "consistency_prior", str);
+	s = expect_word(s, "rho=", str);
+	par.rho = pc_parse_float8(&s, "consistency_prior", str);
+	s = expect_word(s, "q=", str);
+	par.q = pc_parse_float8(&s, "consistency_prior", str);
+	s = expect_word(s, "conditions=", str);
+	par.ncond = (int) parse_long(&s, 1, PC_EB_MAX_CONDITIONS, "conditions", str);
+	par.npat = npat_for(par.ncond);
+	par.r = palloc(sizeof(double) * par.ncond);
+	par.pi = palloc(sizeof(double) * (par.npat + 1));
+	names = palloc(sizeof(char *) * par.ncond);
+	lens = palloc(sizeof(int) * par.ncond);
+	initStringInfo(&buf);
+	for (int c = 0; c < par.ncond; c++)
+	{
+		s = expect_word(s, "{", str);
+		parse_quoted_name(&s, &buf, str);
+		names[c] = pnstrdup(buf.data, buf.len);
+		lens[c] = buf.len;
+		par.r[c] = pc_parse_float8(&s, "consistency_prior", str);
+		s = expect_word(s, "}", str);
+	}
+	s = expect_word(s, "patterns=", str);
+	npat = (int) parse_long(&s, 0, PG_INT32_MAX, "patterns", str);
+	if (npat != par.npat)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid consistency_prior value"),
+				 errdetail("With %d conditions there must be %d patterns, not %d.",
+						   par.ncond, par.npat, npat)));
+	for (int b = 1; b <= par.npat; b++)
+	{
+		StringInfoData want;
+
+		s = expect_word(s, "{", str);
+		parse_quoted_name(&s, &buf, str);
+		initStringInfo(&want);
+		pattern_string(&want, b, par.ncond);
+		if (strcmp(want.data, buf.data) != 0)
+			prior_syntax(str, psprintf("Expected pattern \"%s\" in position %d.",
+									   want.data, b));
+		par.pi[b - 1] = pc_parse_float8(&s, "consistency_prior", str);
+		s = expect_word(s, "}", str);
+	}
+	s = skip_ws(s);
+	if (*s != '\0')
+		prior_syntax(str, "Unexpected text after the last pattern.");
+	PG_RETURN_POINTER(prior_validated(&par, names, lens, n_groups, iterations,
+									  converged, loglik));
+}
+
+static void
+append_quoted_name(StringInfo buf, const char *s)
+{
+	appendStringInfoChar(buf, '"');
+	for (; *s; s++)
+	{
+		if (*s == '"' || *s == '\\')
+			appendStringInfoChar(buf, '\\');
+		appendStringInfoChar(buf, *s);
+	}
+	appendStringInfoChar(buf, '"');
+}
+
+PG_FUNCTION_INFO_V1(pc_cons_prior_out);
+Datum
+pc_cons_prior_out(PG_FUNCTION_ARGS)
+{
+	PcPrior    *pr = prior_from_datum(PG_GETARG_DATUM(0));
+	PcEbParams	par;
+	PcPriorNames nm;
+	StringInfoData buf;
+
+	prior_view(pr, &par, &nm);
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "v%d groups=", PC_PRIOR_VERSION);
+	pc_append_float8(&buf, pr->n_groups);
+	appendStringInfo(&buf, " iterations=%d converged=%s loglik=", pr->iterations,
+					 (pr->flags & PC_PRIOR_CONVERGED) ? "true" : "false");
+	pc_append_float8(&buf, pr->loglik);
+	appendStringInfoString(&buf, " genuine=");
+	pc_append_float8(&buf, pr->w[0]);
+	appendStringInfoString(&buf, " non_attitude=");
+	pc_append_float8(&buf, pr->w[1]);
+	appendStringInfoString(&buf, " constructed=");
+	pc_append_float8(&buf, pr->w[2]);
+	appendStringInfoString(&buf, " rho=");
+	pc_append_float8(&buf, pr->rho);
+	appendStringInfoString(&buf, " q=");
+	pc_append_float8(&buf, pr->q);
+	appendStringInfo(&buf, " conditions=%d", pr->ncond);
+	for (int c = 0; c < pr->ncond; c++)
+	{
+		appendStringInfoString(&buf, " {");
+		append_quoted_name(&buf, nm.base + nm.off[c]);
+		appendStringInfoChar(&buf, ' ');
+		pc_append_float8(&buf, par.r[c]);
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfo(&buf, " patterns=%d", pr->npat);
+	for (int b = 1; b <= pr->npat; b++)
+	{
+		appendStringInfoString(&buf, " {\"");
+		pattern_string(&buf, b, pr->ncond);
+		appendStringInfoString(&buf, "\" ");
+		pc_append_float8(&buf, par.pi[b - 1]);
+		appendStringInfoChar(&buf, '}');
+	}
+	PG_RETURN_CSTRING(buf.data);
+}
+
+/* ---------- consistency_prior binary I/O ---------- */
+
+PG_FUNCTION_INFO_V1(pc_cons_prior_send);
+Datum
+pc_cons_prior_send(PG_FUNCTION_ARGS)
+{
+	PcPrior    *pr = prior_from_datum(PG_GETARG_DATUM(0));
+	PcEbParams	par;
+	PcPriorNames nm;
+	StringInfoData buf;
+
+	prior_view(pr, &par, &nm);
+	pq_begintypsend(&buf);
+	pq_sendint16(&buf, PC_PRIOR_VERSION);
+	pq_sendint16(&buf, pr->flags);
+	pq_sendint32(&buf, pr->ncond);
+	pq_sendint32(&buf, pr->npat);
+	pq_sendint32(&buf, pr->iterations);
+	pq_sendfloat8(&buf, pr->n_groups);
+	pq_sendfloat8(&buf, pr->loglik);
+	for (int i = 0; i < 3; i++)
+		pq_sendfloat8(&buf, pr->w[i]);
+	pq_sendfloat8(&buf, pr->rho);
+	pq_sendfloat8(&buf, pr->q);
+	for (int c = 0; c < pr->ncond; c++)
+	{
+		const char *nmc = nm.base + nm.off[c];
+		int			l = strlen(nmc);
+
+		pq_sendint32(&buf, l);
+		pq_sendbytes(&buf, nmc, l);
+		pq_sendfloat8(&buf, par.r[c]);
+	}
+	for (int b = 0; b < pr->npat; b++)
+		pq_sendfloat8(&buf, par.pi[b]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(pc_cons_prior_recv);
+Datum
+pc_cons_prior_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			version = pq_getmsgint(buf, 2);
+	int			flags = pq_getmsgint(buf, 2);
+	PcEbParams	par;
+	int			iterations;
+	double		n_groups,
+				loglik;
+	char	  **names;
+	int		   *lens;
+
+	if (version != PC_PRIOR_VERSION || (flags & ~PC_PRIOR_CONVERGED) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("unsupported binary consistency_prior format"),
+				 errdetail("Version %d flags %d; expected version %d.",
+						   version, flags, PC_PRIOR_VERSION)));
+	par.ncond = pq_getmsgint(buf, 4);
+	par.npat = pq_getmsgint(buf, 4);
+	iterations = pq_getmsgint(buf, 4);
+	if (par.ncond < 1 || par.ncond > PC_EB_MAX_CONDITIONS ||
+		par.npat != npat_for(par.ncond))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid condition or pattern count in binary consistency_prior value")));
+	n_groups = pq_getmsgfloat8(buf);
+	loglik = pq_getmsgfloat8(buf);
+	for (int i = 0; i < 3; i++)
+		par.w[i] = pq_getmsgfloat8(buf);
+	par.rho = pq_getmsgfloat8(buf);
+	par.q = pq_getmsgfloat8(buf);
+	par.r = palloc(sizeof(double) * par.ncond);
+	par.pi = palloc(sizeof(double) * (par.npat + 1));
+	names = palloc(sizeof(char *) * par.ncond);
+	lens = palloc(sizeof(int) * par.ncond);
+	for (int c = 0; c < par.ncond; c++)
+	{
+		int			l = pq_getmsgint(buf, 4);
+
+		if (l < 0 || l > buf->len - buf->cursor)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid name length in binary consistency_prior value")));
+		names[c] = (char *) pq_getmsgbytes(buf, l);
+		lens[c] = l;
+		par.r[c] = pq_getmsgfloat8(buf);
+	}
+	for (int b = 0; b < par.npat; b++)
+		par.pi[b] = pq_getmsgfloat8(buf);
+	PG_RETURN_POINTER(prior_validated(&par, names, lens, n_groups, iterations,
+									  (flags & PC_PRIOR_CONVERGED) != 0,
+									  loglik));
+}
+
+/* ---------- consistency_prior_state I/O ---------- */
+
+PG_FUNCTION_INFO_V1(pc_cons_prior_state_in);
+Datum
+pc_cons_prior_state_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(pcmap_in(PG_GETARG_CSTRING(0), &grp_spec));
+}
+
+PG_FUNCTION_INFO_V1(pc_cons_prior_state_out);
+Datum
+pc_cons_prior_state_out(PG_FUNCTION_ARGS)
+{
+	PcMap	   *map = pcmap_from_datum(PG_GETARG_DATUM(0), &grp_spec);
+
+	PG_RETURN_CSTRING(pcmap_out(map, &grp_spec));
+}
+
+PG_FUNCTION_INFO_V1(pc_cons_prior_state_send);
+Datum
+pc_cons_prior_state_send(PG_FUNCTION_ARGS)
+{
+	PcMap	   *map = pcmap_from_datum(PG_GETARG_DATUM(0), &grp_spec);
+
+	PG_RETURN_BYTEA_P(pcmap_send(map, &grp_spec));
+}
+
+PG_FUNCTION_INFO_V1(pc_cons_prior_state_recv);
+Datum
+pc_cons_prior_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+
+	PG_RETURN_POINTER(pcmap_recv(buf, &grp_spec));
+}
