@@ -7,7 +7,12 @@
 --   keep         which training groups: 'all', 'no_non_attitude' (drop the
 --                groups classify_preference_consistency labels
 --                non_attitude) or 'genuine' (keep only groups labelled
---                genuine)
+--                genuine); 'order_confounded' (only with known truth): a
+--                training set whose display order is confounded with
+--                quality, as when a production policy shows its preferred
+--                answer first: every judgment where the truly better item
+--                was shown first, and a third of the others (about 75 %
+--                better-first)
 --   position     fit a first-shown (position) effect
 --   augment      'swap': add every judgment again in swapped display order
 --   objective    'logloss' or 'logloss+brier' (brier_weight 1)
@@ -38,17 +43,29 @@ INSERT INTO study.remedies VALUES
 	(12, 'drop+temperature',         'no_non_attitude', false, 'none', 'logloss',       true),
 	(13, 'position+drop+brier+temp', 'no_non_attitude', true,  'none', 'logloss+brier', true);
 
+-- the confounded-order scenario needs the truth to build its training set
+INSERT INTO study.remedies
+SELECT v.* FROM (VALUES
+	(14, 'confounded',               'order_confounded', false, 'none', 'logloss',   false),
+	(15, 'confounded+swap',          'order_confounded', false, 'swap', 'logloss',   false),
+	(16, 'confounded+position',      'order_confounded', true,  'none', 'logloss',   false),
+	(17, 'confounded+swap+position', 'order_confounded', true,  'swap', 'logloss',   false)
+) v
+WHERE EXISTS (SELECT 1 FROM study.judgments WHERE true_p IS NOT NULL);
+
 -- one pair-count state per training subset and domain, folded once.
 -- Domains are fitted apart: items of different domains are never compared,
 -- so their scores share no scale (the comparison graph is disconnected).
 CREATE TABLE study.train_counts AS
 SELECT k.keep, r.domain, bt_counts(r.first_item, r.second_item, r.chose_first::int::float8, 1.0) AS counts
 FROM study.labelled r
-CROSS JOIN (VALUES ('all'), ('no_non_attitude'), ('genuine')) k(keep)
+CROSS JOIN (SELECT DISTINCT keep FROM study.remedies) k
 WHERE r.split = 'train'
   AND (k.keep = 'all'
        OR (k.keep = 'no_non_attitude' AND r.detected <> 'non_attitude')
-       OR (k.keep = 'genuine' AND r.detected = 'genuine'))
+       OR (k.keep = 'genuine' AND r.detected = 'genuine')
+       OR (k.keep = 'order_confounded' AND r.true_p IS NOT NULL
+           AND ((r.true_p > 0.5) = r.a_shown_first OR abs(hashtext(r.judgment_id::text)) % 3 = 0)))
 GROUP BY k.keep, r.domain;
 
 CREATE TABLE study.models AS

@@ -135,6 +135,17 @@ SELECT 3, format('A position parameter: %s; temperature scaling on the validatio
 	(SELECT verdicts FROM d WHERE remedy = 'temperature'),
 	(SELECT verdicts FROM d WHERE remedy = 'drop_non_attitudes'))
 UNION ALL
+SELECT 4, format('With display order confounded with quality in training (about 75 %% of training judgments show the better item first), P(item_a beats item_b) against the labels: ECE %s without a position term, %s with swap augmentation, %s with a position term, %s with both; against true_p: %s, %s, %s, %s.',
+	round((SELECT ece FROM v WHERE remedy = 'confounded' AND orientation = 'pair' AND target = 'observed')::numeric, 4),
+	round((SELECT ece FROM v WHERE remedy = 'confounded+swap' AND orientation = 'pair' AND target = 'observed')::numeric, 4),
+	round((SELECT ece FROM v WHERE remedy = 'confounded+position' AND orientation = 'pair' AND target = 'observed')::numeric, 4),
+	round((SELECT ece FROM v WHERE remedy = 'confounded+swap+position' AND orientation = 'pair' AND target = 'observed')::numeric, 4),
+	round((SELECT ece FROM v WHERE remedy = 'confounded' AND orientation = 'pair' AND target = 'true')::numeric, 4),
+	round((SELECT ece FROM v WHERE remedy = 'confounded+swap' AND orientation = 'pair' AND target = 'true')::numeric, 4),
+	round((SELECT ece FROM v WHERE remedy = 'confounded+position' AND orientation = 'pair' AND target = 'true')::numeric, 4),
+	round((SELECT ece FROM v WHERE remedy = 'confounded+swap+position' AND orientation = 'pair' AND target = 'true')::numeric, 4))
+WHERE EXISTS (SELECT 1 FROM v WHERE remedy = 'confounded')
+UNION ALL
 SELECT 4 + row_number() OVER (ORDER BY orientation, target DESC),
        format('%s against %s: %s',
               CASE orientation WHEN 'pair' THEN 'P(item_a beats item_b)' ELSE 'P(first-shown wins)' END,

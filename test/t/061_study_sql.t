@@ -5,8 +5,10 @@
 #   - the metrics equal an independent recomputation from the predictions
 #     (Brier and log loss by plain SQL, ECE by ece_agg);
 #   - swap augmentation equals no augmentation when every pair is shown
-#     equally often in both orders (true of the bundled data): the fits
-#     must give the same predictions;
+#     equally often in both orders (true of the bundled data), and also on
+#     the order-confounded training set (a Bradley-Terry likelihood without
+#     a position term does not see display order; with one, swapping
+#     forces it to zero);
 #   - the generated summary and markdown report are there.
 use strict;
 use warnings;
@@ -35,7 +37,7 @@ for my $f (qw(00_input 01_split 02_consistency 03_fit 04_evaluate 05_report))
 	is($rc, 0, "doc/study/$f.sql runs") or diag($err);
 }
 
-is(q1($db, q{SELECT count(*) FROM study.verdicts}), 13 * 4, 'four verdicts per remedy');
+is(q1($db, q{SELECT count(*) FROM study.verdicts}), 17 * 4, 'four verdicts per remedy');
 is(q1($db, q{SELECT count(*) FROM study.verdicts WHERE verdict IS NULL}), '0', 'no verdict missing');
 is(q1($db, q{SELECT count(*) FROM study.metrics
               WHERE NOT (brier BETWEEN 0 AND 1 AND ece BETWEEN 0 AND 1 AND logloss >= 0 AND ece_floor >= 0)}),
@@ -71,6 +73,16 @@ is(q1($db, q{SELECT max(abs(a.p_a - b.p_a)) < 1e-9 FROM study.predictions a
               JOIN study.predictions b USING (judgment_id)
               WHERE a.remedy = 'none' AND b.remedy = 'swap'}),
 	't', 'swap augmentation = none on balanced data');
+# without a position term the Bradley-Terry likelihood ignores display
+# order, so swapping changes nothing even when the order is confounded;
+# with a position term, swapping forces it to 0
+is(q1($db, q{SELECT max(abs(a.p_a - b.p_a)) < 1e-9 AND max(abs(a.p_a - c.p_a)) < 1e-9
+              FROM study.predictions a
+              JOIN study.predictions b USING (judgment_id)
+              JOIN study.predictions c USING (judgment_id)
+              WHERE a.remedy = 'confounded' AND b.remedy = 'confounded+swap'
+                AND c.remedy = 'confounded+swap+position'}),
+	't', 'swap = none, and swap + position = none, on order-confounded data');
 
 like(q1($db, q{SELECT string_agg(sentence, ' ') FROM study.summary}),
 	qr/Counterfactual swap augmentation moved the held-out ECE by at most/, 'summary generated');
