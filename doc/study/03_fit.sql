@@ -18,7 +18,16 @@
 --   objective    'logloss' or 'logloss+brier' (brier_weight 1)
 --   temperature  recalibrate with temperature scaling fitted on the
 --                validation split (P(item_a beats item_b) against chose_a)
+--
+-- Every fit is maximum likelihood (prior 0).  On small data an item may
+-- have only wins or only losses in some training subset and bt_fit then
+-- refuses (no finite estimate); run with psql -v bt_prior=0.1 to add bt_fit's
+-- L2 prior to every fit.
 \set ON_ERROR_STOP on
+\if :{?bt_prior}
+\else
+\set bt_prior 0
+\endif
 CREATE TABLE study.remedies (
 	ord int PRIMARY KEY,
 	remedy text UNIQUE NOT NULL,
@@ -70,8 +79,8 @@ GROUP BY k.keep, r.domain;
 
 CREATE TABLE study.models AS
 SELECT m.ord, m.remedy, c.domain,
-       bt_fit(c.counts, "position" => m."position", augment => m.augment,
-              objective => m.objective, brier_weight => 1.0) AS model
+       bt_fit(c.counts, prior => :bt_prior::float8, "position" => m."position",
+              augment => m.augment, objective => m.objective, brier_weight => 1.0) AS model
 FROM study.remedies m JOIN study.train_counts c USING (keep);
 ALTER TABLE study.models ADD COLUMN recal recalibrator;
 

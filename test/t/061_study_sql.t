@@ -93,5 +93,11 @@ like(q1($db, q{SELECT calibration_svg(cal, remedy) FROM study.metrics
                 WHERE remedy = 'none' AND orientation = 'pair' AND target = 'observed' AND slice_kind = 'overall'}),
 	qr/^<svg/, 'reliability diagram');
 
+# the prior variable for small data
+($out, $err, $rc) = pc_psql($db, "DROP TABLE study.train_counts, study.models, study.remedies CASCADE;\n\\i doc/study/03_fit.sql", '-v', 'bt_prior=0.5');
+is($rc, 0, '03_fit.sql with -v bt_prior=0.5') or diag($err);
+is(q1($db, q{SELECT bool_and((bt_info(model)->>'prior')::float8 = 0.5) FROM study.models}), 't',
+	'every fit used the prior');
+
 pc_dropdb($db);
 done_testing();
