@@ -10,7 +10,12 @@
  *		the multiplicities); the final function runs the EM of
  *		consistency_eb.c;
  *	  classify_preference_consistency(preference_consistency_state,
- *		consistency_prior) -> preference_consistency;
+ *		consistency_prior, min_posterior, direction_p) ->
+ *		preference_consistency (direction_p: an optional per-group
+ *		replacement of the prior's genuine direction probability rho);
+ *	  preference_consistency_direction(preference_consistency_state,
+ *		consistency_prior) -> float8, a group's genuine direction from its
+ *		own responses (the input of a Bradley-Terry direction_p);
  *	  the text and binary I/O of consistency_prior and of
  *		consistency_prior_state.
  *
@@ -619,23 +624,77 @@ pc_cons_prior_final(PG_FUNCTION_ARGS)
 
 /* ---------- classification under a prior ---------- */
 
-/* classify_preference_consistency(state, prior, min_posterior) */
+/*
+ * classify_preference_consistency(state, prior, min_posterior, direction_p)
+ *
+ * Not strict: a NULL state, prior or min_posterior gives NULL; a NULL
+ * direction_p means the prior's own rho.  A non-NULL direction_p replaces
+ * rho, the probability that a genuine direction is the group's first item,
+ * for this group only (the genuine likelihood; the other classes and the
+ * class weights are unchanged).
+ */
 PG_FUNCTION_INFO_V1(pc_cons_classify_prior);
 Datum
 pc_cons_classify_prior(PG_FUNCTION_ARGS)
 {
-	PcMap	   *map = pcmap_from_datum(PG_GETARG_DATUM(0), &pc_cons_spec);
-	PcPrior    *pr = prior_from_datum(PG_GETARG_DATUM(1));
-	double		threshold = PG_GETARG_FLOAT8(2);
+	PcMap	   *map;
+	PcPrior    *pr;
+	double		threshold;
 	PcEbParams	par;
 	PcPriorNames names;
 
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	threshold = PG_GETARG_FLOAT8(2);
 	pc_check_probability(threshold, "min_posterior");
+	pr = prior_from_datum(PG_GETARG_DATUM(1));
+	prior_view(pr, &par, &names);
+	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
+	{
+		double		dp = PG_GETARG_FLOAT8(3);
+
+		pc_check_probability(dp, "direction_p");
+		par.rho = dp;
+	}
+	map = pcmap_from_datum(PG_GETARG_DATUM(0), &pc_cons_spec);
 	if (map->nentries == 0)
 		PG_RETURN_NULL();
-	prior_view(pr, &par, &names);
 	PG_RETURN_DATUM(pc_consistency_result(fcinfo, map, &par, &names,
 										  threshold));
+}
+
+/*
+ * preference_consistency_direction(state, prior): the probability that the
+ * group's direction is its first item given that it is genuine, from its
+ * own responses under a neutral (1/2) direction prior and the prior's
+ * agreement q: 1 / (1 + ((1 - q) / q)^(K - M)), K and M the weighted
+ * choices of the first and the second item.  The soft direction votes
+ * that a Bradley-Terry fit pools into a per-pair direction_p.
+ */
+PG_FUNCTION_INFO_V1(pc_cons_direction);
+Datum
+pc_cons_direction(PG_FUNCTION_ARGS)
+{
+	PcMap	   *map = pcmap_from_datum(PG_GETARG_DATUM(0), &pc_cons_spec);
+	PcPrior    *pr = prior_from_datum(PG_GETARG_DATUM(1));
+	PcMapEntry *e = NULL;
+	double		diff = 0.0,
+				weight = 0.0,
+				q = pr->q;
+
+	while ((e = pcmap_next(map, e)) != NULL)
+	{
+		double	   *p = PCMAP_PAYLOAD(e);
+
+		diff += p[0] - p[1];
+		weight += p[0] + p[1];
+	}
+	if (weight == 0.0)
+		PG_RETURN_NULL();
+	if (diff == 0.0 || q == 0.5)
+		PG_RETURN_FLOAT8(0.5);
+	/* logit = diff * log(q / (1 - q)); q = 1 gives +-Infinity */
+	PG_RETURN_FLOAT8(1.0 / (1.0 + exp(-diff * (log(q) - log1p(-q)))));
 }
 
 /* ---------- consistency_prior text I/O ---------- */

@@ -260,13 +260,22 @@ COMMENT ON AGGREGATE @extschema@.preference_consistency_prior(@extschema@.prefer
 
 CREATE FUNCTION @extschema@.classify_preference_consistency(
 	s @extschema@.preference_consistency_state, prior @extschema@.consistency_prior,
-	min_posterior float8 DEFAULT 0.4)
+	min_posterior float8 DEFAULT 0.4, direction_p float8 DEFAULT NULL)
 RETURNS @extschema@.preference_consistency
 AS 'MODULE_PATHNAME', 'pc_cons_classify_prior'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.classify_preference_consistency(@extschema@.preference_consistency_state, @extschema@.consistency_prior, float8, float8) IS
+'classify one group''s stored state under a fitted consistency_prior (empirical Bayes); min_posterior 0 gives the MAP label; direction_p (e.g. from bt_predict) replaces the prior''s genuine direction probability for this group, NULL keeps it';
+
+CREATE FUNCTION @extschema@.preference_consistency_direction(
+	s @extschema@.preference_consistency_state, prior @extschema@.consistency_prior)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'pc_cons_direction'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.classify_preference_consistency(@extschema@.preference_consistency_state, @extschema@.consistency_prior, float8) IS
-'classify one group''s stored state under a fitted consistency_prior (empirical Bayes); min_posterior 0 gives the MAP label';
+COMMENT ON FUNCTION @extschema@.preference_consistency_direction(@extschema@.preference_consistency_state, @extschema@.consistency_prior) IS
+'probability that a group''s direction is its first item if it is genuine, from its own responses (neutral direction prior, the prior''s agreement q); NULL without evidence';
 
 -- ---------- simulate_annotations ----------
 

@@ -42,11 +42,10 @@ sub pc_psql
 	close $efh;
 	my $out = `psql -X -A -t -q -v ON_ERROR_STOP=1 -d $db @args -f $file 2>$efile`;
 	my $rc = $? >> 8;
-	open my $in, '<', $efile or die;
-	local $/;
-	my $err = <$in> // '';
-	close $in;
 	chomp $out;
+	open my $in, '<', $efile or die;
+	my $err = do { local $/; <$in> } // '';
+	close $in;
 	return wantarray ? ($out, $err, $rc) : $out;
 }
 

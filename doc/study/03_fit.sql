@@ -1,0 +1,104 @@
+-- doc/study/03_fit.sql: fit one Bradley-Terry model per remedy on the
+-- training split, and the temperature on the validation split.
+--
+-- Rows enter bt_counts in display order: (first_item, second_item,
+-- outcome = 1 when the first-shown item was chosen).  A remedy is a row of
+-- study.remedies:
+--   keep         which training groups: 'all', 'no_non_attitude' (drop the
+--                groups classify_preference_consistency labels
+--                non_attitude) or 'genuine' (keep only groups labelled
+--                genuine); 'order_confounded' (only with known truth): a
+--                training set whose display order is confounded with
+--                quality, as when a production policy shows its preferred
+--                answer first: every judgment where the truly better item
+--                was shown first, and a third of the others (about 75 %
+--                better-first)
+--   position     fit a first-shown (position) effect
+--   augment      'swap': add every judgment again in swapped display order
+--   objective    'logloss' or 'logloss+brier' (brier_weight 1)
+--   temperature  recalibrate with temperature scaling fitted on the
+--                validation split (P(item_a beats item_b) against chose_a)
+--
+-- Every fit is maximum likelihood (prior 0).  On small data an item may
+-- have only wins or only losses in some training subset and bt_fit then
+-- refuses (no finite estimate); run with psql -v bt_prior=0.1 to add bt_fit's
+-- L2 prior to every fit.
+\set ON_ERROR_STOP on
+\if :{?bt_prior}
+\else
+\set bt_prior 0
+\endif
+CREATE TABLE study.remedies (
+	ord int PRIMARY KEY,
+	remedy text UNIQUE NOT NULL,
+	keep text NOT NULL,
+	"position" boolean NOT NULL,
+	augment text NOT NULL,
+	objective text NOT NULL,
+	temperature boolean NOT NULL
+);
+INSERT INTO study.remedies VALUES
+	(1,  'none',                     'all',             false, 'none', 'logloss',       false),
+	(2,  'swap',                     'all',             false, 'swap', 'logloss',       false),
+	(3,  'position',                 'all',             true,  'none', 'logloss',       false),
+	(4,  'swap+position',            'all',             true,  'swap', 'logloss',       false),
+	(5,  'drop_non_attitudes',       'no_non_attitude', false, 'none', 'logloss',       false),
+	(6,  'brier',                    'all',             false, 'none', 'logloss+brier', false),
+	(7,  'temperature',              'all',             false, 'none', 'logloss',       true),
+	(8,  'swap+temperature',         'all',             false, 'swap', 'logloss',       true),
+	(9,  'position+drop',            'no_non_attitude', true,  'none', 'logloss',       false),
+	(10, 'genuine_only',             'genuine',         false, 'none', 'logloss',       false),
+	(11, 'drop+brier',               'no_non_attitude', false, 'none', 'logloss+brier', false),
+	(12, 'drop+temperature',         'no_non_attitude', false, 'none', 'logloss',       true),
+	(13, 'position+drop+brier+temp', 'no_non_attitude', true,  'none', 'logloss+brier', true);
+
+-- the confounded-order scenario needs the truth to build its training set
+INSERT INTO study.remedies
+SELECT v.* FROM (VALUES
+	(14, 'confounded',               'order_confounded', false, 'none', 'logloss',   false),
+	(15, 'confounded+swap',          'order_confounded', false, 'swap', 'logloss',   false),
+	(16, 'confounded+position',      'order_confounded', true,  'none', 'logloss',   false),
+	(17, 'confounded+swap+position', 'order_confounded', true,  'swap', 'logloss',   false)
+) v
+WHERE EXISTS (SELECT 1 FROM study.judgments WHERE true_p IS NOT NULL);
+
+-- one pair-count state per training subset and domain, folded once.
+-- Domains are fitted apart: items of different domains are never compared,
+-- so their scores share no scale (the comparison graph is disconnected).
+CREATE TABLE study.train_counts AS
+SELECT k.keep, r.domain, bt_counts(r.first_item, r.second_item, r.chose_first::int::float8, 1.0) AS counts
+FROM study.labelled r
+CROSS JOIN (SELECT DISTINCT keep FROM study.remedies) k
+WHERE r.split = 'train'
+  AND (k.keep = 'all'
+       OR (k.keep = 'no_non_attitude' AND r.detected <> 'non_attitude')
+       OR (k.keep = 'genuine' AND r.detected = 'genuine')
+       OR (k.keep = 'order_confounded' AND r.true_p IS NOT NULL
+           AND ((r.true_p > 0.5) = r.a_shown_first OR abs(hashtext(r.judgment_id::text)) % 3 = 0)))
+GROUP BY k.keep, r.domain;
+
+CREATE TABLE study.models AS
+SELECT m.ord, m.remedy, c.domain,
+       bt_fit(c.counts, prior => :bt_prior::float8, "position" => m."position",
+              augment => m.augment, objective => m.objective, brier_weight => 1.0) AS model
+FROM study.remedies m JOIN study.train_counts c USING (keep);
+ALTER TABLE study.models ADD COLUMN recal recalibrator;
+
+-- temperature scaling on the validation split, per-pair orientation;
+-- temperature scaling is symmetric in p <-> 1 - p, so the same T applies
+-- to P(first-shown wins).  One temperature per remedy, over all domains.
+UPDATE study.models mo
+SET recal = v.r
+FROM (SELECT mo2.remedy,
+             temperature_scaling(bt_predict(mo2.model, r.item_a, r.item_b), r.chose_a) AS r
+      FROM study.models mo2
+      JOIN study.remedies re USING (remedy)
+      JOIN study.labelled r USING (domain)
+      WHERE re.temperature AND r.split = 'validation'
+      GROUP BY mo2.remedy) v
+WHERE v.remedy = mo.remedy;
+
+SELECT remedy, domain, bt_info(model)->>'converged' AS converged,
+       bt_info(model)->>'iterations' AS iterations,
+       round((recal_info(recal)->>'temperature')::numeric, 3) AS temperature
+FROM study.models ORDER BY ord, domain;

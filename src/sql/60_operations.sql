@@ -1,0 +1,387 @@
+-- src/sql/60_operations.sql: stored states and models, scheduled refits
+-- and calibration history (doc/pg_cron.md).
+--
+-- A refit job is registered once (prefcal_register_refit) and run by
+-- CALL prefcal_refit(name), for example from pg_cron.  Each run folds only
+-- the source rows above the stored watermark into the stored bt_counts
+-- (bt_counts_merge), refits with the stored options, stores the model as a
+-- new version and, if a hold-out relation is registered, appends its
+-- calibration to calibration_history.  The three tables are extension
+-- configuration tables: pg_dump keeps their rows.
+--
+-- Relations are stored by schema and name (not regclass: pg_upgrade refuses
+-- reg* columns in user tables) and resolved at each run.
+
+CREATE TABLE @extschema@.bt_state_store (
+	name text PRIMARY KEY,
+	source_schema name NOT NULL,
+	source_table name NOT NULL,
+	first_column name NOT NULL,
+	second_column name NOT NULL,
+	outcome_column name NOT NULL,
+	weight_column name,
+	watermark_column name NOT NULL,
+	watermark text,
+	counts @extschema@.bt_counts,
+	rows_folded bigint NOT NULL DEFAULT 0,
+	fit_options jsonb NOT NULL DEFAULT '{}',
+	holdout_schema name,
+	holdout_table name,
+	registered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	updated_at timestamptz,
+	CHECK ((holdout_schema IS NULL) = (holdout_table IS NULL))
+);
+
+COMMENT ON TABLE @extschema@.bt_state_store IS
+'refit jobs: the source relation and columns, the watermark of the last folded row and the pair counts folded so far';
+
+CREATE TABLE @extschema@.bt_model_store (
+	name text NOT NULL REFERENCES @extschema@.bt_state_store (name) ON DELETE CASCADE,
+	version integer NOT NULL,
+	model @extschema@.bt_model NOT NULL,
+	fitted_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	rows_folded bigint NOT NULL,
+	watermark text,
+	options jsonb NOT NULL,
+	PRIMARY KEY (name, version)
+);
+
+COMMENT ON TABLE @extschema@.bt_model_store IS
+'every model a refit job stored, by version (1, 2, ...), with the rows and watermark it was fitted on';
+
+CREATE TABLE @extschema@.calibration_history (
+	name text NOT NULL REFERENCES @extschema@.bt_state_store (name) ON DELETE CASCADE,
+	version integer NOT NULL,
+	measured_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	n float8,
+	brier float8,
+	ece float8,
+	mce float8,
+	logloss float8,
+	state @extschema@.calibration_state,
+	PRIMARY KEY (name, version, measured_at),
+	FOREIGN KEY (name, version) REFERENCES @extschema@.bt_model_store (name, version) ON DELETE CASCADE
+);
+
+COMMENT ON TABLE @extschema@.calibration_history IS
+'calibration of each stored model version on the job''s hold-out relation: P(first-shown wins) against the outcome, 15 bins';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.bt_state_store', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.bt_model_store', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.calibration_history', '');
+
+-- the SQL expression of one column, cast for the aggregates: items to text
+-- or bigint, outcomes and weights to float8
+CREATE FUNCTION @extschema@.prefcal_column_expr(rel regclass, col name, kind text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	typ regtype;
+BEGIN
+	SELECT a.atttypid::regtype INTO typ
+	FROM pg_catalog.pg_attribute a
+	WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+	IF typ IS NULL THEN
+		RAISE EXCEPTION 'column "%" of relation % does not exist', col, rel
+			USING ERRCODE = 'undefined_column';
+	END IF;
+	IF kind = 'item' THEN
+		IF typ IN ('bigint'::regtype, 'integer'::regtype, 'smallint'::regtype) THEN
+			RETURN pg_catalog.format('(%I)::pg_catalog.int8', col);
+		END IF;
+		RETURN pg_catalog.format('(%I)::pg_catalog.text', col);
+	END IF;
+	IF typ = 'boolean'::regtype THEN
+		RETURN pg_catalog.format('(%I)::pg_catalog.int4::pg_catalog.float8', col);
+	END IF;
+	RETURN pg_catalog.format('(%I)::pg_catalog.float8', col);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.prefcal_column_expr(regclass, name, text) IS
+'internal: quoted, cast expression for a column of a refit source';
+
+CREATE FUNCTION @extschema@.prefcal_register_refit(
+	job text,
+	source regclass,
+	first_column name,
+	second_column name,
+	outcome_column name,
+	watermark_column name,
+	weight_column name DEFAULT NULL,
+	fit_options jsonb DEFAULT '{}',
+	holdout regclass DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	k text;
+	col name;
+	rel regclass;
+BEGIN
+	IF job IS NULL OR source IS NULL OR first_column IS NULL OR second_column IS NULL
+	   OR outcome_column IS NULL OR watermark_column IS NULL OR fit_options IS NULL THEN
+		RAISE EXCEPTION 'refit registration needs a name, a source, its item, outcome and watermark columns, and fit options'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF pg_catalog.jsonb_typeof(fit_options) <> 'object' THEN
+		RAISE EXCEPTION 'fit_options must be a JSON object'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	FOR k IN SELECT pg_catalog.jsonb_object_keys(fit_options) LOOP
+		IF k NOT IN ('ties', 'prior', 'reference', 'position', 'augment', 'objective',
+					 'brier_weight', 'max_iter', 'tol') THEN
+			RAISE EXCEPTION 'unknown fit option "%"', k
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Known options: ties, prior, reference, position, augment, objective, brier_weight, max_iter, tol (those of bt_fit).';
+		END IF;
+	END LOOP;
+	IF EXISTS (SELECT 1 FROM @extschema@.bt_state_store s WHERE s.name = job) THEN
+		RAISE EXCEPTION 'refit job "%" is already registered', job
+			USING ERRCODE = 'duplicate_object',
+				  HINT = 'Delete its row from bt_state_store first (its models and history go with it).';
+	END IF;
+	-- every column must exist (raises 42703 otherwise)
+	FOREACH col IN ARRAY ARRAY[first_column, second_column, outcome_column, watermark_column] LOOP
+		PERFORM @extschema@.prefcal_column_expr(source, col, 'value');
+	END LOOP;
+	IF weight_column IS NOT NULL THEN
+		PERFORM @extschema@.prefcal_column_expr(source, weight_column, 'value');
+	END IF;
+	IF holdout IS NOT NULL THEN
+		FOREACH col IN ARRAY ARRAY[first_column, second_column, outcome_column] LOOP
+			PERFORM @extschema@.prefcal_column_expr(holdout, col, 'value');
+		END LOOP;
+	END IF;
+
+	INSERT INTO @extschema@.bt_state_store
+		(name, source_schema, source_table, first_column, second_column, outcome_column,
+		 weight_column, watermark_column, fit_options, holdout_schema, holdout_table)
+	SELECT job, sn.nspname, sc.relname,
+		   first_column, second_column, outcome_column,
+		   weight_column, watermark_column, fit_options, hn.nspname, hc.relname
+	FROM pg_catalog.pg_class sc
+	JOIN pg_catalog.pg_namespace sn ON sn.oid = sc.relnamespace
+	LEFT JOIN pg_catalog.pg_class hc ON hc.oid = holdout
+	LEFT JOIN pg_catalog.pg_namespace hn ON hn.oid = hc.relnamespace
+	WHERE sc.oid = source;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.prefcal_register_refit(text, regclass, name, name, name, name, name, jsonb, regclass) IS
+'register a refit job: rows of source (first-shown item, second item, outcome 1/0/0.5 or boolean, optional weight) folded above a watermark column; bt_fit options; optional hold-out relation with the same columns';
+
+-- step 1 of a refit: fold the new rows into the stored counts
+-- (the watermark is kept as text: the settings below make that text the
+-- same whatever the session's DateStyle, TimeZone or extra_float_digits)
+CREATE FUNCTION @extschema@.prefcal_refit_fold(job text, OUT new_rows bigint, OUT watermark text)
+RETURNS record
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'iso_8601'
+SET TimeZone = 'UTC'
+SET extra_float_digits = 3
+AS $$
+DECLARE
+	j @extschema@.bt_state_store;
+	src regclass;
+	wm_type text;
+	delta @extschema@.bt_counts;
+	new_wm text;
+BEGIN
+	-- the row lock serialises folds even when two runs overlap
+	SELECT * INTO j FROM @extschema@.bt_state_store s WHERE s.name = job FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'refit job "%" is not registered', job
+			USING ERRCODE = 'undefined_object',
+				  HINT = 'Register it with prefcal_register_refit().';
+	END IF;
+	src := pg_catalog.format('%I.%I', j.source_schema, j.source_table)::regclass;
+	SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) INTO wm_type
+	FROM pg_catalog.pg_attribute a
+	WHERE a.attrelid = src AND a.attname = j.watermark_column AND a.attnum > 0 AND NOT a.attisdropped;
+	IF wm_type IS NULL THEN
+		RAISE EXCEPTION 'watermark column "%" of relation % does not exist', j.watermark_column, src
+			USING ERRCODE = 'undefined_column';
+	END IF;
+
+	-- fix the upper bound first, so rows that arrive meanwhile wait for the next run
+	EXECUTE pg_catalog.format(
+		'SELECT pg_catalog.max(%1$I)::pg_catalog.text FROM %2$s WHERE $1 IS NULL OR %1$I > $1::%3$s',
+		j.watermark_column, src, wm_type)
+	INTO new_wm USING j.watermark;
+	IF new_wm IS NULL THEN
+		new_rows := 0;
+		watermark := j.watermark;
+		RETURN;
+	END IF;
+
+	EXECUTE pg_catalog.format(
+		'SELECT @extschema@.bt_counts(%1$s, %2$s, %3$s, %4$s), pg_catalog.count(*) FROM %5$s '
+		'WHERE ($1 IS NULL OR %6$I > $1::%7$s) AND %6$I <= $2::%7$s',
+		@extschema@.prefcal_column_expr(src, j.first_column, 'item'),
+		@extschema@.prefcal_column_expr(src, j.second_column, 'item'),
+		@extschema@.prefcal_column_expr(src, j.outcome_column, 'value'),
+		CASE WHEN j.weight_column IS NULL THEN '1.0::pg_catalog.float8'
+			 ELSE @extschema@.prefcal_column_expr(src, j.weight_column, 'value') END,
+		src, j.watermark_column, wm_type)
+	INTO delta, new_rows USING j.watermark, new_wm;
+
+	UPDATE @extschema@.bt_state_store s
+	SET counts = (SELECT @extschema@.bt_counts_merge(c) FROM (VALUES (j.counts), (delta)) v(c)),
+		rows_folded = s.rows_folded + new_rows,
+		watermark = new_wm,
+		updated_at = pg_catalog.clock_timestamp()
+	WHERE s.name = job;
+	watermark := new_wm;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.prefcal_refit_fold(text) IS
+'refit step 1: fold the source rows above the stored watermark into the stored bt_counts; returns the rows folded and the new watermark';
+
+-- step 2: fit the stored counts with the stored options, store a version
+CREATE FUNCTION @extschema@.prefcal_refit_fit(job text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	j @extschema@.bt_state_store;
+	o jsonb;
+	m @extschema@.bt_model;
+	v integer;
+BEGIN
+	SELECT * INTO j FROM @extschema@.bt_state_store s WHERE s.name = job;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'refit job "%" is not registered', job
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	IF j.counts IS NULL THEN
+		RETURN NULL;
+	END IF;
+	o := j.fit_options;
+	m := @extschema@.bt_fit(j.counts,
+			ties => coalesce(o->>'ties', 'half'),
+			prior => coalesce((o->>'prior')::float8, 0),
+			reference => o->>'reference',
+			"position" => coalesce((o->>'position')::boolean, false),
+			augment => coalesce(o->>'augment', 'none'),
+			objective => coalesce(o->>'objective', 'logloss'),
+			brier_weight => coalesce((o->>'brier_weight')::float8, 1),
+			max_iter => coalesce((o->>'max_iter')::integer, 100),
+			tol => coalesce((o->>'tol')::float8, 1e-9));
+	SELECT coalesce(pg_catalog.max(ms.version), 0) + 1 INTO v
+	FROM @extschema@.bt_model_store ms WHERE ms.name = job;
+	INSERT INTO @extschema@.bt_model_store (name, version, model, fitted_at, rows_folded, watermark, options)
+	VALUES (job, v, m, pg_catalog.clock_timestamp(), j.rows_folded, j.watermark, o);
+	RETURN v;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.prefcal_refit_fit(text) IS
+'refit step 2: fit the stored counts with the stored bt_fit options and store the model as the next version';
+
+-- step 3: calibration of a stored version on the hold-out relation
+CREATE FUNCTION @extschema@.prefcal_refit_measure(job text, model_version integer)
+RETURNS @extschema@.calibration_state
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	j @extschema@.bt_state_store;
+	h regclass;
+	m @extschema@.bt_model;
+	st @extschema@.calibration_state;
+BEGIN
+	SELECT * INTO j FROM @extschema@.bt_state_store s WHERE s.name = job;
+	IF NOT FOUND OR j.holdout_table IS NULL THEN
+		RETURN NULL;
+	END IF;
+	SELECT ms.model INTO m FROM @extschema@.bt_model_store ms
+	WHERE ms.name = job AND ms.version = model_version;
+	IF m IS NULL THEN
+		RETURN NULL;
+	END IF;
+	h := pg_catalog.format('%I.%I', j.holdout_schema, j.holdout_table)::regclass;
+	EXECUTE pg_catalog.format(
+		'SELECT @extschema@.calibration_agg(@extschema@.bt_predict_shown($1, %1$s, %2$s), %3$s, 15) FROM %4$s',
+		@extschema@.prefcal_column_expr(h, j.first_column, 'item'),
+		@extschema@.prefcal_column_expr(h, j.second_column, 'item'),
+		@extschema@.prefcal_column_expr(h, j.outcome_column, 'value'),
+		h)
+	INTO st USING m;
+	IF st IS NOT NULL THEN
+		INSERT INTO @extschema@.calibration_history
+			(name, version, measured_at, n, brier, ece, mce, logloss, state)
+		VALUES (job, model_version, pg_catalog.clock_timestamp(),
+				@extschema@.calibration_n(st), @extschema@.calibration_brier(st),
+				@extschema@.calibration_ece(st), @extschema@.calibration_mce(st),
+				@extschema@.calibration_logloss(st), st);
+	END IF;
+	RETURN st;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.prefcal_refit_measure(text, integer) IS
+'refit step 3: calibration of a stored model version on the job''s hold-out relation (P(first-shown wins) against the outcome), appended to calibration_history';
+
+-- The whole refit as one CALL, for pg_cron.  Procedures that COMMIT cannot
+-- carry a SET clause, so the search_path is pinned with set_config at the
+-- start of every transaction instead, and each step is a function with its
+-- own SET clause.
+CREATE PROCEDURE @extschema@.prefcal_refit(job text, force boolean DEFAULT false)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	lock_key bigint;
+	folded record;
+	v integer;
+	has_model boolean;
+BEGIN
+	PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+	lock_key := pg_catalog.hashtextextended('prefcal_refit:' || job, 0);
+	-- a session lock, held across the COMMITs below
+	IF NOT pg_catalog.pg_try_advisory_lock(lock_key) THEN
+		RAISE NOTICE 'refit job "%" is already running; skipped', job;
+		RETURN;
+	END IF;
+
+	SELECT * INTO folded FROM @extschema@.prefcal_refit_fold(job);
+	COMMIT;
+	PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+
+	SELECT EXISTS (SELECT 1 FROM @extschema@.bt_model_store ms WHERE ms.name = job) INTO has_model;
+	IF folded.new_rows > 0 OR force OR NOT has_model THEN
+		v := @extschema@.prefcal_refit_fit(job);
+		COMMIT;
+		PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+		IF v IS NOT NULL THEN
+			PERFORM @extschema@.prefcal_refit_measure(job, v);
+			COMMIT;
+		END IF;
+	END IF;
+	PERFORM pg_catalog.pg_advisory_unlock(lock_key);
+	RAISE NOTICE 'refit job "%": % new rows folded, watermark %, model version %',
+		job, folded.new_rows, folded.watermark, coalesce(v::text, 'unchanged');
+END
+$$;
+
+COMMENT ON PROCEDURE @extschema@.prefcal_refit(text, boolean) IS
+'run a registered refit job: fold new rows, refit, store the version, measure hold-out calibration; commits between steps; skips if the job is already running (advisory lock); force refits without new rows';
+
+CREATE FUNCTION @extschema@.prefcal_latest_model(job text)
+RETURNS @extschema@.bt_model
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT ms.model FROM @extschema@.bt_model_store ms
+	WHERE ms.name = job ORDER BY ms.version DESC LIMIT 1
+$$;
+
+COMMENT ON FUNCTION @extschema@.prefcal_latest_model(text) IS
+'the newest stored model version of a refit job';
