@@ -16,7 +16,9 @@
 #   pc_batch(db, \@stmts, [prelude], [psql args])
 #                             run statements one by one (errors do not stop
 #                             the batch); returns a list of [sqlstate,
-#                             output] ('crash' if the connection was lost)
+#                             output] ('crash' if the connection was lost);
+#                             with $PcCatalog::rollback_each set, each in a
+#                             transaction of its own that is rolled back
 #   pc_sane_table_sql()       SQL creating table pc_sane (plausible rows)
 #   pc_samples(db, \@funcs, \@types)
 #                             a valid value (text) of every type of the
@@ -33,6 +35,7 @@ use warnings;
 use Exporter 'import';
 use File::Temp qw(tempfile);
 
+our $rollback_each = 0;
 our @EXPORT = qw(pc_ext_functions pc_ext_types pc_batch pc_sane_table_sql
   pc_samples pc_sane_literal pc_sane_call pc_query_rows pc_val);
 
@@ -150,7 +153,9 @@ sub _batch
 	for my $i (0 .. $#$stmts)
 	{
 		my $term = $stmts->[$i] =~ /^\\/ ? "" : ";";
+		print $fh "BEGIN;\n" if $PcCatalog::rollback_each;
 		print $fh "\\echo '\@\@begin $i'\n$stmts->[$i]$term\n\\echo '\@\@end $i' :SQLSTATE\n";
+		print $fh "ROLLBACK;\n" if $PcCatalog::rollback_each;
 	}
 	close $fh;
 	my ($efh, $efile) = tempfile(UNLINK => 1);

@@ -11,7 +11,9 @@
 #  R2  every object created as @extschema@.name;
 #  R3  every LANGUAGE sql / plpgsql function or procedure, and every
 #      SECURITY DEFINER one, has SET search_path = pg_catalog, ..., pg_temp
-#      (pg_catalog first, pg_temp last);
+#      (pg_catalog first, pg_temp last); a procedure (which cannot carry SET
+#      when it COMMITs) may instead begin its body with
+#      PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', ...);
 #  R4  inside SQL and PL/pgSQL bodies every function call and every relation
 #      is schema-qualified (@extschema@.x or pg_catalog.x);
 #  R5  aggregate support functions (SFUNC, FINALFUNC, COMBINEFUNC,
@@ -164,7 +166,7 @@ sub check_body
 			my $name = $1;
 			my $before = substr($l, 0, $-[1]);
 			next if $keyword{lc $name};
-			next if $before =~ /\bas\s*$/i;             # alias(col, ...)
+			next if $before =~ /(?:\bas|\))\s*$/i;      # alias(col, ...)
 			next if $cte{lc $name};
 			violation($file, $ln, 'R4', "unqualified function call $name(...) in a function body");
 		}
@@ -213,7 +215,18 @@ for my $file (@files)
 			my $needs_path = ($lang eq 'sql' || $lang eq 'plpgsql' || $secdef);
 			if ($needs_path)
 			{
-				if ($flat !~ /\bset\s+search_path\s*(?:=|to)\s*([^;]*?)(?=\s+(?:as|language|immutable|stable|volatile|strict|called|returns|parallel|security|cost|rows|set|window|leakproof|not|begin|return)\b|\s*$)/i)
+				# a procedure that COMMITs cannot carry a SET clause; it may pin
+				# the path with set_config as its first statement instead
+				my $pinned = 0;
+				if (lc $kind eq 'procedure' && @$bodies && $bodies->[0][0] =~
+					/^\s*(?:declare\b.*?)?\bbegin\s+perform\s+pg_catalog\.set_config\s*\(\s*'search_path'\s*,\s*'\s*pg_catalog\s*(?:,[^']*)?,\s*pg_temp\s*'/is)
+				{
+					$pinned = 1;
+				}
+				if ($pinned)
+				{
+				}
+				elsif ($flat !~ /\bset\s+search_path\s*(?:=|to)\s*([^;]*?)(?=\s+(?:as|language|immutable|stable|volatile|strict|called|returns|parallel|security|cost|rows|set|window|leakproof|not|begin|return)\b|\s*$)/i)
 				{
 					violation($file, $line, 'R3', "$lang function $name has no SET search_path");
 				}

@@ -56,7 +56,9 @@ for my $ty (@t)
 ok(@stmts > 0, scalar(@stmts) . ' calls to compare');
 
 my $path = 'SET search_path = public, pcx, pg_catalog;';
+$PcCatalog::rollback_each = 1;
 my @before = pc_batch($db, \@stmts, $path);
+$PcCatalog::rollback_each = 0;
 
 # names referenced by prefcal's SQL and PL/pgSQL bodies
 my $bodies = pc_val($db, q{
@@ -217,7 +219,9 @@ my $probe = pc_val($db, "SET search_path = public, pcx, pg_catalog; SELECT sqrt(
 is($probe, 't', 'sanity: an unqualified sqrt() with public first is captured');
 pc_val($db, 'TRUNCATE public.hostile_calls');
 
+$PcCatalog::rollback_each = 1;
 my @after = pc_batch($db, \@stmts, $path);
+$PcCatalog::rollback_each = 0;
 for my $i (0 .. $#stmts)
 {
 	is("$after[$i][0] $after[$i][1]", "$before[$i][0] $before[$i][1]",
