@@ -44,16 +44,18 @@ my @f = pc_ext_functions($db);
 my @t = pc_ext_types($db);
 ok(@f > 0, scalar(@f) . ' functions of prefcal found');
 
-# privileges as the catalog records them
+# privileges as the catalog records them (one query each)
+my %fpriv = map { ($_->[0], $_->[1]) } pc_query_rows($db,
+	"SELECT p.oid, pg_catalog.has_function_privilege('$role', p.oid, 'EXECUTE') FROM pg_catalog.pg_proc p");
 for my $x (@f)
 {
-	is(pc_val($db, "SELECT pg_catalog.has_function_privilege('$role', $x->{oid}, 'EXECUTE')"),
-		't', "$x->{sig}: EXECUTE granted to an ordinary role");
+	is($fpriv{ $x->{oid} }, 't', "$x->{sig}: EXECUTE granted to an ordinary role");
 }
+my %tpriv = map { ($_->[0], $_->[1]) } pc_query_rows($db,
+	"SELECT t.oid, pg_catalog.has_type_privilege('$role', t.oid, 'USAGE') FROM pg_catalog.pg_type t");
 for my $x (@t)
 {
-	is(pc_val($db, "SELECT pg_catalog.has_type_privilege('$role', $x->{oid}, 'USAGE')"),
-		't', "type $x->{name}: USAGE granted to an ordinary role");
+	is($tpriv{ $x->{oid} }, 't', "type $x->{name}: USAGE granted to an ordinary role");
 }
 
 # the same calls as superuser and as the ordinary role: same outcome, and
