@@ -494,13 +494,15 @@ class Fuzzer:
         sql = 'SELECT %s OPERATOR(%s.%s) %s' % (left, o.schema, o.name, right)
         self.run(sql, o.signature)
 
-    def seed_pools(self):
+    def seed_pools(self, deadline):
         """Build valid values of every type first: sane calls of everything
-        that returns one of our types."""
+        that returns one of our types (within the run's time budget)."""
         for _ in range(3):
             for f in self.callable + self.aggs:
                 if f.rettype in self.type_by_oid:
                     for _ in range(4):
+                        if deadline and time.time() > deadline:
+                            return
                         if f.kind == 'a':
                             self.call_aggregate_sane(f)
                         elif f.kind == 'f':
@@ -534,7 +536,7 @@ class Fuzzer:
         print('fuzz: extension %s: %d functions, %d aggregates, %d types, %d operators, seed %d'
               % (self.args.extension, len(callable_funcs), len(aggs), len(self.types),
                  len(self.opers), self.args.seed))
-        self.seed_pools()
+        self.seed_pools(t0 + self.args.seconds / 2 if self.args.seconds else None)
         kinds = []
         if callable_funcs:
             kinds += [('func', 35)]
