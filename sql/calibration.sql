@@ -367,5 +367,8 @@ FROM (SELECT calibration_svg(s, 'A <b> & "c"') AS svg FROM states WHERE name = '
 SELECT xml_is_well_formed_document(calibration_svg(s)) AS default_title,
        calibration_svg(s) LIKE '%Reliability diagram%' AS titled
 FROM states WHERE name = 'bool';
+-- a NULL state gives NULL (with or without a title)
+SELECT calibration_svg(NULL::calibration_state) IS NULL AS null_state,
+       calibration_svg(NULL, 'title') IS NULL AS null_state_titled;
 SELECT calibration_svg('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0 logloss=untracked bins=[]');
 \echo :LAST_ERROR_SQLSTATE

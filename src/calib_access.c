@@ -243,11 +243,15 @@ PG_FUNCTION_INFO_V1(calibration_svg);
 Datum
 calibration_svg(PG_FUNCTION_ARGS)
 {
-	CalibState *s = PG_GETARG_CALIB_P(0);
+	CalibState *s;
 	StringInfoData buf;
 	double		maxw = 0.0;
 	char	   *title = NULL;
 
+	/* not STRICT, so that a NULL title is allowed: a NULL state gives NULL */
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = PG_GETARG_CALIB_P(0);
 	if (s->nbins == 0)
 		(void) state_arg(fcinfo, true);	/* raises the "no bins" error */
 	if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
