@@ -48,6 +48,7 @@
  *-------------------------------------------------------------------------
  */
 #include "bt_solve.h"
+#include "kernels.h"
 
 #include <float.h>
 #include <math.h>
@@ -77,57 +78,6 @@ typedef struct BtWork
 	double		brier;
 	double		tie_const;		/* sum wt/4 (half) for the Brier report */
 } BtWork;
-
-static inline double
-log1pexp(double x)
-{
-	/* log(1 + e^x) without overflow */
-	if (x > 0)
-		return x + log1p(exp(-x));
-	return log1p(exp(x));
-}
-
-/*
- * The per-pair kernel of the binary models.  See bt_solve.h.
- */
-double
-bt_pairs_binary(int64_t m, const int32_t *i, const int32_t *j,
-				const double *a, const double *b,
-				const double *s, double offset,
-				double *g, double *h, double *prob)
-{
-	double		ll = 0.0;
-
-	for (int64_t k = 0; k < m; k++)
-	{
-		double		d = s[i[k]] - s[j[k]] + offset;
-		double		e = exp(-fabs(d));
-		double		l1 = log1p(e);
-		double		p,
-					logp,
-					logq;
-		double		nk = a[k] + b[k];
-
-		if (d >= 0)
-		{
-			p = 1.0 / (1.0 + e);
-			logp = -l1;
-			logq = -d - l1;
-		}
-		else
-		{
-			p = e / (1.0 + e);
-			logp = d - l1;
-			logq = -l1;
-		}
-		ll += a[k] * logp + b[k] * logq;
-		g[k] = a[k] - nk * p;
-		h[k] = nk * p * (1.0 - p);
-		if (prob)
-			prob[k] = p;
-	}
-	return ll;
-}
 
 /*
  * y += L x for the Laplacian with pair weights h.  See bt_solve.h.
@@ -164,8 +114,8 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 	if (pb->ties != BT_TIES_DAVIDSON)
 	{
 		/* binary models: the kernel, then the Brier adjustment */
-		w->loglik = bt_pairs_binary(w->m, pb->i, pb->j, w->a, w->b, x, gamma,
-									w->gd, w->hd, w->prob);
+		w->loglik = pc_kern->pairs_binary(w->m, pb->i, pb->j, w->a, w->b,
+										  x, gamma, w->gd, w->hd, w->prob);
 		obj = -w->loglik;
 		w->brier = 0.0;
 		for (int64_t k = 0; k < w->m; k++)
