@@ -453,7 +453,7 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 				 errmsg("the position effect cannot be estimated"),
 				 errdetail("The first-shown item %s every comparison.",
 						   first_w <= 0 ? "lost" : "won"),
-				 errhint("Fit without position => true.")));
+				 errhint("Fit without position_effect => true.")));
 
 	if (opt->prior == 0)
 	{
@@ -540,7 +540,7 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 						   opt->position ? ", the position effect" : "",
 						   BT_DIVERGENCE_LIMIT),
 				 errhint(opt->position ?
-						 "The position effect may be separable from the data; fit without position => true, or add a prior." :
+						 "The position effect may be separable from the data; fit without position_effect => true, or add a prior." :
 						 "Add a prior (for example prior => 0.1).")));
 
 	/*
@@ -569,7 +569,7 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 							   worst, BT_SE_LIMIT,
 							   opt->position ? "the scores or the position effect" : "the scores"),
 					 errhint(opt->position ?
-							 "Check that items are shown in both positions; fit without position => true, or add a prior." :
+							 "Check that items are shown in both positions; fit without position_effect => true, or add a prior." :
 							 "Add a prior (for example prior => 0.1).")));
 	}
 	if (!res.converged)
@@ -669,7 +669,7 @@ bt_opt_nonneg(double v, const char *name)
 
 /*
  * bt_fit(state bt_counts, ties text, prior float8, reference text,
- *        position boolean, augment text, objective text,
+ *        position_effect boolean, augment text, objective text,
  *        brier_weight float8, max_iter int, tol float8) -> bt_model
  *
  * Not strict: a NULL reference means centred scores; a NULL state gives
@@ -690,7 +690,7 @@ bt_fit(PG_FUNCTION_ARGS)
 	for (int k = 1; k < 10; k++)
 	{
 		static const char *const names[] = {NULL, "ties", "prior", "reference",
-			"position", "augment", "objective", "brier_weight", "max_iter", "tol"};
+			"position_effect", "augment", "objective", "brier_weight", "max_iter", "tol"};
 
 		if (k != 3 && PG_ARGISNULL(k))
 			bt_opt_null(names[k]);
