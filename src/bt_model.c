@@ -236,34 +236,34 @@ typedef struct BtOptions
 } BtOptions;
 
 /* sort support for the item permutation */
-static const BtCounts *bt_sort_counts;
+static const BtCountsView *bt_sort_view;
 
 static int
 bt_item_cmp(const void *a, const void *b)
 {
 	int32		x = *(const int32 *) a;
 	int32		y = *(const int32 *) b;
-	const BtCounts *bc = bt_sort_counts;
+	const BtCountsView *bc = bt_sort_view;
 
 	if (bc->kind == BT_IDS_INT8)
 		return (bc->ids[x] > bc->ids[y]) - (bc->ids[x] < bc->ids[y]);
-	return bt_cmp_bytes(bt_counts_name(bc, x), bc->off[x + 1] - bc->off[x] - 1,
-						bt_counts_name(bc, y), bc->off[y + 1] - bc->off[y] - 1);
+	return bt_cmp_bytes(bt_view_name(bc, x), bt_view_name_len(bc, x),
+						bt_view_name(bc, y), bt_view_name_len(bc, y));
 }
 
 /* item k's name for messages */
 static void
-bt_append_item(StringInfo buf, const BtCounts *bc, int32 k)
+bt_append_item(StringInfo buf, const BtCountsView *bc, int32 k)
 {
 	if (bc->kind == BT_IDS_INT8)
 		appendStringInfo(buf, INT64_FORMAT, bc->ids[k]);
 	else
-		appendStringInfo(buf, "\"%.64s\"", bt_counts_name(bc, k));
+		appendStringInfo(buf, "\"%.64s\"", bt_view_name(bc, k));
 }
 
 /* up to 5 items of a list, then "and N more" */
 static char *
-bt_item_list(const BtCounts *bc, const int32 *items, int count)
+bt_item_list(const BtCountsView *bc, const int32 *items, int count)
 {
 	StringInfoData buf;
 
@@ -283,7 +283,7 @@ bt_item_list(const BtCounts *bc, const int32 *items, int count)
  * The fit behind bt_fit and the bt_fit aggregate.
  */
 static Datum
-bt_fit_internal(BtCounts *bc, const BtOptions *opt)
+bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 {
 	int32		n = bc->n_items;
 	int32	   *order;			/* sorted position -> state item */
@@ -326,7 +326,7 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 	rank = palloc(sizeof(int32) * n);
 	for (int32 k = 0; k < n; k++)
 		order[k] = k;
-	bt_sort_counts = bc;
+	bt_sort_view = bc;
 	qsort(order, n, sizeof(int32), bt_item_cmp);
 	for (int32 k = 0; k < n; k++)
 		rank[order[k]] = k;
@@ -335,8 +335,14 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 	{
 		int32		r;
 
+		r = -1;
 		if (bc->kind == BT_IDS_TEXT)
-			r = bt_counts_find_text(bc, opt->reference, opt->reference_len);
+		{
+			for (int32 k = 0; k < n && r < 0; k++)
+				if (bt_view_name_len(bc, k) == opt->reference_len &&
+					memcmp(bt_view_name(bc, k), opt->reference, opt->reference_len) == 0)
+					r = k;
+		}
 		else
 		{
 			char	   *end;
@@ -344,8 +350,10 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 
 			errno = 0;
 			id = strtoll(opt->reference, &end, 10);
-			r = (errno == 0 && end != opt->reference && *end == '\0') ?
-				bt_counts_find_int8(bc, (int64) id) : -1;
+			if (errno == 0 && end != opt->reference && *end == '\0')
+				for (int32 k = 0; k < n && r < 0; k++)
+					if (bc->ids[k] == (int64) id)
+						r = k;
 		}
 		if (r < 0)
 			ereport(ERROR,
@@ -637,7 +645,7 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 			uint32		len = bc->off[s + 1] - bc->off[s];
 
 			off[k] = pos;
-			memcpy(names + pos, bt_counts_name(bc, s), len);
+			memcpy(names + pos, bt_view_name(bc, s), len);
 			pos += len;
 		}
 		off[n] = pos;
@@ -681,9 +689,7 @@ bt_fit(PG_FUNCTION_ARGS)
 {
 	BtOptions	opt;
 	char	   *s;
-	BtCounts   *bc;
-	bool		copied;
-	Datum		res;
+	BtCountsView v;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -755,11 +761,8 @@ bt_fit(PG_FUNCTION_ARGS)
 				 errmsg("tol %g is out of range", opt.tol),
 				 errdetail("It must be finite and positive.")));
 
-	bc = bt_counts_from_datum(PG_GETARG_DATUM(0), CurrentMemoryContext, &copied);
-	res = bt_fit_internal(bc, &opt);
-	if (copied)
-		MemoryContextDelete(bc->hdr.eoh_context);
-	PG_RETURN_DATUM(res);
+	bt_counts_get_view(PG_GETARG_DATUM(0), &v);
+	PG_RETURN_DATUM(bt_fit_internal(&v, &opt));
 }
 
 /*
@@ -771,8 +774,7 @@ Datum
 bt_fit_final(PG_FUNCTION_ARGS)
 {
 	BtOptions	opt;
-	BtCounts   *bc;
-	bool		copied;
+	BtCountsView v;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -781,8 +783,8 @@ bt_fit_final(PG_FUNCTION_ARGS)
 	opt.brier_weight = 1.0;
 	opt.max_iter = 100;
 	opt.tol = 1e-9;
-	bc = bt_counts_from_datum(PG_GETARG_DATUM(0), CurrentMemoryContext, &copied);
-	PG_RETURN_DATUM(bt_fit_internal(bc, &opt));
+	bt_counts_get_view(PG_GETARG_DATUM(0), &v);
+	PG_RETURN_DATUM(bt_fit_internal(&v, &opt));
 }
 
 /* ---------- text I/O ---------- */
