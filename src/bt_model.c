@@ -289,10 +289,10 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 	int32	   *order;			/* sorted position -> state item */
 	int32	   *rank;			/* state item -> sorted position */
 	int64		m = 0;
-	int64		mcap;
-	int32	   *pi,
+	int64		n_data = 0;		/* pairs with counts the model uses */
+	const int32 *pi,
 			   *pj;
-	double	   *w1,
+	const double *w1,
 			   *w2,
 			   *wt;
 	double	   *wins,
@@ -360,16 +360,14 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("reference item \"%s\" does not occur in the comparisons",
 							opt->reference)));
-		reference = rank[r];
+		reference = r;
 	}
 
-	/* the pairs the solver sees, with sorted item indices */
-	mcap = (int64) bc->n_pairs * (opt->swap ? 2 : 1);
-	pi = palloc_extended(sizeof(int32) * mcap, MCXT_ALLOC_HUGE);
-	pj = palloc_extended(sizeof(int32) * mcap, MCXT_ALLOC_HUGE);
-	w1 = palloc_extended(sizeof(double) * mcap, MCXT_ALLOC_HUGE);
-	w2 = palloc_extended(sizeof(double) * mcap, MCXT_ALLOC_HUGE);
-	wt = palloc_extended(sizeof(double) * mcap, MCXT_ALLOC_HUGE);
+	/*
+	 * The pairs the solver sees, with the state's item indices: the stored
+	 * arrays themselves, or with augment => 'swap' each pair twice.  Pairs
+	 * without counts (ties dropped) stay in: they contribute nothing.
+	 */
 	wins = palloc0(sizeof(double) * n);
 	losses = palloc0(sizeof(double) * n);
 	ties = palloc0(sizeof(double) * n);
@@ -377,8 +375,8 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 	eloss = palloc0(sizeof(double) * n);
 	for (int32 k = 0; k < bc->n_pairs; k++)
 	{
-		int32		i = rank[bc->pi[k]];
-		int32		j = rank[bc->pj[k]];
+		int32		i = bc->pi[k];
+		int32		j = bc->pj[k];
 		double		a = bc->w1[k],
 					b = bc->w2[k],
 					t = bc->wt[k];
@@ -389,34 +387,56 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 		losses[i] += b;
 		ties[i] += t;
 		ties[j] += t;
-		if (opt->ties == BT_TIES_DROP)
-			t = 0;
-		if (a + b + t <= 0)
-			continue;
-		for (int s = 0; s < (opt->swap ? 2 : 1); s++)
-		{
-			pi[m] = s ? j : i;
-			pj[m] = s ? i : j;
-			w1[m] = s ? b : a;
-			w2[m] = s ? a : b;
-			wt[m] = t;
-			m++;
-		}
-		if ((k & 0xffff) == 0)
-			CHECK_FOR_INTERRUPTS();
+		if (a + b + (opt->ties == BT_TIES_DROP ? 0 : t) > 0)
+			n_data++;
 	}
+	if (!opt->swap)
+	{
+		m = bc->n_pairs;
+		pi = bc->pi;
+		pj = bc->pj;
+		w1 = bc->w1;
+		w2 = bc->w2;
+		wt = bc->wt;
+	}
+	else
+	{
+		int32	   *si,
+				   *sj;
+		double	   *s1,
+				   *s2,
+				   *st;
+
+		m = (int64) bc->n_pairs * 2;
+		pi = si = palloc_extended(sizeof(int32) * m, MCXT_ALLOC_HUGE);
+		pj = sj = palloc_extended(sizeof(int32) * m, MCXT_ALLOC_HUGE);
+		w1 = s1 = palloc_extended(sizeof(double) * m, MCXT_ALLOC_HUGE);
+		w2 = s2 = palloc_extended(sizeof(double) * m, MCXT_ALLOC_HUGE);
+		wt = st = palloc_extended(sizeof(double) * m, MCXT_ALLOC_HUGE);
+		for (int32 k = 0; k < bc->n_pairs; k++)
+		{
+			si[2 * k] = sj[2 * k + 1] = bc->pi[k];
+			sj[2 * k] = si[2 * k + 1] = bc->pj[k];
+			s1[2 * k] = s2[2 * k + 1] = bc->w1[k];
+			s2[2 * k] = s1[2 * k + 1] = bc->w2[k];
+			st[2 * k] = st[2 * k + 1] = bc->wt[k];
+		}
+		n_data *= 2;
+	}
+	CHECK_FOR_INTERRUPTS();
 
 	/* effective wins and losses, totals, the win graph */
 	efwd = palloc_extended(sizeof(bool) * (m + 1), MCXT_ALLOC_HUGE);
 	ebwd = palloc_extended(sizeof(bool) * (m + 1), MCXT_ALLOC_HUGE);
 	for (int64 k = 0; k < m; k++)
 	{
-		double		a = w1[k] + wt[k] * 0.5;
-		double		b = w2[k] + wt[k] * 0.5;
-		double		nk = w1[k] + w2[k] + wt[k];
+		double		tk = opt->ties == BT_TIES_DROP ? 0.0 : wt[k];
+		double		a = w1[k] + tk * 0.5;
+		double		b = w2[k] + tk * 0.5;
+		double		nk = w1[k] + w2[k] + tk;
 
 		ncmp += nk;
-		total_ties += wt[k];
+		total_ties += tk;
 		total_decided += w1[k] + w2[k];
 		first_w += a;
 		first_l += b;
@@ -469,9 +489,9 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 		int			nbad = 0;
 
 		/* items with no comparisons left (only ties, dropped) */
-		for (int32 k = 0; k < n; k++)
-			if (ewin[k] + eloss[k] <= 0)
-				bad[nbad++] = order[k];
+		for (int32 r = 0; r < n; r++)
+			if (ewin[order[r]] + eloss[order[r]] <= 0)
+				bad[nbad++] = order[r];
 		if (nbad > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -480,9 +500,9 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 					 errdetail("Without decided comparisons: %s.",
 							   bt_item_list(bc, bad, nbad)),
 					 errhint("Use ties => 'half', or a prior (for example prior => 0.1).")));
-		for (int32 k = 0; k < n; k++)
-			if (eloss[k] <= 0)
-				bad[nbad++] = order[k];
+		for (int32 r = 0; r < n; r++)
+			if (eloss[order[r]] <= 0)
+				bad[nbad++] = order[r];
 		if (nbad > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -490,9 +510,9 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 							nbad, nbad == 1 ? " has" : "s have"),
 					 errdetail("Items that never lost: %s.", bt_item_list(bc, bad, nbad)),
 					 errhint("Add a prior (for example prior => 0.1) to get finite scores.")));
-		for (int32 k = 0; k < n; k++)
-			if (ewin[k] <= 0)
-				bad[nbad++] = order[k];
+		for (int32 r = 0; r < n; r++)
+			if (ewin[order[r]] <= 0)
+				bad[nbad++] = order[r];
 		if (nbad > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -505,12 +525,12 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 			int32	   *top = palloc(sizeof(int32) * n);
 			int			ntop = 0;
 
-			for (int32 k = 0; k < n; k++)
+			for (int32 r = 0; r < n; r++)
 			{
-				if (comp[k] == ncomp - 1)
-					top[ntop++] = order[k];
-				if (comp[k] == 0)
-					bad[nbad++] = order[k];
+				if (comp[order[r]] == ncomp - 1)
+					top[ntop++] = order[r];
+				if (comp[order[r]] == 0)
+					bad[nbad++] = order[r];
 			}
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -601,11 +621,11 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 		(opt->brier ? BT_MF_BRIER : 0) |
 		(res.converged ? BT_MF_CONVERGED : 0) |
 		(res.se ? BT_MF_HAS_SE : 0);
-	out->reference = reference;
+	out->reference = reference >= 0 ? rank[reference] : -1;
 	out->iterations = res.iterations;
 	out->max_iter = opt->max_iter;
 	out->components = ncomp;
-	out->n_pairs = m;
+	out->n_pairs = n_data;
 	out->prior = opt->prior;
 	out->brier_weight = opt->brier_weight;
 	out->tol = opt->tol;
@@ -622,11 +642,13 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 	out->n_comparisons = ncmp;
 	for (int32 k = 0; k < n; k++)
 	{
-		BTM_SCORE(out)[k] = res.score[k];
-		BTM_SE(out)[k] = res.se ? res.se[k] : NAN;
-		BTM_WINS(out)[k] = wins[k];
-		BTM_LOSSES(out)[k] = losses[k];
-		BTM_TIES(out)[k] = ties[k];
+		int32		r = rank[k];
+
+		BTM_SCORE(out)[r] = res.score[k];
+		BTM_SE(out)[r] = res.se ? res.se[k] : NAN;
+		BTM_WINS(out)[r] = wins[k];
+		BTM_LOSSES(out)[r] = losses[k];
+		BTM_TIES(out)[r] = ties[k];
 	}
 	if (bc->kind == BT_IDS_INT8)
 	{
