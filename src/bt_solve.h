@@ -112,8 +112,9 @@ typedef enum BtStatus
 
 /*
  * Fit.  want_se asks for standard errors (ignored when n exceeds
- * BT_SE_MAX_ITEMS or the objective includes the Brier term).  The scores
- * start at zero.  The caller has already checked that the estimate exists
+ * BT_SE_MAX_ITEMS or the objective includes the Brier term).  Binary
+ * models start from each item's smoothed win log-odds, Davidson models
+ * at zero.  The caller has already checked that the estimate exists
  * (bt_scc) when prior is 0.
  */
 extern BtStatus bt_solve(const BtProblem *pb, const BtEnv *env,
