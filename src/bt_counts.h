@@ -142,6 +142,7 @@ typedef struct BtCountsView
 
 extern BtCounts *bt_counts_new(MemoryContext parent, int kind,
 							   int32 items_hint, int32 pairs_hint);
+extern void *bt_alloc_big(MemoryContext cxt, Size sz);
 extern bool bt_counts_is_ours(Datum d);
 extern int32 bt_counts_item_text(BtCounts *bc, const char *s, int len);
 extern int32 bt_counts_item_int8(BtCounts *bc, int64 id);

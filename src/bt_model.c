@@ -204,7 +204,10 @@ btm_find_int8(const BtModelFlat *m, int64 id)
 static void *
 bt_env_alloc(size_t size)
 {
-	return palloc_extended(size, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	void	   *p = bt_alloc_big(CurrentMemoryContext, size);
+
+	memset(p, 0, size);
+	return p;
 }
 
 static void
