@@ -141,3 +141,18 @@ SELECT replace(bt_fit(pairs_state('a>b', 'b>a'))::text, '"ties": "half"', '"ties
 \echo :LAST_ERROR_SQLSTATE
 SELECT replace(bt_fit(pairs_state('a>b', 'b>a'))::text, '"reference": null', '"reference": "q"')::bt_model;
 \echo :LAST_ERROR_SQLSTATE
+
+-- ill-conditioned: Zipf-like popularity, nearly deterministic outcomes,
+-- a weak prior (scores spread over tens of log-odds units), more items
+-- than the dense Newton limit (Newton-CG): converges
+SELECT setseed(0.25);
+CREATE TEMP TABLE zipf AS
+SELECT a, b, (random() < 1 / (1 + exp(-(((a * 7919) % 1000) - ((b * 7919) % 1000)) / 2.5)))::int::float8 AS o
+FROM (SELECT floor(exp(random() * ln(1500)))::bigint AS a,
+	floor(exp(random() * ln(1500)))::bigint AS b
+	FROM generate_series(1, 60000)) q WHERE a <> b;
+SELECT (bt_info(m)->>'converged')::boolean AS converged,
+	(bt_info(m)->>'iterations')::int < 40 AS few_iterations,
+	(bt_info(m)->>'scaled_gradient')::float8 <= 1e-9 AS small_gradient,
+	(bt_info(m)->>'n_items')::int > 600 AS newton_cg
+FROM (SELECT bt_fit(bt_counts(a, b, o, 1), prior => 0.01) m FROM zipf) q;
