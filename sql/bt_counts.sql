@@ -115,3 +115,29 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 DROP TABLE bt_par;
+
+-- item hash collisions: these bigint ids have equal hashes (the id's two
+-- 32-bit halves xor to the same value), these names equal hashtext()
+-- (the hash_bytes the state uses); counts must still go to the right item
+SELECT bool_and(hashtext(x) = hashtext(y)) AS names_collide
+FROM (VALUES ('k191518', 'k289282'), ('k8862', 'k212653')) v(x, y);
+WITH r(a, b) AS (VALUES (1::bigint, 4294967296::bigint), (4294967296, 8589934595),
+	(8589934595, 1), (1, 4294967296), (0, -1), (-1, 0), (-1, 1))
+SELECT item, wins, losses FROM bt_scores((SELECT bt_fit(bt_counts(a, b), prior => 1) FROM r))
+ORDER BY item::bigint;
+WITH r(a, b) AS (VALUES ('k191518', 'k289282'), ('k289282', 'k8862'), ('k8862', 'k212653'),
+	('k212653', 'k191518'), ('k191518', 'k289282'))
+SELECT item, wins, losses FROM bt_scores((SELECT bt_fit(bt_counts(a, b), prior => 1) FROM r))
+ORDER BY item;
+-- many items and pairs (tables grow several times; merging a stored state
+-- into a non-empty one) keep every count: per item totals against SQL
+CREATE TEMP TABLE many AS
+SELECT (g::bigint * 7919) % 5003 AS a, (g::bigint * 104729 + 17) % 4999 AS b, (g % 2)::float8 AS o
+FROM generate_series(1, 50000) g WHERE (g::bigint * 7919) % 5003 <> (g::bigint * 104729 + 17) % 4999;
+CREATE TEMP TABLE many_parts AS
+SELECT a % 3 AS part, bt_counts(a, b, o, 1) s FROM many GROUP BY a % 3;
+WITH m AS (SELECT bt_fit(bt_counts_merge(s), prior => 1) m FROM many_parts),
+	ref AS (SELECT item, sum(w) AS wins FROM (SELECT CASE WHEN o = 1 THEN a ELSE b END AS item, 1 AS w FROM many) q GROUP BY item)
+SELECT count(*) AS items, bool_and(s.wins = ref.wins) AS wins_match,
+	sum(s.wins + s.losses) = 2 * (SELECT count(*) FROM many) AS totals_match
+FROM m, bt_scores(m.m) s JOIN ref ON ref.item = s.item::bigint;

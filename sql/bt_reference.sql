@@ -31,15 +31,15 @@ SELECT dataset, v.variant,
 	CASE v.variant
 		WHEN 'half' THEN bt_fit(s)
 		WHEN 'prior' THEN bt_fit(s, prior => CASE dataset WHEN 'citations' THEN 2 ELSE 0.5 END)
-		WHEN 'position' THEN bt_fit(s, "position" => true)
+		WHEN 'position' THEN bt_fit(s, position_effect => true)
 		WHEN 'brier' THEN bt_fit(s, objective => 'logloss+brier', brier_weight => 2)
-		WHEN 'position_brier' THEN bt_fit(s, "position" => true, objective => 'logloss+brier', brier_weight => 0.5)
+		WHEN 'position_brier' THEN bt_fit(s, position_effect => true, objective => 'logloss+brier', brier_weight => 0.5)
 		WHEN 'drop' THEN bt_fit(s, ties => 'drop')
 		WHEN 'davidson' THEN bt_fit(s, ties => 'davidson')
-		WHEN 'davidson_position' THEN bt_fit(s, ties => 'davidson', "position" => true)
-		WHEN 'prior_position' THEN bt_fit(s, prior => 0.5, "position" => true)
+		WHEN 'davidson_position' THEN bt_fit(s, ties => 'davidson', position_effect => true)
+		WHEN 'prior_position' THEN bt_fit(s, prior => 0.5, position_effect => true)
 		WHEN 'swap' THEN bt_fit(s, augment => 'swap')
-		WHEN 'swap_position' THEN bt_fit(s, augment => 'swap', "position" => true)
+		WHEN 'swap_position' THEN bt_fit(s, augment => 'swap', position_effect => true)
 	END AS m
 FROM states JOIN (SELECT DISTINCT dataset, variant FROM sp_fits) v USING (dataset);
 
@@ -75,7 +75,7 @@ GROUP BY 1, 2 ORDER BY 1, 2;
 -- against BTm, with BTm's reference item fixed at 0
 CREATE TEMP TABLE r_model AS
 SELECT dataset, variant,
-	CASE variant WHEN 'position' THEN bt_fit(s, reference => ref, "position" => true)
+	CASE variant WHEN 'position' THEN bt_fit(s, reference => ref, position_effect => true)
 		ELSE bt_fit(s, reference => ref) END AS m
 FROM states JOIN (SELECT dataset, variant, item AS ref FROM r_fits
 	WHERE se = 0 AND item NOT LIKE '(%') v USING (dataset);

@@ -4,30 +4,47 @@
  *	  The bt_counts type (pair counts of Bradley-Terry comparisons) and the
  *	  aggregates that build and merge it.
  *
- * In memory the state is an expanded object (utils/expandeddatum.h): two
- * open-addressing hash tables (items, ordered pairs) over arrays that
- * grow by doubling, in a memory context of its own under the aggregate's
- * context.  The aggregate keeps the read/write expanded datum as its
+ * In memory the state is an expanded object (utils/expandeddatum.h) in a
+ * memory context of its own under the aggregate's context: an
+ * open-addressing hash of items (bigint ids: a multiplicative hash of the
+ * id; text: the name's hash_bytes, computed once per lookup and compared
+ * with the length before the bytes) and one of ordered pairs whose slots
+ * hold the key and the three counts together (one cache line per probe).
+ * Both index by the top bits of the hash, so doubling a table moves every
+ * entry to about twice its old position and rehashing streams through
+ * memory.  The aggregate keeps the read/write expanded datum as its
  * transition value, so nodeAgg neither copies nor flattens it between
- * rows and each row costs two item lookups and one pair lookup, amortised
- * O(1) and without allocation.  The state is flattened (bt_counts.h
- * describes the stored form) only when it leaves the aggregate: stored in
- * a table, sent to a parallel leader or to a Citus coordinator.
+ * rows.  A row costs two item lookups (small tables, cache-resident for
+ * thousands of items) and one pair update; pair updates are buffered
+ * BT_PAIR_BATCH at a time and applied together, after prefetching every
+ * slot they will touch, so the cache misses of a large pair table overlap
+ * instead of following one another.  No allocation per row.
  *
- * Functions, in order: the hash tables, the expanded-object methods and
- * the flat reader, text and binary I/O, then the transition and combine
- * functions.
+ * The state is flattened (bt_counts.h describes the stored form) when it
+ * leaves the aggregate: stored in a table, sent to a parallel leader or a
+ * Citus coordinator, or handed to bt_fit.  Readers of stored values do
+ * not rebuild the hash: bt_fit and the output functions read the stored
+ * arrays in place (bt_counts_get_view), and the combine function adds
+ * them to its own expanded state directly.
+ *
+ * Functions, in order: the hash tables, the expanded-object methods,
+ * views of stored values, text and binary I/O, then the transition and
+ * combine functions.
  *
  *-------------------------------------------------------------------------
  */
 #include "bt_counts.h"
 
 #include <math.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 #include "bt_text.h"
 #include "common/hashfn.h"
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -41,22 +58,35 @@ static const ExpandedObjectMethods bt_counts_methods =
 	bt_counts_flatten_into
 };
 
+/* smallest table sizes (log2 of the slot count) */
+#define BT_MIN_IBITS 7
+#define BT_MIN_PBITS 9
+
+/*
+ * Hash of a bigint id: fold the halves, then a 32-bit multiplicative
+ * (Fibonacci) hash; the table takes the top bits.  Ids whose halves xor
+ * to the same value collide (tests rely on that to exercise probing).
+ */
 static inline uint32
-bt_mix64(uint64 x)
+bt_hash_int8(int64 id)
 {
-	/* splitmix64 finaliser */
-	x ^= x >> 30;
-	x *= UINT64CONST(0xbf58476d1ce4e5b9);
-	x ^= x >> 27;
-	x *= UINT64CONST(0x94d049bb133111eb);
-	x ^= x >> 31;
-	return (uint32) x;
+	uint64		x = (uint64) id;
+
+	return ((uint32) x ^ (uint32) (x >> 32)) * 0x9E3779B1u;
+}
+
+/* hash of an ordered pair of item indices; the table takes the top bits */
+static inline uint64
+bt_hash_pair(int32 i, int32 j)
+{
+	return ((uint64) (uint32) i * UINT64CONST(0x9E3779B97F4A7C15)) ^
+		((uint64) (uint32) j * UINT64CONST(0xC2B2AE3D27D4EB4F));
 }
 
 static inline uint32
-bt_pair_hash(int32 i, int32 j)
+bt_pair_home(int32 i, int32 j, int bits)
 {
-	return bt_mix64(((uint64) (uint32) i << 32) | (uint32) j);
+	return (uint32) (bt_hash_pair(i, j) >> (64 - bits));
 }
 
 static void
@@ -71,11 +101,70 @@ bt_too_many(const char *what, int64 cap)
 			 errhint("Aggregate subsets (for example by date) into separate states.")));
 }
 
+/* log2 of a table size that holds count entries below the load limit */
+static int
+bt_bits_for(int64 count, int minbits, bool pairs)
+{
+	int			bits = minbits;
+
+	/* pairs: load <= 13/16; items: load <= 1/2 */
+	while ((pairs ? ((int64) 13 << (bits - 4)) : ((int64) 1 << (bits - 1))) < count)
+		bits++;
+	return bits;
+}
+
 /*
- * A new empty state in a memory context of its own under parent.
+ * Large working arrays: ask the kernel for transparent huge pages
+ * (advice only, Linux) before first touching them.  A table of hundreds
+ * of megabytes otherwise costs one page fault per 4 kB, which dominated
+ * building large states on virtual machines.  The memory stays an
+ * ordinary palloc chunk of cxt.
+ */
+void *
+bt_alloc_big(MemoryContext cxt, Size sz)
+{
+	void	   *p = MemoryContextAllocHuge(cxt, sz);
+
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	if (sz >= ((Size) 4 << 20))
+	{
+		uintptr_t	lo = TYPEALIGN((uintptr_t) 2 << 20, (uintptr_t) p);
+		uintptr_t	hi = TYPEALIGN_DOWN((uintptr_t) 2 << 20, (uintptr_t) p + sz);
+
+		if (hi > lo)
+			(void) madvise((void *) lo, hi - lo, MADV_HUGEPAGE);
+	}
+#endif
+	return p;
+}
+
+static BtItemSlot *
+bt_item_table(MemoryContext cxt, int bits)
+{
+	Size		sz = sizeof(BtItemSlot) << bits;
+	BtItemSlot *t = MemoryContextAllocHuge(cxt, sz);
+
+	memset(t, 0xff, sz);		/* idx = -1: empty */
+	return t;
+}
+
+static BtPair *
+bt_pair_table(MemoryContext cxt, int bits)
+{
+	Size		sz = sizeof(BtPair) << bits;
+	BtPair	   *t = bt_alloc_big(cxt, sz);
+
+	memset(t, 0xff, sz);		/* i = -1: empty */
+	return t;
+}
+
+/*
+ * A new empty state in a memory context of its own under parent, sized
+ * for about items_hint items and pairs_hint pairs.
  */
 BtCounts *
-bt_counts_new(MemoryContext parent, int kind)
+bt_counts_new(MemoryContext parent, int kind, int32 items_hint,
+			  int32 pairs_hint)
 {
 	MemoryContext cxt = AllocSetContextCreate(parent, "bt_counts",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -83,26 +172,21 @@ bt_counts_new(MemoryContext parent, int kind)
 
 	EOH_init_header(&bc->hdr, &bt_counts_methods, cxt);
 	bc->kind = kind;
-	bc->cap_items = 64;
-	bc->ihash = MemoryContextAlloc(cxt, sizeof(uint32) * bc->cap_items);
+	items_hint = Min(Max(items_hint, 0), BT_MAX_ITEMS);
+	pairs_hint = Min(Max(pairs_hint, 0), BT_MAX_PAIRS);
+	bc->cap_items = Max(64, items_hint + 1);
 	if (kind == BT_IDS_INT8)
-		bc->ids = MemoryContextAlloc(cxt, sizeof(int64) * bc->cap_items);
-	bc->off = MemoryContextAllocZero(cxt, sizeof(uint32) * (bc->cap_items + 1));
+		bc->ids = MemoryContextAllocHuge(cxt, sizeof(int64) * bc->cap_items);
+	bc->off = MemoryContextAllocHuge(cxt, sizeof(uint32) * (bc->cap_items + 1));
+	bc->off[0] = 0;
 	bc->names_cap = 1024;
 	bc->names = MemoryContextAlloc(cxt, bc->names_cap);
-	bc->imask = 127;
-	bc->islot = MemoryContextAlloc(cxt, sizeof(int32) * (bc->imask + 1));
-	memset(bc->islot, 0xff, sizeof(int32) * (bc->imask + 1));
+	bc->ibits = bt_bits_for(items_hint, BT_MIN_IBITS, false);
+	bc->islot = bt_item_table(cxt, bc->ibits);
 
-	bc->cap_pairs = 256;
-	bc->pi = MemoryContextAlloc(cxt, sizeof(int32) * bc->cap_pairs);
-	bc->pj = MemoryContextAlloc(cxt, sizeof(int32) * bc->cap_pairs);
-	bc->w1 = MemoryContextAlloc(cxt, sizeof(double) * bc->cap_pairs);
-	bc->w2 = MemoryContextAlloc(cxt, sizeof(double) * bc->cap_pairs);
-	bc->wt = MemoryContextAlloc(cxt, sizeof(double) * bc->cap_pairs);
-	bc->pmask = 511;
-	bc->pslot = MemoryContextAlloc(cxt, sizeof(int32) * (bc->pmask + 1));
-	memset(bc->pslot, 0xff, sizeof(int32) * (bc->pmask + 1));
+	bc->pbits = bt_bits_for(pairs_hint, BT_MIN_PBITS, true);
+	bc->pslot = bt_pair_table(cxt, bc->pbits);
+	bc->pgrow = (int64) 13 << (bc->pbits - 4);
 	return bc;
 }
 
@@ -116,8 +200,8 @@ bt_counts_set_kind(BtCounts *bc, int kind)
 	{
 		bc->kind = kind;
 		if (kind == BT_IDS_INT8 && bc->ids == NULL)
-			bc->ids = MemoryContextAlloc(bc->hdr.eoh_context,
-										 sizeof(int64) * bc->cap_items);
+			bc->ids = MemoryContextAllocHuge(bc->hdr.eoh_context,
+											 sizeof(int64) * bc->cap_items);
 		return;
 	}
 	ereport(ERROR,
@@ -127,69 +211,56 @@ bt_counts_set_kind(BtCounts *bc, int kind)
 			 errhint("Use one item id type (text or bigint) for all comparisons.")));
 }
 
+static inline uint32
+bt_item_hash_of(const BtCounts *bc, int32 k)
+{
+	if (bc->kind == BT_IDS_INT8)
+		return bt_hash_int8(bc->ids[k]);
+	return hash_bytes((const unsigned char *) bc->names + bc->off[k],
+					  bc->off[k + 1] - bc->off[k] - 1);
+}
+
+/* room for one more item: arrays and, at load 1/2, the table */
 static void
-bt_items_grow(BtCounts *bc)
+bt_items_reserve(BtCounts *bc)
 {
 	MemoryContext cxt = bc->hdr.eoh_context;
-	int32		ncap = bc->cap_items * 2;
-	uint32		nmask = (bc->imask + 1) * 2 - 1;
 
 	if (bc->n_items >= BT_MAX_ITEMS)
 		bt_too_many("items", BT_MAX_ITEMS);
-	bc->ihash = repalloc_huge(bc->ihash, sizeof(uint32) * ncap);
-	if (bc->ids)
-		bc->ids = repalloc_huge(bc->ids, sizeof(int64) * ncap);
-	bc->off = repalloc_huge(bc->off, sizeof(uint32) * (ncap + 1));
-	bc->cap_items = ncap;
-	pfree(bc->islot);
-	bc->islot = MemoryContextAllocHuge(cxt, sizeof(int32) * (nmask + 1));
-	memset(bc->islot, 0xff, sizeof(int32) * (nmask + 1));
-	bc->imask = nmask;
-	for (int32 k = 0; k < bc->n_items; k++)
+	if (bc->n_items + 1 >= bc->cap_items)
 	{
-		uint32		s = bc->ihash[k] & nmask;
+		int32		ncap = bc->cap_items * 2;
 
-		while (bc->islot[s] >= 0)
-			s = (s + 1) & nmask;
-		bc->islot[s] = k;
+		if (bc->ids)
+			bc->ids = repalloc_huge(bc->ids, sizeof(int64) * ncap);
+		bc->off = repalloc_huge(bc->off, sizeof(uint32) * (ncap + 1));
+		bc->cap_items = ncap;
 	}
-}
-
-int32
-bt_counts_find_text(const BtCounts *bc, const char *str, int len)
-{
-	uint32		h = hash_bytes((const unsigned char *) str, len);
-	uint32		s = h & bc->imask;
-
-	for (;;)
+	if ((int64) (bc->n_items + 1) * 2 > ((int64) 1 << bc->ibits))
 	{
-		int32		k = bc->islot[s];
+		int			nbits = bc->ibits + 1;
+		uint32		nmask = ((uint32) 1 << nbits) - 1;
+		BtItemSlot *nt = bt_item_table(cxt, nbits);
+		BtItemSlot *ot = bc->islot;
+		uint32		osize = (uint32) 1 << bc->ibits;
 
-		if (k < 0)
-			return -1;
-		if (bc->ihash[k] == h &&
-			bc->off[k + 1] - bc->off[k] - 1 == (uint32) len &&
-			memcmp(bc->names + bc->off[k], str, len) == 0)
-			return k;
-		s = (s + 1) & bc->imask;
-	}
-}
+		for (uint32 s = 0; s < osize; s++)
+		{
+			uint32		h,
+						t;
 
-int32
-bt_counts_find_int8(const BtCounts *bc, int64 id)
-{
-	uint32		h = bt_mix64((uint64) id);
-	uint32		s = h & bc->imask;
-
-	for (;;)
-	{
-		int32		k = bc->islot[s];
-
-		if (k < 0)
-			return -1;
-		if (bc->ids[k] == id)
-			return k;
-		s = (s + 1) & bc->imask;
+			if (ot[s].idx < 0)
+				continue;
+			h = bc->kind == BT_IDS_INT8 ? bt_hash_int8(ot[s].key) : (uint32) ot[s].key;
+			t = h >> (32 - nbits);
+			while (nt[t].idx >= 0)
+				t = (t + 1) & nmask;
+			nt[t] = ot[s];
+		}
+		pfree(ot);
+		bc->islot = nt;
+		bc->ibits = nbits;
 	}
 }
 
@@ -198,30 +269,23 @@ int32
 bt_counts_item_text(BtCounts *bc, const char *str, int len)
 {
 	uint32		h = hash_bytes((const unsigned char *) str, len);
-	uint32		s = h & bc->imask;
+	uint32		mask = ((uint32) 1 << bc->ibits) - 1;
+	uint32		s = h >> (32 - bc->ibits);
 	int32		k;
 
 	Assert(bc->kind == BT_IDS_TEXT);
 	for (;;)
 	{
-		k = bc->islot[s];
-		if (k < 0)
+		BtItemSlot *e = &bc->islot[s];
+
+		if (e->idx < 0)
 			break;
-		if (bc->ihash[k] == h &&
-			bc->off[k + 1] - bc->off[k] - 1 == (uint32) len &&
-			memcmp(bc->names + bc->off[k], str, len) == 0)
-			return k;
-		s = (s + 1) & bc->imask;
+		if (e->key == (int64) h && e->len == (uint32) len &&
+			memcmp(bc->names + bc->off[e->idx], str, len) == 0)
+			return e->idx;
+		s = (s + 1) & mask;
 	}
 	/* new item */
-	if ((uint32) (bc->n_items + 1) * 2 > bc->imask + 1 ||
-		bc->n_items + 1 >= bc->cap_items)
-	{
-		bt_items_grow(bc);
-		s = h & bc->imask;
-		while (bc->islot[s] >= 0)
-			s = (s + 1) & bc->imask;
-	}
 	if (bc->names_len + len + 1 > bc->names_cap)
 	{
 		Size		ncap = bc->names_cap;
@@ -233,214 +297,177 @@ bt_counts_item_text(BtCounts *bc, const char *str, int len)
 		bc->names = repalloc_huge(bc->names, ncap);
 		bc->names_cap = ncap;
 	}
+	if ((int64) (bc->n_items + 1) * 2 > ((int64) 1 << bc->ibits) ||
+		bc->n_items + 1 >= bc->cap_items)
+	{
+		bt_items_reserve(bc);
+		mask = ((uint32) 1 << bc->ibits) - 1;
+		s = h >> (32 - bc->ibits);
+		while (bc->islot[s].idx >= 0)
+			s = (s + 1) & mask;
+	}
 	k = bc->n_items++;
 	memcpy(bc->names + bc->names_len, str, len);
 	bc->names[bc->names_len + len] = '\0';
 	bc->off[k] = bc->names_len;
 	bc->names_len += len + 1;
 	bc->off[k + 1] = bc->names_len;
-	bc->ihash[k] = h;
-	bc->islot[s] = k;
+	bc->islot[s].key = h;
+	bc->islot[s].len = len;
+	bc->islot[s].idx = k;
 	return k;
 }
 
+/* index of the item with bigint id, added when new */
 int32
 bt_counts_item_int8(BtCounts *bc, int64 id)
 {
-	uint32		h = bt_mix64((uint64) id);
-	uint32		s = h & bc->imask;
+	uint32		h = bt_hash_int8(id);
+	uint32		mask = ((uint32) 1 << bc->ibits) - 1;
+	uint32		s = h >> (32 - bc->ibits);
 	int32		k;
 
 	Assert(bc->kind == BT_IDS_INT8);
 	for (;;)
 	{
-		k = bc->islot[s];
-		if (k < 0)
+		BtItemSlot *e = &bc->islot[s];
+
+		if (e->idx < 0)
 			break;
-		if (bc->ids[k] == id)
-			return k;
-		s = (s + 1) & bc->imask;
+		if (e->key == id)
+			return e->idx;
+		s = (s + 1) & mask;
 	}
-	if ((uint32) (bc->n_items + 1) * 2 > bc->imask + 1 ||
+	if ((int64) (bc->n_items + 1) * 2 > ((int64) 1 << bc->ibits) ||
 		bc->n_items + 1 >= bc->cap_items)
 	{
-		bt_items_grow(bc);
-		s = h & bc->imask;
-		while (bc->islot[s] >= 0)
-			s = (s + 1) & bc->imask;
+		bt_items_reserve(bc);
+		mask = ((uint32) 1 << bc->ibits) - 1;
+		s = h >> (32 - bc->ibits);
+		while (bc->islot[s].idx >= 0)
+			s = (s + 1) & mask;
 	}
 	k = bc->n_items++;
 	bc->ids[k] = id;
-	bc->ihash[k] = h;
-	bc->islot[s] = k;
+	bc->islot[s].key = id;
+	bc->islot[s].len = 0;
+	bc->islot[s].idx = k;
 	return k;
 }
 
+/*
+ * Double the pair table until it holds need pairs below the load limit.
+ * Slots are indexed by the top hash bits, so the old table's entries,
+ * read in slot order, land in nondecreasing positions of the new one.
+ */
 static void
-bt_pairs_grow(BtCounts *bc)
+bt_pairs_grow(BtCounts *bc, int64 need)
 {
-	MemoryContext cxt = bc->hdr.eoh_context;
-	int32		ncap;
-	uint32		nmask = (bc->pmask + 1) * 2 - 1;
+	int			nbits = bc->pbits;
+	uint32		nmask;
+	BtPair	   *nt,
+			   *ot = bc->pslot;
+	uint32		osize = (uint32) 1 << bc->pbits;
 
-	if (bc->n_pairs >= BT_MAX_PAIRS)
-		bt_too_many("ordered pairs", BT_MAX_PAIRS);
-	ncap = Min(bc->cap_pairs * 2, BT_MAX_PAIRS);
-	bc->pi = repalloc_huge(bc->pi, sizeof(int32) * ncap);
-	bc->pj = repalloc_huge(bc->pj, sizeof(int32) * ncap);
-	bc->w1 = repalloc_huge(bc->w1, sizeof(double) * ncap);
-	bc->w2 = repalloc_huge(bc->w2, sizeof(double) * ncap);
-	bc->wt = repalloc_huge(bc->wt, sizeof(double) * ncap);
-	bc->cap_pairs = ncap;
-	if ((uint32) ncap * 2 > bc->pmask + 1)
+	if (need > BT_MAX_PAIRS)
+		need = BT_MAX_PAIRS;
+	while (((int64) 13 << (nbits - 4)) < need)
+		nbits++;
+	if (nbits == bc->pbits)
+		return;
+	nmask = ((uint32) 1 << nbits) - 1;
+	nt = bt_pair_table(bc->hdr.eoh_context, nbits);
+	for (uint32 s = 0; s < osize; s++)
 	{
-		pfree(bc->pslot);
-		bc->pslot = MemoryContextAllocHuge(cxt, sizeof(int32) * (nmask + 1));
-		memset(bc->pslot, 0xff, sizeof(int32) * (nmask + 1));
-		bc->pmask = nmask;
-		for (int32 k = 0; k < bc->n_pairs; k++)
-		{
-			uint32		s = bt_pair_hash(bc->pi[k], bc->pj[k]) & nmask;
+		uint32		t;
 
-			while (bc->pslot[s] >= 0)
-				s = (s + 1) & nmask;
-			bc->pslot[s] = k;
-		}
+		if (ot[s].i < 0)
+			continue;
+		t = bt_pair_home(ot[s].i, ot[s].j, nbits);
+		while (nt[t].i >= 0)
+			t = (t + 1) & nmask;
+		nt[t] = ot[s];
+		if ((s & 0xfffff) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
+	pfree(ot);
+	bc->pslot = nt;
+	bc->pbits = nbits;
+	bc->pgrow = (int64) 13 << (nbits - 4);
 }
 
 /*
- * Add counts to ordered pair (i, j); returns true when the pair is new.
+ * Apply the buffered pair updates: compute every home slot and prefetch
+ * it, then probe and update in order (a pair repeated within the batch
+ * is found by its second probe like any other).
  */
-bool
+void
+bt_counts_flush(BtCounts *bc)
+{
+	int			n = bc->npend;
+	uint32		home[BT_PAIR_BATCH];
+	uint32		mask;
+	BtPair	   *t;
+
+	if (n == 0)
+		return;
+	if (bc->n_pairs + n > bc->pgrow)
+		bt_pairs_grow(bc, (int64) bc->n_pairs + n);
+	t = bc->pslot;
+	mask = ((uint32) 1 << bc->pbits) - 1;
+	for (int k = 0; k < n; k++)
+	{
+		home[k] = bt_pair_home(bc->pend[k].i, bc->pend[k].j, bc->pbits);
+#if defined(__GNUC__) || defined(__clang__)
+		__builtin_prefetch(&t[home[k]], 1, 1);
+#endif
+	}
+	for (int k = 0; k < n; k++)
+	{
+		const BtPair *e = &bc->pend[k];
+		uint32		s = home[k];
+
+		for (;;)
+		{
+			BtPair	   *slot = &t[s];
+
+			if (slot->i == e->i && slot->j == e->j)
+			{
+				slot->w1 += e->w1;
+				slot->w2 += e->w2;
+				slot->wt += e->wt;
+				break;
+			}
+			if (slot->i < 0)
+			{
+				if (bc->n_pairs >= BT_MAX_PAIRS)
+				{
+					bc->npend = 0;
+					bt_too_many("ordered pairs", BT_MAX_PAIRS);
+				}
+				*slot = *e;
+				bc->n_pairs++;
+				break;
+			}
+			s = (s + 1) & mask;
+		}
+	}
+	bc->npend = 0;
+}
+
+/* queue counts for ordered pair (i, j) */
+static inline void
 bt_counts_add(BtCounts *bc, int32 i, int32 j, double w1, double w2, double wt)
 {
-	uint32		h = bt_pair_hash(i, j);
-	uint32		s = h & bc->pmask;
-	int32		k;
+	BtPair	   *e = &bc->pend[bc->npend];
 
-	for (;;)
-	{
-		k = bc->pslot[s];
-		if (k < 0)
-			break;
-		if (bc->pi[k] == i && bc->pj[k] == j)
-		{
-			bc->w1[k] += w1;
-			bc->w2[k] += w2;
-			bc->wt[k] += wt;
-			return false;
-		}
-		s = (s + 1) & bc->pmask;
-	}
-	if (bc->n_pairs >= bc->cap_pairs)
-	{
-		bt_pairs_grow(bc);
-		s = h & bc->pmask;
-		while (bc->pslot[s] >= 0)
-			s = (s + 1) & bc->pmask;
-	}
-	k = bc->n_pairs++;
-	bc->pi[k] = i;
-	bc->pj[k] = j;
-	bc->w1[k] = w1;
-	bc->w2[k] = w2;
-	bc->wt[k] = wt;
-	bc->pslot[s] = k;
-	return true;
-}
-
-/* add every pair of src to dst */
-void
-bt_counts_merge_into(BtCounts *dst, const BtCounts *src)
-{
-	int32	   *map;
-
-	if (src->n_pairs == 0)
-		return;
-	bt_counts_set_kind(dst, src->kind);
-	map = palloc(sizeof(int32) * Max(src->n_items, 1));
-	for (int32 k = 0; k < src->n_items; k++)
-	{
-		if (src->kind == BT_IDS_TEXT)
-			map[k] = bt_counts_item_text(dst, bt_counts_name(src, k),
-										 src->off[k + 1] - src->off[k] - 1);
-		else
-			map[k] = bt_counts_item_int8(dst, src->ids[k]);
-	}
-	for (int32 k = 0; k < src->n_pairs; k++)
-		bt_counts_add(dst, map[src->pi[k]], map[src->pj[k]],
-					  src->w1[k], src->w2[k], src->wt[k]);
-	pfree(map);
-}
-
-/* ---------- expanded-object methods and the flat reader ---------- */
-
-static Size
-bt_items_flat_size(const BtCounts *bc)
-{
-	if (bc->kind == BT_IDS_INT8)
-		return sizeof(int64) * bc->n_items;
-	if (bc->kind == BT_IDS_TEXT)
-		return TYPEALIGN(8, sizeof(uint32) * (bc->n_items + 1)) +
-			TYPEALIGN(8, bc->names_len);
-	return 0;
-}
-
-static Size
-bt_counts_get_flat_size(ExpandedObjectHeader *eohptr)
-{
-	BtCounts   *bc = (BtCounts *) eohptr;
-	Size		sz = BT_COUNTS_HDRSZ + bt_items_flat_size(bc) +
-		(Size) bc->n_pairs * (2 * sizeof(int32) + 3 * sizeof(double));
-
-	if (sz > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("bt_counts state too large to store (%zu bytes)", sz),
-				 errdetail("Stored values are limited to 1 GB.")));
-	return sz;
-}
-
-static void
-bt_counts_flatten_into(ExpandedObjectHeader *eohptr, void *result,
-					   Size allocated_size)
-{
-	BtCounts   *bc = (BtCounts *) eohptr;
-	BtCountsFlat *f = (BtCountsFlat *) result;
-	char	   *p = (char *) result + BT_COUNTS_HDRSZ;
-	Size		np = bc->n_pairs;
-
-	memset(result, 0, allocated_size);
-	SET_VARSIZE(f, allocated_size);
-	f->version = BT_COUNTS_VERSION;
-	f->kind = bc->kind;
-	f->n_items = bc->n_items;
-	f->n_pairs = bc->n_pairs;
-	f->names_len = bc->kind == BT_IDS_TEXT ? (int32) bc->names_len : 0;
-	if (bc->kind == BT_IDS_INT8)
-	{
-		memcpy(p, bc->ids, sizeof(int64) * bc->n_items);
-		p += sizeof(int64) * bc->n_items;
-	}
-	else if (bc->kind == BT_IDS_TEXT)
-	{
-		memcpy(p, bc->off, sizeof(uint32) * (bc->n_items + 1));
-		p += TYPEALIGN(8, sizeof(uint32) * (bc->n_items + 1));
-		memcpy(p, bc->names, bc->names_len);
-		p += TYPEALIGN(8, bc->names_len);
-	}
-	memcpy(p, bc->pi, sizeof(int32) * np);
-	p += sizeof(int32) * np;
-	memcpy(p, bc->pj, sizeof(int32) * np);
-	p += sizeof(int32) * np;
-	memcpy(p, bc->w1, sizeof(double) * np);
-	p += sizeof(double) * np;
-	memcpy(p, bc->w2, sizeof(double) * np);
-	p += sizeof(double) * np;
-	memcpy(p, bc->wt, sizeof(double) * np);
-	p += sizeof(double) * np;
-	Assert(p == (char *) result + allocated_size);
+	e->i = i;
+	e->j = j;
+	e->w1 = w1;
+	e->w2 = w2;
+	e->wt = wt;
+	if (++bc->npend == BT_PAIR_BATCH)
+		bt_counts_flush(bc);
 }
 
 static void
@@ -453,23 +480,231 @@ bt_flat_corrupt(const char *what)
 }
 
 /*
- * Read a stored value into a new expanded state, checking every size,
- * index and weight (stored bytes are not trusted).
+ * Add every pair of src to dst, without building a hash of src: src's
+ * items are mapped to dst's (checking that src names no item twice), its
+ * pairs checked and queued.  src may be a stored value (not trusted).
  */
-static BtCounts *
-bt_counts_expand_flat(const BtCountsFlat *f, MemoryContext parent)
+void
+bt_counts_merge_view(BtCounts *dst, const BtCountsView *src)
+{
+	int32	   *map;
+	bool	   *seen;
+
+	if (src->n_pairs == 0)
+		return;
+	bt_counts_set_kind(dst, src->kind);
+	bt_counts_flush(dst);
+	if (dst->n_pairs == 0 && src->n_pairs > dst->pgrow)
+		bt_pairs_grow(dst, src->n_pairs);
+	map = palloc(sizeof(int32) * src->n_items);
+	for (int32 k = 0; k < src->n_items; k++)
+	{
+		if (src->kind == BT_IDS_TEXT)
+			map[k] = bt_counts_item_text(dst, bt_view_name(src, k),
+										 bt_view_name_len(src, k));
+		else
+			map[k] = bt_counts_item_int8(dst, src->ids[k]);
+	}
+	seen = palloc0(sizeof(bool) * dst->n_items);
+	for (int32 k = 0; k < src->n_items; k++)
+	{
+		if (seen[map[k]])
+			bt_flat_corrupt("An item appears twice.");
+		seen[map[k]] = true;
+	}
+	pfree(seen);
+	for (int32 k = 0; k < src->n_pairs; k++)
+	{
+		int32		i = src->pi[k],
+					j = src->pj[k];
+		double		w1 = src->w1[k],
+					w2 = src->w2[k],
+					wt = src->wt[k];
+
+		if (i < 0 || i >= src->n_items || j < 0 || j >= src->n_items || i == j)
+			bt_flat_corrupt("A pair refers to an unknown item or to itself.");
+		if (!(w1 >= 0 && w2 >= 0 && wt >= 0) || !isfinite(w1 + w2 + wt))
+			bt_flat_corrupt("A pair holds a negative or non-finite count.");
+		bt_counts_add(dst, map[i], map[j], w1, w2, wt);
+		if ((k & 0xfffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	bt_counts_flush(dst);
+	pfree(map);
+}
+
+/* ---------- expanded-object methods ---------- */
+
+static Size
+bt_flat_size(int kind, int32 n_items, Size names_len, int32 n_pairs)
+{
+	Size		sz = BT_COUNTS_HDRSZ +
+		(Size) n_pairs * (2 * sizeof(int32) + 3 * sizeof(double));
+
+	if (kind == BT_IDS_INT8)
+		sz += sizeof(int64) * n_items;
+	else if (kind == BT_IDS_TEXT)
+		sz += TYPEALIGN(8, sizeof(uint32) * (n_items + 1)) + TYPEALIGN(8, names_len);
+	return sz;
+}
+
+static void
+bt_flat_check_size(Size sz)
+{
+	if (sz > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("bt_counts state too large to store (%zu bytes)", sz),
+				 errdetail("Stored values are limited to 1 GB.")));
+}
+
+static Size
+bt_counts_get_flat_size(ExpandedObjectHeader *eohptr)
+{
+	BtCounts   *bc = (BtCounts *) eohptr;
+	Size		sz;
+
+	bt_counts_flush(bc);
+	sz = bt_flat_size(bc->kind, bc->n_items,
+					  bc->kind == BT_IDS_TEXT ? bc->names_len : 0, bc->n_pairs);
+	bt_flat_check_size(sz);
+	return sz;
+}
+
+/*
+ * Write the header and items of a stored value; returns where the pair
+ * arrays start.
+ */
+static char *
+bt_flat_write_items(void *result, Size size, int kind, int32 n_items,
+					const int64 *ids, const uint32 *off, const char *names,
+					Size names_len, int32 n_pairs)
+{
+	BtCountsFlat *f = (BtCountsFlat *) result;
+	char	   *p = (char *) result + BT_COUNTS_HDRSZ;
+
+	memset(result, 0, BT_COUNTS_HDRSZ);
+	SET_VARSIZE(f, size);
+	f->version = BT_COUNTS_VERSION;
+	f->kind = kind;
+	f->n_items = n_items;
+	f->n_pairs = n_pairs;
+	f->names_len = kind == BT_IDS_TEXT ? (int32) names_len : 0;
+	if (kind == BT_IDS_INT8)
+	{
+		memcpy(p, ids, sizeof(int64) * n_items);
+		p += sizeof(int64) * n_items;
+	}
+	else if (kind == BT_IDS_TEXT)
+	{
+		Size		osz = sizeof(uint32) * (n_items + 1);
+
+		memcpy(p, off, osz);
+		memset(p + osz, 0, TYPEALIGN(8, osz) - osz);
+		p += TYPEALIGN(8, osz);
+		memcpy(p, names, names_len);
+		memset(p + names_len, 0, TYPEALIGN(8, names_len) - names_len);
+		p += TYPEALIGN(8, names_len);
+	}
+	return p;
+}
+
+static void
+bt_counts_flatten_into(ExpandedObjectHeader *eohptr, void *result,
+					   Size allocated_size)
+{
+	BtCounts   *bc = (BtCounts *) eohptr;
+	Size		np = bc->n_pairs;
+	char	   *p;
+	int32	   *pi,
+			   *pj;
+	double	   *w1,
+			   *w2,
+			   *wt;
+	uint32		size = (uint32) 1 << bc->pbits;
+	Size		k = 0;
+
+	bt_counts_flush(bc);
+	Assert(allocated_size == bt_flat_size(bc->kind, bc->n_items,
+										  bc->kind == BT_IDS_TEXT ? bc->names_len : 0,
+										  bc->n_pairs));
+	p = bt_flat_write_items(result, allocated_size, bc->kind, bc->n_items,
+							bc->ids, bc->off, bc->names, bc->names_len,
+							bc->n_pairs);
+	pi = (int32 *) p;
+	pj = pi + np;
+	w1 = (double *) (pj + np);
+	w2 = w1 + np;
+	wt = w2 + np;
+	for (uint32 s = 0; s < size; s++)
+	{
+		const BtPair *e = &bc->pslot[s];
+
+		if (e->i < 0)
+			continue;
+		pi[k] = e->i;
+		pj[k] = e->j;
+		w1[k] = e->w1;
+		w2[k] = e->w2;
+		wt[k] = e->wt;
+		k++;
+	}
+	Assert(k == np);
+	Assert((char *) (wt + np) == (char *) result + allocated_size);
+}
+
+bool
+bt_counts_is_ours(Datum d)
+{
+	return VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)) &&
+		DatumGetEOHP(d)->eoh_methods == &bt_counts_methods;
+}
+
+/* ---------- views ---------- */
+
+/*
+ * Check that the items of a view are distinct (a stored value is not
+ * trusted): a scratch hash of item indices.
+ */
+static void
+bt_view_check_items(const BtCountsView *v)
+{
+	int			bits = bt_bits_for(v->n_items, BT_MIN_IBITS, false);
+	uint32		mask = ((uint32) 1 << bits) - 1;
+	int32	   *t = palloc_extended(sizeof(int32) << bits, MCXT_ALLOC_HUGE);
+
+	memset(t, 0xff, sizeof(int32) << bits);
+	for (int32 k = 0; k < v->n_items; k++)
+	{
+		uint32		h = v->kind == BT_IDS_INT8 ? bt_hash_int8(v->ids[k]) :
+			hash_bytes((const unsigned char *) bt_view_name(v, k), bt_view_name_len(v, k));
+		uint32		s = h >> (32 - bits);
+
+		for (; t[s] >= 0; s = (s + 1) & mask)
+		{
+			int32		o = t[s];
+
+			if (v->kind == BT_IDS_INT8 ? v->ids[o] == v->ids[k] :
+				(bt_view_name_len(v, o) == bt_view_name_len(v, k) &&
+				 memcmp(bt_view_name(v, o), bt_view_name(v, k), bt_view_name_len(v, k)) == 0))
+				bt_flat_corrupt("An item appears twice.");
+		}
+		t[s] = k;
+	}
+	pfree(t);
+}
+
+/*
+ * A view of a stored value, in place.  Checks every size, offset, item
+ * (distinct, names well formed), pair index and count; not that each
+ * pair occurs once (readers add repeated pairs' counts).
+ */
+static void
+bt_view_of_flat(const BtCountsFlat *f, BtCountsView *v)
 {
 	Size		total = VARSIZE(f);
 	const char *p = (const char *) f + BT_COUNTS_HDRSZ;
-	const char *end = (const char *) f + total;
-	BtCounts   *bc;
-	int32	   *map;
-	const int32 *pi,
-			   *pj;
-	const double *w1,
-			   *w2,
-			   *wt;
-	Size		need;
+	int32		np;
 
 	if (total < BT_COUNTS_HDRSZ)
 		bt_flat_corrupt("The value is shorter than its header.");
@@ -483,110 +718,163 @@ bt_counts_expand_flat(const BtCountsFlat *f, MemoryContext parent)
 		f->n_pairs < 0 || f->n_pairs > BT_MAX_PAIRS || f->names_len < 0 ||
 		(f->kind == BT_IDS_NONE && (f->n_items != 0 || f->n_pairs != 0)))
 		bt_flat_corrupt("The header holds impossible counts.");
-	need = BT_COUNTS_HDRSZ + (Size) f->n_pairs * (2 * sizeof(int32) + 3 * sizeof(double));
-	if (f->kind == BT_IDS_INT8)
-		need += sizeof(int64) * f->n_items;
-	else if (f->kind == BT_IDS_TEXT)
-		need += TYPEALIGN(8, sizeof(uint32) * (f->n_items + 1)) +
-			TYPEALIGN(8, (Size) f->names_len);
-	if (need != total)
+	if (bt_flat_size(f->kind, f->n_items, f->names_len, f->n_pairs) != total)
 		bt_flat_corrupt("The size does not match the header.");
 
-	bc = bt_counts_new(parent, f->kind);
-	map = palloc(sizeof(int32) * Max(f->n_items, 1));
+	memset(v, 0, sizeof(*v));
+	v->kind = f->kind;
+	v->n_items = f->n_items;
 	if (f->kind == BT_IDS_INT8)
 	{
-		for (int32 k = 0; k < f->n_items; k++)
-		{
-			int64		id;
-
-			memcpy(&id, p + k * sizeof(int64), sizeof(int64));
-			map[k] = bt_counts_item_int8(bc, id);
-			if (map[k] != k)
-				bt_flat_corrupt("An item id appears twice.");
-		}
+		v->ids = (const int64 *) p;
 		p += sizeof(int64) * f->n_items;
 	}
 	else if (f->kind == BT_IDS_TEXT)
 	{
+		const uint32 *off = (const uint32 *) p;
 		const char *names = p + TYPEALIGN(8, sizeof(uint32) * (f->n_items + 1));
 
+		if (off[0] != 0 || off[f->n_items] != (uint32) f->names_len)
+			bt_flat_corrupt("An item name is malformed.");
 		for (int32 k = 0; k < f->n_items; k++)
 		{
-			uint32		o0,
-						o1;
+			uint32		o0 = off[k],
+						o1 = off[k + 1];
 
-			memcpy(&o0, p + k * sizeof(uint32), sizeof(uint32));
-			memcpy(&o1, p + (k + 1) * sizeof(uint32), sizeof(uint32));
 			if (o1 <= o0 || o1 > (uint32) f->names_len ||
 				names[o1 - 1] != '\0' || memchr(names + o0, '\0', o1 - o0 - 1))
 				bt_flat_corrupt("An item name is malformed.");
-			map[k] = bt_counts_item_text(bc, names + o0, o1 - o0 - 1);
-			if (map[k] != k)
-				bt_flat_corrupt("An item name appears twice.");
 		}
+		v->off = off;
+		v->names = names;
+		v->names_len = f->names_len;
 		p = names + TYPEALIGN(8, (Size) f->names_len);
 	}
-	pi = (const int32 *) p;
-	pj = pi + f->n_pairs;
-	w1 = (const double *) (pj + f->n_pairs);
-	w2 = w1 + f->n_pairs;
-	wt = w2 + f->n_pairs;
-	Assert((const char *) (wt + f->n_pairs) == end);
-	for (int32 k = 0; k < f->n_pairs; k++)
+	bt_view_check_items(v);
+	np = f->n_pairs;
+	v->n_pairs = np;
+	v->pi = (const int32 *) p;
+	v->pj = v->pi + np;
+	v->w1 = (const double *) (v->pj + np);
+	v->w2 = v->w1 + np;
+	v->wt = v->w2 + np;
+	for (int32 k = 0; k < np; k++)
 	{
-		if (pi[k] < 0 || pi[k] >= f->n_items || pj[k] < 0 ||
-			pj[k] >= f->n_items || pi[k] == pj[k])
-			bt_flat_corrupt("A pair refers to an unknown item or to itself.");
-		if (!(w1[k] >= 0 && w2[k] >= 0 && wt[k] >= 0) ||
-			!isfinite(w1[k] + w2[k] + wt[k]))
-			bt_flat_corrupt("A pair holds a negative or non-finite count.");
-		if (!bt_counts_add(bc, pi[k], pj[k], w1[k], w2[k], wt[k]))
-			bt_flat_corrupt("A pair appears twice.");
-	}
-	pfree(map);
-	(void) end;
-	return bc;
-}
+		int32		i = v->pi[k],
+					j = v->pj[k];
 
-bool
-bt_counts_is_ours(Datum d)
-{
-	return VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)) &&
-		DatumGetEOHP(d)->eoh_methods == &bt_counts_methods;
+		if (i < 0 || i >= v->n_items || j < 0 || j >= v->n_items || i == j)
+			bt_flat_corrupt("A pair refers to an unknown item or to itself.");
+		if (!(v->w1[k] >= 0 && v->w2[k] >= 0 && v->wt[k] >= 0) ||
+			!isfinite(v->w1[k] + v->w2[k] + v->wt[k]))
+			bt_flat_corrupt("A pair holds a negative or non-finite count.");
+	}
 }
 
 /*
- * The state behind d: the expanded object itself when d points to one
- * (*copied = false), else a new expanded copy in parent (*copied = true).
+ * A view of the state in d: the stored arrays in place, or, for our
+ * expanded object, its items in place and its pairs copied out of the
+ * hash (palloc'd in the current context).
  */
-BtCounts *
-bt_counts_from_datum(Datum d, MemoryContext parent, bool *copied)
+void
+bt_counts_get_view(Datum d, BtCountsView *v)
 {
-	BtCountsFlat *f;
+	BtCounts   *bc;
+	int32	   *pi,
+			   *pj;
+	double	   *w1,
+			   *w2,
+			   *wt;
+	uint32		size;
+	int32		k = 0;
+
+	if (!bt_counts_is_ours(d))
+	{
+		bt_view_of_flat((const BtCountsFlat *) PG_DETOAST_DATUM(d), v);
+		return;
+	}
+	bc = (BtCounts *) DatumGetEOHP(d);
+	bt_counts_flush(bc);
+	memset(v, 0, sizeof(*v));
+	v->kind = bc->kind;
+	v->n_items = bc->n_items;
+	v->ids = bc->ids;
+	v->off = bc->off;
+	v->names = bc->names;
+	v->names_len = bc->kind == BT_IDS_TEXT ? bc->names_len : 0;
+	v->n_pairs = bc->n_pairs;
+	pi = palloc_extended(sizeof(int32) * (bc->n_pairs + 1), MCXT_ALLOC_HUGE);
+	pj = palloc_extended(sizeof(int32) * (bc->n_pairs + 1), MCXT_ALLOC_HUGE);
+	w1 = palloc_extended(sizeof(double) * (bc->n_pairs + 1), MCXT_ALLOC_HUGE);
+	w2 = palloc_extended(sizeof(double) * (bc->n_pairs + 1), MCXT_ALLOC_HUGE);
+	wt = palloc_extended(sizeof(double) * (bc->n_pairs + 1), MCXT_ALLOC_HUGE);
+	size = (uint32) 1 << bc->pbits;
+	for (uint32 s = 0; s < size; s++)
+	{
+		const BtPair *e = &bc->pslot[s];
+
+		if (e->i < 0)
+			continue;
+		pi[k] = e->i;
+		pj[k] = e->j;
+		w1[k] = e->w1;
+		w2[k] = e->w2;
+		wt[k] = e->wt;
+		k++;
+	}
+	Assert(k == bc->n_pairs);
+	v->pi = pi;
+	v->pj = pj;
+	v->w1 = w1;
+	v->w2 = w2;
+	v->wt = wt;
+}
+
+/*
+ * The state behind d as an expanded object we may update: d itself when
+ * it is ours, else a new expanded copy in parent.
+ */
+static BtCounts *
+bt_counts_expanded(Datum d, MemoryContext parent)
+{
+	BtCountsView v;
 	BtCounts   *bc;
 
 	if (bt_counts_is_ours(d))
-	{
-		*copied = false;
 		return (BtCounts *) DatumGetEOHP(d);
-	}
-	f = (BtCountsFlat *) PG_DETOAST_DATUM(d);
-	bc = bt_counts_expand_flat(f, parent);
-	if ((Pointer) f != DatumGetPointer(d))
-		pfree(f);
-	*copied = true;
+	bt_counts_get_view(d, &v);
+	bc = bt_counts_new(parent, v.kind, v.n_items, v.n_pairs);
+	bt_counts_merge_view(bc, &v);
 	return bc;
 }
 
-/* a palloc'd flat copy of the state */
+/*
+ * A stored value from items and pair arrays (the input functions build
+ * one in the order they read it).
+ */
 static Datum
-bt_counts_flat_datum(BtCounts *bc)
+bt_flat_from_arrays(const BtCounts *items, int32 np, const int32 *pi,
+					const int32 *pj, const double *w1, const double *w2,
+					const double *wt)
 {
-	Size		sz = bt_counts_get_flat_size(&bc->hdr);
-	void	   *res = palloc(sz);
+	Size		names_len = items->kind == BT_IDS_TEXT ? items->names_len : 0;
+	Size		sz = bt_flat_size(items->kind, items->n_items, names_len, np);
+	void	   *res;
+	char	   *p;
 
-	bt_counts_flatten_into(&bc->hdr, res, sz);
+	bt_flat_check_size(sz);
+	res = palloc(sz);
+	p = bt_flat_write_items(res, sz, items->kind, items->n_items, items->ids,
+							items->off, items->names, names_len, np);
+	memcpy(p, pi, sizeof(int32) * np);
+	p += sizeof(int32) * np;
+	memcpy(p, pj, sizeof(int32) * np);
+	p += sizeof(int32) * np;
+	memcpy(p, w1, sizeof(double) * np);
+	p += sizeof(double) * np;
+	memcpy(p, w2, sizeof(double) * np);
+	p += sizeof(double) * np;
+	memcpy(p, wt, sizeof(double) * np);
 	return PointerGetDatum(res);
 }
 
@@ -599,6 +887,87 @@ bt_counts_free(BtCounts *bc)
 /* ---------- text and binary I/O ---------- */
 
 /*
+ * What the input functions build: items and a pair hash (to refuse a
+ * pair given twice) in a scratch state, and the pairs in input order.
+ */
+typedef struct BtBuilder
+{
+	BtCounts   *bc;
+	int32		n;
+	int32		cap;
+	int32	   *pi;
+	int32	   *pj;
+	double	   *w1;
+	double	   *w2;
+	double	   *wt;
+} BtBuilder;
+
+static void
+bt_builder_init(BtBuilder *b, int kind)
+{
+	memset(b, 0, sizeof(*b));
+	b->bc = bt_counts_new(CurrentMemoryContext, kind, 0, 0);
+	b->cap = 64;
+	b->pi = palloc(sizeof(int32) * b->cap);
+	b->pj = palloc(sizeof(int32) * b->cap);
+	b->w1 = palloc(sizeof(double) * b->cap);
+	b->w2 = palloc(sizeof(double) * b->cap);
+	b->wt = palloc(sizeof(double) * b->cap);
+}
+
+/* append a pair; false when (i, j) was given before */
+static bool
+bt_builder_add(BtBuilder *b, int32 i, int32 j, double w1, double w2, double wt)
+{
+	BtCounts   *bc = b->bc;
+	uint32		mask,
+				s;
+
+	if (b->n >= BT_MAX_PAIRS)
+		bt_too_many("ordered pairs", BT_MAX_PAIRS);
+	if (bc->n_pairs + 1 > bc->pgrow)
+		bt_pairs_grow(bc, (int64) bc->n_pairs + 1);
+	mask = ((uint32) 1 << bc->pbits) - 1;
+	for (s = bt_pair_home(i, j, bc->pbits); bc->pslot[s].i >= 0; s = (s + 1) & mask)
+		if (bc->pslot[s].i == i && bc->pslot[s].j == j)
+			return false;
+	bc->pslot[s].i = i;
+	bc->pslot[s].j = j;
+	bc->n_pairs++;
+	if (b->n == b->cap)
+	{
+		b->cap *= 2;
+		b->pi = repalloc_huge(b->pi, sizeof(int32) * b->cap);
+		b->pj = repalloc_huge(b->pj, sizeof(int32) * b->cap);
+		b->w1 = repalloc_huge(b->w1, sizeof(double) * b->cap);
+		b->w2 = repalloc_huge(b->w2, sizeof(double) * b->cap);
+		b->wt = repalloc_huge(b->wt, sizeof(double) * b->cap);
+	}
+	b->pi[b->n] = i;
+	b->pj[b->n] = j;
+	b->w1[b->n] = w1;
+	b->w2[b->n] = w2;
+	b->wt[b->n] = wt;
+	b->n++;
+	return true;
+}
+
+static Datum
+bt_builder_finish(BtBuilder *b)
+{
+	Datum		res = bt_flat_from_arrays(b->bc, b->n, b->pi, b->pj,
+										  b->w1, b->w2, b->wt);
+
+	bt_counts_free(b->bc);
+	pfree(b->pi);
+	pfree(b->pj);
+	pfree(b->w1);
+	pfree(b->w2);
+	pfree(b->wt);
+	return res;
+}
+
+/*
  * bt_counts_in(cstring) -> bt_counts
  *
  * {"version": 1, "ids": "text", "pairs": [["a", "b", w1, w2, wt], ...]}
@@ -609,11 +978,10 @@ bt_counts_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
 	BtLex		lx;
-	BtCounts   *bc;
+	BtBuilder	b;
 	char	   *kname;
 	int			len;
 	int			kind;
-	Datum		res;
 
 	bt_lex_init(&lx, str, "bt_counts");
 	bt_lex_expect(&lx, '{');
@@ -637,7 +1005,7 @@ bt_counts_in(PG_FUNCTION_ARGS)
 	bt_lex_expect(&lx, ',');
 	bt_lex_key(&lx, "pairs");
 	bt_lex_expect(&lx, '[');
-	bc = bt_counts_new(CurrentMemoryContext, kind);
+	bt_builder_init(&b, kind);
 	if (!bt_lex_accept(&lx, ']'))
 	{
 		if (kind == BT_IDS_NONE)
@@ -653,16 +1021,16 @@ bt_counts_in(PG_FUNCTION_ARGS)
 			{
 				char	   *a = bt_lex_string(&lx, &len);
 
-				i = bt_counts_item_text(bc, a, len);
+				i = bt_counts_item_text(b.bc, a, len);
 				bt_lex_expect(&lx, ',');
 				a = bt_lex_string(&lx, &len);
-				j = bt_counts_item_text(bc, a, len);
+				j = bt_counts_item_text(b.bc, a, len);
 			}
 			else
 			{
-				i = bt_counts_item_int8(bc, bt_lex_int8(&lx));
+				i = bt_counts_item_int8(b.bc, bt_lex_int8(&lx));
 				bt_lex_expect(&lx, ',');
-				j = bt_counts_item_int8(bc, bt_lex_int8(&lx));
+				j = bt_counts_item_int8(b.bc, bt_lex_int8(&lx));
 			}
 			if (i == j)
 				bt_lex_error(&lx, "two different items in a pair");
@@ -674,60 +1042,54 @@ bt_counts_in(PG_FUNCTION_ARGS)
 					bt_lex_error(&lx, "finite non-negative counts");
 			}
 			bt_lex_expect(&lx, ']');
-			if (bc->n_pairs >= BT_MAX_PAIRS)
-				bt_too_many("ordered pairs", BT_MAX_PAIRS);
-			if (!bt_counts_add(bc, i, j, w[0], w[1], w[2]))
+			if (!bt_builder_add(&b, i, j, w[0], w[1], w[2]))
 				bt_lex_error(&lx, "each ordered pair once");
 		} while (bt_lex_accept(&lx, ','));
 		bt_lex_expect(&lx, ']');
 	}
 	bt_lex_expect(&lx, '}');
 	bt_lex_end(&lx);
-	res = bt_counts_flat_datum(bc);
-	bt_counts_free(bc);
-	PG_RETURN_DATUM(res);
+	PG_RETURN_DATUM(bt_builder_finish(&b));
 }
 
 /*
- * bt_counts_out(bt_counts) -> cstring, every count in shortest exact form
+ * bt_counts_out(bt_counts) -> cstring, every count in shortest exact form,
+ * pairs in stored order
  */
 PG_FUNCTION_INFO_V1(bt_counts_out);
 Datum
 bt_counts_out(PG_FUNCTION_ARGS)
 {
-	bool		copied;
-	BtCounts   *bc = bt_counts_from_datum(PG_GETARG_DATUM(0),
-										  CurrentMemoryContext, &copied);
+	BtCountsView v;
 	StringInfoData buf;
 
+	bt_counts_get_view(PG_GETARG_DATUM(0), &v);
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"version\": %d, \"ids\": \"%s\", \"pairs\": [",
-					 BT_COUNTS_VERSION, bt_kind_name(bc->kind));
-	for (int32 k = 0; k < bc->n_pairs; k++)
+					 BT_COUNTS_VERSION, bt_kind_name(v.kind));
+	for (int32 k = 0; k < v.n_pairs; k++)
 	{
 		if (k > 0)
 			appendStringInfoString(&buf, ", ");
 		appendStringInfoChar(&buf, '[');
-		if (bc->kind == BT_IDS_TEXT)
+		if (v.kind == BT_IDS_TEXT)
 		{
-			bt_append_json_string(&buf, bt_counts_name(bc, bc->pi[k]));
+			bt_append_json_string(&buf, bt_view_name(&v, v.pi[k]));
 			appendStringInfoString(&buf, ", ");
-			bt_append_json_string(&buf, bt_counts_name(bc, bc->pj[k]));
+			bt_append_json_string(&buf, bt_view_name(&v, v.pj[k]));
 		}
 		else
 			appendStringInfo(&buf, INT64_FORMAT ", " INT64_FORMAT,
-							 bc->ids[bc->pi[k]], bc->ids[bc->pj[k]]);
+							 v.ids[v.pi[k]], v.ids[v.pj[k]]);
 		appendStringInfoString(&buf, ", ");
-		pc_append_float8(&buf, bc->w1[k]);
+		pc_append_float8(&buf, v.w1[k]);
 		appendStringInfoString(&buf, ", ");
-		pc_append_float8(&buf, bc->w2[k]);
+		pc_append_float8(&buf, v.w2[k]);
 		appendStringInfoString(&buf, ", ");
-		pc_append_float8(&buf, bc->wt[k]);
+		pc_append_float8(&buf, v.wt[k]);
 		appendStringInfoChar(&buf, ']');
 	}
 	appendStringInfoString(&buf, "]}");
-	if (copied)
-		bt_counts_free(bc);
 	PG_RETURN_CSTRING(buf.data);
 }
 
@@ -742,21 +1104,20 @@ PG_FUNCTION_INFO_V1(bt_counts_send);
 Datum
 bt_counts_send(PG_FUNCTION_ARGS)
 {
-	bool		copied;
-	BtCounts   *bc = bt_counts_from_datum(PG_GETARG_DATUM(0),
-										  CurrentMemoryContext, &copied);
+	BtCountsView v;
 	StringInfoData buf;
 
+	bt_counts_get_view(PG_GETARG_DATUM(0), &v);
 	pq_begintypsend(&buf);
 	pq_sendint32(&buf, BT_COUNTS_VERSION);
-	pq_sendint32(&buf, bc->kind);
-	pq_sendint32(&buf, bc->n_items);
-	for (int32 k = 0; k < bc->n_items; k++)
+	pq_sendint32(&buf, v.kind);
+	pq_sendint32(&buf, v.n_items);
+	for (int32 k = 0; k < v.n_items; k++)
 	{
-		if (bc->kind == BT_IDS_TEXT)
+		if (v.kind == BT_IDS_TEXT)
 		{
-			const char *s = bt_counts_name(bc, k);
-			int			len = bc->off[k + 1] - bc->off[k] - 1;
+			const char *s = bt_view_name(&v, k);
+			int			len = bt_view_name_len(&v, k);
 			char	   *conv = pg_server_to_client(s, len);
 			int			clen = (conv != s) ? (int) strlen(conv) : len;
 
@@ -764,19 +1125,17 @@ bt_counts_send(PG_FUNCTION_ARGS)
 			pq_sendbytes(&buf, conv, clen);
 		}
 		else
-			pq_sendint64(&buf, bc->ids[k]);
+			pq_sendint64(&buf, v.ids[k]);
 	}
-	pq_sendint32(&buf, bc->n_pairs);
-	for (int32 k = 0; k < bc->n_pairs; k++)
+	pq_sendint32(&buf, v.n_pairs);
+	for (int32 k = 0; k < v.n_pairs; k++)
 	{
-		pq_sendint32(&buf, bc->pi[k]);
-		pq_sendint32(&buf, bc->pj[k]);
-		pq_sendfloat8(&buf, bc->w1[k]);
-		pq_sendfloat8(&buf, bc->w2[k]);
-		pq_sendfloat8(&buf, bc->wt[k]);
+		pq_sendint32(&buf, v.pi[k]);
+		pq_sendint32(&buf, v.pj[k]);
+		pq_sendfloat8(&buf, v.w1[k]);
+		pq_sendfloat8(&buf, v.w2[k]);
+		pq_sendfloat8(&buf, v.wt[k]);
 	}
-	if (copied)
-		bt_counts_free(bc);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -801,17 +1160,17 @@ bt_counts_recv(PG_FUNCTION_ARGS)
 	int32		kind,
 				n_items,
 				n_pairs;
-	BtCounts   *bc;
-	Datum		res;
+	BtBuilder	b;
 
 	if (version != BT_COUNTS_VERSION)
 		bt_recv_error("Unsupported format version.");
 	kind = pq_getmsgint(msg, 4);
 	n_items = pq_getmsgint(msg, 4);
 	if (kind < BT_IDS_NONE || kind > BT_IDS_INT8 || n_items < 0 ||
-		n_items > BT_MAX_ITEMS || (kind == BT_IDS_NONE && n_items != 0))
+		n_items > BT_MAX_ITEMS || (kind == BT_IDS_NONE && n_items != 0) ||
+		(Size) n_items * 4 > (Size) (msg->len - msg->cursor))
 		bt_recv_error("Impossible id kind or item count.");
-	bc = bt_counts_new(CurrentMemoryContext, kind);
+	bt_builder_init(&b, kind);
 	for (int32 k = 0; k < n_items; k++)
 	{
 		int32		got;
@@ -826,10 +1185,10 @@ bt_counts_recv(PG_FUNCTION_ARGS)
 			s = pq_getmsgtext(msg, len, &len);
 			if (memchr(s, '\0', len))
 				bt_recv_error("An item name holds a NUL byte.");
-			got = bt_counts_item_text(bc, s, len);
+			got = bt_counts_item_text(b.bc, s, len);
 		}
 		else
-			got = bt_counts_item_int8(bc, pq_getmsgint64(msg));
+			got = bt_counts_item_int8(b.bc, pq_getmsgint64(msg));
 		if (got != k)
 			bt_recv_error("An item appears twice.");
 	}
@@ -849,14 +1208,12 @@ bt_counts_recv(PG_FUNCTION_ARGS)
 			bt_recv_error("A pair refers to an unknown item or to itself.");
 		if (!(w1 >= 0 && w2 >= 0 && wt >= 0) || !isfinite(w1 + w2 + wt))
 			bt_recv_error("A pair holds a negative or non-finite count.");
-		if (!bt_counts_add(bc, i, j, w1, w2, wt))
+		if (!bt_builder_add(&b, i, j, w1, w2, wt))
 			bt_recv_error("A pair appears twice.");
 	}
 	if (msg->cursor != msg->len)
 		bt_recv_error("Trailing bytes.");
-	res = bt_counts_flat_datum(bc);
-	bt_counts_free(bc);
-	PG_RETURN_DATUM(res);
+	PG_RETURN_DATUM(bt_builder_finish(&b));
 }
 
 /* ---------- aggregate support ---------- */
@@ -901,12 +1258,11 @@ bt_trans_state(FunctionCallInfo fcinfo, int kind)
 {
 	MemoryContext aggcxt = pc_agg_context(fcinfo, "bt_counts transition function");
 	BtCounts   *bc;
-	bool		copied;
 
 	if (PG_ARGISNULL(0))
-		bc = bt_counts_new(aggcxt, kind);
+		bc = bt_counts_new(aggcxt, kind, 0, 0);
 	else
-		bc = bt_counts_from_datum(PG_GETARG_DATUM(0), aggcxt, &copied);
+		bc = bt_counts_expanded(PG_GETARG_DATUM(0), aggcxt);
 	bt_counts_set_kind(bc, kind);
 	return bc;
 }
@@ -1043,17 +1399,16 @@ bt_counts_trans_wl_int8(PG_FUNCTION_ARGS)
 /*
  * bt_counts_combine(a, b): the union of two states (combine function of
  * every bt_counts aggregate and transition of bt_counts_merge).  Updates
- * a in place when it is the aggregate's own expanded state.
+ * a in place when it is the aggregate's own expanded state; b is read in
+ * place (a stored value is not expanded into a hash of its own).
  */
 PG_FUNCTION_INFO_V1(bt_counts_combine);
 Datum
 bt_counts_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
-	BtCounts   *dst,
-			   *src;
-	bool		copied,
-				src_copied;
+	BtCountsView src;
+	BtCounts   *dst;
 
 	if (PG_ARGISNULL(1))
 	{
@@ -1062,14 +1417,11 @@ bt_counts_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	aggcxt = pc_agg_context(fcinfo, "bt_counts_combine");
-	src = bt_counts_from_datum(PG_GETARG_DATUM(1), CurrentMemoryContext,
-							   &src_copied);
+	bt_counts_get_view(PG_GETARG_DATUM(1), &src);
 	if (PG_ARGISNULL(0))
-		dst = bt_counts_new(aggcxt, src->kind);
+		dst = bt_counts_new(aggcxt, src.kind, src.n_items, src.n_pairs);
 	else
-		dst = bt_counts_from_datum(PG_GETARG_DATUM(0), aggcxt, &copied);
-	bt_counts_merge_into(dst, src);
-	if (src_copied)
-		bt_counts_free(src);
+		dst = bt_counts_expanded(PG_GETARG_DATUM(0), aggcxt);
+	bt_counts_merge_view(dst, &src);
 	PG_RETURN_DATUM(EOHPGetRWDatum(&dst->hdr));
 }

@@ -17,6 +17,12 @@
  *	  int32 first[n_pairs], int32 second[n_pairs]
  *	  float8 w_first[n_pairs], w_second[n_pairs], w_tie[n_pairs]
  *
+ * Items are in first-seen order, pairs in no particular order (a state
+ * flattened from the aggregate lists them in hash order; one read by the
+ * input functions keeps the order it was given in).  The input functions
+ * reject a pair given twice; readers of stored values that skip that
+ * check (bt_fit, merging) add the counts of repeated pairs.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef BT_COUNTS_H
@@ -30,11 +36,15 @@
 
 /*
  * Cap on distinct ordered pairs (and on items): the stored form takes 32
- * bytes per pair and must stay below PostgreSQL's 1 GB value limit; in
- * memory a pair costs about 40 bytes.
+ * bytes per pair and must stay below PostgreSQL's 1 GB value limit.  In
+ * memory a pair costs one 32-byte hash slot at a load factor between
+ * 0.41 and 0.81 (the table doubles beyond that), i.e. 40 to 80 bytes.
  */
 #define BT_MAX_PAIRS (1 << 24)
 #define BT_MAX_ITEMS (1 << 24)
+
+/* transition rows buffered before their pair slots are probed together */
+#define BT_PAIR_BATCH 32
 
 typedef enum BtIdKind
 {
@@ -56,13 +66,38 @@ typedef struct BtCountsFlat
 
 #define BT_COUNTS_HDRSZ sizeof(BtCountsFlat)
 
+/*
+ * One ordered pair with its weighted counts: the pair hash's slot (i < 0
+ * marks an empty slot), so a probe touches a single cache line.
+ */
+typedef struct BtPair
+{
+	int32		i;				/* first-shown item */
+	int32		j;				/* second-shown item */
+	double		w1;				/* first won */
+	double		w2;				/* second won */
+	double		wt;				/* tie */
+} BtPair;
+
+/*
+ * Item hash slot: for bigint ids key is the id; for text ids key is the
+ * name's hash and len its length, compared before the bytes.  idx < 0
+ * marks an empty slot.
+ */
+typedef struct BtItemSlot
+{
+	int64		key;
+	int32		idx;
+	uint32		len;
+} BtItemSlot;
+
 typedef struct BtCounts
 {
 	ExpandedObjectHeader hdr;
 
 	int			kind;
 
-	/* items */
+	/* items by index (first-seen order) */
 	int32		n_items;
 	int32		cap_items;
 	int64	   *ids;			/* kind int8 */
@@ -70,38 +105,61 @@ typedef struct BtCounts
 	char	   *names;			/* kind text: NUL-terminated names */
 	Size		names_len;
 	Size		names_cap;
-	uint32	   *ihash;			/* hash of each item */
-	int32	   *islot;			/* open addressing: item index or -1 */
-	uint32		imask;
+	BtItemSlot *islot;			/* 2^ibits slots, top hash bits index */
+	int			ibits;
 
-	/* ordered pairs */
+	/* ordered pairs: open addressing, counts in the slots */
 	int32		n_pairs;
-	int32		cap_pairs;
-	int32	   *pi;
-	int32	   *pj;
-	double	   *w1;
-	double	   *w2;
-	double	   *wt;
-	int32	   *pslot;			/* open addressing: pair index or -1 */
-	uint32		pmask;
+	BtPair	   *pslot;			/* 2^pbits slots */
+	int			pbits;
+	int64		pgrow;			/* grow when n_pairs would exceed this */
+
+	/* additions not yet applied to pslot (see bt_counts_flush) */
+	int			npend;
+	BtPair		pend[BT_PAIR_BATCH];
 } BtCounts;
 
-extern BtCounts *bt_counts_new(MemoryContext parent, int kind);
-extern BtCounts *bt_counts_from_datum(Datum d, MemoryContext parent,
-									  bool *copied);
+/*
+ * Read-only view of a state's items and pairs, struct of arrays, over a
+ * stored value (no copy) or an expanded state (pairs copied out of the
+ * hash).  Items: ids (kind int8) or off/names (kind text, as stored).
+ */
+typedef struct BtCountsView
+{
+	int			kind;
+	int32		n_items;
+	const int64 *ids;
+	const uint32 *off;
+	const char *names;
+	Size		names_len;
+	int32		n_pairs;
+	const int32 *pi;
+	const int32 *pj;
+	const double *w1;
+	const double *w2;
+	const double *wt;
+} BtCountsView;
+
+extern BtCounts *bt_counts_new(MemoryContext parent, int kind,
+							   int32 items_hint, int32 pairs_hint);
+extern void *bt_alloc_big(MemoryContext cxt, Size sz);
 extern bool bt_counts_is_ours(Datum d);
 extern int32 bt_counts_item_text(BtCounts *bc, const char *s, int len);
 extern int32 bt_counts_item_int8(BtCounts *bc, int64 id);
-extern int32 bt_counts_find_text(const BtCounts *bc, const char *s, int len);
-extern int32 bt_counts_find_int8(const BtCounts *bc, int64 id);
-extern bool bt_counts_add(BtCounts *bc, int32 i, int32 j,
-						  double w1, double w2, double wt);
-extern void bt_counts_merge_into(BtCounts *dst, const BtCounts *src);
+extern void bt_counts_flush(BtCounts *bc);
+extern void bt_counts_merge_view(BtCounts *dst, const BtCountsView *src);
+extern void bt_counts_get_view(Datum d, BtCountsView *v);
 
 static inline const char *
-bt_counts_name(const BtCounts *bc, int32 k)
+bt_view_name(const BtCountsView *v, int32 k)
 {
-	return bc->names + bc->off[k];
+	return v->names + v->off[k];
+}
+
+static inline int
+bt_view_name_len(const BtCountsView *v, int32 k)
+{
+	return (int) (v->off[k + 1] - v->off[k] - 1);
 }
 
 static inline const char *

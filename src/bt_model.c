@@ -204,7 +204,10 @@ btm_find_int8(const BtModelFlat *m, int64 id)
 static void *
 bt_env_alloc(size_t size)
 {
-	return palloc_extended(size, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	void	   *p = bt_alloc_big(CurrentMemoryContext, size);
+
+	memset(p, 0, size);
+	return p;
 }
 
 static void
@@ -236,34 +239,34 @@ typedef struct BtOptions
 } BtOptions;
 
 /* sort support for the item permutation */
-static const BtCounts *bt_sort_counts;
+static const BtCountsView *bt_sort_view;
 
 static int
 bt_item_cmp(const void *a, const void *b)
 {
 	int32		x = *(const int32 *) a;
 	int32		y = *(const int32 *) b;
-	const BtCounts *bc = bt_sort_counts;
+	const BtCountsView *bc = bt_sort_view;
 
 	if (bc->kind == BT_IDS_INT8)
 		return (bc->ids[x] > bc->ids[y]) - (bc->ids[x] < bc->ids[y]);
-	return bt_cmp_bytes(bt_counts_name(bc, x), bc->off[x + 1] - bc->off[x] - 1,
-						bt_counts_name(bc, y), bc->off[y + 1] - bc->off[y] - 1);
+	return bt_cmp_bytes(bt_view_name(bc, x), bt_view_name_len(bc, x),
+						bt_view_name(bc, y), bt_view_name_len(bc, y));
 }
 
 /* item k's name for messages */
 static void
-bt_append_item(StringInfo buf, const BtCounts *bc, int32 k)
+bt_append_item(StringInfo buf, const BtCountsView *bc, int32 k)
 {
 	if (bc->kind == BT_IDS_INT8)
 		appendStringInfo(buf, INT64_FORMAT, bc->ids[k]);
 	else
-		appendStringInfo(buf, "\"%.64s\"", bt_counts_name(bc, k));
+		appendStringInfo(buf, "\"%.64s\"", bt_view_name(bc, k));
 }
 
 /* up to 5 items of a list, then "and N more" */
 static char *
-bt_item_list(const BtCounts *bc, const int32 *items, int count)
+bt_item_list(const BtCountsView *bc, const int32 *items, int count)
 {
 	StringInfoData buf;
 
@@ -283,16 +286,16 @@ bt_item_list(const BtCounts *bc, const int32 *items, int count)
  * The fit behind bt_fit and the bt_fit aggregate.
  */
 static Datum
-bt_fit_internal(BtCounts *bc, const BtOptions *opt)
+bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 {
 	int32		n = bc->n_items;
 	int32	   *order;			/* sorted position -> state item */
 	int32	   *rank;			/* state item -> sorted position */
 	int64		m = 0;
-	int64		mcap;
-	int32	   *pi,
+	int64		n_data = 0;		/* pairs with counts the model uses */
+	const int32 *pi,
 			   *pj;
-	double	   *w1,
+	const double *w1,
 			   *w2,
 			   *wt;
 	double	   *wins,
@@ -326,7 +329,7 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 	rank = palloc(sizeof(int32) * n);
 	for (int32 k = 0; k < n; k++)
 		order[k] = k;
-	bt_sort_counts = bc;
+	bt_sort_view = bc;
 	qsort(order, n, sizeof(int32), bt_item_cmp);
 	for (int32 k = 0; k < n; k++)
 		rank[order[k]] = k;
@@ -335,8 +338,14 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 	{
 		int32		r;
 
+		r = -1;
 		if (bc->kind == BT_IDS_TEXT)
-			r = bt_counts_find_text(bc, opt->reference, opt->reference_len);
+		{
+			for (int32 k = 0; k < n && r < 0; k++)
+				if (bt_view_name_len(bc, k) == opt->reference_len &&
+					memcmp(bt_view_name(bc, k), opt->reference, opt->reference_len) == 0)
+					r = k;
+		}
 		else
 		{
 			char	   *end;
@@ -344,24 +353,24 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 
 			errno = 0;
 			id = strtoll(opt->reference, &end, 10);
-			r = (errno == 0 && end != opt->reference && *end == '\0') ?
-				bt_counts_find_int8(bc, (int64) id) : -1;
+			if (errno == 0 && end != opt->reference && *end == '\0')
+				for (int32 k = 0; k < n && r < 0; k++)
+					if (bc->ids[k] == (int64) id)
+						r = k;
 		}
 		if (r < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("reference item \"%s\" does not occur in the comparisons",
 							opt->reference)));
-		reference = rank[r];
+		reference = r;
 	}
 
-	/* the pairs the solver sees, with sorted item indices */
-	mcap = (int64) bc->n_pairs * (opt->swap ? 2 : 1);
-	pi = palloc_extended(sizeof(int32) * mcap, MCXT_ALLOC_HUGE);
-	pj = palloc_extended(sizeof(int32) * mcap, MCXT_ALLOC_HUGE);
-	w1 = palloc_extended(sizeof(double) * mcap, MCXT_ALLOC_HUGE);
-	w2 = palloc_extended(sizeof(double) * mcap, MCXT_ALLOC_HUGE);
-	wt = palloc_extended(sizeof(double) * mcap, MCXT_ALLOC_HUGE);
+	/*
+	 * The pairs the solver sees, with the state's item indices: the stored
+	 * arrays themselves, or with augment => 'swap' each pair twice.  Pairs
+	 * without counts (ties dropped) stay in: they contribute nothing.
+	 */
 	wins = palloc0(sizeof(double) * n);
 	losses = palloc0(sizeof(double) * n);
 	ties = palloc0(sizeof(double) * n);
@@ -369,8 +378,8 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 	eloss = palloc0(sizeof(double) * n);
 	for (int32 k = 0; k < bc->n_pairs; k++)
 	{
-		int32		i = rank[bc->pi[k]];
-		int32		j = rank[bc->pj[k]];
+		int32		i = bc->pi[k];
+		int32		j = bc->pj[k];
 		double		a = bc->w1[k],
 					b = bc->w2[k],
 					t = bc->wt[k];
@@ -381,34 +390,56 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 		losses[i] += b;
 		ties[i] += t;
 		ties[j] += t;
-		if (opt->ties == BT_TIES_DROP)
-			t = 0;
-		if (a + b + t <= 0)
-			continue;
-		for (int s = 0; s < (opt->swap ? 2 : 1); s++)
-		{
-			pi[m] = s ? j : i;
-			pj[m] = s ? i : j;
-			w1[m] = s ? b : a;
-			w2[m] = s ? a : b;
-			wt[m] = t;
-			m++;
-		}
-		if ((k & 0xffff) == 0)
-			CHECK_FOR_INTERRUPTS();
+		if (a + b + (opt->ties == BT_TIES_DROP ? 0 : t) > 0)
+			n_data++;
 	}
+	if (!opt->swap)
+	{
+		m = bc->n_pairs;
+		pi = bc->pi;
+		pj = bc->pj;
+		w1 = bc->w1;
+		w2 = bc->w2;
+		wt = bc->wt;
+	}
+	else
+	{
+		int32	   *si,
+				   *sj;
+		double	   *s1,
+				   *s2,
+				   *st;
+
+		m = (int64) bc->n_pairs * 2;
+		pi = si = palloc_extended(sizeof(int32) * m, MCXT_ALLOC_HUGE);
+		pj = sj = palloc_extended(sizeof(int32) * m, MCXT_ALLOC_HUGE);
+		w1 = s1 = palloc_extended(sizeof(double) * m, MCXT_ALLOC_HUGE);
+		w2 = s2 = palloc_extended(sizeof(double) * m, MCXT_ALLOC_HUGE);
+		wt = st = palloc_extended(sizeof(double) * m, MCXT_ALLOC_HUGE);
+		for (int32 k = 0; k < bc->n_pairs; k++)
+		{
+			si[2 * k] = sj[2 * k + 1] = bc->pi[k];
+			sj[2 * k] = si[2 * k + 1] = bc->pj[k];
+			s1[2 * k] = s2[2 * k + 1] = bc->w1[k];
+			s2[2 * k] = s1[2 * k + 1] = bc->w2[k];
+			st[2 * k] = st[2 * k + 1] = bc->wt[k];
+		}
+		n_data *= 2;
+	}
+	CHECK_FOR_INTERRUPTS();
 
 	/* effective wins and losses, totals, the win graph */
 	efwd = palloc_extended(sizeof(bool) * (m + 1), MCXT_ALLOC_HUGE);
 	ebwd = palloc_extended(sizeof(bool) * (m + 1), MCXT_ALLOC_HUGE);
 	for (int64 k = 0; k < m; k++)
 	{
-		double		a = w1[k] + wt[k] * 0.5;
-		double		b = w2[k] + wt[k] * 0.5;
-		double		nk = w1[k] + w2[k] + wt[k];
+		double		tk = opt->ties == BT_TIES_DROP ? 0.0 : wt[k];
+		double		a = w1[k] + tk * 0.5;
+		double		b = w2[k] + tk * 0.5;
+		double		nk = w1[k] + w2[k] + tk;
 
 		ncmp += nk;
-		total_ties += wt[k];
+		total_ties += tk;
 		total_decided += w1[k] + w2[k];
 		first_w += a;
 		first_l += b;
@@ -453,7 +484,7 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 				 errmsg("the position effect cannot be estimated"),
 				 errdetail("The first-shown item %s every comparison.",
 						   first_w <= 0 ? "lost" : "won"),
-				 errhint("Fit without position => true.")));
+				 errhint("Fit without position_effect => true.")));
 
 	if (opt->prior == 0)
 	{
@@ -461,9 +492,9 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 		int			nbad = 0;
 
 		/* items with no comparisons left (only ties, dropped) */
-		for (int32 k = 0; k < n; k++)
-			if (ewin[k] + eloss[k] <= 0)
-				bad[nbad++] = order[k];
+		for (int32 r = 0; r < n; r++)
+			if (ewin[order[r]] + eloss[order[r]] <= 0)
+				bad[nbad++] = order[r];
 		if (nbad > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -472,9 +503,9 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 					 errdetail("Without decided comparisons: %s.",
 							   bt_item_list(bc, bad, nbad)),
 					 errhint("Use ties => 'half', or a prior (for example prior => 0.1).")));
-		for (int32 k = 0; k < n; k++)
-			if (eloss[k] <= 0)
-				bad[nbad++] = order[k];
+		for (int32 r = 0; r < n; r++)
+			if (eloss[order[r]] <= 0)
+				bad[nbad++] = order[r];
 		if (nbad > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -482,9 +513,9 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 							nbad, nbad == 1 ? " has" : "s have"),
 					 errdetail("Items that never lost: %s.", bt_item_list(bc, bad, nbad)),
 					 errhint("Add a prior (for example prior => 0.1) to get finite scores.")));
-		for (int32 k = 0; k < n; k++)
-			if (ewin[k] <= 0)
-				bad[nbad++] = order[k];
+		for (int32 r = 0; r < n; r++)
+			if (ewin[order[r]] <= 0)
+				bad[nbad++] = order[r];
 		if (nbad > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -497,12 +528,12 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 			int32	   *top = palloc(sizeof(int32) * n);
 			int			ntop = 0;
 
-			for (int32 k = 0; k < n; k++)
+			for (int32 r = 0; r < n; r++)
 			{
-				if (comp[k] == ncomp - 1)
-					top[ntop++] = order[k];
-				if (comp[k] == 0)
-					bad[nbad++] = order[k];
+				if (comp[order[r]] == ncomp - 1)
+					top[ntop++] = order[r];
+				if (comp[order[r]] == 0)
+					bad[nbad++] = order[r];
 			}
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -540,7 +571,7 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 						   opt->position ? ", the position effect" : "",
 						   BT_DIVERGENCE_LIMIT),
 				 errhint(opt->position ?
-						 "The position effect may be separable from the data; fit without position => true, or add a prior." :
+						 "The position effect may be separable from the data; fit without position_effect => true, or add a prior." :
 						 "Add a prior (for example prior => 0.1).")));
 
 	/*
@@ -569,7 +600,7 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 							   worst, BT_SE_LIMIT,
 							   opt->position ? "the scores or the position effect" : "the scores"),
 					 errhint(opt->position ?
-							 "Check that items are shown in both positions; fit without position => true, or add a prior." :
+							 "Check that items are shown in both positions; fit without position_effect => true, or add a prior." :
 							 "Add a prior (for example prior => 0.1).")));
 	}
 	if (!res.converged)
@@ -593,11 +624,11 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 		(opt->brier ? BT_MF_BRIER : 0) |
 		(res.converged ? BT_MF_CONVERGED : 0) |
 		(res.se ? BT_MF_HAS_SE : 0);
-	out->reference = reference;
+	out->reference = reference >= 0 ? rank[reference] : -1;
 	out->iterations = res.iterations;
 	out->max_iter = opt->max_iter;
 	out->components = ncomp;
-	out->n_pairs = m;
+	out->n_pairs = n_data;
 	out->prior = opt->prior;
 	out->brier_weight = opt->brier_weight;
 	out->tol = opt->tol;
@@ -614,11 +645,13 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 	out->n_comparisons = ncmp;
 	for (int32 k = 0; k < n; k++)
 	{
-		BTM_SCORE(out)[k] = res.score[k];
-		BTM_SE(out)[k] = res.se ? res.se[k] : NAN;
-		BTM_WINS(out)[k] = wins[k];
-		BTM_LOSSES(out)[k] = losses[k];
-		BTM_TIES(out)[k] = ties[k];
+		int32		r = rank[k];
+
+		BTM_SCORE(out)[r] = res.score[k];
+		BTM_SE(out)[r] = res.se ? res.se[k] : NAN;
+		BTM_WINS(out)[r] = wins[k];
+		BTM_LOSSES(out)[r] = losses[k];
+		BTM_TIES(out)[r] = ties[k];
 	}
 	if (bc->kind == BT_IDS_INT8)
 	{
@@ -637,7 +670,7 @@ bt_fit_internal(BtCounts *bc, const BtOptions *opt)
 			uint32		len = bc->off[s + 1] - bc->off[s];
 
 			off[k] = pos;
-			memcpy(names + pos, bt_counts_name(bc, s), len);
+			memcpy(names + pos, bt_view_name(bc, s), len);
 			pos += len;
 		}
 		off[n] = pos;
@@ -669,7 +702,7 @@ bt_opt_nonneg(double v, const char *name)
 
 /*
  * bt_fit(state bt_counts, ties text, prior float8, reference text,
- *        position boolean, augment text, objective text,
+ *        position_effect boolean, augment text, objective text,
  *        brier_weight float8, max_iter int, tol float8) -> bt_model
  *
  * Not strict: a NULL reference means centred scores; a NULL state gives
@@ -681,16 +714,14 @@ bt_fit(PG_FUNCTION_ARGS)
 {
 	BtOptions	opt;
 	char	   *s;
-	BtCounts   *bc;
-	bool		copied;
-	Datum		res;
+	BtCountsView v;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	for (int k = 1; k < 10; k++)
 	{
 		static const char *const names[] = {NULL, "ties", "prior", "reference",
-			"position", "augment", "objective", "brier_weight", "max_iter", "tol"};
+			"position_effect", "augment", "objective", "brier_weight", "max_iter", "tol"};
 
 		if (k != 3 && PG_ARGISNULL(k))
 			bt_opt_null(names[k]);
@@ -755,11 +786,8 @@ bt_fit(PG_FUNCTION_ARGS)
 				 errmsg("tol %g is out of range", opt.tol),
 				 errdetail("It must be finite and positive.")));
 
-	bc = bt_counts_from_datum(PG_GETARG_DATUM(0), CurrentMemoryContext, &copied);
-	res = bt_fit_internal(bc, &opt);
-	if (copied)
-		MemoryContextDelete(bc->hdr.eoh_context);
-	PG_RETURN_DATUM(res);
+	bt_counts_get_view(PG_GETARG_DATUM(0), &v);
+	PG_RETURN_DATUM(bt_fit_internal(&v, &opt));
 }
 
 /*
@@ -771,8 +799,7 @@ Datum
 bt_fit_final(PG_FUNCTION_ARGS)
 {
 	BtOptions	opt;
-	BtCounts   *bc;
-	bool		copied;
+	BtCountsView v;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -781,8 +808,8 @@ bt_fit_final(PG_FUNCTION_ARGS)
 	opt.brier_weight = 1.0;
 	opt.max_iter = 100;
 	opt.tol = 1e-9;
-	bc = bt_counts_from_datum(PG_GETARG_DATUM(0), CurrentMemoryContext, &copied);
-	PG_RETURN_DATUM(bt_fit_internal(bc, &opt));
+	bt_counts_get_view(PG_GETARG_DATUM(0), &v);
+	PG_RETURN_DATUM(bt_fit_internal(&v, &opt));
 }
 
 /* ---------- text I/O ---------- */

@@ -48,6 +48,7 @@
  *-------------------------------------------------------------------------
  */
 #include "bt_solve.h"
+#include "kernels.h"
 
 #include <float.h>
 #include <math.h>
@@ -63,11 +64,13 @@ typedef struct BtWork
 	int			ig;				/* index of gamma or -1 */
 	int			it;				/* index of theta or -1 */
 	int64_t		m;
-	double	   *a;				/* binary: effective first-wins */
-	double	   *b;				/* binary: effective second-wins */
-	double	   *gd;				/* per pair: d obj / d d */
+	const double *a;			/* binary: effective first-wins */
+	const double *b;			/* binary: effective second-wins */
+	double	   *ab;				/* a and b when allocated (ties half) */
+	double	   *gd;				/* per pair: gd_sign * d obj / d d */
+	double		gd_sign;		/* -1 when gd holds d loglik / d d */
 	double	   *hd;				/* per pair: d2 obj / d d2 */
-	double	   *prob;			/* per pair: P(first wins), binary */
+	double	   *prob;			/* per pair: P(first wins), Brier term only */
 	double	   *gt;				/* Davidson: d obj / d theta per pair */
 	double	   *hdt;			/* Davidson: d2 obj / d d d theta */
 	double	   *htt;			/* Davidson: d2 obj / d theta2 */
@@ -77,57 +80,6 @@ typedef struct BtWork
 	double		brier;
 	double		tie_const;		/* sum wt/4 (half) for the Brier report */
 } BtWork;
-
-static inline double
-log1pexp(double x)
-{
-	/* log(1 + e^x) without overflow */
-	if (x > 0)
-		return x + log1p(exp(-x));
-	return log1p(exp(x));
-}
-
-/*
- * The per-pair kernel of the binary models.  See bt_solve.h.
- */
-double
-bt_pairs_binary(int64_t m, const int32_t *i, const int32_t *j,
-				const double *a, const double *b,
-				const double *s, double offset,
-				double *g, double *h, double *prob)
-{
-	double		ll = 0.0;
-
-	for (int64_t k = 0; k < m; k++)
-	{
-		double		d = s[i[k]] - s[j[k]] + offset;
-		double		e = exp(-fabs(d));
-		double		l1 = log1p(e);
-		double		p,
-					logp,
-					logq;
-		double		nk = a[k] + b[k];
-
-		if (d >= 0)
-		{
-			p = 1.0 / (1.0 + e);
-			logp = -l1;
-			logq = -d - l1;
-		}
-		else
-		{
-			p = e / (1.0 + e);
-			logp = d - l1;
-			logq = -l1;
-		}
-		ll += a[k] * logp + b[k] * logq;
-		g[k] = a[k] - nk * p;
-		h[k] = nk * p * (1.0 - p);
-		if (prob)
-			prob[k] = p;
-	}
-	return ll;
-}
 
 /*
  * y += L x for the Laplacian with pair weights h.  See bt_solve.h.
@@ -164,38 +116,41 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 	if (pb->ties != BT_TIES_DAVIDSON)
 	{
 		/* binary models: the kernel, then the Brier adjustment */
-		w->loglik = bt_pairs_binary(w->m, pb->i, pb->j, w->a, w->b, x, gamma,
-									w->gd, w->hd, w->prob);
+		w->loglik = pc_kern->pairs_binary(w->m, pb->i, pb->j, w->a, w->b,
+										  x, gamma, w->gd, w->hd,
+										  lambda > 0 ? w->prob : NULL);
 		obj = -w->loglik;
-		w->brier = 0.0;
-		for (int64_t k = 0; k < w->m; k++)
+		w->brier = NAN;			/* computed at the end (bt_brier) */
+		w->gd_sign = -1.0;
+		for (int64_t k = 0; lambda > 0 && k < w->m; k++)
 		{
 			double		p = w->prob[k];
 			double		q = p * (1.0 - p);
 			double		nk = w->a[k] + w->b[k];
 
-			w->brier += w->a[k] * (1.0 - p) * (1.0 - p) + w->b[k] * p * p;
-			/* objective derivatives: -loglik plus lambda * Brier */
-			if (lambda > 0)
-			{
-				/*
-				 * Brier curvature: exact when the pair's total curvature
-				 * stays positive, else its Gauss-Newton part alone.
-				 */
-				double		exact = w->hd[k] + 2.0 * lambda *
-					(nk * q * q + (nk * p - w->a[k]) * q * (1.0 - 2.0 * p));
+			/*
+			 * objective derivatives: -loglik plus lambda * Brier; Brier
+			 * curvature exact when the pair's total curvature stays
+			 * positive, else its Gauss-Newton part alone
+			 */
+			double		exact = w->hd[k] + 2.0 * lambda *
+				(nk * q * q + (nk * p - w->a[k]) * q * (1.0 - 2.0 * p));
 
-				w->gd[k] = -w->gd[k] * (1.0 + 2.0 * lambda * q);
-				if (exact > 0)
-					w->hd[k] = exact;
-				else
-					w->hd[k] += 2.0 * lambda * nk * q * q;
-			}
+			if (k == 0)
+				w->brier = 0.0;
+			w->brier += w->a[k] * (1.0 - p) * (1.0 - p) + w->b[k] * p * p;
+			w->gd[k] = -w->gd[k] * (1.0 + 2.0 * lambda * q);
+			w->gd_sign = 1.0;
+			if (exact > 0)
+				w->hd[k] = exact;
 			else
-				w->gd[k] = -w->gd[k];
+				w->hd[k] += 2.0 * lambda * nk * q * q;
 		}
-		w->brier -= w->tie_const;
-		obj += lambda * w->brier;
+		if (lambda > 0)
+		{
+			w->brier -= w->tie_const;
+			obj += lambda * w->brier;
+		}
 	}
 	else
 	{
@@ -222,6 +177,7 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 		}
 		w->loglik = ll;
 		w->brier = 0.0;
+		w->gd_sign = 1.0;
 		obj = -ll;
 	}
 
@@ -236,6 +192,7 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 	{
 		double	   *g = w->grad;
 		double	   *dg = w->diag;
+		double		sgn = w->gd_sign;
 
 		memset(g, 0, sizeof(double) * w->p);
 		memset(dg, 0, sizeof(double) * w->p);
@@ -244,8 +201,8 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 			int32_t		i = pb->i[k];
 			int32_t		j = pb->j[k];
 
-			g[i] += w->gd[k];
-			g[j] -= w->gd[k];
+			g[i] += sgn * w->gd[k];
+			g[j] -= sgn * w->gd[k];
 			dg[i] += w->hd[k];
 			dg[j] += w->hd[k];
 		}
@@ -259,7 +216,7 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 				sg += w->gd[k];
 				sh += w->hd[k];
 			}
-			g[w->ig] = sg;
+			g[w->ig] = sgn * sg;
 			dg[w->ig] = sh;
 		}
 		if (w->it >= 0)
@@ -644,6 +601,36 @@ bt_standard_errors(BtWork *w, BtResult *res)
 }
 
 /*
+ * Starting scores: the log-odds of each item's (smoothed) effective win
+ * rate, centred.  For well-mixed comparisons this is close to the
+ * estimate; for near-deterministic ones it starts Newton where the
+ * scores are spread instead of at 0, where the logistic is flat far away.
+ */
+static void
+bt_warm_start(BtWork *w, double *x)
+{
+	const BtProblem *pb = w->pb;
+	double	   *win = w->grad;
+	double	   *loss = w->diag;
+
+	memset(win, 0, sizeof(double) * w->n);
+	memset(loss, 0, sizeof(double) * w->n);
+	for (int64_t k = 0; k < w->m; k++)
+	{
+		double		a = pb->w1[k] + 0.5 * pb->wt[k];
+		double		b = pb->w2[k] + 0.5 * pb->wt[k];
+
+		win[pb->i[k]] += a;
+		loss[pb->j[k]] += a;
+		win[pb->j[k]] += b;
+		loss[pb->i[k]] += b;
+	}
+	for (int i = 0; i < w->n; i++)
+		x[i] = log((win[i] + 0.5) / (loss[i] + 0.5));
+	bt_centre(x, w->n);
+}
+
+/*
  * The fit.  See the file header.
  */
 BtStatus
@@ -690,16 +677,40 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 	{
 		bool		half = pb->ties == BT_TIES_HALF;
 
-		w.a = env->alloc(sizeof(double) * (pb->m + 1));
-		w.b = env->alloc(sizeof(double) * (pb->m + 1));
-		w.prob = env->alloc(sizeof(double) * (pb->m + 1));
-		for (int64_t k = 0; k < pb->m; k++)
+		bool		any_tie = false;
+
+		for (int64_t k = 0; half && k < pb->m; k++)
+			if (pb->wt[k] != 0)
+			{
+				any_tie = true;
+				break;
+			}
+		if (any_tie)
 		{
-			w.a[k] = pb->w1[k] + (half ? 0.5 * pb->wt[k] : 0.0);
-			w.b[k] = pb->w2[k] + (half ? 0.5 * pb->wt[k] : 0.0);
-			if (half)
+			/* a = w1 + wt/2, b = w2 + wt/2 */
+			double	   *ea,
+					   *eb;
+
+			w.ab = env->alloc(sizeof(double) * 2 * (pb->m + 1));
+			ea = w.ab;
+			eb = w.ab + pb->m + 1;
+			for (int64_t k = 0; k < pb->m; k++)
+			{
+				ea[k] = pb->w1[k] + 0.5 * pb->wt[k];
+				eb[k] = pb->w2[k] + 0.5 * pb->wt[k];
 				w.tie_const += 0.25 * pb->wt[k];
+			}
+			w.a = ea;
+			w.b = eb;
 		}
+		else
+		{
+			/* no ties, or ties dropped: the counts themselves */
+			w.a = pb->w1;
+			w.b = pb->w2;
+		}
+		if (pb->brier_weight > 0)
+			w.prob = env->alloc(sizeof(double) * (pb->m + 1));
 	}
 	w.grad = env->alloc(sizeof(double) * p);
 	w.diag = env->alloc(sizeof(double) * p);
@@ -716,6 +727,8 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 		dd = env->alloc(sizeof(double) * p);
 	}
 
+	if (pb->ties != BT_TIES_DAVIDSON)
+		bt_warm_start(&w, x);
 	obj = bt_eval(&w, x, true);
 	for (;;)
 	{
@@ -818,6 +831,23 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 	res->objective = obj;
 	res->loglik = w.loglik;
 	res->brier = w.brier;
+	if (pb->ties != BT_TIES_DAVIDSON && isnan(w.brier))
+	{
+		/*
+		 * Brier score at x from the last evaluation's per-pair gradients,
+		 * gd = a - n p (derivatives at x are current here).
+		 */
+		double		br = 0.0;
+
+		for (int64_t k = 0; k < w.m; k++)
+		{
+			double		nk = w.a[k] + w.b[k];
+			double		p = nk > 0 ? (w.a[k] - w.gd[k]) / nk : 0.0;
+
+			br += w.a[k] * (1.0 - p) * (1.0 - p) + w.b[k] * p * p;
+		}
+		res->brier = br - w.tie_const;
+	}
 	res->position = w.ig >= 0 ? x[w.ig] : 0.0;
 	res->tie_log = w.it >= 0 ? x[w.it] : 0.0;
 
@@ -845,12 +875,10 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 		env->release(w.hdt);
 		env->release(w.htt);
 	}
-	if (w.a)
-	{
-		env->release(w.a);
-		env->release(w.b);
+	if (w.ab)
+		env->release(w.ab);
+	if (w.prob)
 		env->release(w.prob);
-	}
 	env->release(w.grad);
 	env->release(w.diag);
 	env->release(x);

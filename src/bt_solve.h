@@ -112,29 +112,22 @@ typedef enum BtStatus
 
 /*
  * Fit.  want_se asks for standard errors (ignored when n exceeds
- * BT_SE_MAX_ITEMS or the objective includes the Brier term).  The scores
- * start at zero.  The caller has already checked that the estimate exists
+ * BT_SE_MAX_ITEMS or the objective includes the Brier term).  Binary
+ * models start from each item's smoothed win log-odds, Davidson models
+ * at zero.  The caller has already checked that the estimate exists
  * (bt_scc) when prior is 0.
  */
 extern BtStatus bt_solve(const BtProblem *pb, const BtEnv *env,
 						 bool want_se, BtResult *res);
 
 /*
- * Per-pair kernel for the binary models (ties half or dropped), the
- * innermost loop of every Newton iteration.  For k in [0, m):
- *
- *     d = s[i[k]] - s[j[k]] + offset,   p = 1 / (1 + exp(-d)),
- *     g[k] = a[k] - (a[k] + b[k]) p           (d loglik / d d)
- *     h[k] = (a[k] + b[k]) p (1 - p)          (-d2 loglik / d d2)
- *
- * and returns sum_k a[k] log p + b[k] log(1 - p).  When prob is not NULL,
- * prob[k] = p.  a = first-wins count, b = second-wins count (ties already
- * folded in).  No scatter: the caller accumulates g and h into items.
+ * The per-pair pass of the binary models (ties half or dropped), the
+ * innermost loop of every Newton iteration, is the kernel
+ * pc_kern->pairs_binary (kernels.h: scalar reference in kernels.c, SIMD
+ * twins chosen by prefcal.simd).  It returns the log-likelihood and the
+ * per-pair derivatives with respect to d = s_i - s_j + gamma, which the
+ * solver then accumulates into items.
  */
-extern double bt_pairs_binary(int64_t m, const int32_t *i, const int32_t *j,
-							  const double *a, const double *b,
-							  const double *s, double offset,
-							  double *g, double *h, double *prob);
 
 /*
  * Laplacian-structured product y += sum_k h[k] (x_i - x_j) (e_i - e_j)

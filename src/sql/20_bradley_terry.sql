@@ -158,7 +158,7 @@ CREATE FUNCTION @extschema@.bt_fit(
 	ties text DEFAULT 'half',
 	prior float8 DEFAULT 0,
 	reference text DEFAULT NULL,
-	"position" boolean DEFAULT false,
+	position_effect boolean DEFAULT false,
 	augment text DEFAULT 'none',
 	objective text DEFAULT 'logloss',
 	brier_weight float8 DEFAULT 1,

@@ -3,24 +3,33 @@
 #
 # Expects PG* to name a cluster where prefcal can be created (the database
 # "${BENCH_DB:-prefcal_bench}" is created if missing).  In one run:
-#   1. BENCH_ROWS comparisons (default 10M) among BENCH_ITEMS items (10k),
-#      bigint ids, skewed pair frequencies (half the rows draw both items
-#      from a Zipf(1)-like popularity, half uniformly, so every item is
-#      compared often enough for the maximum likelihood estimate to exist);
-#      outcomes from known true scores;
-#   2. one avg() scan of the table (the executor's floor), warm;
-#   3. total bt_fit(bt_counts(...)) over the table;
-#   4. the state alone, stored, then the fit phase alone: bt_fit(state);
-#   5. the same deduplicated counts (GROUP BY in SQL) exported with \copy
+#   1. BT_BENCH_ROWS comparisons (default 10M) among BT_BENCH_ITEMS items
+#      (10k), bigint ids, skewed pair frequencies (half the rows draw both
+#      items from a Zipf(1)-like popularity, half uniformly, so every item
+#      is compared often enough for the maximum likelihood estimate to
+#      exist); outcomes from known true scores;
+#   2. serial plans, BT_BENCH_REPS interleaved rounds (default 3) of: one
+#      avg() scan of the table (the executor's floor), the bt_counts state
+#      alone, total bt_fit(bt_counts(...)), and the fit phase alone
+#      bt_fit(state) on the state stored uncompressed; medians, and ratios
+#      of medians from the same run;
+#   3. the same deduplicated counts (GROUP BY in SQL) exported with \copy
 #      and fitted by scipy L-BFGS-B on the Bradley-Terry negative
 #      log-likelihood with analytic gradient (FastChat's method), timing
-#      the optimisation only; the max |score difference| to prefcal's fit;
-#   6. scaling: the same at BENCH_BIG_ITEMS items (100k), total and fit.
+#      the optimisation only (median of BT_BENCH_REPS); the max |score
+#      difference| to prefcal's fit;
+#   4. scaling: the same at BT_BENCH_BIG_ITEMS items (100k), total and fit,
+#      with prior => 0.01 (at 100k items some may never lose).
 # Targets: total <= 3x the avg() scan; fit >= 10x faster than scipy.
+# test/bench/run.sh calls this with BT_BENCH_ROWS defaulting to its
+# BENCH_ROWS; run alone it takes the issue's size:
+#   D=$(mktemp -d); chmod 755 $D; make -s clean; make -s; make -s install DESTDIR=$D
+#   pg_virtualenv -t -o extension_destdir=$D -o shared_buffers=1GB -o jit=off test/bench/bt.sh
 set -euo pipefail
-ROWS=${BENCH_ROWS:-10000000}
-ITEMS=${BENCH_ITEMS:-10000}
-BIG_ITEMS=${BENCH_BIG_ITEMS:-100000}
+ROWS=${BT_BENCH_ROWS:-10000000}
+ITEMS=${BT_BENCH_ITEMS:-10000}
+BIG_ITEMS=${BT_BENCH_BIG_ITEMS:-100000}
+REPS=${BT_BENCH_REPS:-3}
 DB=${BENCH_DB:-prefcal_bench}
 PY=/usr/bin/python3
 TMP=$(mktemp -d -t prefcal-btbench.XXXXXX)
@@ -32,14 +41,38 @@ psql -X -q -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | 
 P() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 P -c "CREATE EXTENSION IF NOT EXISTS prefcal"
 
-# run SQL, print wall-clock seconds
-timed() {
-	local t0 t1
-	t0=$(date +%s.%N)
-	P -tA -c "$1" >"$TMP/out" 2>"$TMP/err" || { cat "$TMP/err" >&2; exit 1; }
-	t1=$(date +%s.%N)
-	echo "$t1 - $t0" | bc -l | xargs printf '%.3f'
+# interleaved rounds of labelled queries; prints "label median_ms" lines
+timings() {
+	local script=$TMP/timing.sql
+	{
+		echo 'SET max_parallel_workers_per_gather = 0;'
+		echo '\o /dev/null'
+		for q in "$@"; do echo "${q#*|};"; done	# warm-up round
+		echo '\timing on'
+		for ((r = 0; r < REPS; r++)); do
+			for q in "$@"; do
+				echo "\\echo @@ ${q%%|*}"
+				echo "${q#*|};"
+			done
+		done
+	} >"$script"
+	P -f "$script" >"$TMP/timing.out"
+	perl -e '
+		my (%t, @order, $cur);
+		while (<>) {
+			if (/^@@ (\S+)/) { $cur = $1; push @order, $cur unless $t{$cur}; $t{$cur} ||= []; next; }
+			if (defined $cur && /^Time: ([0-9.]+) ms/) { push @{$t{$cur}}, $1; undef $cur; }
+		}
+		for my $l (@order) {
+			my @v = sort { $a <=> $b } @{$t{$l}};
+			my $n = @v;
+			my $m = $n % 2 ? $v[$n / 2] : ($v[$n / 2 - 1] + $v[$n / 2]) / 2;
+			printf "%s %.1f %s\n", $l, $m, join(",", map { sprintf "%.0f", $_ } @v);
+		}' "$TMP/timing.out"
 }
+med() { awk -v l="$1" '$1 == l {print $2}' "$TMP/t"; }
+all() { awk -v l="$1" '$1 == l {print $3}' "$TMP/t"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 make_table() {
 	local items=$1
@@ -57,27 +90,33 @@ make_table() {
 	)
 	SELECT a, b,
 		(random() < 1 / (1 + exp(-(((a * 7919) % 1000) - ((b * 7919) % 1000)) / 250.0)))::int::float8 AS o
-	FROM p WHERE a <> b;
-	ANALYZE bt_bench;"
+	FROM p WHERE a <> b" -c "VACUUM ANALYZE bt_bench"
 }
 
-echo "== Bradley-Terry benchmark: $ROWS rows, $ITEMS items =="
-make_table "$ITEMS"
-P -tA -c "SELECT 'rows ' || count(*) || ', distinct ordered pairs ' || (SELECT count(*) FROM (SELECT DISTINCT a, b FROM bt_bench) d) FROM bt_bench"
-timed "SELECT avg(o) FROM bt_bench" >/dev/null
-t_avg=$(timed "SELECT avg(o) FROM bt_bench")
-t_total=$(timed "SELECT bt_info(bt_fit(bt_counts(a, b, o, 1.0))) FROM bt_bench")
-info=$(cat "$TMP/out")
-t_state=$(timed "CREATE TABLE bt_bench_state AS SELECT bt_counts(a, b, o, 1.0) AS s FROM bt_bench")
-t_fit=$(timed "SELECT bt_info(bt_fit(s)) FROM bt_bench_state")
+run_size() {
+	local items=$1 opts=${2:-}
+	echo "== Bradley-Terry benchmark: $ROWS rows, $items items, $REPS rounds, serial, median ms${opts:+, bt_fit(...$opts)} =="
+	make_table "$items"
+	# the state stored uncompressed: the fit phase reads it without pglz
+	P -c "CREATE TABLE bt_bench_state (s bt_counts)" \
+		-c "ALTER TABLE bt_bench_state ALTER COLUMN s SET STORAGE external" \
+		-c "INSERT INTO bt_bench_state SELECT bt_counts(a, b, o, 1.0) FROM bt_bench" \
+		-c "VACUUM ANALYZE bt_bench_state"
+	P -tA -c "SELECT 'rows ' || (SELECT count(*) FROM bt_bench) || ', items ' || (bt_info(m)->>'n_items') || ', distinct ordered pairs ' || (bt_info(m)->>'n_pairs') || ', Newton iterations ' || (bt_info(m)->>'iterations') || ', converged ' || (bt_info(m)->>'converged') FROM (SELECT bt_fit(s$opts) m FROM bt_bench_state) q"
+	timings "avg|SELECT avg(o) FROM bt_bench" \
+		"counts|SELECT bt_counts(a, b, o, 1.0) IS NOT NULL FROM bt_bench" \
+		"total|SELECT bt_fit(bt_counts(a, b, o, 1.0)$opts) IS NOT NULL FROM bt_bench" \
+		"fit|SELECT bt_fit(s$opts) IS NOT NULL FROM bt_bench_state" >"$TMP/t"
+	printf '%-40s %10s  %s\n' "avg(o) scan" "$(med avg) ms" "[$(all avg)]"
+	printf '%-40s %10s  %s\n' "bt_counts(...) state only" "$(med counts) ms" "[$(all counts)] $(ratio "$(med counts)" "$(med avg)")x avg"
+	printf '%-40s %10s  %s\n' "bt_fit(bt_counts(...)) total" "$(med total) ms" "[$(all total)] $(ratio "$(med total)" "$(med avg)")x avg; target <= 3x"
+	printf '%-40s %10s  %s\n' "fit phase bt_fit(stored state)" "$(med fit) ms" "[$(all fit)]"
+}
+
+run_size "$ITEMS"
 P -c "\\copy (SELECT item, score FROM bt_scores((SELECT bt_fit(s) FROM bt_bench_state))) TO '$TMP/ours.csv' CSV"
 P -c "\\copy (SELECT a, b, sum(o), sum(1 - o) FROM bt_bench GROUP BY a, b) TO '$TMP/counts.csv' CSV"
-echo "avg() scan:                     ${t_avg} s"
-echo "bt_fit(bt_counts(...)) total:   ${t_total} s  ($(echo "$t_total / $t_avg" | bc -l | xargs printf '%.2f')x avg; target <= 3x)"
-echo "  state only (stored):          ${t_state} s"
-echo "  fit phase bt_fit(state):      ${t_fit} s"
-echo "  fit info: $info" | cut -c1-400
-$PY - "$TMP/counts.csv" "$TMP/ours.csv" "$t_fit" <<'PYEOF'
+$PY - "$TMP/counts.csv" "$TMP/ours.csv" "$(med fit)" "$REPS" <<'PYEOF'
 # scipy L-BFGS-B on the Bradley-Terry negative log-likelihood with analytic
 # gradient (FastChat's method), on the deduplicated counts
 import sys, time
@@ -86,7 +125,6 @@ from scipy.optimize import minimize
 d = np.loadtxt(sys.argv[1], delimiter=",")
 ours = {int(r[0]): r[1] for r in np.loadtxt(sys.argv[2], delimiter=",")}
 ids = np.unique(d[:, :2].astype(np.int64))
-idx = {v: k for k, v in enumerate(ids)}
 i = np.searchsorted(ids, d[:, 0].astype(np.int64))
 j = np.searchsorted(ids, d[:, 1].astype(np.int64))
 w1, w2 = d[:, 2], d[:, 3]
@@ -98,26 +136,20 @@ def f(s):
     g = w1 - (w1 + w2) * p
     grad = -(np.bincount(i, g, n) - np.bincount(j, g, n))
     return -ll, grad
-t0 = time.perf_counter()
-r = minimize(f, np.zeros(n), jac=True, method="L-BFGS-B", options={"maxiter": 10000})
-t = time.perf_counter() - t0
+times = []
+for _ in range(int(sys.argv[4])):
+    t0 = time.perf_counter()
+    r = minimize(f, np.zeros(n), jac=True, method="L-BFGS-B", options={"maxiter": 10000})
+    times.append(time.perf_counter() - t0)
+t = float(np.median(times))
 s = r.x - r.x.mean()
 o = np.array([ours[v] for v in ids])
-print(f"scipy L-BFGS-B fit:             {t:.3f} s  ({r.nit} iterations, {r.message})")
-print(f"  fit speed-up (scipy / ours):  {t / float(sys.argv[3]):.1f}x; target >= 10x")
-print(f"  max |score difference|:       {np.abs(s - o).max():.2e}")
+print(f"{'scipy L-BFGS-B fit (median)':40s} {t * 1000:10.1f} ms  [{','.join('%.0f' % (x * 1000) for x in times)}] {r.nit} iterations, {r.message}")
+print(f"{'  fit speed-up (scipy / ours)':40s} {t * 1000 / float(sys.argv[3]):10.1f} x   target >= 10x")
+print(f"{'  max |score difference|':40s} {np.abs(s - o).max():10.2e}")
 PYEOF
 
-echo "== scaling: $ROWS rows, $BIG_ITEMS items =="
-make_table "$BIG_ITEMS"
-timed "SELECT avg(o) FROM bt_bench" >/dev/null
-t_avg=$(timed "SELECT avg(o) FROM bt_bench")
-t_total=$(timed "SELECT bt_info(bt_fit(bt_counts(a, b, o, 1.0))) FROM bt_bench")
-info=$(cat "$TMP/out")
-t_state=$(timed "CREATE TABLE bt_bench_state AS SELECT bt_counts(a, b, o, 1.0) AS s FROM bt_bench")
-t_fit=$(timed "SELECT bt_info(bt_fit(s)) FROM bt_bench_state")
-echo "avg() scan:                     ${t_avg} s"
-echo "bt_fit(bt_counts(...)) total:   ${t_total} s  ($(echo "$t_total / $t_avg" | bc -l | xargs printf '%.2f')x avg)"
-echo "  fit phase bt_fit(state):      ${t_fit} s"
-echo "  fit info: $info" | cut -c1-400
+# at 100k items some items may never lose: a small prior keeps the
+# estimate finite
+run_size "$BIG_ITEMS" ", prior => 0.01"
 P -c "DROP TABLE bt_bench; DROP TABLE bt_bench_state"

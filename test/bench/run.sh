@@ -289,7 +289,10 @@ for fam in calibration bt; do
 		echo "== $fam.sh =="
 		{
 			echo "-- $fam family (test/bench/$fam.sh)"
-			PGDATABASE=$BENCH_DB "$s" 2>&1 || echo "($fam.sh failed with status $?)"
+			# bt.sh: the suite's row count (BT_BENCH_ROWS=10000000 for the
+			# issue's size), 3 rounds unless told otherwise
+			PGDATABASE=$BENCH_DB BT_BENCH_ROWS=${BT_BENCH_ROWS:-$BENCH_ROWS} \
+				BT_BENCH_REPS=${BT_BENCH_REPS:-3} "$s" 2>&1 || echo "($fam.sh failed with status $?)"
 			echo
 		} >>"$RESULTS"
 	fi
