@@ -141,3 +141,9 @@ WITH m AS (SELECT bt_fit(bt_counts_merge(s), prior => 1) m FROM many_parts),
 SELECT count(*) AS items, bool_and(s.wins = ref.wins) AS wins_match,
 	sum(s.wins + s.losses) = 2 * (SELECT count(*) FROM many) AS totals_match
 FROM m, bt_scores(m.m) s JOIN ref ON ref.item = s.item::bigint;
+
+-- merging states whose counts add up beyond float8 is a user error (22003)
+SELECT bt_counts_merge(s) FROM (VALUES
+  ('{"version": 1, "ids": "text", "pairs": [["x", "y", 1e308, 0, 0]]}'::bt_counts),
+  ('{"version": 1, "ids": "text", "pairs": [["x", "y", 1e308, 0, 0]]}'::bt_counts)) v(s);
+\echo :LAST_ERROR_SQLSTATE

@@ -17,7 +17,7 @@ CREATE VIEW ops_holdout AS SELECT first_item, second_item, outcome FROM ops_judg
 
 -- registration
 SELECT prefcal_register_refit('ops', 'ops_judgments', 'first_item', 'second_item', 'outcome', 'id',
-       weight_column => 'w', fit_options => '{"position": true}', holdout => 'ops_holdout');
+       weight_column => 'w', fit_options => '{"position_effect": true}', holdout => 'ops_holdout');
 SELECT name, source_schema, source_table, watermark, counts IS NULL AS no_counts, rows_folded, fit_options,
        holdout_table FROM bt_state_store;
 
@@ -32,7 +32,7 @@ SELECT version, n, abs(brier - (SELECT brier_score(bt_predict_shown(prefcal_late
        abs(ece - (SELECT ece_agg(bt_predict_shown(prefcal_latest_model('ops'), first_item, second_item), outcome, 15)
                    FROM ops_holdout)) < 1e-12 AS ece_ok
 FROM calibration_history ORDER BY version;
-SELECT prefcal_latest_model('ops')::text = (SELECT bt_fit(counts, "position" => true)::text FROM bt_state_store) AS latest_is_fit;
+SELECT prefcal_latest_model('ops')::text = (SELECT bt_fit(counts, position_effect => true)::text FROM bt_state_store) AS latest_is_fit;
 
 -- nothing new: no new version; force: a new version
 CALL prefcal_refit('ops');

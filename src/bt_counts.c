@@ -48,6 +48,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+static void bt_count_overflow(void) pg_attribute_noreturn();
 static Size bt_counts_get_flat_size(ExpandedObjectHeader *eohptr);
 static void bt_counts_flatten_into(ExpandedObjectHeader *eohptr,
 								   void *result, Size allocated_size);
@@ -436,6 +437,11 @@ bt_counts_flush(BtCounts *bc)
 				slot->w1 += e->w1;
 				slot->w2 += e->w2;
 				slot->wt += e->wt;
+				if (unlikely(!isfinite(slot->w1 + slot->w2 + slot->wt)))
+				{
+					bc->npend = 0;
+					bt_count_overflow();
+				}
 				break;
 			}
 			if (slot->i < 0)
@@ -468,6 +474,19 @@ bt_counts_add(BtCounts *bc, int32 i, int32 j, double w1, double w2, double wt)
 	e->wt = wt;
 	if (++bc->npend == BT_PAIR_BATCH)
 		bt_counts_flush(bc);
+}
+
+/*
+ * Adding counts (rows or merged states) overflowed a pair's total: a user
+ * error, not corruption.
+ */
+static void
+bt_count_overflow(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("bt_counts pair count is out of range"),
+			 errdetail("The weighted comparisons of one ordered pair add up to more than the largest float8.")));
 }
 
 static void

@@ -79,7 +79,7 @@ GROUP BY k.keep, r.domain;
 
 CREATE TABLE study.models AS
 SELECT m.ord, m.remedy, c.domain,
-       bt_fit(c.counts, prior => :bt_prior::float8, "position" => m."position",
+       bt_fit(c.counts, prior => :bt_prior::float8, position_effect => m."position",
               augment => m.augment, objective => m.objective, brier_weight => 1.0) AS model
 FROM study.remedies m JOIN study.train_counts c USING (keep);
 ALTER TABLE study.models ADD COLUMN recal recalibrator;

@@ -132,11 +132,11 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	FOR k IN SELECT pg_catalog.jsonb_object_keys(fit_options) LOOP
-		IF k NOT IN ('ties', 'prior', 'reference', 'position', 'augment', 'objective',
+		IF k NOT IN ('ties', 'prior', 'reference', 'position_effect', 'augment', 'objective',
 					 'brier_weight', 'max_iter', 'tol') THEN
 			RAISE EXCEPTION 'unknown fit option "%"', k
 				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = 'Known options: ties, prior, reference, position, augment, objective, brier_weight, max_iter, tol (those of bt_fit).';
+					  HINT = 'Known options: ties, prior, reference, position_effect, augment, objective, brier_weight, max_iter, tol (those of bt_fit).';
 		END IF;
 	END LOOP;
 	IF EXISTS (SELECT 1 FROM @extschema@.bt_state_store s WHERE s.name = job) THEN
@@ -269,7 +269,7 @@ BEGIN
 			ties => coalesce(o->>'ties', 'half'),
 			prior => coalesce((o->>'prior')::float8, 0),
 			reference => o->>'reference',
-			"position" => coalesce((o->>'position')::boolean, false),
+			position_effect => coalesce((o->>'position_effect')::boolean, false),
 			augment => coalesce(o->>'augment', 'none'),
 			objective => coalesce(o->>'objective', 'logloss'),
 			brier_weight => coalesce((o->>'brier_weight')::float8, 1),

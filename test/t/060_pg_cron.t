@@ -40,7 +40,7 @@ $f$;
 SELECT add_judgments(500, 0);
 INSERT INTO held SELECT first_item, second_item, outcome FROM judgments WHERE id % 5 = 0;
 SELECT prefcal_register_refit('pairs', 'judgments', 'first_item', 'second_item', 'outcome', 'id',
-       fit_options => '{"position": true}', holdout => 'held');
+       fit_options => '{"position_effect": true}', holdout => 'held');
 SQL
 my ($out, $err, $rc) = pc_psql($db, $setup);
 is($rc, 0, 'judgments and refit job registered') or diag($err);
