@@ -73,7 +73,7 @@ pc_psql($db, q{SELECT cron.unschedule('prefcal-refit-pairs')});
 
 is(q1($db, q{SELECT watermark || ' ' || rows_folded FROM bt_state_store WHERE name = 'pairs'}),
 	'500 500', 'state: all 500 rows folded, watermark at the last id');
-is(q1($db, q{SELECT version || ' ' || rows_folded || ' ' || (options->>'position') FROM bt_model_store WHERE name = 'pairs'}),
+is(q1($db, q{SELECT version || ' ' || rows_folded || ' ' || (options->>'position_effect') FROM bt_model_store WHERE name = 'pairs'}),
 	'1 500 true', 'model version 1 stored with its options');
 is(q1($db, q{SELECT (bt_info(model)->>'converged') FROM bt_model_store WHERE name = 'pairs'}),
 	'true', 'the stored model converged');
