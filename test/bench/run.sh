@@ -54,6 +54,7 @@ if [ "${1:-}" != "--in-cluster" ]; then
 		-o "shared_buffers=1GB" \
 		-o "work_mem=64MB" \
 		-o "jit=off" \
+		-o "huge_pages=try" \
 		-o "max_worker_processes=16" \
 		-o "max_parallel_workers=8" \
 		-o "max_parallel_workers_per_gather=2" \
