@@ -24,7 +24,7 @@ REGRESS_OPTS = --load-extension=prefcal --inputdir=. --outputdir=$(or $(REGRESS_
 
 EXTRA_CLEAN = results regression.diffs regression.out
 
-# No -march=native and no fast-math: SIMD kernels are chosen at run time
+# No host-specific -march flag and no fast-math: SIMD kernels are chosen at run time
 # (src/kernels*.c).  PREFCAL_CFLAGS lets the test harness add assertions.
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter $(PREFCAL_CFLAGS)
 PG_CPPFLAGS = -I$(srcdir)/src
