@@ -96,4 +96,9 @@ mkdir -p "$MC_ROOT/test/memcheck/out"
 cp "$MC_WORK/logs/server.log" "$MC_ROOT/test/memcheck/out/asan-server.log"
 cp "$MC_WORK/logs/all-reports.txt" "$MC_ROOT/test/memcheck/out/asan-reports.txt"
 [ "$n_ours" -eq 0 ] && [ "$crashes" -eq 0 ] || status=1
+
+# The kernels are plain C: their standalone test runs under full ASan +
+# UBSan whatever the server allows.
+echo "== kernel test under ASan + UBSan =="
+make -s -C "$MC_ROOT/test/kernels" check-asan OUT="$MC_WORK" PG_CONFIG="${PG_CONFIG:-pg_config}" | tail -1 || status=1
 exit $status
