@@ -5,7 +5,8 @@
 
 /*
  * Conventions for every fragment (see doc/internals.md):
- *  - no CREATE OR REPLACE, no IF NOT EXISTS;
+ *  - plain CREATE only, never the replacing or the conditional forms
+ *    (either would let a pre-existing object be captured);
  *  - every reference inside a SQL or PL/pgSQL body is schema-qualified
  *    (@extschema@ for ours, pg_catalog for core) and those functions carry
  *    SET search_path = pg_catalog, pg_temp;
