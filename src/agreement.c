@@ -185,17 +185,6 @@ pc_majority_combine(PG_FUNCTION_ARGS)
 	return map_combine(fcinfo, &majority_spec);
 }
 
-/* byte-wise order, shorter first on a common prefix (C collation) */
-static int
-bytes_cmp(const char *a, int la, const char *b, int lb)
-{
-	int			c = memcmp(a, b, Min(la, lb));
-
-	if (c != 0)
-		return c;
-	return (la > lb) - (la < lb);
-}
-
 /* final: (label, share, n); ties go to the smallest label in byte order */
 PG_FUNCTION_INFO_V1(pc_majority_final);
 Datum
@@ -221,7 +210,7 @@ pc_majority_final(PG_FUNCTION_ARGS)
 		total += c;
 		if (best == NULL || c > PCMAP_PAYLOAD(best)[0] ||
 			(c == PCMAP_PAYLOAD(best)[0] &&
-			 bytes_cmp(PCMAP_KEY(e, 1), e->keylen,
+			 pc_cmp_bytes(PCMAP_KEY(e, 1), e->keylen,
 					   PCMAP_KEY(best, 1), best->keylen) < 0))
 			best = e;
 	}
@@ -290,7 +279,7 @@ cell_cmp_unit(const void *a, const void *b)
 	const AlphaCell *x = a;
 	const AlphaCell *y = b;
 
-	return bytes_cmp(x->unit, x->ulen, y->unit, y->ulen);
+	return pc_cmp_bytes(x->unit, x->ulen, y->unit, y->ulen);
 }
 
 static int
@@ -299,7 +288,7 @@ cell_cmp_value(const void *a, const void *b)
 	const AlphaCell *x = a;
 	const AlphaCell *y = b;
 
-	return bytes_cmp(x->value, x->vlen, y->value, y->vlen);
+	return pc_cmp_bytes(x->value, x->vlen, y->value, y->vlen);
 }
 
 /*

@@ -144,16 +144,6 @@ bt_model_get(Datum d)
 
 /* ---------- item lookup ---------- */
 
-static int
-bt_cmp_bytes(const char *a, int la, const char *b, int lb)
-{
-	int			c = memcmp(a, b, Min(la, lb));
-
-	if (c != 0)
-		return c;
-	return (la > lb) - (la < lb);
-}
-
 static int32
 btm_find_text(const BtModelFlat *m, const char *s, int len)
 {
@@ -165,7 +155,7 @@ btm_find_text(const BtModelFlat *m, const char *s, int len)
 	while (lo <= hi)
 	{
 		int32		mid = lo + (hi - lo) / 2;
-		int			c = bt_cmp_bytes(names + off[mid], off[mid + 1] - off[mid] - 1,
+		int			c = pc_cmp_bytes(names + off[mid], off[mid + 1] - off[mid] - 1,
 									 s, len);
 
 		if (c == 0)
@@ -250,7 +240,7 @@ bt_item_cmp(const void *a, const void *b)
 
 	if (bc->kind == BT_IDS_INT8)
 		return (bc->ids[x] > bc->ids[y]) - (bc->ids[x] < bc->ids[y]);
-	return bt_cmp_bytes(bt_view_name(bc, x), bt_view_name_len(bc, x),
+	return pc_cmp_bytes(bt_view_name(bc, x), bt_view_name_len(bc, x),
 						bt_view_name(bc, y), bt_view_name_len(bc, y));
 }
 
@@ -1115,7 +1105,7 @@ bt_model_in(PG_FUNCTION_ARGS)
 			int			len;
 			char	   *s = bt_lex_string(&lx, &len);
 
-			if (n > 0 && bt_cmp_bytes(names.data + offs[n - 1],
+			if (n > 0 && pc_cmp_bytes(names.data + offs[n - 1],
 									  names.len - offs[n - 1] - 1, s, len) >= 0)
 				bt_lex_error(&lx, "items in strictly ascending order");
 			offs[n] = names.len;

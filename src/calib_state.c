@@ -76,6 +76,28 @@ calib_validate(const CalibState *s)
 
 /* ---------- text input helpers ---------- */
 
+/* header checks shared by the text and binary input functions */
+static void
+check_header_version(int version)
+{
+	if (version != CALIB_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unsupported calibration_state version %d", version),
+				 errdetail("This version of prefcal reads version %d.",
+						   CALIB_VERSION)));
+}
+
+static void
+check_header_nbins(int nbins)
+{
+	if (nbins < 0 || nbins > PREFCAL_MAX_BINS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid calibration_state: nbins %d is out of range (0 to %d)",
+						nbins, PREFCAL_MAX_BINS)));
+}
+
 static void
 skip_ws(const char **p)
 {
@@ -151,19 +173,10 @@ calibration_state_in(PG_FUNCTION_ARGS)
 
 	expect(&p, "version=", whole);
 	version = parse_int(&p, whole);
-	if (version != CALIB_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unsupported calibration_state version %d", version),
-				 errdetail("This version of prefcal reads version %d.",
-						   CALIB_VERSION)));
+	check_header_version(version);
 	expect(&p, "nbins=", whole);
 	nbins = parse_int(&p, whole);
-	if (nbins < 0 || nbins > PREFCAL_MAX_BINS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid calibration_state: nbins %d is out of range (0 to %d)",
-						nbins, PREFCAL_MAX_BINS)));
+	check_header_nbins(nbins);
 	expect(&p, "classes=", whole);
 	nclasses = parse_int(&p, whole);
 
@@ -301,17 +314,8 @@ calibration_state_recv(PG_FUNCTION_ARGS)
 	flags = (uint16) pq_getmsgint(buf, 2);
 	nbins = (int32) pq_getmsgint(buf, 4);
 	nclasses = (int32) pq_getmsgint(buf, 4);
-	if (version != CALIB_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unsupported calibration_state version %d", version),
-				 errdetail("This version of prefcal reads version %d.",
-						   CALIB_VERSION)));
-	if (nbins < 0 || nbins > PREFCAL_MAX_BINS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid calibration_state: nbins %d is out of range (0 to %d)",
-						nbins, PREFCAL_MAX_BINS)));
+	check_header_version(version);
+	check_header_nbins(nbins);
 	if ((Size) (buf->len - buf->cursor) !=
 		(5 + (Size) nbins * CALIB_BIN_FIELDS) * sizeof(float8))
 		ereport(ERROR,

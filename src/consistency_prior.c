@@ -53,22 +53,12 @@ typedef struct KeyCond
 } KeyCond;
 
 static int
-name_cmp(const char *a, int la, const char *b, int lb)
-{
-	int			c = memcmp(a, b, Min(la, lb));
-
-	if (c != 0)
-		return c;
-	return (la > lb) - (la < lb);
-}
-
-static int
 keycond_cmp(const void *a, const void *b)
 {
 	const KeyCond *x = a;
 	const KeyCond *y = b;
 
-	return name_cmp(x->name, x->len, y->name, y->len);
+	return pc_cmp_bytes(x->name, x->len, y->name, y->len);
 }
 
 /* parse one canonical number ending at stop; NULL on success */
@@ -143,7 +133,7 @@ key_parse(const char *key, int len, KeyCond *out, int *n)
 			break;
 		}
 		pos += kc.len;
-		if (prev != NULL && name_cmp(prev, prevlen, kc.name, kc.len) >= 0)
+		if (prev != NULL && pc_cmp_bytes(prev, prevlen, kc.name, kc.len) >= 0)
 		{
 			why = "Conditions in a count vector key must be distinct and in byte order.";
 			break;
@@ -273,7 +263,7 @@ pc_prior_condition_index(const PcPriorNames *names, const char *name, int len)
 	{
 		int			mid = lo + (hi - lo) / 2;
 		const char *s = names->base + names->off[mid];
-		int			c = name_cmp(s, strlen(s), name, len);
+		int			c = pc_cmp_bytes(s, strlen(s), name, len);
 
 		if (c == 0)
 			return mid;
@@ -319,7 +309,7 @@ prior_check(const PcEbParams *par, char **names, const int *lens,
 			return "Non-attitude rates must be between 0 and 1.";
 		if (memchr(names[c], '\0', lens[c]) != NULL)
 			return "A condition name cannot hold a zero byte.";
-		if (c > 0 && name_cmp(names[c - 1], lens[c - 1], names[c], lens[c]) >= 0)
+		if (c > 0 && pc_cmp_bytes(names[c - 1], lens[c - 1], names[c], lens[c]) >= 0)
 			return "Conditions must be distinct and in byte order.";
 	}
 	s = 0.0;
@@ -498,7 +488,7 @@ nameref_cmp(const void *a, const void *b)
 	const NameRef *x = a;
 	const NameRef *y = b;
 
-	return name_cmp(x->name, x->len, y->name, y->len);
+	return pc_cmp_bytes(x->name, x->len, y->name, y->len);
 }
 
 /* final: run the EM over the distinct count vectors; NULL for no groups */

@@ -27,6 +27,21 @@
  */
 #define PREFCAL_MAX_BINS 10000
 
+/*
+ * Byte-wise order of two strings of known length, shorter first on a common
+ * prefix (the C collation): item names in stored models, condition names in
+ * consistency priors, labels in majority_vote.
+ */
+static inline int
+pc_cmp_bytes(const char *a, int la, const char *b, int lb)
+{
+	int			c = memcmp(a, b, Min(la, lb));
+
+	if (c != 0)
+		return c;
+	return (la > lb) - (la < lb);
+}
+
 /* prefcal.c */
 extern void pc_append_float8(StringInfo buf, double x);
 extern double pc_parse_float8(const char **ptr, const char *typname,
