@@ -39,36 +39,19 @@ chmod 755 "$TMP"
 psql -X -q -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1 ||
 	psql -X -q -d postgres -c "CREATE DATABASE $DB"
 P() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+export BENCH_DB=$DB
+# shellcheck source=test/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 P -c "CREATE EXTENSION IF NOT EXISTS prefcal"
 
-# interleaved rounds of labelled queries; prints "label median_ms" lines
+# interleaved rounds of labelled "label|query" pairs, serial plans, with
+# lib.sh's bench_time; prints "label median_ms all_ms" lines
 timings() {
-	local script=$TMP/timing.sql
-	{
-		echo 'SET max_parallel_workers_per_gather = 0;'
-		echo '\o /dev/null'
-		for q in "$@"; do echo "${q#*|};"; done	# warm-up round
-		echo '\timing on'
-		for ((r = 0; r < REPS; r++)); do
-			for q in "$@"; do
-				echo "\\echo @@ ${q%%|*}"
-				echo "${q#*|};"
-			done
-		done
-	} >"$script"
-	P -f "$script" >"$TMP/timing.out"
-	perl -e '
-		my (%t, @order, $cur);
-		while (<>) {
-			if (/^@@ (\S+)/) { $cur = $1; push @order, $cur unless $t{$cur}; $t{$cur} ||= []; next; }
-			if (defined $cur && /^Time: ([0-9.]+) ms/) { push @{$t{$cur}}, $1; undef $cur; }
-		}
-		for my $l (@order) {
-			my @v = sort { $a <=> $b } @{$t{$l}};
-			my $n = @v;
-			my $m = $n % 2 ? $v[$n / 2] : ($v[$n / 2 - 1] + $v[$n / 2]) / 2;
-			printf "%s %.1f %s\n", $l, $m, join(",", map { sprintf "%.0f", $_ } @v);
-		}' "$TMP/timing.out"
+	local specs=() q
+	for q in "$@"; do
+		specs+=("${q%%|*}|SET max_parallel_workers_per_gather = 0|${q#*|}")
+	done
+	bench_time "$REPS" "${specs[@]}"
 }
 med() { awk -v l="$1" '$1 == l {print $2}' "$TMP/t"; }
 all() { awk -v l="$1" '$1 == l {print $3}' "$TMP/t"; }

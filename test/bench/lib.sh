@@ -7,8 +7,9 @@
 #   bench_time REPS SPEC...       time queries interleaved: each SPEC is
 #                                 "label|setup sql|query"; runs every query
 #                                 once to warm up, then REPS rounds of all of
-#                                 them in turn; prints "label median_ms"
-#                                 lines (median over the rounds)
+#                                 them in turn; prints "label median_ms
+#                                 all_ms" lines (median over the rounds,
+#                                 then every round's time, comma-separated)
 #   bench_row LABEL VALUE NOTE    append a line to the result table
 
 : "${BENCH_DB:=prefcal_bench}"
@@ -64,7 +65,7 @@ bench_time()
 			my @v = sort { $a <=> $b } @{$t{$l}};
 			my $n = @v;
 			my $m = $n % 2 ? $v[$n / 2] : ($v[$n / 2 - 1] + $v[$n / 2]) / 2;
-			printf "%s %.3f\n", $l, $m;
+			printf "%s %.3f %s\n", $l, $m, join(",", map { sprintf "%.0f", $_ } @v);
 		}' "$out"
 	rm -f "$script" "$out"
 }

@@ -176,7 +176,7 @@ bench_have 'calibration_agg(float8,bool)' && specs+=("calibration_agg|$serial|SE
 bench_time "$BENCH_REPS" "${specs[@]}" >"$WORK/t"
 tavg=$(awk '$1 == "avg" {print $2}' "$WORK/t")
 bench_row "avg(p) (the executor's floor)" "1.00x" "($tavg ms, $BENCH_ROWS rows, $(awk -v a="$tavg" -v n="$BENCH_ROWS" 'BEGIN {printf "%.1f", a * 1e6 / n}') ns/row)"
-while read -r label ms; do
+while read -r label ms _; do
 	[ "$label" = avg ] && continue
 	case $label in
 		brier) name="brier_score(p, y)" ;;
