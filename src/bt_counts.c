@@ -8,17 +8,21 @@
  * memory context of its own under the aggregate's context: an
  * open-addressing hash of items (bigint ids: a multiplicative hash of the
  * id; text: the name's hash_bytes, computed once per lookup and compared
- * with the length before the bytes) and one of ordered pairs whose slots
- * hold the key and the three counts together (one cache line per probe).
- * Both index by the top bits of the hash, so doubling a table moves every
- * entry to about twice its old position and rehashing streams through
- * memory.  The aggregate keeps the read/write expanded datum as its
+ * with the length before the bytes), and the ordered pairs in an array
+ * in first-seen order (key and three counts in one 32-byte entry) with
+ * an open-addressing index of 4-byte slots over it (the entry's position
+ * and 7 more hash bits, so a probe reads an entry only when they match).
+ * A new pair is appended, so the large array is written sequentially;
+ * the index, an eighth of its size per pair, is the only table a lookup
+ * probes at random, and rebuilding it when it fills streams through the
+ * array.  The aggregate keeps the read/write expanded datum as its
  * transition value, so nodeAgg neither copies nor flattens it between
  * rows.  A row costs two item lookups (small tables, cache-resident for
  * thousands of items) and one pair update; pair updates are buffered
- * BT_PAIR_BATCH at a time and applied together, after prefetching every
- * slot they will touch, so the cache misses of a large pair table overlap
- * instead of following one another.  No allocation per row.
+ * BT_PAIR_BATCH at a time and applied together, after prefetching the
+ * index slots and then the entries they name, so the cache misses of a
+ * large state overlap instead of following one another.  No allocation
+ * per row.
  *
  * The state is flattened (bt_counts.h describes the stored form) when it
  * leaves the aggregate: stored in a table, sent to a parallel leader or a
@@ -59,9 +63,10 @@ static const ExpandedObjectMethods bt_counts_methods =
 	bt_counts_flatten_into
 };
 
-/* smallest table sizes (log2 of the slot count) */
+/* smallest table sizes (log2 of the slot count) and pair array */
 #define BT_MIN_IBITS 7
 #define BT_MIN_PBITS 9
+#define BT_MIN_PAIRS 64
 
 /*
  * Hash of a bigint id: fold the halves, then a 32-bit multiplicative
@@ -85,9 +90,16 @@ bt_hash_pair(int32 i, int32 j)
 }
 
 static inline uint32
-bt_pair_home(int32 i, int32 j, int bits)
+bt_pair_home(uint64 h, int bits)
 {
-	return (uint32) (bt_hash_pair(i, j) >> (64 - bits));
+	return (uint32) (h >> (64 - bits));
+}
+
+/* 7 hash bits below any home's (pbits <= 26), placed above k + 1 */
+static inline uint32
+bt_pair_tag(uint64 h)
+{
+	return ((uint32) (h >> 25) & 0x7f) << BT_SLOT_KBITS;
 }
 
 static void
@@ -108,24 +120,23 @@ bt_bits_for(int64 count, int minbits, bool pairs)
 {
 	int			bits = minbits;
 
-	/* pairs: load <= 13/16; items: load <= 1/2 */
-	while ((pairs ? ((int64) 13 << (bits - 4)) : ((int64) 1 << (bits - 1))) < count)
+	/* load <= 1/2 for both */
+	while (((int64) 1 << (bits - 1)) < count)
 		bits++;
 	return bits;
 }
 
 /*
- * Large working arrays: ask the kernel for transparent huge pages
- * (advice only, Linux) before first touching them.  A table of hundreds
- * of megabytes otherwise costs one page fault per 4 kB, which dominated
- * building large states on virtual machines.  The memory stays an
- * ordinary palloc chunk of cxt.
+ * Large working memory: ask the kernel for transparent huge pages
+ * (advice only, Linux) before first touching it.  An array of hundreds of
+ * megabytes otherwise costs one page fault per 4 kB, which dominated
+ * building and flattening large states on virtual machines.  The memory
+ * stays an ordinary palloc chunk (or, for bt_counts_flatten_into, the
+ * caller's).
  */
-void *
-bt_alloc_big(MemoryContext cxt, Size sz)
+void
+bt_advise_big(void *p, Size sz)
 {
-	void	   *p = MemoryContextAllocHuge(cxt, sz);
-
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
 	if (sz >= ((Size) 4 << 20))
 	{
@@ -136,6 +147,14 @@ bt_alloc_big(MemoryContext cxt, Size sz)
 			(void) madvise((void *) lo, hi - lo, MADV_HUGEPAGE);
 	}
 #endif
+}
+
+void *
+bt_alloc_big(MemoryContext cxt, Size sz)
+{
+	void	   *p = MemoryContextAllocHuge(cxt, sz);
+
+	bt_advise_big(p, sz);
 	return p;
 }
 
@@ -149,13 +168,13 @@ bt_item_table(MemoryContext cxt, int bits)
 	return t;
 }
 
-static BtPair *
-bt_pair_table(MemoryContext cxt, int bits)
+static uint32 *
+bt_pair_index(MemoryContext cxt, int bits)
 {
-	Size		sz = sizeof(BtPair) << bits;
-	BtPair	   *t = bt_alloc_big(cxt, sz);
+	Size		sz = sizeof(uint32) << bits;
+	uint32	   *t = bt_alloc_big(cxt, sz);
 
-	memset(t, 0xff, sz);		/* i = -1: empty */
+	memset(t, 0, sz);			/* 0: empty */
 	return t;
 }
 
@@ -185,9 +204,12 @@ bt_counts_new(MemoryContext parent, int kind, int32 items_hint,
 	bc->ibits = bt_bits_for(items_hint, BT_MIN_IBITS, false);
 	bc->islot = bt_item_table(cxt, bc->ibits);
 
+	bc->cap_pairs = Min(Max(BT_MIN_PAIRS, pairs_hint), BT_SEG_SIZE);
+	bc->seg[0] = bt_alloc_big(cxt, sizeof(BtPair) * bc->cap_pairs);
+	bc->nseg = 1;
 	bc->pbits = bt_bits_for(pairs_hint, BT_MIN_PBITS, true);
-	bc->pslot = bt_pair_table(cxt, bc->pbits);
-	bc->pgrow = (int64) 13 << (bc->pbits - 4);
+	bc->pidx = bt_pair_index(cxt, bc->pbits);
+	bc->pgrow = (int64) 1 << (bc->pbits - 1);
 	return bc;
 }
 
@@ -357,108 +379,207 @@ bt_counts_item_int8(BtCounts *bc, int64 id)
 }
 
 /*
- * Double the pair table until it holds need pairs below the load limit.
- * Slots are indexed by the top hash bits, so the old table's entries,
- * read in slot order, land in nondecreasing positions of the new one.
+ * Room for need pairs: the first segment doubles up to its full size,
+ * then whole segments are added; the index is rebuilt at the size that
+ * keeps its load <= 1/2, by streaming through the array.
  */
 static void
-bt_pairs_grow(BtCounts *bc, int64 need)
+bt_pairs_reserve(BtCounts *bc, int64 need)
 {
-	int			nbits = bc->pbits;
-	uint32		nmask;
-	BtPair	   *nt,
-			   *ot = bc->pslot;
-	uint32		osize = (uint32) 1 << bc->pbits;
-
 	if (need > BT_MAX_PAIRS)
 		need = BT_MAX_PAIRS;
-	while (((int64) 13 << (nbits - 4)) < need)
-		nbits++;
-	if (nbits == bc->pbits)
-		return;
-	nmask = ((uint32) 1 << nbits) - 1;
-	nt = bt_pair_table(bc->hdr.eoh_context, nbits);
-	for (uint32 s = 0; s < osize; s++)
+	while (need > bc->cap_pairs)
 	{
-		uint32		t;
+		if (bc->cap_pairs < BT_SEG_SIZE)
+		{
+			int32		ncap = (int32) Min(Max(need, (int64) bc->cap_pairs * 2), BT_SEG_SIZE);
 
-		if (ot[s].i < 0)
-			continue;
-		t = bt_pair_home(ot[s].i, ot[s].j, nbits);
-		while (nt[t].i >= 0)
-			t = (t + 1) & nmask;
-		nt[t] = ot[s];
-		if ((s & 0xfffff) == 0)
-			CHECK_FOR_INTERRUPTS();
+			bc->seg[0] = repalloc_huge(bc->seg[0], sizeof(BtPair) * ncap);
+			bt_advise_big(bc->seg[0], sizeof(BtPair) * ncap);
+			bc->cap_pairs = ncap;
+		}
+		else
+		{
+			Assert(bc->nseg < BT_MAX_SEGS);
+			bc->seg[bc->nseg++] = bt_alloc_big(bc->hdr.eoh_context,
+											   sizeof(BtPair) * BT_SEG_SIZE);
+			bc->cap_pairs += BT_SEG_SIZE;
+		}
 	}
-	pfree(ot);
-	bc->pslot = nt;
-	bc->pbits = nbits;
-	bc->pgrow = (int64) 13 << (nbits - 4);
+	if (need > bc->pgrow)
+	{
+		int			nbits = bt_bits_for(need, bc->pbits + 1, true);
+		uint32		nmask = ((uint32) 1 << nbits) - 1;
+		uint32	   *nt = bt_pair_index(bc->hdr.eoh_context, nbits);
+		uint32		ahead[16];
+
+		/* the home slots of the next 16 pairs are computed and prefetched ahead */
+		for (int32 k = 0; k < Min(bc->n_pairs, 16); k++)
+		{
+			const BtPair *e = BT_PAIR(bc, k);
+
+			ahead[k] = bt_pair_home(bt_hash_pair(e->i, e->j), nbits);
+		}
+		for (int32 k = 0; k < bc->n_pairs; k++)
+		{
+			const BtPair *e = BT_PAIR(bc, k);
+			uint64		h = bt_hash_pair(e->i, e->j);
+			uint32		t = ahead[k & 15];
+
+			if (k + 16 < bc->n_pairs)
+			{
+				const BtPair *f = BT_PAIR(bc, k + 16);
+
+				ahead[k & 15] = bt_pair_home(bt_hash_pair(f->i, f->j), nbits);
+#if defined(__GNUC__) || defined(__clang__)
+				__builtin_prefetch(&nt[ahead[k & 15]], 1, 1);
+#endif
+			}
+			while (nt[t] != 0)
+				t = (t + 1) & nmask;
+			nt[t] = bt_pair_tag(h) | (uint32) (k + 1);
+			if ((k & 0xfffff) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
+		pfree(bc->pidx);
+		bc->pidx = nt;
+		bc->pbits = nbits;
+		bc->pgrow = (int64) 1 << (nbits - 1);
+	}
 }
 
 /*
- * Apply the buffered pair updates: compute every home slot and prefetch
- * it, then probe and update in order (a pair repeated within the batch
- * is found by its second probe like any other).
+ * The entry of pair (i, j) with hash h, appended with zero counts when
+ * new (*isnew says which).  The caller has reserved room for it.
+ */
+static inline BtPair *
+bt_pair_lookup(BtCounts *bc, int32 i, int32 j, uint64 h, bool *isnew)
+{
+	uint32		mask = ((uint32) 1 << bc->pbits) - 1;
+	uint32		s = bt_pair_home(h, bc->pbits);
+	uint32		tag = bt_pair_tag(h);
+	BtPair	   *e;
+
+	for (;;)
+	{
+		uint32		v = bc->pidx[s];
+
+		if (v == 0)
+			break;
+		if ((v & ~BT_SLOT_KMASK) == tag)
+		{
+			e = BT_PAIR(bc, (v & BT_SLOT_KMASK) - 1);
+			if (e->i == i && e->j == j)
+			{
+				*isnew = false;
+				return e;
+			}
+		}
+		s = (s + 1) & mask;
+	}
+	if (bc->n_pairs >= BT_MAX_PAIRS)
+		bt_too_many("ordered pairs", BT_MAX_PAIRS);
+	Assert(bc->n_pairs < bc->cap_pairs && bc->n_pairs < bc->pgrow);
+	e = BT_PAIR(bc, bc->n_pairs);
+	e->i = i;
+	e->j = j;
+	e->w1 = e->w2 = e->wt = 0.0;
+	bc->n_pairs++;
+	bc->pidx[s] = tag | (uint32) bc->n_pairs;
+	*isnew = true;
+	return e;
+}
+
+/*
+ * Apply the buffered pair updates in three passes over the batch: hash
+ * and prefetch every home index slot; read the home slots and prefetch
+ * the entries they name; then probe and update in order (every line is
+ * now in cache; a pair repeated within the batch is found by its second
+ * probe like any other).
  */
 void
 bt_counts_flush(BtCounts *bc)
 {
 	int			n = bc->npend;
-	uint32		home[BT_PAIR_BATCH];
-	uint32		mask;
-	BtPair	   *t;
+	uint64		hash[BT_PAIR_BATCH];
 
 	if (n == 0)
 		return;
-	if (bc->n_pairs + n > bc->pgrow)
-		bt_pairs_grow(bc, (int64) bc->n_pairs + n);
-	t = bc->pslot;
-	mask = ((uint32) 1 << bc->pbits) - 1;
+	bc->npend = 0;
+	if (bc->pend_ids)
+	{
+		/* bigint ids first: prefetch their item slots, then resolve */
+		bc->pend_ids = false;
+#if defined(__GNUC__) || defined(__clang__)
+		for (int k = 0; k < n; k++)
+			if (bc->pend[k].i < 0)
+			{
+				__builtin_prefetch(&bc->islot[bt_hash_int8(bc->pend_id[k][0]) >> (32 - bc->ibits)], 0, 1);
+				__builtin_prefetch(&bc->islot[bt_hash_int8(bc->pend_id[k][1]) >> (32 - bc->ibits)], 0, 1);
+			}
+#endif
+		for (int k = 0; k < n; k++)
+			if (bc->pend[k].i < 0)
+			{
+				bc->pend[k].i = bt_counts_item_int8(bc, bc->pend_id[k][0]);
+				bc->pend[k].j = bt_counts_item_int8(bc, bc->pend_id[k][1]);
+			}
+	}
+	if (bc->n_pairs + n > bc->cap_pairs || bc->n_pairs + n > bc->pgrow)
+		bt_pairs_reserve(bc, (int64) bc->n_pairs + n);
 	for (int k = 0; k < n; k++)
 	{
-		home[k] = bt_pair_home(bc->pend[k].i, bc->pend[k].j, bc->pbits);
+		hash[k] = bt_hash_pair(bc->pend[k].i, bc->pend[k].j);
 #if defined(__GNUC__) || defined(__clang__)
-		__builtin_prefetch(&t[home[k]], 1, 1);
+		__builtin_prefetch(&bc->pidx[bt_pair_home(hash[k], bc->pbits)], 0, 1);
 #endif
 	}
+#if defined(__GNUC__) || defined(__clang__)
 	for (int k = 0; k < n; k++)
 	{
-		const BtPair *e = &bc->pend[k];
-		uint32		s = home[k];
+		uint32		v = bc->pidx[bt_pair_home(hash[k], bc->pbits)];
 
-		for (;;)
+		if (v != 0)
+			__builtin_prefetch(BT_PAIR(bc, (v & BT_SLOT_KMASK) - 1), 1, 1);
+	}
+	/* and the lines new pairs will be appended to */
+	for (int k = 0; k < n; k += 2)
+		if (bc->n_pairs + k < bc->cap_pairs)
+			__builtin_prefetch(BT_PAIR(bc, bc->n_pairs + k), 1, 1);
+#endif
+	for (int k = 0; k < n; k++)
+	{
+		const BtPair *p = &bc->pend[k];
+		bool		isnew;
+		BtPair	   *e = bt_pair_lookup(bc, p->i, p->j, hash[k], &isnew);
+
+		e->w1 += p->w1;
+		e->w2 += p->w2;
+		e->wt += p->wt;
+		if (unlikely(!isfinite(e->w1 + e->w2 + e->wt)))
+			bt_count_overflow();
+	}
+}
+
+/* the pairs, in order, into separate arrays (the stored layout) */
+static void
+bt_pairs_to_arrays(const BtCounts *bc, int32 *pi, int32 *pj,
+				   double *w1, double *w2, double *wt)
+{
+	for (int32 s = 0, k = 0; k < bc->n_pairs; s++)
+	{
+		const BtPair *e = bc->seg[s];
+		int32		n = Min(bc->n_pairs - k, BT_SEG_SIZE);
+
+		for (int32 r = 0; r < n; r++, k++)
 		{
-			BtPair	   *slot = &t[s];
-
-			if (slot->i == e->i && slot->j == e->j)
-			{
-				slot->w1 += e->w1;
-				slot->w2 += e->w2;
-				slot->wt += e->wt;
-				if (unlikely(!isfinite(slot->w1 + slot->w2 + slot->wt)))
-				{
-					bc->npend = 0;
-					bt_count_overflow();
-				}
-				break;
-			}
-			if (slot->i < 0)
-			{
-				if (bc->n_pairs >= BT_MAX_PAIRS)
-				{
-					bc->npend = 0;
-					bt_too_many("ordered pairs", BT_MAX_PAIRS);
-				}
-				*slot = *e;
-				bc->n_pairs++;
-				break;
-			}
-			s = (s + 1) & mask;
+			pi[k] = e[r].i;
+			pj[k] = e[r].j;
+			w1[k] = e[r].w1;
+			w2[k] = e[r].w2;
+			wt[k] = e[r].wt;
 		}
 	}
-	bc->npend = 0;
 }
 
 /* queue counts for ordered pair (i, j) */
@@ -472,6 +593,25 @@ bt_counts_add(BtCounts *bc, int32 i, int32 j, double w1, double w2, double wt)
 	e->w1 = w1;
 	e->w2 = w2;
 	e->wt = wt;
+	if (++bc->npend == BT_PAIR_BATCH)
+		bt_counts_flush(bc);
+}
+
+/* queue counts for the bigint ids a and b, looked up at the flush */
+static inline void
+bt_counts_add_ids(BtCounts *bc, int64 a, int64 b, double w1, double w2,
+				  double wt)
+{
+	BtPair	   *e = &bc->pend[bc->npend];
+
+	e->i = -1;
+	e->j = -1;
+	e->w1 = w1;
+	e->w2 = w2;
+	e->wt = wt;
+	bc->pend_id[bc->npend][0] = a;
+	bc->pend_id[bc->npend][1] = b;
+	bc->pend_ids = true;
 	if (++bc->npend == BT_PAIR_BATCH)
 		bt_counts_flush(bc);
 }
@@ -513,8 +653,8 @@ bt_counts_merge_view(BtCounts *dst, const BtCountsView *src)
 		return;
 	bt_counts_set_kind(dst, src->kind);
 	bt_counts_flush(dst);
-	if (dst->n_pairs == 0 && src->n_pairs > dst->pgrow)
-		bt_pairs_grow(dst, src->n_pairs);
+	if (dst->n_pairs == 0)
+		bt_pairs_reserve(dst, src->n_pairs);
 	map = palloc(sizeof(int32) * src->n_items);
 	for (int32 k = 0; k < src->n_items; k++)
 	{
@@ -640,10 +780,8 @@ bt_counts_flatten_into(ExpandedObjectHeader *eohptr, void *result,
 	double	   *w1,
 			   *w2,
 			   *wt;
-	uint32		size = (uint32) 1 << bc->pbits;
-	Size		k = 0;
-
 	bt_counts_flush(bc);
+	bt_advise_big(result, allocated_size);
 	Assert(allocated_size == bt_flat_size(bc->kind, bc->n_items,
 										  bc->kind == BT_IDS_TEXT ? bc->names_len : 0,
 										  bc->n_pairs));
@@ -655,20 +793,7 @@ bt_counts_flatten_into(ExpandedObjectHeader *eohptr, void *result,
 	w1 = (double *) (pj + np);
 	w2 = w1 + np;
 	wt = w2 + np;
-	for (uint32 s = 0; s < size; s++)
-	{
-		const BtPair *e = &bc->pslot[s];
-
-		if (e->i < 0)
-			continue;
-		pi[k] = e->i;
-		pj[k] = e->j;
-		w1[k] = e->w1;
-		w2[k] = e->w2;
-		wt[k] = e->wt;
-		k++;
-	}
-	Assert(k == np);
+	bt_pairs_to_arrays(bc, pi, pj, w1, w2, wt);
 	Assert((char *) (wt + np) == (char *) result + allocated_size);
 }
 
@@ -804,9 +929,6 @@ bt_counts_get_view(Datum d, BtCountsView *v)
 	double	   *w1,
 			   *w2,
 			   *wt;
-	uint32		size;
-	int32		k = 0;
-
 	if (!bt_counts_is_ours(d))
 	{
 		bt_view_of_flat((const BtCountsFlat *) PG_DETOAST_DATUM(d), v);
@@ -827,21 +949,7 @@ bt_counts_get_view(Datum d, BtCountsView *v)
 	w1 = palloc_extended(sizeof(double) * (bc->n_pairs + 1), MCXT_ALLOC_HUGE);
 	w2 = palloc_extended(sizeof(double) * (bc->n_pairs + 1), MCXT_ALLOC_HUGE);
 	wt = palloc_extended(sizeof(double) * (bc->n_pairs + 1), MCXT_ALLOC_HUGE);
-	size = (uint32) 1 << bc->pbits;
-	for (uint32 s = 0; s < size; s++)
-	{
-		const BtPair *e = &bc->pslot[s];
-
-		if (e->i < 0)
-			continue;
-		pi[k] = e->i;
-		pj[k] = e->j;
-		w1[k] = e->w1;
-		w2[k] = e->w2;
-		wt[k] = e->wt;
-		k++;
-	}
-	Assert(k == bc->n_pairs);
+	bt_pairs_to_arrays(bc, pi, pj, w1, w2, wt);
 	v->pi = pi;
 	v->pj = pj;
 	v->w1 = w1;
@@ -867,36 +975,6 @@ bt_counts_expanded(Datum d, MemoryContext parent)
 	return bc;
 }
 
-/*
- * A stored value from items and pair arrays (the input functions build
- * one in the order they read it).
- */
-static Datum
-bt_flat_from_arrays(const BtCounts *items, int32 np, const int32 *pi,
-					const int32 *pj, const double *w1, const double *w2,
-					const double *wt)
-{
-	Size		names_len = items->kind == BT_IDS_TEXT ? items->names_len : 0;
-	Size		sz = bt_flat_size(items->kind, items->n_items, names_len, np);
-	void	   *res;
-	char	   *p;
-
-	bt_flat_check_size(sz);
-	res = palloc(sz);
-	p = bt_flat_write_items(res, sz, items->kind, items->n_items, items->ids,
-							items->off, items->names, names_len, np);
-	memcpy(p, pi, sizeof(int32) * np);
-	p += sizeof(int32) * np;
-	memcpy(p, pj, sizeof(int32) * np);
-	p += sizeof(int32) * np;
-	memcpy(p, w1, sizeof(double) * np);
-	p += sizeof(double) * np;
-	memcpy(p, w2, sizeof(double) * np);
-	p += sizeof(double) * np;
-	memcpy(p, wt, sizeof(double) * np);
-	return PointerGetDatum(res);
-}
-
 static void
 bt_counts_free(BtCounts *bc)
 {
@@ -906,84 +984,42 @@ bt_counts_free(BtCounts *bc)
 /* ---------- text and binary I/O ---------- */
 
 /*
- * What the input functions build: items and a pair hash (to refuse a
- * pair given twice) in a scratch state, and the pairs in input order.
+ * The input functions build a scratch expanded state (its pair index
+ * refuses a pair given twice; its array keeps the input order) and
+ * flatten it.
  */
-typedef struct BtBuilder
+static BtCounts *
+bt_builder_init(int kind)
 {
-	BtCounts   *bc;
-	int32		n;
-	int32		cap;
-	int32	   *pi;
-	int32	   *pj;
-	double	   *w1;
-	double	   *w2;
-	double	   *wt;
-} BtBuilder;
-
-static void
-bt_builder_init(BtBuilder *b, int kind)
-{
-	memset(b, 0, sizeof(*b));
-	b->bc = bt_counts_new(CurrentMemoryContext, kind, 0, 0);
-	b->cap = 64;
-	b->pi = palloc(sizeof(int32) * b->cap);
-	b->pj = palloc(sizeof(int32) * b->cap);
-	b->w1 = palloc(sizeof(double) * b->cap);
-	b->w2 = palloc(sizeof(double) * b->cap);
-	b->wt = palloc(sizeof(double) * b->cap);
+	return bt_counts_new(CurrentMemoryContext, kind, 0, 0);
 }
 
 /* append a pair; false when (i, j) was given before */
 static bool
-bt_builder_add(BtBuilder *b, int32 i, int32 j, double w1, double w2, double wt)
+bt_builder_add(BtCounts *bc, int32 i, int32 j, double w1, double w2, double wt)
 {
-	BtCounts   *bc = b->bc;
-	uint32		mask,
-				s;
+	bool		isnew;
+	BtPair	   *e;
 
-	if (b->n >= BT_MAX_PAIRS)
-		bt_too_many("ordered pairs", BT_MAX_PAIRS);
-	if (bc->n_pairs + 1 > bc->pgrow)
-		bt_pairs_grow(bc, (int64) bc->n_pairs + 1);
-	mask = ((uint32) 1 << bc->pbits) - 1;
-	for (s = bt_pair_home(i, j, bc->pbits); bc->pslot[s].i >= 0; s = (s + 1) & mask)
-		if (bc->pslot[s].i == i && bc->pslot[s].j == j)
-			return false;
-	bc->pslot[s].i = i;
-	bc->pslot[s].j = j;
-	bc->n_pairs++;
-	if (b->n == b->cap)
-	{
-		b->cap *= 2;
-		b->pi = repalloc_huge(b->pi, sizeof(int32) * b->cap);
-		b->pj = repalloc_huge(b->pj, sizeof(int32) * b->cap);
-		b->w1 = repalloc_huge(b->w1, sizeof(double) * b->cap);
-		b->w2 = repalloc_huge(b->w2, sizeof(double) * b->cap);
-		b->wt = repalloc_huge(b->wt, sizeof(double) * b->cap);
-	}
-	b->pi[b->n] = i;
-	b->pj[b->n] = j;
-	b->w1[b->n] = w1;
-	b->w2[b->n] = w2;
-	b->wt[b->n] = wt;
-	b->n++;
+	bt_pairs_reserve(bc, (int64) bc->n_pairs + 1);
+	e = bt_pair_lookup(bc, i, j, bt_hash_pair(i, j), &isnew);
+	if (!isnew)
+		return false;
+	e->w1 = w1;
+	e->w2 = w2;
+	e->wt = wt;
 	return true;
 }
 
 static Datum
-bt_builder_finish(BtBuilder *b)
+bt_builder_finish(BtCounts *bc)
 {
-	Datum		res = bt_flat_from_arrays(b->bc, b->n, b->pi, b->pj,
-										  b->w1, b->w2, b->wt);
+	Size		sz = bt_counts_get_flat_size(&bc->hdr);
+	void	   *res = palloc(sz);
 
-	bt_counts_free(b->bc);
-	pfree(b->pi);
-	pfree(b->pj);
-	pfree(b->w1);
-	pfree(b->w2);
-	pfree(b->wt);
-	return res;
+	bt_counts_flatten_into(&bc->hdr, res, sz);
+	bt_counts_free(bc);
+	return PointerGetDatum(res);
 }
 
 /*
@@ -997,7 +1033,7 @@ bt_counts_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
 	BtLex		lx;
-	BtBuilder	b;
+	BtCounts   *b;
 	char	   *kname;
 	int			len;
 	int			kind;
@@ -1024,7 +1060,7 @@ bt_counts_in(PG_FUNCTION_ARGS)
 	bt_lex_expect(&lx, ',');
 	bt_lex_key(&lx, "pairs");
 	bt_lex_expect(&lx, '[');
-	bt_builder_init(&b, kind);
+	b = bt_builder_init(kind);
 	if (!bt_lex_accept(&lx, ']'))
 	{
 		if (kind == BT_IDS_NONE)
@@ -1040,16 +1076,16 @@ bt_counts_in(PG_FUNCTION_ARGS)
 			{
 				char	   *a = bt_lex_string(&lx, &len);
 
-				i = bt_counts_item_text(b.bc, a, len);
+				i = bt_counts_item_text(b, a, len);
 				bt_lex_expect(&lx, ',');
 				a = bt_lex_string(&lx, &len);
-				j = bt_counts_item_text(b.bc, a, len);
+				j = bt_counts_item_text(b, a, len);
 			}
 			else
 			{
-				i = bt_counts_item_int8(b.bc, bt_lex_int8(&lx));
+				i = bt_counts_item_int8(b, bt_lex_int8(&lx));
 				bt_lex_expect(&lx, ',');
-				j = bt_counts_item_int8(b.bc, bt_lex_int8(&lx));
+				j = bt_counts_item_int8(b, bt_lex_int8(&lx));
 			}
 			if (i == j)
 				bt_lex_error(&lx, "two different items in a pair");
@@ -1061,14 +1097,14 @@ bt_counts_in(PG_FUNCTION_ARGS)
 					bt_lex_error(&lx, "finite non-negative counts");
 			}
 			bt_lex_expect(&lx, ']');
-			if (!bt_builder_add(&b, i, j, w[0], w[1], w[2]))
+			if (!bt_builder_add(b, i, j, w[0], w[1], w[2]))
 				bt_lex_error(&lx, "each ordered pair once");
 		} while (bt_lex_accept(&lx, ','));
 		bt_lex_expect(&lx, ']');
 	}
 	bt_lex_expect(&lx, '}');
 	bt_lex_end(&lx);
-	PG_RETURN_DATUM(bt_builder_finish(&b));
+	PG_RETURN_DATUM(bt_builder_finish(b));
 }
 
 /*
@@ -1179,7 +1215,7 @@ bt_counts_recv(PG_FUNCTION_ARGS)
 	int32		kind,
 				n_items,
 				n_pairs;
-	BtBuilder	b;
+	BtCounts   *b;
 
 	if (version != BT_COUNTS_VERSION)
 		bt_recv_error("Unsupported format version.");
@@ -1189,7 +1225,7 @@ bt_counts_recv(PG_FUNCTION_ARGS)
 		n_items > BT_MAX_ITEMS || (kind == BT_IDS_NONE && n_items != 0) ||
 		(Size) n_items * 4 > (Size) (msg->len - msg->cursor))
 		bt_recv_error("Impossible id kind or item count.");
-	bt_builder_init(&b, kind);
+	b = bt_builder_init(kind);
 	for (int32 k = 0; k < n_items; k++)
 	{
 		int32		got;
@@ -1204,10 +1240,10 @@ bt_counts_recv(PG_FUNCTION_ARGS)
 			s = pq_getmsgtext(msg, len, &len);
 			if (memchr(s, '\0', len))
 				bt_recv_error("An item name holds a NUL byte.");
-			got = bt_counts_item_text(b.bc, s, len);
+			got = bt_counts_item_text(b, s, len);
 		}
 		else
-			got = bt_counts_item_int8(b.bc, pq_getmsgint64(msg));
+			got = bt_counts_item_int8(b, pq_getmsgint64(msg));
 		if (got != k)
 			bt_recv_error("An item appears twice.");
 	}
@@ -1227,12 +1263,12 @@ bt_counts_recv(PG_FUNCTION_ARGS)
 			bt_recv_error("A pair refers to an unknown item or to itself.");
 		if (!(w1 >= 0 && w2 >= 0 && wt >= 0) || !isfinite(w1 + w2 + wt))
 			bt_recv_error("A pair holds a negative or non-finite count.");
-		if (!bt_builder_add(&b, i, j, w1, w2, wt))
+		if (!bt_builder_add(b, i, j, w1, w2, wt))
 			bt_recv_error("A pair appears twice.");
 	}
 	if (msg->cursor != msg->len)
 		bt_recv_error("Trailing bytes.");
-	PG_RETURN_DATUM(bt_builder_finish(&b));
+	PG_RETURN_DATUM(bt_builder_finish(b));
 }
 
 /* ---------- aggregate support ---------- */
@@ -1322,8 +1358,6 @@ bt_trans_int8(FunctionCallInfo fcinfo, double outcome, double weight)
 	int64		a = PG_GETARG_INT64(1);
 	int64		b = PG_GETARG_INT64(2);
 	BtCounts   *bc;
-	int32		i,
-				j;
 
 	if (a == b)
 		bt_self_comparison();
@@ -1334,9 +1368,7 @@ bt_trans_int8(FunctionCallInfo fcinfo, double outcome, double weight)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	bc = bt_trans_state(fcinfo, BT_IDS_INT8);
-	i = bt_counts_item_int8(bc, a);
-	j = bt_counts_item_int8(bc, b);
-	bt_counts_add(bc, i, j,
+	bt_counts_add_ids(bc, a, b,
 				  outcome == 1.0 ? weight : 0.0,
 				  outcome == 0.0 ? weight : 0.0,
 				  outcome == 0.5 ? weight : 0.0);

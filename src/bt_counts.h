@@ -1,10 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * bt_counts.h
- *	  The bt_counts pair-count state: its in-memory (expanded) form, an
- *	  open-addressing hash of items and of ordered pairs that the
- *	  aggregate's transition function updates in place, and its stored
- *	  (flat) form.
+ *	  The bt_counts pair-count state: its in-memory (expanded) form (an
+ *	  open-addressing hash of items, and the ordered pairs in an array
+ *	  with a hash index over it) that the aggregate's transition function
+ *	  updates in place, and its stored (flat) form.
  *
  * Stored form, version 1 (all integers native-endian, the value
  * MAXALIGNed by the type's double alignment):
@@ -17,9 +17,8 @@
  *	  int32 first[n_pairs], int32 second[n_pairs]
  *	  float8 w_first[n_pairs], w_second[n_pairs], w_tie[n_pairs]
  *
- * Items are in first-seen order, pairs in no particular order (a state
- * flattened from the aggregate lists them in hash order; one read by the
- * input functions keeps the order it was given in).  The input functions
+ * Items and pairs are in first-seen order (a state read by the input
+ * functions keeps the order it was given in).  The input functions
  * reject a pair given twice; readers of stored values that skip that
  * check (bt_fit, merging) add the counts of repeated pairs.
  *
@@ -37,14 +36,28 @@
 /*
  * Cap on distinct ordered pairs (and on items): the stored form takes 32
  * bytes per pair and must stay below PostgreSQL's 1 GB value limit.  In
- * memory a pair costs one 32-byte hash slot at a load factor between
- * 0.41 and 0.81 (the table doubles beyond that), i.e. 40 to 80 bytes.
+ * memory a pair costs its 32-byte entry in an array that doubles when
+ * full (32 to 64 bytes) and a 4-byte index slot at a load factor between
+ * 1/4 and 1/2 (8 to 16 bytes): 40 to 80 bytes.
  */
 #define BT_MAX_PAIRS (1 << 24)
 #define BT_MAX_ITEMS (1 << 24)
 
 /* transition rows buffered before their pair slots are probed together */
 #define BT_PAIR_BATCH 32
+
+/* pair index slots: the low BT_SLOT_KBITS bits hold k + 1 <= BT_MAX_PAIRS */
+#define BT_SLOT_KBITS 25
+#define BT_SLOT_KMASK (((uint32) 1 << BT_SLOT_KBITS) - 1)
+
+/*
+ * The pair array is kept in segments of 2^BT_SEG_BITS entries (8 MB), so
+ * it grows without copying; the first segment starts small and doubles.
+ */
+#define BT_SEG_BITS 18
+#define BT_SEG_SIZE (1 << BT_SEG_BITS)
+#define BT_MAX_SEGS (BT_MAX_PAIRS / BT_SEG_SIZE)
+#define BT_PAIR(bc, k) (&(bc)->seg[(k) >> BT_SEG_BITS][(k) & (BT_SEG_SIZE - 1)])
 
 typedef enum BtIdKind
 {
@@ -67,8 +80,9 @@ typedef struct BtCountsFlat
 #define BT_COUNTS_HDRSZ sizeof(BtCountsFlat)
 
 /*
- * One ordered pair with its weighted counts: the pair hash's slot (i < 0
- * marks an empty slot), so a probe touches a single cache line.
+ * One ordered pair with its weighted counts: an entry of the pair array,
+ * key and counts together, so verifying and updating a pair touches a
+ * single cache line.
  */
 typedef struct BtPair
 {
@@ -108,15 +122,29 @@ typedef struct BtCounts
 	BtItemSlot *islot;			/* 2^ibits slots, top hash bits index */
 	int			ibits;
 
-	/* ordered pairs: open addressing, counts in the slots */
+	/*
+	 * ordered pairs in first-seen order, and an open-addressing index of
+	 * them: slot 0 is empty, else (tag << BT_SLOT_KBITS) | (k + 1) for
+	 * pair k, tag being 7 more bits of the pair's hash, so a probe reads
+	 * a pair entry only when its tag matches
+	 */
 	int32		n_pairs;
-	BtPair	   *pslot;			/* 2^pbits slots */
+	int32		cap_pairs;
+	int32		nseg;
+	BtPair	   *seg[BT_MAX_SEGS];	/* pair k: BT_PAIR(bc, k) */
+	uint32	   *pidx;			/* 2^pbits slots */
 	int			pbits;
-	int64		pgrow;			/* grow when n_pairs would exceed this */
+	int64		pgrow;			/* rebuild the index beyond this many */
 
-	/* additions not yet applied to pslot (see bt_counts_flush) */
+	/*
+	 * additions not yet applied to pairs (see bt_counts_flush); a bigint
+	 * row is queued with its ids in pend_id and i = -1 until the flush
+	 * resolves them, so its item lookups are batched too
+	 */
 	int			npend;
+	bool		pend_ids;
 	BtPair		pend[BT_PAIR_BATCH];
+	int64		pend_id[BT_PAIR_BATCH][2];
 } BtCounts;
 
 /*
@@ -143,6 +171,7 @@ typedef struct BtCountsView
 extern BtCounts *bt_counts_new(MemoryContext parent, int kind,
 							   int32 items_hint, int32 pairs_hint);
 extern void *bt_alloc_big(MemoryContext cxt, Size sz);
+extern void bt_advise_big(void *p, Size sz);
 extern bool bt_counts_is_ours(Datum d);
 extern int32 bt_counts_item_text(BtCounts *bc, const char *s, int len);
 extern int32 bt_counts_item_int8(BtCounts *bc, int64 id);
