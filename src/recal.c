@@ -446,7 +446,7 @@ points_args(FunctionCallInfo fcinfo, uint8 kind, bool ybool,
 				 errmsg("score is infinite"),
 				 errdetail("Scores must be finite.")));
 	if (ybool)
-		*y = PG_GETARG_BOOL(2) ? 1.0 : 0.0;
+		*y = (double) PG_GETARG_BOOL(2);	/* no branch on the label */
 	else
 	{
 		*y = PG_GETARG_FLOAT8(2);
