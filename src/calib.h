@@ -174,17 +174,20 @@ calib_logloss_term(double p, double y)
 /*
  * Add one observation (p, y) with weight w >= 0 to a state.  The caller
  * has validated p, y and w; binned says whether the state has bins
- * (nbins > 0) and logloss whether it tracks the log loss, both constants
- * at every call site so the unused paths vanish.
+ * (nbins > 0), logloss whether it tracks the log loss, and moments
+ * whether it tracks the Brier sum and the bins' second moments (ece_agg
+ * needs neither), all constants at every call site so the unused paths
+ * vanish.
  */
 CALIB_INLINE void
 calib_add(CalibState *s, double p, double y, double w, bool binned,
-		  bool logloss)
+		  bool logloss, bool moments)
 {
 	double		d = p - y;
 
 	s->w += w;
-	calib_sum_add_finite(&s->brier, &s->brier_c, w * d * d);
+	if (moments)
+		calib_sum_add_finite(&s->brier, &s->brier_c, w * d * d);
 	if (binned)
 	{
 		CalibBin   *b = &s->bins[calib_bin_index(p, s->nbins)];
@@ -194,9 +197,12 @@ calib_add(CalibState *s, double p, double y, double w, bool binned,
 		b->w += w;
 		b->wp += wp;
 		b->wy += wy;
-		b->wpp += wp * p;
-		b->wpy += wp * y;
-		b->wyy += wy * y;
+		if (moments)
+		{
+			b->wpp += wp * p;
+			b->wpy += wp * y;
+			b->wyy += wy * y;
+		}
 	}
 	if (logloss && w > 0.0)
 		calib_sum_add(&s->logloss, &s->logloss_c,

@@ -17,7 +17,10 @@
  *
  * What each aggregate tracks (the mode):
  *	calibration_agg  bins and log loss
- *	ece_agg			 bins only (no logarithm per row)
+ *	ece_agg			 each bin's weight and sums of p and y only: no second
+ *					 moments, no Brier sum, no logarithm (its state never
+ *					 leaves the aggregate except to a parallel leader's
+ *					 combine, and calibration_ece reads nothing else)
  *	brier_score		 totals only
  *	log_loss		 totals and log loss
  *
@@ -159,7 +162,7 @@ calib_trans(FunctionCallInfo fcinfo, CalibMode mode, bool soft)
 			nbins_changed(s->nbins, nbins);
 	}
 
-	calib_add(s, p, y, w, MODE_BINNED(mode), MODE_LOGS(mode));
+	calib_add(s, p, y, w, MODE_BINNED(mode), MODE_LOGS(mode), mode != MODE_ECE);
 	PG_RETURN_POINTER(s);
 }
 
@@ -265,7 +268,8 @@ calib_trans_probs(FunctionCallInfo fcinfo, CalibMode mode)
 
 		if (unlikely(!pc_kern->prob_argmax(x, k, &idx, &conf)))
 			bad_probs(x, k);
-		calib_add(s, conf, (double) (idx == label), 1.0, true, MODE_LOGS(mode));
+		calib_add(s, conf, (double) (idx == label), 1.0, true, MODE_LOGS(mode),
+				  mode != MODE_ECE);
 	}
 	else
 	{
