@@ -198,7 +198,7 @@ echo >>"$RESULTS"
 # ---------------------------------------------------------------- serial vs parallel
 echo "== serial against 2 parallel workers =="
 echo "-- 2 parallel workers: time serial / time parallel" >>"$RESULTS"
-par="SET max_parallel_workers_per_gather = 2; SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0; SET prefcal.simd = 'auto'"
+par="SET max_parallel_workers_per_gather = 2; SET parallel_leader_participation = on; SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0; SET prefcal.simd = 'auto'"
 pqueries=("avg(p)|SELECT avg(p) FROM bench_rows")
 bench_have 'brier_score(float8,bool)' && pqueries+=("brier_score(p, y)|SELECT brier_score(p, y) FROM bench_rows")
 bench_have 'ece_agg(float8,bool)' && pqueries+=("ece_agg(p, y)|SELECT ece_agg(p, y) FROM bench_rows")
@@ -207,11 +207,18 @@ for pq in "${pqueries[@]}"; do
 	name=${pq%%|*}
 	q=${pq#*|}
 	workers=$(bench_psql -A -t -c "$par" -c "EXPLAIN $q" | sed -n 's/.*Workers Planned: \([0-9]*\).*/\1/p')
-	bench_time "$BENCH_REPS" "serial|$serial; SET prefcal.simd = 'auto'|$q" "parallel|$par|$q" >"$WORK/t"
+	# "parallel": 2 workers and the leader (3 processes on a 2-core
+	# machine); "workers": the same plan with the leader only gathering
+	# (parallel_leader_participation = off), one process per core
+	bench_time "$BENCH_REPS" "serial|$serial; SET prefcal.simd = 'auto'|$q" "parallel|$par|$q" \
+		"workers|$par; SET parallel_leader_participation = off|$q" >"$WORK/t"
 	ts=$(awk '$1 == "serial" {print $2}' "$WORK/t")
 	tp=$(awk '$1 == "parallel" {print $2}' "$WORK/t")
+	tw=$(awk '$1 == "workers" {print $2}' "$WORK/t")
 	bench_row "$name parallel speedup" "$(awk -v a="$ts" -v b="$tp" 'BEGIN {printf "%.2fx", a / b}')" \
 		"(serial $ts ms, parallel $tp ms, workers planned: ${workers:-0})"
+	bench_row "$name 2 workers, leader only gathering" "$(awk -v a="$ts" -v b="$tw" 'BEGIN {printf "%.2fx", a / b}')" \
+		"(serial $ts ms, parallel $tw ms, parallel_leader_participation = off)"
 done
 echo >>"$RESULTS"
 
