@@ -86,9 +86,13 @@ FROM (SELECT p, y FROM sm_rows WHERE set = 'tiny'
       UNION ALL VALUES (NULL::float8, 1.0::float8), (0.5, NULL)) v(p, y);
 SELECT smooth_ece_agg(p, y) IS NULL AS empty_is_null FROM sm_rows WHERE false;
 SELECT smooth_ece_agg(p, y) IS NULL AS all_null_is_null FROM (VALUES (NULL::float8, true)) v(p, y);
--- a perfectly calibrated state (every residual zero): smECE 0 at bandwidth 0
-SELECT * FROM calibration_smooth_ece_detail((SELECT calibration_agg(0.25::float8, 0.25::float8, 10)));
-SELECT smooth_ece_agg(p, y) AS known
+-- a perfectly calibrated state (every residual zero): smECE 0 at bandwidth
+-- 0; the bound is the smallest bandwidth searched (1e-6) plus rounding
+SELECT smooth_ece, bandwidth, error_bound BETWEEN 1e-6 AND 1.001e-6 AS bound
+FROM calibration_smooth_ece_detail((SELECT calibration_agg(0.25::float8, 0.25::float8, 10)));
+-- all the residual at p = 0 (y - p = 1 for one row of three): h >= 0, so
+-- smECE_sigma = 1/3 for every sigma and the fixed point is 1/3
+SELECT round(smooth_ece_agg(p, y)::numeric, 12) AS known
 FROM (VALUES (0.0::float8, false), (1.0, true), (0.0, true)) v(p, y);
 
 -- a K-class state gives the smooth ECE of its top-label problem

@@ -183,7 +183,7 @@ SELECT line FROM (
   -- tables registered for pg_dump, with their conditions
   SELECT 'config_dump ' || c::pg_catalog.regclass::text || ' condition=' || COALESCE(cond, '')
     FROM pg_catalog.pg_extension e,
-         LATERAL pg_catalog.unnest(e.extconfig, e.extcondition) AS u(c, cond)
+         LATERAL ROWS FROM (pg_catalog.unnest(e.extconfig), pg_catalog.unnest(e.extcondition)) AS u(c, cond)
    WHERE e.extname = 'prefcal'
   UNION ALL
   SELECT 'extension schema=' || e.extnamespace::pg_catalog.regnamespace::text
