@@ -13,11 +13,14 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" prefcal.control
 MODULE_big = prefcal
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
-# The install script is generated from one fragment per function family
-# (src/sql/NN_family.sql), concatenated in name order.
+# The install script of the current version is generated from one fragment
+# per function family (src/sql/NN_family.sql), concatenated in name order.
+# The scripts of earlier versions (frozen as they shipped) and the upgrade
+# scripts prefcal--A--B.sql are committed at the top level and installed
+# as they are.
 SQL_PARTS = $(sort $(wildcard src/sql/*.sql))
 DATA_built = prefcal--$(EXTVERSION).sql
-DATA = $(wildcard prefcal--*--*.sql)
+DATA = $(filter-out $(DATA_built),$(wildcard prefcal--*.sql))
 
 REGRESS = $(basename $(notdir $(sort $(wildcard sql/*.sql))))
 REGRESS_OPTS = --load-extension=prefcal --inputdir=. --outputdir=$(or $(REGRESS_OUTDIR),.)

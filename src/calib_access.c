@@ -4,8 +4,8 @@
  *	  Accessors of calibration_state (they are also the final functions
  *	  of ece_agg, brier_score and log_loss): ECE, MCE, RMS calibration
  *	  error, Brier score, log loss, total weight, the Murphy
- *	  decomposition, the per-bin reliability table and a reliability
- *	  diagram as SVG text.
+ *	  decomposition, the per-bin reliability table, a reliability
+ *	  diagram as SVG text and the smooth ECE (maths in calib_smooth.c).
  *
  * A state with zero total weight gives NULL; a measure that needs bins
  * on a totals-only state, or the log loss of a state that does not track
@@ -14,9 +14,11 @@
  *-------------------------------------------------------------------------
  */
 #include "calib_glue.h"
+#include "calib_smooth.h"
 
 #include "access/htup_details.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 /*
@@ -182,6 +184,105 @@ calibration_bins(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/* ---------- smooth ECE ---------- */
+
+static void
+smece_interrupt(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * smECE of the state argument at bandwidth sigma (argument 1), or at the
+ * fixed point when the function has no such argument.  Returns false for
+ * a state of total weight 0.
+ */
+static bool
+smooth_ece_compute(FunctionCallInfo fcinfo, SmeceResult *res)
+{
+	CalibState *s = state_arg(fcinfo, true);
+	bool		fixed = PG_NARGS() < 2;
+	double		sigma = SMECE_SIGMA_MAX;
+	SmeceBin   *bins;
+	SmeceImage *work;
+	int			nb;
+
+	if (!fixed)
+	{
+		sigma = PG_GETARG_FLOAT8(1);
+		if (isnan(sigma))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("bandwidth must not be NaN")));
+		if (!(sigma >= SMECE_SIGMA_MIN && sigma <= SMECE_SIGMA_MAX))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("bandwidth %g is out of range", sigma),
+					 errdetail("The kernel bandwidth must be between %g and %g.",
+							   SMECE_SIGMA_MIN, SMECE_SIGMA_MAX)));
+	}
+	if (s == NULL)
+		return false;
+	bins = palloc(sizeof(SmeceBin) * s->nbins);
+	nb = smece_bins(s, bins);
+	work = palloc(sizeof(SmeceImage) * Max(smece_images_capacity(nb, sigma), 1));
+	if (fixed)
+		smece_fixed_point(bins, nb, work, res, smece_interrupt);
+	else
+	{
+		double		q;
+
+		res->value = smece_at(bins, nb, sigma, work, &q, smece_interrupt);
+		res->sigma = sigma;
+		res->bound = smece_bound(bins, nb, sigma) + q;
+	}
+	pfree(work);
+	pfree(bins);
+	return true;
+}
+
+/*
+ * calibration_smooth_ece(calibration_state [, sigma float8]) -> float8:
+ * smECE at the fixed point sigma* = smECE_sigma*, or smECE_sigma at the
+ * given bandwidth.  Also the final function of smooth_ece_agg.
+ */
+PG_FUNCTION_INFO_V1(calibration_smooth_ece);
+Datum
+calibration_smooth_ece(PG_FUNCTION_ARGS)
+{
+	SmeceResult res;
+
+	if (!smooth_ece_compute(fcinfo, &res))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(res.value);
+}
+
+/*
+ * calibration_smooth_ece_detail(calibration_state [, sigma float8]) ->
+ * record (smooth_ece, bandwidth, error_bound): the value, the bandwidth
+ * it was taken at and the bound on its distance from the smECE of the
+ * rows the state summarises.
+ */
+PG_FUNCTION_INFO_V1(calibration_smooth_ece_detail);
+Datum
+calibration_smooth_ece_detail(PG_FUNCTION_ARGS)
+{
+	SmeceResult res;
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	if (!smooth_ece_compute(fcinfo, &res))
+		PG_RETURN_NULL();
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	values[0] = Float8GetDatum(res.value);
+	values[1] = Float8GetDatum(res.sigma);
+	values[2] = Float8GetDatum(res.bound);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
 /* ---------- reliability diagram ---------- */

@@ -2,8 +2,8 @@
  *
  * calib_agg.c
  *	  Transition and combine functions of the calibration aggregates:
- *	  calibration_agg, ece_agg, brier_score, log_loss and
- *	  calibration_merge.  Their final functions are the accessors in
+ *	  calibration_agg, ece_agg, brier_score, log_loss, smooth_ece_agg
+ *	  and calibration_merge.  Their final functions are the accessors in
  *	  calib_access.c.
  *
  * Every aggregate keeps a calibration_state (calib.h).  The transition
@@ -23,10 +23,12 @@
  *					 combine, and calibration_ece reads nothing else)
  *	brier_score		 totals only
  *	log_loss		 totals and log loss
+ *	smooth_ece_agg	 bins only, SMECE_AGG_BINS of them
  *
  *-------------------------------------------------------------------------
  */
 #include "calib_glue.h"
+#include "calib_smooth.h"
 
 #include "catalog/pg_type.h"
 #include "kernels.h"
@@ -38,7 +40,8 @@ typedef enum CalibMode
 	MODE_FULL,
 	MODE_ECE,
 	MODE_BRIER,
-	MODE_LOGLOSS
+	MODE_LOGLOSS,
+	MODE_SMOOTH
 } CalibMode;
 
 /*
@@ -49,11 +52,11 @@ typedef enum CalibMode
 	((fcinfo)->context != NULL && \
 	 (IsA((fcinfo)->context, AggState) || IsA((fcinfo)->context, WindowAggState)))
 
-#define MODE_BINNED(m)	((m) == MODE_FULL || (m) == MODE_ECE)
+#define MODE_BINNED(m)	((m) == MODE_FULL || (m) == MODE_ECE || (m) == MODE_SMOOTH)
 #define MODE_LOGS(m)	((m) == MODE_FULL || (m) == MODE_LOGLOSS)
 
 static const char *const mode_names[] = {
-	"calibration_agg", "ece_agg", "brier_score", "log_loss"
+	"calibration_agg", "ece_agg", "brier_score", "log_loss", "smooth_ece_agg"
 };
 
 static void
@@ -91,7 +94,8 @@ calib_trans(FunctionCallInfo fcinfo, CalibMode mode, bool soft)
 	int			nargs = PG_NARGS();
 	int			barg = -1,
 				warg = -1;
-	int			nbins = MODE_BINNED(mode) ? CALIB_DEFAULT_BINS : 0;
+	int			nbins = mode == MODE_SMOOTH ? SMECE_AGG_BINS :
+		MODE_BINNED(mode) ? CALIB_DEFAULT_BINS : 0;
 	double		p,
 				y,
 				w = 1.0;
@@ -376,6 +380,22 @@ Datum
 log_loss_trans_soft(PG_FUNCTION_ARGS)
 {
 	return calib_trans(fcinfo, MODE_LOGLOSS, true);
+}
+
+/* smooth_ece_agg(p, y bool) transition */
+PG_FUNCTION_INFO_V1(smooth_ece_agg_trans_bool);
+Datum
+smooth_ece_agg_trans_bool(PG_FUNCTION_ARGS)
+{
+	return calib_trans(fcinfo, MODE_SMOOTH, false);
+}
+
+/* smooth_ece_agg(p, y float8) transition */
+PG_FUNCTION_INFO_V1(smooth_ece_agg_trans_soft);
+Datum
+smooth_ece_agg_trans_soft(PG_FUNCTION_ARGS)
+{
+	return calib_trans(fcinfo, MODE_SMOOTH, true);
 }
 
 /*

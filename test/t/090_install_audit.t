@@ -15,6 +15,11 @@ my $root = "$FindBin::Bin/../..";
 my $out = `perl $root/test/fuzz/audit-install-script.pl 2>&1`;
 is($? >> 8, 0, 'static audit of src/sql/*.sql: no violation') or diag($out);
 
+# the same rules for the upgrade scripts (prefcal--A--B.sql)
+my @upgrades = sort glob("$root/prefcal--*--*.sql");
+$out = @upgrades ? `perl $root/test/fuzz/audit-install-script.pl @upgrades 2>&1` : '';
+is($? >> 8, 0, 'static audit of ' . scalar(@upgrades) . ' upgrade script(s): no violation') or diag($out);
+
 # 2. the installed objects, from the catalog
 my $db = pc_newdb('pc_audit');
 my @f = pc_ext_functions($db);

@@ -9,8 +9,9 @@
 #     COPY FROM (FORMAT binary) (the receive function) and must fail with a
 #     class 22 or 54 error (or be accepted), quickly, never crash, never
 #     XX000, never out of memory (53200);
-#  4. ALTER EXTENSION ... UPDATE: there is one version only (checked), so
-#     no update path to test yet.
+#  4. ALTER EXTENSION ... UPDATE: the server sees an update path from the
+#     oldest version to the default one; the walk itself (stored values,
+#     results, catalog equal to a fresh install) is test/t/096_upgrade.t.
 use strict;
 use warnings;
 use Test::More;
@@ -143,9 +144,14 @@ for my $ty (@t)
 # (update scripts sit at the top of the checkout, prefcal--A--B.sql)
 my @updates = glob("$FindBin::Bin/../../prefcal--*--*.sql");
 SKIP: {
-	skip "no update script (prefcal--A--B.sql): one version only, no ALTER EXTENSION UPDATE path to test yet", 1
-	  unless @updates;
-	fail('a second version exists: write the update-path test (test/t/09x)');
+	skip "no update script (prefcal--A--B.sql): one version only", 2 unless @updates;
+	ok(-e "$FindBin::Bin/096_upgrade.t",
+		scalar(@updates) . ' update script(s); the upgrade walk is tested by 096_upgrade.t');
+	my ($default) = `cat $FindBin::Bin/../../prefcal.control` =~ /^default_version = '([^']+)'/m;
+	my $path = pc_val($db, qq{
+SELECT p.path FROM pg_catalog.pg_extension_update_paths('prefcal') p
+ WHERE p.source = '0.1.0' AND p.target = '$default'});
+	like($path, qr/^0\.1\.0--/, "an update path from 0.1.0 to the default version: $path");
 }
 
 pc_dropdb($db);
