@@ -18,7 +18,7 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 
-#define PREFCAL_VERSION "0.1.0"
+#define PREFCAL_VERSION "0.2.0"
 
 /*
  * Largest number of calibration bins a state may hold.  A state with the

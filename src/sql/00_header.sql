@@ -1,4 +1,4 @@
--- prefcal--0.1.0.sql: generated from the fragments in src/sql/ by the Makefile; edit those.
+-- prefcal install script: generated from the fragments in src/sql/ by the Makefile; edit those.
 
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION prefcal" to load this file. \quit
