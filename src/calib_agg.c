@@ -202,6 +202,28 @@ check_probs(ArrayType *a, int label)
 	return k;
 }
 
+/*
+ * A hint for the next row of a sequential scan: heap pages are filled from
+ * their end, so the tuple a scan reads next usually lies just below the one
+ * whose array (of size bytes) starts at p.  Prefetching that many bytes
+ * below p lets the next row's probabilities arrive while this row is
+ * summed: with K = 128 (1 kB a row, read from shared buffers) the kernel
+ * otherwise waits on memory, and SIMD and scalar kernels ran at the same
+ * speed end to end.  Only a hint: a prefetch never faults, and where the
+ * guess is wrong (other plans, the first row of a page) it costs a few
+ * wasted line fetches.  At most 4 kB.
+ */
+static inline void
+prefetch_next_row(const void *p, Size bytes)
+{
+#if defined(__GNUC__) || defined(__clang__)
+	Size		n = Min(bytes, (Size) 4096) + 64;
+
+	for (Size off = 64; off <= n; off += 64)
+		__builtin_prefetch((const char *) p - off, 0, 1);
+#endif
+}
+
 /* a kernel said some element is bad: find it and report it */
 static void
 bad_probs(const double *x, int k)
@@ -242,6 +264,7 @@ calib_trans_probs(FunctionCallInfo fcinfo, CalibMode mode)
 	/* ARR_DATA_PTR, spelled out to keep -Wsign-compare quiet */
 	x = (const double *) ((char *) a + (ARR_HASNULL(a) ? (Size) a->dataoffset :
 										ARR_OVERHEAD_NONULLS(1)));
+	prefetch_next_row(a, VARSIZE(a));
 
 	if (unlikely(!IN_AGG(fcinfo)))
 		(void) pc_agg_context(fcinfo, mode_names[mode]);
