@@ -174,7 +174,7 @@ nice -n 19 make -s -j"$jobs" >"$work/make.log" 2>&1 || { tail -60 "$work/make.lo
 # install into a staging directory first and check that nothing would land
 # outside $prefix, then move it into place
 nice -n 19 make -s install DESTDIR="$work/stage" >"$work/install.log" 2>&1 || { tail -40 "$work/install.log" >&2; exit 1; }
-stray=$(cd "$work/stage" && find . -type f | sed 's/^\.//' | grep -v "^$prefix/" | head -5)
+stray=$(cd "$work/stage" && find . ! -type d | sed 's/^\.//' | { grep -v "^$prefix/" || true; } | head -5)
 if [ -n "$stray" ]; then
 	echo "build-asan-server: the install would write outside $prefix, e.g.:" >&2
 	echo "$stray" >&2
