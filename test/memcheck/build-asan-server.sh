@@ -28,8 +28,9 @@
 # extension_destdir is applied (see below).  Everything is installed under
 # the prefix, nothing elsewhere (checked before it is moved into place).
 #
-# Configuration: --enable-cassert --enable-debug, no ICU, readline, zlib,
-# LLVM, SSL; CFLAGS -fsanitize=address,undefined -fno-omit-frame-pointer
+# Configuration: --enable-cassert --enable-debug, libxml (the calibration
+# test checks calibration_svg with xml_is_well_formed_document), no ICU,
+# readline, zlib, LLVM, SSL; CFLAGS -fsanitize=address,undefined -fno-omit-frame-pointer
 # -O1 -g.  One change to PostgreSQL: in its memory-context code
 # (src/backend/utils/mmgr), the Valgrind client requests that mark palloc
 # chunks accessible or not (memdebug.h) are mapped to ASan's manual
@@ -52,8 +53,8 @@ rebuild=0
 
 san_cflags="-fsanitize=address,undefined -fno-omit-frame-pointer -O1 -g"
 san_ldflags="-fsanitize=address,undefined"
-configure_opts="--enable-cassert --enable-debug --without-icu --without-readline --without-zlib --without-llvm --without-openssl"
-recipe_rev=2	# bump when the build recipe below changes
+configure_opts="--enable-cassert --enable-debug --with-libxml --without-icu --without-readline --without-zlib --without-llvm --without-openssl"
+recipe_rev=3	# bump when the build recipe below changes
 
 # the version wanted: that of Debian's installed server
 wanted=$(dpkg-query -W -f='${Version}' "postgresql-$PG_MAJOR" 2>/dev/null || true)
@@ -72,7 +73,7 @@ fi
 
 # build tools (the release tarball carries the generated parser files, so
 # neither bison nor flex is needed)
-need="gcc make perl patch dpkg-dev xz-utils bzip2"
+need="gcc make perl patch dpkg-dev xz-utils bzip2 pkg-config libxml2-dev"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

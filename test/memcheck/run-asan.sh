@@ -115,6 +115,29 @@ if [ $mode = full ] && [ "${ASAN_TAP:-1}" != 0 ]; then
 	# shellcheck disable=SC2086
 	(cd "$MC_ROOT" && prove -I test/lib $tap) || status=1
 fi
+canary_mark=0
+if [ $mode = full ]; then
+	# The check is only worth something if ASan sees palloc overruns: a
+	# module of its own (test/memcheck/asan_canary.c) makes two errors, and
+	# both must be reported (they are then left out of the counts).
+	echo "== canary: a one-byte overrun of a palloc'd chunk and a read after pfree =="
+	canary_mark=$(wc -l <"$MC_WORK/logs/server.log")
+	mkdir -p "$MC_WORK/canary"
+	cp "$here/asan_canary.c" "$MC_WORK/canary/"
+	printf 'MODULES = asan_canary\nPGXS := $(shell $(PG_CONFIG) --pgxs)\ninclude $(PGXS)\n' >"$MC_WORK/canary/Makefile"
+	make -s -C "$MC_WORK/canary" PG_CONFIG="$PG_CONFIG" >/dev/null &&
+		make -s -C "$MC_WORK/canary" install PG_CONFIG="$PG_CONFIG" DESTDIR="$MC_DESTDIR" >/dev/null &&
+		chmod -R a+rX "$MC_DESTDIR" || status=1
+	psql -X -q -c "CREATE DATABASE asan_canary" &&
+		psql -X -q -d asan_canary -c "CREATE FUNCTION asan_canary(int, bool) RETURNS int LANGUAGE C STRICT AS '\$libdir/asan_canary'" || status=1
+	for after_free in false true; do
+		psql -X -q -d asan_canary -c "SELECT asan_canary(13, $after_free)" >/dev/null 2>&1
+		for _ in $(seq 1 120); do
+			psql -X -q -d asan_canary -c "SELECT 1" >/dev/null 2>&1 && break
+			sleep 0.5
+		done
+	done
+fi
 mc_stop
 
 srcs=$(cd "$MC_ROOT/src" && ls *.c | sed 's/\.c$//' | paste -sd'|')
@@ -126,14 +149,18 @@ n_all=$(grep -cE "$start" "$MC_WORK/logs/all-reports.txt")
 # sources or prefcal.so.  Those are written to ours.txt.
 n_ours=$(perl -ne '
 	BEGIN { ($start, $srcs, $out) = splice(@ARGV, 0, 3); open O, ">", $out or die; $n = 0; }
-	sub done { if (defined $blk) { if ($blk =~ m{(?:^|[\s(]|/build/)src/(?:$srcs)\.c:\d+|prefcal\.so}o) { $n++; print O $blk, "\n"; } undef $blk; } }
+	sub done { if (defined $blk) {
+		if ($blk =~ /asan_canary\.c:\d+/) { $c++; }
+		elsif ($blk =~ m{(?:^|[\s(]|/build/)src/(?:$srcs)\.c:\d+|prefcal\.so}o) { $n++; print O $blk, "\n"; }
+		undef $blk; } }
 	if (/$start/o) { done(); $blk = $_; $asan = /==ERROR/; next; }
 	next unless defined $blk;
 	if ($asan) { $blk .= $_; done() if /^SUMMARY/; }
 	elsif (/^\s+#\d+ /) { $blk .= $_; }
 	else { done(); }
-	END { done(); print "$n\n"; }' "$start" "$srcs" "$MC_WORK/logs/ours.txt" "$MC_WORK/logs/all-reports.txt")
-n_ours=${n_ours:-0}
+	END { done(); print $n + 0, " ", $c + 0, "\n"; }' "$start" "$srcs" "$MC_WORK/logs/ours.txt" "$MC_WORK/logs/all-reports.txt")
+read -r n_ours n_canary <<<"${n_ours:-0 0}"
+n_all=$((n_all - n_canary))
 if [ "$n_all" -gt 0 ]; then
 	echo "--- sanitizer reports (first 120 lines):"
 	grep -E "$start" -A20 "$MC_WORK/logs/all-reports.txt" | head -120
@@ -142,8 +169,17 @@ if [ "$n_ours" -gt 0 ]; then
 	echo "--- reports naming prefcal code:"
 	head -200 "$MC_WORK/logs/ours.txt"
 fi
-crashes=$(grep -cE 'terminated by signal|terminated by exception|server process \(PID [0-9]+\) exited with exit code' "$MC_WORK/logs/server.log")
+log_head=$MC_WORK/logs/server.log
+if [ "$canary_mark" -gt 0 ]; then
+	head -n "$canary_mark" "$MC_WORK/logs/server.log" >"$MC_WORK/logs/server-before-canary.log"
+	log_head=$MC_WORK/logs/server-before-canary.log
+fi
+crashes=$(grep -cE 'terminated by signal|terminated by exception|server process \(PID [0-9]+\) exited with exit code' "$log_head")
 echo "asan ($mode): sanitizer reports: $n_all, naming prefcal code: $n_ours; server crashes: $crashes"
+if [ $mode = full ]; then
+	echo "asan: canary errors reported: $n_canary of 2"
+	[ "$n_canary" -eq 2 ] || { echo "run-asan: ASan did not report the canary's errors: this run proves nothing" >&2; status=1; }
+fi
 mkdir -p "$MC_ROOT/test/memcheck/out"
 cp "$MC_WORK/logs/server.log" "$MC_ROOT/test/memcheck/out/asan-server.log"
 cp "$MC_WORK/logs/all-reports.txt" "$MC_ROOT/test/memcheck/out/asan-reports.txt"
