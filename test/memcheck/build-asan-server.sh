@@ -6,7 +6,7 @@
 #   test/memcheck/build-asan-server.sh            build unless already built
 #   test/memcheck/build-asan-server.sh --rebuild  build even if present
 #
-# Prints the installation prefix on its last line of output.
+# Prints the installation prefix on stdout (progress goes to stderr).
 #
 #   PREFCAL_ASAN_PG   where to install (default:
 #                     ${XDG_CACHE_HOME:-$HOME/.cache}/prefcal/pg$PG_MAJOR-asan)
@@ -44,6 +44,8 @@
 # Takes 20-40 minutes on 2 cores (run with nice; make -j2 at most,
 # PREFCAL_ASAN_JOBS to change).
 set -euo pipefail
+# progress to stderr, the prefix alone to stdout
+exec 3>&1 1>&2
 
 PG_MAJOR=${PG_MAJOR:-15}
 prefix=${PREFCAL_ASAN_PG:-${XDG_CACHE_HOME:-$HOME/.cache}/prefcal/pg$PG_MAJOR-asan}
@@ -67,7 +69,7 @@ stamp=$prefix/prefcal-asan-build.txt
 if [ $rebuild = 0 ] && [ -x "$prefix/bin/postgres" ] && [ -f "$stamp" ] &&
 	[ "$(head -1 "$stamp")" = "$recipe" ]; then
 	echo "build-asan-server: reusing $(sed -n 2p "$stamp") in $prefix"
-	echo "$prefix"
+	echo "$prefix" >&3
 	exit 0
 fi
 
@@ -185,4 +187,4 @@ rmdir "$prefix"
 mv "$work/stage$prefix" "$prefix"
 printf '%s\n%s\n' "$recipe" "PostgreSQL source postgresql-$PG_MAJOR $got (Debian), with ASan + UBSan" >"$stamp"
 echo "build-asan-server: built postgresql-$PG_MAJOR $got into $prefix"
-echo "$prefix"
+echo "$prefix" >&3

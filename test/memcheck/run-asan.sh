@@ -51,7 +51,7 @@ esac
 here=$(cd "$(dirname "$0")" && pwd)
 if [ $mode = full ]; then
 	t0=$(date +%s)
-	asan_pg=$("$here/build-asan-server.sh" | tee /dev/stderr | tail -1) || exit 2
+	asan_pg=$("$here/build-asan-server.sh") || exit 2
 	[ -x "$asan_pg/bin/pg_config" ] || { echo "run-asan: no server in '$asan_pg'" >&2; exit 2; }
 	echo "run-asan: server ready after $(($(date +%s) - t0)) s"
 	export PG_CONFIG=$asan_pg/bin/pg_config
