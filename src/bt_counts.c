@@ -116,11 +116,11 @@ bt_too_many(const char *what, int64 cap)
 
 /* log2 of a table size that holds count entries below the load limit */
 static int
-bt_bits_for(int64 count, int minbits, bool pairs)
+bt_bits_for(int64 count, int minbits)
 {
 	int			bits = minbits;
 
-	/* load <= 1/2 for both */
+	/* load <= 1/2 (items and pair index alike) */
 	while (((int64) 1 << (bits - 1)) < count)
 		bits++;
 	return bits;
@@ -201,13 +201,13 @@ bt_counts_new(MemoryContext parent, int kind, int32 items_hint,
 	bc->off[0] = 0;
 	bc->names_cap = 1024;
 	bc->names = MemoryContextAlloc(cxt, bc->names_cap);
-	bc->ibits = bt_bits_for(items_hint, BT_MIN_IBITS, false);
+	bc->ibits = bt_bits_for(items_hint, BT_MIN_IBITS);
 	bc->islot = bt_item_table(cxt, bc->ibits);
 
 	bc->cap_pairs = Min(Max(BT_MIN_PAIRS, pairs_hint), BT_SEG_SIZE);
 	bc->seg[0] = bt_alloc_big(cxt, sizeof(BtPair) * bc->cap_pairs);
 	bc->nseg = 1;
-	bc->pbits = bt_bits_for(pairs_hint, BT_MIN_PBITS, true);
+	bc->pbits = bt_bits_for(pairs_hint, BT_MIN_PBITS);
 	bc->pidx = bt_pair_index(cxt, bc->pbits);
 	bc->pgrow = (int64) 1 << (bc->pbits - 1);
 	return bc;
@@ -408,7 +408,7 @@ bt_pairs_reserve(BtCounts *bc, int64 need)
 	}
 	if (need > bc->pgrow)
 	{
-		int			nbits = bt_bits_for(need, bc->pbits + 1, true);
+		int			nbits = bt_bits_for(need, bc->pbits + 1);
 		uint32		nmask = ((uint32) 1 << nbits) - 1;
 		uint32	   *nt = bt_pair_index(bc->hdr.eoh_context, nbits);
 		uint32		ahead[16];
@@ -813,7 +813,7 @@ bt_counts_is_ours(Datum d)
 static void
 bt_view_check_items(const BtCountsView *v)
 {
-	int			bits = bt_bits_for(v->n_items, BT_MIN_IBITS, false);
+	int			bits = bt_bits_for(v->n_items, BT_MIN_IBITS);
 	uint32		mask = ((uint32) 1 << bits) - 1;
 	int32	   *t = palloc_extended(sizeof(int32) << bits, MCXT_ALLOC_HUGE);
 
