@@ -130,16 +130,7 @@ calib_trans(FunctionCallInfo fcinfo, CalibMode mode, bool soft)
 			pc_check_unit_target(y, "target");
 	}
 	else
-	{
-		/*
-		 * An integer conversion of the bool Datum (always 0 or 1), not a
-		 * choice between two constants: compilers turn the choice into a
-		 * branch on the label, which mispredicts on half the rows of a
-		 * table of random outcomes (perf put it at 8% of brier_score's
-		 * run time).
-		 */
-		y = (double) (int) (PG_GETARG_DATUM(2) & 1);
-	}
+		y = pc_label01(PG_GETARG_DATUM(2));	/* a bool Datum is 0 or 1 */
 	if (barg > 0)
 		nbins = PG_GETARG_INT32(barg);
 	if (warg > 0)
@@ -295,7 +286,7 @@ calib_trans_probs(FunctionCallInfo fcinfo, CalibMode mode)
 
 		if (unlikely(!pc_kern->prob_argmax(x, k, &idx, &conf)))
 			bad_probs(x, k);
-		calib_add(s, conf, (double) (idx == label), 1.0, true, MODE_LOGS(mode),
+		calib_add(s, conf, pc_label01(idx == label), 1.0, true, MODE_LOGS(mode),
 				  mode != MODE_ECE);
 	}
 	else

@@ -446,7 +446,7 @@ points_args(FunctionCallInfo fcinfo, uint8 kind, bool ybool,
 				 errmsg("score is infinite"),
 				 errdetail("Scores must be finite.")));
 	if (ybool)
-		*y = (double) PG_GETARG_BOOL(2);	/* no branch on the label */
+		*y = pc_label01(PG_GETARG_DATUM(2));	/* a bool Datum is 0 or 1 */
 	else
 	{
 		*y = PG_GETARG_FLOAT8(2);
