@@ -36,9 +36,10 @@
 /*
  * Cap on distinct ordered pairs (and on items): the stored form takes 32
  * bytes per pair and must stay below PostgreSQL's 1 GB value limit.  In
- * memory a pair costs its 32-byte entry in an array that doubles when
- * full (32 to 64 bytes) and a 4-byte index slot at a load factor between
- * 1/4 and 1/2 (8 to 16 bytes): 40 to 80 bytes.
+ * memory a pair costs its 32-byte entry in the pair array (which doubles
+ * up to one 8 MB segment, then grows a segment at a time, so at most 8 MB
+ * stand unused) and a 4-byte index slot at a load factor between 1/4 and
+ * 1/2 (8 to 16 bytes): about 40 to 48 bytes for large states.
  */
 #define BT_MAX_PAIRS (1 << 24)
 #define BT_MAX_ITEMS (1 << 24)
