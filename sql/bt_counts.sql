@@ -142,6 +142,48 @@ SELECT count(*) AS items, bool_and(s.wins = ref.wins) AS wins_match,
 	sum(s.wins + s.losses) = 2 * (SELECT count(*) FROM many) AS totals_match
 FROM m, bt_scores(m.m) s JOIN ref ON ref.item = s.item::bigint;
 
+-- every pair's counts, exactly, against GROUP BY: 300k rows (ties, weights
+-- that are multiples of 1/2, so every sum is exact) over 400 items, enough
+-- for the log of unmerged rows to be radix-sorted and merged into the
+-- pairs many times; bigint and text ids, serial and through a merge of
+-- three stored parts; each pair listed once, sorted by (first, second)
+-- item index
+SELECT setseed(0.25);
+CREATE TEMP TABLE exact_rows AS
+SELECT g::bigint AS a, g::bigint + 1 AS b, 1::float8 AS o, 0.5::float8 AS w
+FROM generate_series(0, 398) g
+UNION ALL
+SELECT a, b, o, w FROM (
+	SELECT floor(random() * 400)::bigint AS a, floor(random() * 400)::bigint AS b,
+		(floor(random() * 3) / 2)::float8 AS o, (1 + floor(random() * 4)) / 2 AS w
+	FROM generate_series(1, 300000)) q WHERE a <> b;
+CREATE TEMP TABLE exact_ref AS
+SELECT a::text AS a, b::text AS b, coalesce(sum(w) FILTER (WHERE o = 1), 0) AS w1,
+	coalesce(sum(w) FILTER (WHERE o = 0), 0) AS w2, coalesce(sum(w) FILTER (WHERE o = 0.5), 0) AS wt
+FROM exact_rows GROUP BY a, b;
+CREATE TEMP TABLE exact_states AS
+SELECT 'bigint' AS how, bt_counts(a, b, o, w)::text::jsonb AS j FROM exact_rows
+UNION ALL
+SELECT 'text', bt_counts(a::text, b::text, o, w)::text::jsonb FROM exact_rows
+UNION ALL
+SELECT 'merged parts', bt_counts_merge(s)::text::jsonb
+FROM (SELECT bt_counts(a, b, o, w) s FROM exact_rows GROUP BY a % 3) p;
+WITH p AS (
+	SELECT how, x.ord, x.e->>0 AS a, x.e->>1 AS b, (x.e->>2)::float8 AS w1,
+		(x.e->>3)::float8 AS w2, (x.e->>4)::float8 AS wt
+	FROM exact_states, jsonb_array_elements(j->'pairs') WITH ORDINALITY AS x(e, ord))
+SELECT how, count(*) = (SELECT count(*) FROM exact_ref) AS all_pairs,
+	count(DISTINCT (a, b)) = count(*) AS each_once,
+	bool_and(r.w1 = p.w1 AND r.w2 = p.w2 AND r.wt = p.wt) AS counts_exact
+FROM p JOIN exact_ref r USING (a, b) GROUP BY how ORDER BY how;
+-- sorted by item index: the first 399 rows name the items in id order, so
+-- a serial scan gives item k index k
+SELECT bool_and(ok) AS sorted_by_index FROM (
+	SELECT (a, b) > lag((a, b)) OVER (ORDER BY x.ord) IS NOT FALSE AS ok
+	FROM exact_states, jsonb_array_elements(j->'pairs') WITH ORDINALITY AS x(e, ord),
+		LATERAL (SELECT (x.e->>0)::bigint AS a, (x.e->>1)::bigint AS b) ab
+	WHERE how = 'bigint') q;
+
 -- merging states whose counts add up beyond float8 is a user error (22003)
 SELECT bt_counts_merge(s) FROM (VALUES
   ('{"version": 1, "ids": "text", "pairs": [["x", "y", 1e308, 0, 0]]}'::bt_counts),

@@ -8,21 +8,21 @@
  * memory context of its own under the aggregate's context: an
  * open-addressing hash of items (bigint ids: a multiplicative hash of the
  * id; text: the name's hash_bytes, computed once per lookup and compared
- * with the length before the bytes), and the ordered pairs in an array
- * in first-seen order (key and three counts in one 32-byte entry) with
- * an open-addressing index of 4-byte slots over it (the entry's position
- * and 7 more hash bits, so a probe reads an entry only when they match).
- * A new pair is appended, so the large array is written sequentially;
- * the index, an eighth of its size per pair, is the only table a lookup
- * probes at random, and rebuilding it when it fills streams through the
- * array.  The aggregate keeps the read/write expanded datum as its
- * transition value, so nodeAgg neither copies nor flattens it between
- * rows.  A row costs two item lookups (small tables, cache-resident for
- * thousands of items) and one pair update; pair updates are buffered
- * BT_PAIR_BATCH at a time and applied together, after prefetching the
- * index slots and then the entries they name, so the cache misses of a
- * large state overlap instead of following one another.  No allocation
- * per row.
+ * with the length before the bytes); the ordered pairs merged so far,
+ * distinct and sorted by (first, second) item index, in an array of
+ * segments (key and three counts in one 32-byte entry); and a log of the
+ * comparisons not yet merged (16-byte records: pair, outcome, weight).
+ * A row costs two item lookups (small tables, cache-resident for
+ * thousands of items; bigint rows are looked up BT_PAIR_BATCH at a time,
+ * their slots prefetched first) and one append to the log.  A full log
+ * is radix-sorted by pair (stable, so a pair's counts add up in arrival
+ * order) and merged into the pairs from the back, in place, in two
+ * streaming passes (one counts the new pairs, one merges); the log then grows to half the merged pairs when that
+ * is more, so each row takes part in a bounded number of merges and
+ * nothing is written at random into a large table (which on large states
+ * cost a cache and TLB miss per row).  No allocation per row.  The
+ * aggregate keeps the read/write expanded datum as its transition value,
+ * so nodeAgg neither copies nor flattens it between rows.
  *
  * The state is flattened (bt_counts.h describes the stored form) when it
  * leaves the aggregate: stored in a table, sent to a parallel leader or a
@@ -31,9 +31,9 @@
  * arrays in place (bt_counts_get_view), and the combine function adds
  * them to its own expanded state directly.
  *
- * Functions, in order: the hash tables, the expanded-object methods,
- * views of stored values, text and binary I/O, then the transition and
- * combine functions.
+ * Functions, in order: the item hash, the pairs and the log (sort,
+ * merge), merging views, the expanded-object methods, views of stored
+ * values, text and binary I/O, then the transition and combine functions.
  *
  *-------------------------------------------------------------------------
  */
@@ -49,10 +49,13 @@
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
 static void bt_count_overflow(void) pg_attribute_noreturn();
+static inline void bt_log_add(BtCounts *bc, int32 i, int32 j, uint32 cls,
+							  double w);
 static Size bt_counts_get_flat_size(ExpandedObjectHeader *eohptr);
 static void bt_counts_flatten_into(ExpandedObjectHeader *eohptr,
 								   void *result, Size allocated_size);
@@ -63,10 +66,17 @@ static const ExpandedObjectMethods bt_counts_methods =
 	bt_counts_flatten_into
 };
 
-/* smallest table sizes (log2 of the slot count) and pair array */
+/* smallest item table (log2 of the slot count), pair arrays and log */
 #define BT_MIN_IBITS 7
-#define BT_MIN_PBITS 9
 #define BT_MIN_PAIRS 64
+#define BT_MIN_LOG 64
+
+/* radix sort of the log: at most this many bits a pass; smaller logs sort by insertion */
+#define BT_RADIX_BITS 12
+#define BT_RADIX_MIN 256
+
+/* a log beyond BT_LOG_MIN grows to (merged pairs >> BT_LOG_SHIFT) records */
+#define BT_LOG_SHIFT 1
 
 /*
  * Hash of a bigint id: fold the halves, then a 32-bit multiplicative
@@ -79,27 +89,6 @@ bt_hash_int8(int64 id)
 	uint64		x = (uint64) id;
 
 	return ((uint32) x ^ (uint32) (x >> 32)) * 0x9E3779B1u;
-}
-
-/* hash of an ordered pair of item indices; the table takes the top bits */
-static inline uint64
-bt_hash_pair(int32 i, int32 j)
-{
-	return ((uint64) (uint32) i * UINT64CONST(0x9E3779B97F4A7C15)) ^
-		((uint64) (uint32) j * UINT64CONST(0xC2B2AE3D27D4EB4F));
-}
-
-static inline uint32
-bt_pair_home(uint64 h, int bits)
-{
-	return (uint32) (h >> (64 - bits));
-}
-
-/* 7 hash bits below any home's (pbits <= 26), placed above k + 1 */
-static inline uint32
-bt_pair_tag(uint64 h)
-{
-	return ((uint32) (h >> 25) & 0x7f) << BT_SLOT_KBITS;
 }
 
 static void
@@ -168,16 +157,6 @@ bt_item_table(MemoryContext cxt, int bits)
 	return t;
 }
 
-static uint32 *
-bt_pair_index(MemoryContext cxt, int bits)
-{
-	Size		sz = sizeof(uint32) << bits;
-	uint32	   *t = bt_alloc_big(cxt, sz);
-
-	memset(t, 0, sz);			/* 0: empty */
-	return t;
-}
-
 /*
  * A new empty state in a memory context of its own under parent, sized
  * for about items_hint items and pairs_hint pairs.
@@ -207,9 +186,8 @@ bt_counts_new(MemoryContext parent, int kind, int32 items_hint,
 	bc->cap_pairs = Min(Max(BT_MIN_PAIRS, pairs_hint), BT_SEG_SIZE);
 	bc->seg[0] = bt_alloc_big(cxt, sizeof(BtPair) * bc->cap_pairs);
 	bc->nseg = 1;
-	bc->pbits = bt_bits_for(pairs_hint, BT_MIN_PBITS);
-	bc->pidx = bt_pair_index(cxt, bc->pbits);
-	bc->pgrow = (int64) 1 << (bc->pbits - 1);
+	bc->cap_log = BT_MIN_LOG;
+	bc->log = MemoryContextAlloc(cxt, sizeof(BtLogRec) * bc->cap_log);
 	return bc;
 }
 
@@ -379,15 +357,14 @@ bt_counts_item_int8(BtCounts *bc, int64 id)
 }
 
 /*
- * Room for need pairs: the first segment doubles up to its full size,
- * then whole segments are added; the index is rebuilt at the size that
- * keeps its load <= 1/2, by streaming through the array.
+ * Room for need merged pairs: the first segment doubles up to its full
+ * size, then whole segments are added.
  */
 static void
 bt_pairs_reserve(BtCounts *bc, int64 need)
 {
 	if (need > BT_MAX_PAIRS)
-		need = BT_MAX_PAIRS;
+		bt_too_many("ordered pairs", BT_MAX_PAIRS);
 	while (need > bc->cap_pairs)
 	{
 		if (bc->cap_pairs < BT_SEG_SIZE)
@@ -406,214 +383,341 @@ bt_pairs_reserve(BtCounts *bc, int64 need)
 			bc->cap_pairs += BT_SEG_SIZE;
 		}
 	}
-	if (need > bc->pgrow)
-	{
-		int			nbits = bt_bits_for(need, bc->pbits + 1);
-		uint32		nmask = ((uint32) 1 << nbits) - 1;
-		uint32	   *nt = bt_pair_index(bc->hdr.eoh_context, nbits);
-		uint32		ahead[16];
-
-		/* the home slots of the next 16 pairs are computed and prefetched ahead */
-		for (int32 k = 0; k < Min(bc->n_pairs, 16); k++)
-		{
-			const BtPair *e = BT_PAIR(bc, k);
-
-			ahead[k] = bt_pair_home(bt_hash_pair(e->i, e->j), nbits);
-		}
-		for (int32 k = 0; k < bc->n_pairs; k++)
-		{
-			const BtPair *e = BT_PAIR(bc, k);
-			uint64		h = bt_hash_pair(e->i, e->j);
-			uint32		t = ahead[k & 15];
-
-			if (k + 16 < bc->n_pairs)
-			{
-				const BtPair *f = BT_PAIR(bc, k + 16);
-
-				ahead[k & 15] = bt_pair_home(bt_hash_pair(f->i, f->j), nbits);
-#if defined(__GNUC__) || defined(__clang__)
-				__builtin_prefetch(&nt[ahead[k & 15]], 1, 1);
-#endif
-			}
-			while (nt[t] != 0)
-				t = (t + 1) & nmask;
-			nt[t] = bt_pair_tag(h) | (uint32) (k + 1);
-			if ((k & 0xfffff) == 0)
-				CHECK_FOR_INTERRUPTS();
-		}
-		pfree(bc->pidx);
-		bc->pidx = nt;
-		bc->pbits = nbits;
-		bc->pgrow = (int64) 1 << (nbits - 1);
-	}
 }
 
 /*
- * The entry of pair (i, j) with hash h, appended with zero counts when
- * new (*isnew says which).  The caller has reserved room for it.
+ * Append a pair after the merged ones (the caller keeps them sorted, or,
+ * in a builder, in the order given).
  */
-static inline BtPair *
-bt_pair_lookup(BtCounts *bc, int32 i, int32 j, uint64 h, bool *isnew)
+static void
+bt_pairs_append(BtCounts *bc, int32 i, int32 j, double w1, double w2, double wt)
 {
-	uint32		mask = ((uint32) 1 << bc->pbits) - 1;
-	uint32		s = bt_pair_home(h, bc->pbits);
-	uint32		tag = bt_pair_tag(h);
 	BtPair	   *e;
 
-	for (;;)
-	{
-		uint32		v = bc->pidx[s];
-
-		if (v == 0)
-			break;
-		if ((v & ~BT_SLOT_KMASK) == tag)
-		{
-			e = BT_PAIR(bc, (v & BT_SLOT_KMASK) - 1);
-			if (e->i == i && e->j == j)
-			{
-				*isnew = false;
-				return e;
-			}
-		}
-		s = (s + 1) & mask;
-	}
-	if (bc->n_pairs >= BT_MAX_PAIRS)
-		bt_too_many("ordered pairs", BT_MAX_PAIRS);
-	Assert(bc->n_pairs < bc->cap_pairs && bc->n_pairs < bc->pgrow);
+	if (bc->n_pairs >= bc->cap_pairs)
+		bt_pairs_reserve(bc, (int64) bc->n_pairs + 1);
 	e = BT_PAIR(bc, bc->n_pairs);
 	e->i = i;
 	e->j = j;
-	e->w1 = e->w2 = e->wt = 0.0;
+	e->w1 = w1;
+	e->w2 = w2;
+	e->wt = wt;
 	bc->n_pairs++;
-	bc->pidx[s] = tag | (uint32) bc->n_pairs;
-	*isnew = true;
-	return e;
+}
+
+/* sort key of merged pair k, comparable with BT_LOG_PAIR of a record */
+static inline uint64
+bt_merged_key(const BtCounts *bc, int32 k)
+{
+	const BtPair *e = BT_PAIR(bc, k);
+
+	return BT_LOG_KEY(e->i, e->j);
 }
 
 /*
- * Apply the buffered pair updates in three passes over the batch: hash
- * and prefetch every home index slot; read the home slots and prefetch
- * the entries they name; then probe and update in order (every line is
- * now in cache; a pair repeated within the batch is found by its second
- * probe like any other).
+ * The log sorted by pair, stably (a pair's records keep their arrival
+ * order, so its counts add up in that order), in bc->log or bc->scratch:
+ * returns which.  Least-significant-digit radix sort on the pair's
+ * 2 * nb bits (nb bits hold any item index), at most BT_RADIX_BITS a
+ * pass, with every pass's histogram counted in one read; insertion sort
+ * below BT_RADIX_MIN records.
+ */
+static BtLogRec *
+bt_log_sort(BtCounts *bc)
+{
+	int32		n = bc->n_log;
+	BtLogRec   *src = bc->log;
+	BtLogRec   *dst;
+	int			nb,
+				passes,
+				db;
+	uint32		dmask;
+	uint32	   *hist;
+
+	if (n < BT_RADIX_MIN)
+	{
+		for (int32 k = 1; k < n; k++)
+		{
+			BtLogRec	r = src[k];
+			int32		m = k;
+
+			for (; m > 0 && BT_LOG_PAIR(src[m - 1].key) > BT_LOG_PAIR(r.key); m--)
+				src[m] = src[m - 1];
+			src[m] = r;
+		}
+		return src;
+	}
+	if (bc->cap_scratch < bc->cap_log)
+	{
+		if (bc->scratch)
+			pfree(bc->scratch);
+		bc->scratch = bt_alloc_big(bc->hdr.eoh_context, sizeof(BtLogRec) * bc->cap_log);
+		bc->cap_scratch = bc->cap_log;
+	}
+	dst = bc->scratch;
+	nb = bc->n_items > 1 ? pg_leftmost_one_pos32((uint32) (bc->n_items - 1)) + 1 : 1;
+	passes = (2 * nb + BT_RADIX_BITS - 1) / BT_RADIX_BITS;
+	db = (2 * nb + passes - 1) / passes;
+	dmask = ((uint32) 1 << db) - 1;
+	hist = palloc0(sizeof(uint32) * ((Size) passes << db));
+
+	/* the pair as one 2 * nb-bit number: (i << nb) | j */
+#define BT_V(key) ((((key) >> 32) << nb) | (((uint32) (key)) >> 2))
+	for (int32 k = 0; k < n; k++)
+	{
+		uint64		v = BT_V(src[k].key);
+
+		for (int p = 0; p < passes; p++)
+			hist[((uint32) p << db) | ((uint32) (v >> (p * db)) & dmask)]++;
+	}
+	for (int p = 0; p < passes; p++)
+	{
+		uint32	   *h = hist + ((Size) p << db);
+		uint32		sum = 0;
+
+		/* a pass where every record has the same digit moves nothing */
+		if (h[(uint32) (BT_V(src[0].key) >> (p * db)) & dmask] == (uint32) n)
+			continue;
+		for (uint32 d = 0; d <= dmask; d++)
+		{
+			uint32		c = h[d];
+
+			h[d] = sum;
+			sum += c;
+		}
+		for (int32 k = 0; k < n; k++)
+		{
+			uint32		d = (uint32) (BT_V(src[k].key) >> (p * db)) & dmask;
+
+			dst[h[d]++] = src[k];
+		}
+		{
+			BtLogRec   *t = src;
+
+			src = dst;
+			dst = t;
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+#undef BT_V
+	pfree(hist);
+	return src;
+}
+
+/*
+ * Merge the log into the pairs: sort it, count the distinct pairs it
+ * names and how many of them are already merged (so the merged size is
+ * known), then merge from the back in place, the pairs moving up by the
+ * number of new ones before them.  Streams through the pairs once to
+ * count and once to merge; no random access.
+ */
+static void
+bt_log_merge(BtCounts *bc)
+{
+	int32		n = bc->n_log;
+	int32		np = bc->n_pairs;
+	const BtLogRec *s;
+	int64		runs = 0,
+				dups = 0,
+				total;
+	int32		a,
+				w;
+
+	if (n == 0)
+		return;
+	Assert(bc->bset == NULL);
+	s = bt_log_sort(bc);
+
+	a = 0;
+	for (int32 k = 0; k < n;)
+	{
+		uint64		pk = BT_LOG_PAIR(s[k].key);
+
+		while (k < n && BT_LOG_PAIR(s[k].key) == pk)
+			k++;
+		runs++;
+		while (a < np && bt_merged_key(bc, a) < pk)
+			a++;
+		if (a < np && bt_merged_key(bc, a) == pk)
+		{
+			dups++;
+			a++;
+		}
+	}
+	total = np + runs - dups;
+	if (total > BT_MAX_PAIRS)
+		bt_too_many("ordered pairs", BT_MAX_PAIRS);
+	bt_pairs_reserve(bc, total);
+	CHECK_FOR_INTERRUPTS();
+
+	a = np - 1;
+	w = (int32) total - 1;
+	for (int32 k = n - 1; k >= 0;)
+	{
+		uint64		pk = BT_LOG_PAIR(s[k].key);
+		int32		last = k;
+		double		c[4] = {0.0, 0.0, 0.0, 0.0};
+		double		w1,
+					w2,
+					wt;
+
+		while (k >= 0 && BT_LOG_PAIR(s[k].key) == pk)
+			k--;
+		for (int32 r = k + 1; r <= last; r++)
+			c[s[r].key & 3] += s[r].w;
+		w1 = c[1];
+		w2 = c[0];
+		wt = c[2];
+		/* the merged pairs after this one move up */
+		Assert(a <= w);
+		while (a >= 0 && bt_merged_key(bc, a) > pk)
+		{
+			*BT_PAIR(bc, w) = *BT_PAIR(bc, a);
+			a--;
+			w--;
+		}
+		if (a >= 0 && bt_merged_key(bc, a) == pk)
+		{
+			const BtPair *o = BT_PAIR(bc, a);
+
+			w1 = o->w1 + w1;
+			w2 = o->w2 + w2;
+			wt = o->wt + wt;
+			a--;
+		}
+		if (unlikely(!isfinite(w1 + w2 + wt)))
+			bt_count_overflow();
+		{
+			BtPair	   *e = BT_PAIR(bc, w);
+
+			e->i = (int32) (pk >> 32);
+			e->j = (int32) ((uint32) pk >> 2);
+			e->w1 = w1;
+			e->w2 = w2;
+			e->wt = wt;
+		}
+		w--;
+		if ((k & 0xfffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	Assert(w == a);
+	bc->n_pairs = (int32) total;
+	bc->n_log = 0;
+}
+
+/*
+ * The bigint rows waiting for their item lookups: prefetch their item
+ * slots, then look them up and log them.
+ */
+static void
+bt_pend_resolve(BtCounts *bc)
+{
+	int			n = bc->npend;
+
+	bc->npend = 0;
+#if defined(__GNUC__) || defined(__clang__)
+	for (int k = 0; k < n; k++)
+	{
+		__builtin_prefetch(&bc->islot[bt_hash_int8(bc->pend[k].a) >> (32 - bc->ibits)], 0, 1);
+		__builtin_prefetch(&bc->islot[bt_hash_int8(bc->pend[k].b) >> (32 - bc->ibits)], 0, 1);
+	}
+#endif
+	for (int k = 0; k < n; k++)
+	{
+		const BtPendRow *r = &bc->pend[k];
+		int32		i = bt_counts_item_int8(bc, r->a);
+		int32		j = bt_counts_item_int8(bc, r->b);
+
+		bt_log_add(bc, i, j, r->cls, r->w);
+	}
+}
+
+/*
+ * A full log: below BT_LOG_MIN records it doubles; beyond, it is merged,
+ * then, empty, replaced by one of about half the merged pairs when that
+ * is larger (fresh memory, nothing copied).  So the log stays within half
+ * the pairs, and each row costs a bounded number of merge passes.
+ */
+static void
+bt_log_make_room(BtCounts *bc)
+{
+	int64		want;
+
+	if (bc->cap_log < BT_LOG_MIN)
+	{
+		int32		ncap = Min(bc->cap_log * 2, BT_LOG_MIN);
+
+		bc->log = repalloc_huge(bc->log, sizeof(BtLogRec) * ncap);
+		bc->cap_log = ncap;
+		return;
+	}
+	bt_log_merge(bc);
+	want = (int64) bc->n_pairs >> BT_LOG_SHIFT;
+	if (want > bc->cap_log)
+	{
+		int32		ncap = (int32) Min(Max(want, (int64) bc->cap_log * 2), BT_MAX_PAIRS);
+
+		pfree(bc->log);
+		if (bc->scratch)
+			pfree(bc->scratch);
+		bc->scratch = NULL;
+		bc->cap_scratch = 0;
+		bc->log = bt_alloc_big(bc->hdr.eoh_context, sizeof(BtLogRec) * ncap);
+		bc->cap_log = ncap;
+	}
+}
+
+/*
+ * Merge everything added so far into the pairs: readers of the state call
+ * this first.
  */
 void
 bt_counts_flush(BtCounts *bc)
 {
-	int			n = bc->npend;
-	uint64		hash[BT_PAIR_BATCH];
-
-	if (n == 0)
-		return;
-	bc->npend = 0;
-	if (bc->pend_ids)
-	{
-		/* bigint ids first: prefetch their item slots, then resolve */
-		bc->pend_ids = false;
-#if defined(__GNUC__) || defined(__clang__)
-		for (int k = 0; k < n; k++)
-			if (bc->pend[k].i < 0)
-			{
-				__builtin_prefetch(&bc->islot[bt_hash_int8(bc->pend_id[k][0]) >> (32 - bc->ibits)], 0, 1);
-				__builtin_prefetch(&bc->islot[bt_hash_int8(bc->pend_id[k][1]) >> (32 - bc->ibits)], 0, 1);
-			}
-#endif
-		for (int k = 0; k < n; k++)
-			if (bc->pend[k].i < 0)
-			{
-				bc->pend[k].i = bt_counts_item_int8(bc, bc->pend_id[k][0]);
-				bc->pend[k].j = bt_counts_item_int8(bc, bc->pend_id[k][1]);
-			}
-	}
-	if (bc->n_pairs + n > bc->cap_pairs || bc->n_pairs + n > bc->pgrow)
-		bt_pairs_reserve(bc, (int64) bc->n_pairs + n);
-	for (int k = 0; k < n; k++)
-	{
-		hash[k] = bt_hash_pair(bc->pend[k].i, bc->pend[k].j);
-#if defined(__GNUC__) || defined(__clang__)
-		__builtin_prefetch(&bc->pidx[bt_pair_home(hash[k], bc->pbits)], 0, 1);
-#endif
-	}
-#if defined(__GNUC__) || defined(__clang__)
-	for (int k = 0; k < n; k++)
-	{
-		uint32		v = bc->pidx[bt_pair_home(hash[k], bc->pbits)];
-
-		if (v != 0)
-			__builtin_prefetch(BT_PAIR(bc, (v & BT_SLOT_KMASK) - 1), 1, 1);
-	}
-	/* and the lines new pairs will be appended to */
-	for (int k = 0; k < n; k += 2)
-		if (bc->n_pairs + k < bc->cap_pairs)
-			__builtin_prefetch(BT_PAIR(bc, bc->n_pairs + k), 1, 1);
-#endif
-	for (int k = 0; k < n; k++)
-	{
-		const BtPair *p = &bc->pend[k];
-		bool		isnew;
-		BtPair	   *e = bt_pair_lookup(bc, p->i, p->j, hash[k], &isnew);
-
-		e->w1 += p->w1;
-		e->w2 += p->w2;
-		e->wt += p->wt;
-		if (unlikely(!isfinite(e->w1 + e->w2 + e->wt)))
-			bt_count_overflow();
-	}
+	if (bc->npend > 0)
+		bt_pend_resolve(bc);
+	bt_log_merge(bc);
 }
 
-/* the pairs, in order, into separate arrays (the stored layout) */
+/* log one comparison of ordered pair (i, j): class as in BtLogRec */
+static inline void
+bt_log_add(BtCounts *bc, int32 i, int32 j, uint32 cls, double w)
+{
+	BtLogRec   *r;
+
+	if (unlikely(bc->n_log >= bc->cap_log))
+		bt_log_make_room(bc);
+	r = &bc->log[bc->n_log++];
+	r->key = BT_LOG_KEY(i, j) | cls;
+	r->w = w;
+}
+
+/* log the counts of ordered pair (i, j) (from a merged state) */
 static void
-bt_pairs_to_arrays(const BtCounts *bc, int32 *pi, int32 *pj,
-				   double *w1, double *w2, double *wt)
+bt_log_counts(BtCounts *bc, int32 i, int32 j, double w1, double w2, double wt)
 {
-	for (int32 s = 0, k = 0; k < bc->n_pairs; s++)
-	{
-		const BtPair *e = bc->seg[s];
-		int32		n = Min(bc->n_pairs - k, BT_SEG_SIZE);
-
-		for (int32 r = 0; r < n; r++, k++)
-		{
-			pi[k] = e[r].i;
-			pj[k] = e[r].j;
-			w1[k] = e[r].w1;
-			w2[k] = e[r].w2;
-			wt[k] = e[r].wt;
-		}
-	}
+	if (w1 > 0)
+		bt_log_add(bc, i, j, 1, w1);
+	if (w2 > 0)
+		bt_log_add(bc, i, j, 0, w2);
+	if (wt > 0)
+		bt_log_add(bc, i, j, 2, wt);
+	if (!(w1 > 0 || w2 > 0 || wt > 0))
+		bt_log_add(bc, i, j, 3, 0.0);
 }
 
-/* queue counts for ordered pair (i, j) */
+/* queue a row for the bigint ids a and b, looked up with its batch */
 static inline void
-bt_counts_add(BtCounts *bc, int32 i, int32 j, double w1, double w2, double wt)
+bt_counts_add_ids(BtCounts *bc, int64 a, int64 b, uint32 cls, double w)
 {
-	BtPair	   *e = &bc->pend[bc->npend];
+	BtPendRow  *r = &bc->pend[bc->npend];
 
-	e->i = i;
-	e->j = j;
-	e->w1 = w1;
-	e->w2 = w2;
-	e->wt = wt;
+	r->a = a;
+	r->b = b;
+	r->w = w;
+	r->cls = cls;
 	if (++bc->npend == BT_PAIR_BATCH)
-		bt_counts_flush(bc);
-}
-
-/* queue counts for the bigint ids a and b, looked up at the flush */
-static inline void
-bt_counts_add_ids(BtCounts *bc, int64 a, int64 b, double w1, double w2,
-				  double wt)
-{
-	BtPair	   *e = &bc->pend[bc->npend];
-
-	e->i = -1;
-	e->j = -1;
-	e->w1 = w1;
-	e->w2 = w2;
-	e->wt = wt;
-	bc->pend_id[bc->npend][0] = a;
-	bc->pend_id[bc->npend][1] = b;
-	bc->pend_ids = true;
-	if (++bc->npend == BT_PAIR_BATCH)
-		bt_counts_flush(bc);
+		bt_pend_resolve(bc);
 }
 
 /*
@@ -641,20 +745,25 @@ bt_flat_corrupt(const char *what)
 /*
  * Add every pair of src to dst, without building a hash of src: src's
  * items are mapped to dst's (checking that src names no item twice), its
- * pairs checked and queued.  src may be a stored value (not trusted).
+ * pairs checked and logged.  Into an empty dst, pairs that arrive in
+ * sorted order (a state this library flattened) are copied straight into
+ * the merged arrays, the rest logged.  src may be a stored value (not
+ * trusted).
  */
 void
 bt_counts_merge_view(BtCounts *dst, const BtCountsView *src)
 {
 	int32	   *map;
 	bool	   *seen;
+	bool		direct;
 
 	if (src->n_pairs == 0)
 		return;
+	Assert(dst->bset == NULL);
 	bt_counts_set_kind(dst, src->kind);
-	bt_counts_flush(dst);
-	if (dst->n_pairs == 0)
-		bt_pairs_reserve(dst, src->n_pairs);
+	if (dst->npend > 0)
+		bt_pend_resolve(dst);
+	direct = dst->n_pairs == 0 && dst->n_log == 0;
 	map = palloc(sizeof(int32) * src->n_items);
 	for (int32 k = 0; k < src->n_items; k++)
 	{
@@ -684,12 +793,41 @@ bt_counts_merge_view(BtCounts *dst, const BtCountsView *src)
 			bt_flat_corrupt("A pair refers to an unknown item or to itself.");
 		if (!(w1 >= 0 && w2 >= 0 && wt >= 0) || !isfinite(w1 + w2 + wt))
 			bt_flat_corrupt("A pair holds a negative or non-finite count.");
-		bt_counts_add(dst, map[i], map[j], w1, w2, wt);
+		i = map[i];
+		j = map[j];
+		if (direct && (dst->n_pairs == 0 ||
+					   BT_LOG_KEY(i, j) > bt_merged_key(dst, dst->n_pairs - 1)))
+			bt_pairs_append(dst, i, j, w1, w2, wt);
+		else
+		{
+			direct = false;
+			bt_log_counts(dst, i, j, w1, w2, wt);
+		}
 		if ((k & 0xfffff) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
-	bt_counts_flush(dst);
 	pfree(map);
+}
+
+/* the merged pairs, in order, into separate arrays (the stored layout) */
+static void
+bt_pairs_to_arrays(const BtCounts *bc, int32 *pi, int32 *pj,
+				   double *w1, double *w2, double *wt)
+{
+	for (int32 s = 0, k = 0; k < bc->n_pairs; s++)
+	{
+		const BtPair *e = bc->seg[s];
+		int32		n = Min(bc->n_pairs - k, BT_SEG_SIZE);
+
+		for (int32 r = 0; r < n; r++, k++)
+		{
+			pi[k] = e[r].i;
+			pj[k] = e[r].j;
+			w1[k] = e[r].w1;
+			w2[k] = e[r].w2;
+			wt[k] = e[r].wt;
+		}
+	}
 }
 
 /* ---------- expanded-object methods ---------- */
@@ -773,14 +911,16 @@ bt_counts_flatten_into(ExpandedObjectHeader *eohptr, void *result,
 					   Size allocated_size)
 {
 	BtCounts   *bc = (BtCounts *) eohptr;
-	Size		np = bc->n_pairs;
+	Size		np;
 	char	   *p;
 	int32	   *pi,
 			   *pj;
 	double	   *w1,
 			   *w2,
 			   *wt;
+
 	bt_counts_flush(bc);
+	np = bc->n_pairs;
 	bt_advise_big(result, allocated_size);
 	Assert(allocated_size == bt_flat_size(bc->kind, bc->n_items,
 										  bc->kind == BT_IDS_TEXT ? bc->names_len : 0,
@@ -917,8 +1057,8 @@ bt_view_of_flat(const BtCountsFlat *f, BtCountsView *v)
 
 /*
  * A view of the state in d: the stored arrays in place, or, for our
- * expanded object, its items in place and its pairs copied out of the
- * hash (palloc'd in the current context).
+ * expanded object, its items in place and its pairs (after merging its
+ * log) copied out, palloc'd in the current context.
  */
 void
 bt_counts_get_view(Datum d, BtCountsView *v)
@@ -929,6 +1069,7 @@ bt_counts_get_view(Datum d, BtCountsView *v)
 	double	   *w1,
 			   *w2,
 			   *wt;
+
 	if (!bt_counts_is_ours(d))
 	{
 		bt_view_of_flat((const BtCountsFlat *) PG_DETOAST_DATUM(d), v);
@@ -984,30 +1125,59 @@ bt_counts_free(BtCounts *bc)
 /* ---------- text and binary I/O ---------- */
 
 /*
- * The input functions build a scratch expanded state (its pair index
- * refuses a pair given twice; its array keeps the input order) and
- * flatten it.
+ * The input functions build a scratch expanded state (a builder: its
+ * pairs stay in the order given, and a set of the pairs seen refuses a
+ * pair given twice) and flatten it.
  */
 static BtCounts *
 bt_builder_init(int kind)
 {
-	return bt_counts_new(CurrentMemoryContext, kind, 0, 0);
+	BtCounts   *bc = bt_counts_new(CurrentMemoryContext, kind, 0, 0);
+
+	bc->bbits = 6;
+	bc->bset = MemoryContextAllocZero(bc->hdr.eoh_context,
+									  sizeof(uint64) << bc->bbits);
+	return bc;
+}
+
+/* slot of key in the builder's set: where it is, or the empty slot to put it */
+static uint32
+bt_bset_slot(const uint64 *set, int bits, uint64 key)
+{
+	uint32		mask = ((uint32) 1 << bits) - 1;
+	uint32		s = (uint32) ((key * UINT64CONST(0x9E3779B97F4A7C15)) >> (64 - bits));
+
+	while (set[s] != 0 && set[s] != key + 1)
+		s = (s + 1) & mask;
+	return s;
 }
 
 /* append a pair; false when (i, j) was given before */
 static bool
 bt_builder_add(BtCounts *bc, int32 i, int32 j, double w1, double w2, double wt)
 {
-	bool		isnew;
-	BtPair	   *e;
+	uint64		key = BT_LOG_KEY(i, j);
+	uint32		s = bt_bset_slot(bc->bset, bc->bbits, key);
 
-	bt_pairs_reserve(bc, (int64) bc->n_pairs + 1);
-	e = bt_pair_lookup(bc, i, j, bt_hash_pair(i, j), &isnew);
-	if (!isnew)
+	if (bc->bset[s] != 0)
 		return false;
-	e->w1 = w1;
-	e->w2 = w2;
-	e->wt = wt;
+	if ((int64) (bc->n_pairs + 1) * 2 > ((int64) 1 << bc->bbits))
+	{
+		int			nbits = bc->bbits + 1;
+		uint64	   *nset = MemoryContextAllocExtended(bc->hdr.eoh_context,
+													  sizeof(uint64) << nbits,
+													  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+
+		for (uint32 k = 0; k < ((uint32) 1 << bc->bbits); k++)
+			if (bc->bset[k] != 0)
+				nset[bt_bset_slot(nset, nbits, bc->bset[k] - 1)] = bc->bset[k];
+		pfree(bc->bset);
+		bc->bset = nset;
+		bc->bbits = nbits;
+		s = bt_bset_slot(bc->bset, bc->bbits, key);
+	}
+	bc->bset[s] = key + 1;
+	bt_pairs_append(bc, i, j, w1, w2, wt);
 	return true;
 }
 
@@ -1298,6 +1468,13 @@ bt_check_row(double outcome, double weight)
 				 errdetail("Weights must be finite and non-negative.")));
 }
 
+/* log class of a checked outcome: 1 first won, 0 second won, 2 tie */
+static inline uint32
+bt_outcome_class(double outcome)
+{
+	return outcome == 0.5 ? 2 : (uint32) outcome;
+}
+
 static void
 bt_self_comparison(void)
 {
@@ -1345,10 +1522,7 @@ bt_trans_text(FunctionCallInfo fcinfo, double outcome, double weight)
 	bc = bt_trans_state(fcinfo, BT_IDS_TEXT);
 	i = bt_counts_item_text(bc, VARDATA_ANY(a), la);
 	j = bt_counts_item_text(bc, VARDATA_ANY(b), lb);
-	bt_counts_add(bc, i, j,
-				  outcome == 1.0 ? weight : 0.0,
-				  outcome == 0.0 ? weight : 0.0,
-				  outcome == 0.5 ? weight : 0.0);
+	bt_log_add(bc, i, j, bt_outcome_class(outcome), weight);
 	PG_RETURN_DATUM(EOHPGetRWDatum(&bc->hdr));
 }
 
@@ -1368,10 +1542,7 @@ bt_trans_int8(FunctionCallInfo fcinfo, double outcome, double weight)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	bc = bt_trans_state(fcinfo, BT_IDS_INT8);
-	bt_counts_add_ids(bc, a, b,
-				  outcome == 1.0 ? weight : 0.0,
-				  outcome == 0.0 ? weight : 0.0,
-				  outcome == 0.5 ? weight : 0.0);
+	bt_counts_add_ids(bc, a, b, bt_outcome_class(outcome), weight);
 	PG_RETURN_DATUM(EOHPGetRWDatum(&bc->hdr));
 }
 

@@ -2,9 +2,10 @@
  *
  * bt_counts.h
  *	  The bt_counts pair-count state: its in-memory (expanded) form (an
- *	  open-addressing hash of items, and the ordered pairs in an array
- *	  with a hash index over it) that the aggregate's transition function
- *	  updates in place, and its stored (flat) form.
+ *	  open-addressing hash of items, the ordered pairs merged so far in
+ *	  sorted arrays, and a log of comparisons not yet merged) that the
+ *	  aggregate's transition function updates in place, and its stored
+ *	  (flat) form.
  *
  * Stored form, version 1 (all integers native-endian, the value
  * MAXALIGNed by the type's double alignment):
@@ -17,8 +18,9 @@
  *	  int32 first[n_pairs], int32 second[n_pairs]
  *	  float8 w_first[n_pairs], w_second[n_pairs], w_tie[n_pairs]
  *
- * Items and pairs are in first-seen order (a state read by the input
- * functions keeps the order it was given in).  The input functions
+ * Items are in first-seen order; pairs are sorted by (first, second)
+ * item index (a state read by the input functions keeps the order it was
+ * given in).  The input functions
  * reject a pair given twice; readers of stored values that skip that
  * check (bt_fit, merging) add the counts of repeated pairs.
  *
@@ -36,29 +38,63 @@
 /*
  * Cap on distinct ordered pairs (and on items): the stored form takes 32
  * bytes per pair and must stay below PostgreSQL's 1 GB value limit.  In
- * memory a pair costs its 32-byte entry in the pair array (which doubles
- * up to one 8 MB segment, then grows a segment at a time, so at most 8 MB
- * stand unused) and a 4-byte index slot at a load factor between 1/4 and
- * 1/2 (8 to 16 bytes): about 40 to 48 bytes for large states.
+ * memory a merged pair costs its 32-byte entry (the array grows by whole
+ * 8 MB segments, so at most 8 MB stand unused), and the log of rows not
+ * yet merged 32 bytes a record (the record and the radix sort's second
+ * buffer) for up to max(BT_LOG_MIN, merged pairs / 2) records: about 48
+ * to 64 bytes a pair for large states.
  */
 #define BT_MAX_PAIRS (1 << 24)
 #define BT_MAX_ITEMS (1 << 24)
 
-/* transition rows buffered before their pair slots are probed together */
+/* bigint rows queued before their item lookups are made together */
 #define BT_PAIR_BATCH 32
 
-/* pair index slots: the low BT_SLOT_KBITS bits hold k + 1 <= BT_MAX_PAIRS */
-#define BT_SLOT_KBITS 25
-#define BT_SLOT_KMASK (((uint32) 1 << BT_SLOT_KBITS) - 1)
+/* the log holds at least this many records before it is merged */
+#define BT_LOG_MIN (1 << 16)
 
 /*
- * The pair array is kept in segments of 2^BT_SEG_BITS entries (8 MB), so
- * it grows without copying; the first segment starts small and doubles.
+ * The merged pairs are kept in segments of 2^BT_SEG_BITS entries (8 MB),
+ * so they grow without copying; the first segment starts small and
+ * doubles.
  */
 #define BT_SEG_BITS 18
 #define BT_SEG_SIZE (1 << BT_SEG_BITS)
 #define BT_MAX_SEGS (BT_MAX_PAIRS / BT_SEG_SIZE)
 #define BT_PAIR(bc, k) (&(bc)->seg[(k) >> BT_SEG_BITS][(k) & (BT_SEG_SIZE - 1)])
+
+/* one merged ordered pair and its weighted counts */
+typedef struct BtPair
+{
+	int32		i;				/* first-shown item */
+	int32		j;				/* second-shown item */
+	double		w1;				/* first won */
+	double		w2;				/* second won */
+	double		wt;				/* tie */
+} BtPair;
+
+/*
+ * A comparison not yet merged: key (i << 32) | (j << 2) | class, class
+ * 0 = second won, 1 = first won, 2 = tie, 3 = a pair with no counts (from
+ * a merged state), and the weight.  Keys order records by (i, j).
+ */
+typedef struct BtLogRec
+{
+	uint64		key;
+	double		w;
+} BtLogRec;
+
+#define BT_LOG_PAIR(key) ((key) & ~(uint64) 3)
+#define BT_LOG_KEY(i, j) (((uint64) (uint32) (i) << 32) | ((uint64) (uint32) (j) << 2))
+
+/* a bigint row waiting for its item lookups */
+typedef struct BtPendRow
+{
+	int64		a;
+	int64		b;
+	double		w;
+	uint32		cls;
+} BtPendRow;
 
 typedef enum BtIdKind
 {
@@ -79,20 +115,6 @@ typedef struct BtCountsFlat
 } BtCountsFlat;
 
 #define BT_COUNTS_HDRSZ sizeof(BtCountsFlat)
-
-/*
- * One ordered pair with its weighted counts: an entry of the pair array,
- * key and counts together, so verifying and updating a pair touches a
- * single cache line.
- */
-typedef struct BtPair
-{
-	int32		i;				/* first-shown item */
-	int32		j;				/* second-shown item */
-	double		w1;				/* first won */
-	double		w2;				/* second won */
-	double		wt;				/* tie */
-} BtPair;
 
 /*
  * Item hash slot: for bigint ids key is the id; for text ids key is the
@@ -124,28 +146,29 @@ typedef struct BtCounts
 	int			ibits;
 
 	/*
-	 * ordered pairs in first-seen order, and an open-addressing index of
-	 * them: slot 0 is empty, else (tag << BT_SLOT_KBITS) | (k + 1) for
-	 * pair k, tag being 7 more bits of the pair's hash, so a probe reads
-	 * a pair entry only when its tag matches
+	 * merged pairs: distinct and sorted by (i, j), except in a builder
+	 * (the input functions' scratch state), which keeps the order it was
+	 * given and never has a log
 	 */
 	int32		n_pairs;
 	int32		cap_pairs;
 	int32		nseg;
 	BtPair	   *seg[BT_MAX_SEGS];	/* pair k: BT_PAIR(bc, k) */
-	uint32	   *pidx;			/* 2^pbits slots */
-	int			pbits;
-	int64		pgrow;			/* rebuild the index beyond this many */
 
-	/*
-	 * additions not yet applied to pairs (see bt_counts_flush); a bigint
-	 * row is queued with its ids in pend_id and i = -1 until the flush
-	 * resolves them, so its item lookups are batched too
-	 */
+	/* comparisons not yet merged (see bt_counts_flush), and sort space */
+	BtLogRec   *log;
+	int32		n_log;
+	int32		cap_log;
+	BtLogRec   *scratch;
+	int32		cap_scratch;
+
+	/* builder only: set of the pairs given, keys + 1 (0: empty) */
+	uint64	   *bset;
+	int			bbits;
+
+	/* bigint rows not yet logged (their item lookups are batched) */
 	int			npend;
-	bool		pend_ids;
-	BtPair		pend[BT_PAIR_BATCH];
-	int64		pend_id[BT_PAIR_BATCH][2];
+	BtPendRow	pend[BT_PAIR_BATCH];
 } BtCounts;
 
 /*
