@@ -109,15 +109,6 @@ avx2_hsum(__m256d v)
 }
 
 PC_AVX2 static inline double
-avx2_hmin(__m256d v)
-{
-	__m128d		lo = _mm_min_pd(_mm256_castpd256_pd128(v),
-								_mm256_extractf128_pd(v, 1));
-
-	return _mm_cvtsd_f64(_mm_min_sd(lo, _mm_unpackhi_pd(lo, lo)));
-}
-
-PC_AVX2 static inline double
 avx2_hmax(__m256d v)
 {
 	__m128d		lo = _mm_max_pd(_mm256_castpd256_pd128(v),
@@ -135,9 +126,7 @@ avx2_prob_sumsq(const double *x, int n, double *sumsq)
 				s3 = _mm256_setzero_pd();
 	__m256d		mn = _mm256_setzero_pd(),
 				mx = _mm256_setzero_pd();
-	double		s,
-				lo,
-				hi;
+	double		s;
 	bool		ok;
 	int			i = 0;
 
@@ -174,15 +163,16 @@ avx2_prob_sumsq(const double *x, int n, double *sumsq)
 		mx = _mm256_max_pd(mx, a);
 	}
 	s = avx2_hsum(_mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3)));
-	lo = avx2_hmin(mn);
-	hi = avx2_hmax(mx);
 
 	/*
 	 * min/max drop NaN operands, but every square is >= 0, so a NaN makes
 	 * the sum NaN and nothing else can.  (The initial 0.0 in mn and mx
-	 * cannot turn an invalid verdict into a valid one.)
+	 * cannot turn an invalid verdict into a valid one.)  The range is
+	 * tested lane by lane, with no horizontal min or max.
 	 */
-	ok = (s == s) && lo >= 0.0 && hi <= 1.0;
+	ok = (s == s) &&
+		_mm256_movemask_pd(_mm256_or_pd(_mm256_cmp_pd(mn, _mm256_setzero_pd(), _CMP_LT_OQ),
+										_mm256_cmp_pd(mx, _mm256_set1_pd(1.0), _CMP_GT_OQ))) == 0;
 	*sumsq = s;
 #ifdef USE_ASSERT_CHECKING
 	PC_KCHECK(pc_check_sumsq(x, n, ok, s), "avx2 prob_sumsq");
@@ -198,8 +188,7 @@ avx2_prob_argmax(const double *x, int n, int *idx, double *max)
 	__m256d		mn = _mm256_setzero_pd();
 	__m256d		nan = _mm256_setzero_pd();
 	__m256d		vm;
-	double		m,
-				lo;
+	double		m;
 	bool		ok;
 	int			i = 0;
 	int			best = 0;
@@ -243,8 +232,9 @@ avx2_prob_argmax(const double *x, int n, int *idx, double *max)
 		nan = _mm256_or_pd(nan, _mm256_cmp_pd(a, a, _CMP_UNORD_Q));
 	}
 	m = avx2_hmax(_mm256_max_pd(m0, m1));
-	lo = avx2_hmin(mn);
-	ok = _mm256_movemask_pd(nan) == 0 && lo >= 0.0 && m <= 1.0;
+	ok = _mm256_movemask_pd(_mm256_or_pd(nan, _mm256_cmp_pd(mn, _mm256_setzero_pd(),
+															  _CMP_LT_OQ))) == 0 &&
+		m <= 1.0;
 
 	/*
 	 * pass 2: the first element equal to the maximum.  For valid input
@@ -634,6 +624,35 @@ avx512_prob_argmax(const double *x, int n, int *idx, double *max)
 	int			i;
 	int			best = 0;
 
+	if (n > 8 && n <= 16)
+	{
+		/*
+		 * two vectors, the second zero-padded (padding cannot raise a
+		 * valid maximum, and lies after every real element); no loop and
+		 * no branch on where the maximum is
+		 */
+		__m512d		a = _mm512_loadu_pd(x);
+		__m512d		b = _mm512_maskz_loadu_pd(avx512_tail_mask(n - 8), x + 8);
+		__m512d		zero = _mm512_setzero_pd();
+
+		/* NGE_UQ: below 0 or NaN */
+		ok = (_mm512_cmp_pd_mask(a, zero, _CMP_NGE_UQ) |
+			  _mm512_cmp_pd_mask(b, zero, _CMP_NGE_UQ)) == 0;
+		m = _mm512_reduce_max_pd(_mm512_max_pd(a, b));
+		ok = ok && m <= 1.0;
+		if (ok)
+		{
+			vm = _mm512_set1_pd(m);
+			best = __builtin_ctz((unsigned) _mm512_cmp_pd_mask(a, vm, _CMP_EQ_OQ) |
+								 ((unsigned) _mm512_cmp_pd_mask(b, vm, _CMP_EQ_OQ) << 8));
+		}
+		*idx = best;
+		*max = x[best];
+#ifdef USE_ASSERT_CHECKING
+		PC_KCHECK(pc_check_argmax(x, n, ok, *idx, *max), "avx512 prob_argmax");
+#endif
+		return ok;
+	}
 	if (n < PC_AVX512_MIN_N)
 		return avx2_prob_argmax(x, n, idx, max);
 
