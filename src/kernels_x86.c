@@ -199,6 +199,41 @@ avx2_prob_argmax(const double *x, int n, int *idx, double *max)
 		*max = 0.0;
 		return true;
 	}
+	if (n > 12 && n <= 16)
+	{
+		/*
+		 * four vectors, the last zero-padded (padding cannot raise a valid
+		 * maximum, and lies after every real element); no loop and no
+		 * branch on where the maximum is
+		 */
+		__m256d		a = _mm256_loadu_pd(x);
+		__m256d		b = _mm256_loadu_pd(x + 4);
+		__m256d		c = _mm256_loadu_pd(x + 8);
+		__m256d		d = _mm256_maskload_pd(x + 12, avx2_tail_mask(n - 12));
+		__m256d		zero = _mm256_setzero_pd();
+
+		/* NGE_UQ: below 0 or NaN */
+		ok = _mm256_movemask_pd(_mm256_or_pd(_mm256_or_pd(_mm256_cmp_pd(a, zero, _CMP_NGE_UQ),
+														  _mm256_cmp_pd(b, zero, _CMP_NGE_UQ)),
+											 _mm256_or_pd(_mm256_cmp_pd(c, zero, _CMP_NGE_UQ),
+														  _mm256_cmp_pd(d, zero, _CMP_NGE_UQ)))) == 0;
+		m = avx2_hmax(_mm256_max_pd(_mm256_max_pd(a, b), _mm256_max_pd(c, d)));
+		ok = ok && m <= 1.0;
+		if (ok)
+		{
+			vm = _mm256_set1_pd(m);
+			best = __builtin_ctz((unsigned) _mm256_movemask_pd(_mm256_cmp_pd(a, vm, _CMP_EQ_OQ)) |
+								 ((unsigned) _mm256_movemask_pd(_mm256_cmp_pd(b, vm, _CMP_EQ_OQ)) << 4) |
+								 ((unsigned) _mm256_movemask_pd(_mm256_cmp_pd(c, vm, _CMP_EQ_OQ)) << 8) |
+								 ((unsigned) _mm256_movemask_pd(_mm256_cmp_pd(d, vm, _CMP_EQ_OQ)) << 12));
+		}
+		*idx = best;
+		*max = x[best];
+#ifdef USE_ASSERT_CHECKING
+		PC_KCHECK(pc_check_argmax(x, n, ok, *idx, *max), "avx2 prob_argmax");
+#endif
+		return ok;
+	}
 
 	/* pass 1: maximum, minimum and NaN test */
 	for (; i + 16 <= n; i += 16)
