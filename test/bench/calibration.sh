@@ -23,7 +23,10 @@
 # query once, in a rotated order) so that drifts in machine load hit every
 # query alike.  The table is VACUUMed (all-visible, hint bits set) and
 # read once before timing.  Ratios are medians over medians: "x avg" is
-# the query's time over avg(p)'s time in the same mode.
+# the query's time over avg(p)'s time in the same mode; the parallel
+# speed-up is the serial median over the parallel one.  Last, avg(p) over
+# a 1000-row table, serial and parallel: the difference is what starting
+# two workers costs on this machine, paid once per parallel query.
 set -euo pipefail
 
 ROWS=${BENCH_ROWS:-10000000}
@@ -125,6 +128,32 @@ JOIN (SELECT mode, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms FROM be
 JOIN (SELECT mode, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms FROM bench_t WHERE id = 6 GROUP BY 1) pe USING (mode)
 WHERE q.id IN (3, 4)
 GROUP BY m.mode ORDER BY m.mode DESC;
+
+-- parallel speed-up per query (serial median over parallel median)
+SELECT q.name AS query, round((s.ms / p.ms)::numeric, 2) AS "serial / parallel 2"
+FROM (SELECT id, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms FROM bench_t WHERE mode = 'serial' GROUP BY 1) s
+JOIN (SELECT id, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms FROM bench_t WHERE mode = 'parallel 2' GROUP BY 1) p USING (id)
+JOIN bench_q q USING (id) ORDER BY id;
+
+-- what a parallel plan costs before it reads a row: the same avg(p) over
+-- 1000 rows, serial and with 2 workers (their start-up, on this machine)
+CREATE UNLOGGED TABLE bench_calibration_tiny AS SELECT * FROM bench_calibration LIMIT 1000;
+ALTER TABLE bench_calibration_tiny SET (parallel_workers = 2);
+VACUUM (ANALYZE) bench_calibration_tiny;
+TRUNCATE bench_t;
+DO $$
+BEGIN
+	PERFORM set_config('min_parallel_table_scan_size', '0', false);
+	FOR rep IN 1 .. 15 LOOP
+		PERFORM set_config('max_parallel_workers_per_gather', '0', false);
+		INSERT INTO bench_t VALUES ('serial', 1, rep, pg_temp.bench_ms('SELECT avg(p) FROM bench_calibration_tiny'));
+		PERFORM set_config('max_parallel_workers_per_gather', '2', false);
+		INSERT INTO bench_t VALUES ('parallel 2', 1, rep, pg_temp.bench_ms('SELECT avg(p) FROM bench_calibration_tiny'));
+	END LOOP;
+END $$;
+SELECT mode, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 2) AS "avg(p) over 1000 rows, median ms"
+FROM bench_t GROUP BY mode ORDER BY mode DESC;
+DROP TABLE bench_calibration_tiny;
 SQL
 
 if [ -z "${BENCH_KEEP:-}" ]; then
