@@ -16,8 +16,8 @@
  * thousands of items; bigint rows are looked up BT_PAIR_BATCH at a time,
  * their slots prefetched first) and one append to the log.  A full log
  * is radix-sorted by pair (stable, so a pair's counts add up in arrival
- * order) and merged into the pairs from the back, in place, in two
- * streaming passes (one counts the new pairs, one merges); the log then grows to half the merged pairs when that
+ * order) and merged with the pairs in one streaming pass into a new chain
+ * of segments, each old segment reused as soon as it has been read; the log then grows to half the merged pairs when that
  * is more, so each row takes part in a bounded number of merges and
  * nothing is written at random into a large table (which on large states
  * cost a cache and TLB miss per row).  No allocation per row.  The
@@ -505,11 +505,12 @@ bt_log_sort(BtCounts *bc)
 }
 
 /*
- * Merge the log into the pairs: sort it, count the distinct pairs it
- * names and how many of them are already merged (so the merged size is
- * known), then merge from the back in place, the pairs moving up by the
- * number of new ones before them.  Streams through the pairs once to
- * count and once to merge; no random access.
+ * Merge the log into the pairs: sort it, then one forward pass writes the
+ * merged pairs to a new chain of segments, taking each old segment for
+ * reuse as soon as it has been read (so memory grows only by the new
+ * pairs, and no fresh memory is touched for the old ones).  A state that
+ * fits one small segment is merged into a new array instead.  The cursors
+ * are plain locals, so the copy loop keeps them in registers.
  */
 static void
 bt_log_merge(BtCounts *bc)
@@ -517,91 +518,177 @@ bt_log_merge(BtCounts *bc)
 	int32		n = bc->n_log;
 	int32		np = bc->n_pairs;
 	const BtLogRec *s;
-	int64		runs = 0,
-				dups = 0,
-				total;
-	int32		a,
-				w;
+	BtPair	   *iseg[BT_MAX_SEGS];
+	int			inseg = bc->nseg;
+	int32		icap0 = inseg == 1 ? bc->cap_pairs : BT_SEG_SIZE;
+	BtPair	   *oseg[BT_MAX_SEGS];
+	int			onseg = 0;
+	BtPair	   *pool[BT_MAX_SEGS];
+	int			npool = 0;
+	bool		small;
+	int32		ocap;
+	int			si;				/* input segment being read */
+	BtPair	   *ip,
+			   *ipend,
+			   *op,
+			   *opend;
+	int64		w = 0;			/* pairs written */
 
 	if (n == 0)
 		return;
 	Assert(bc->bset == NULL);
 	s = bt_log_sort(bc);
+	memcpy(iseg, bc->seg, sizeof(BtPair *) * inseg);
 
-	a = 0;
+	/* segments past the merged pairs are free from the start */
+	for (int k = (np + BT_SEG_SIZE - 1) / BT_SEG_SIZE; k < inseg; k++)
+	{
+		if (k == 0 && icap0 < BT_SEG_SIZE)
+			continue;			/* a small first segment is freed at the end */
+		pool[npool++] = iseg[k];
+	}
+
+	/* output room */
+	small = (int64) np + n <= BT_SEG_SIZE;
+	if (small)
+	{
+		ocap = (int32) Min((int64) BT_SEG_SIZE, Max((int64) np + n, (int64) BT_MIN_PAIRS));
+		oseg[onseg++] = op = bt_alloc_big(bc->hdr.eoh_context, sizeof(BtPair) * ocap);
+		opend = op + ocap;
+	}
+	else
+	{
+		ocap = BT_SEG_SIZE;
+		op = opend = NULL;
+	}
+
+	/* input cursor */
+	si = 0;
+	ip = np > 0 ? iseg[0] : NULL;
+	ipend = np > 0 ? ip + Min(np, icap0) : NULL;
+
+	/*
+	 * Advance the input to its next segment, handing the one read to the
+	 * pool (full-size segments only); ip = NULL when all are read.
+	 */
+#define BT_IN_NEXT() \
+	do { \
+		if ((si == 0 ? icap0 : BT_SEG_SIZE) == BT_SEG_SIZE) \
+			pool[npool++] = iseg[si]; \
+		si++; \
+		if ((int64) si * BT_SEG_SIZE < np) \
+		{ \
+			ip = iseg[si]; \
+			ipend = ip + Min((int64) BT_SEG_SIZE, (int64) np - (int64) si * BT_SEG_SIZE); \
+		} \
+		else \
+			ip = ipend = NULL; \
+	} while (0)
+	/* a new output segment, reused from the pool when one is there */
+#define BT_OUT_NEXT() \
+	do { \
+		Assert(!small); \
+		if (onseg >= BT_MAX_SEGS) \
+			bt_too_many("ordered pairs", BT_MAX_PAIRS); \
+		op = npool > 0 ? pool[--npool] : \
+			bt_alloc_big(bc->hdr.eoh_context, sizeof(BtPair) * BT_SEG_SIZE); \
+		oseg[onseg++] = op; \
+		opend = op + BT_SEG_SIZE; \
+	} while (0)
+
 	for (int32 k = 0; k < n;)
 	{
 		uint64		pk = BT_LOG_PAIR(s[k].key);
-
-		while (k < n && BT_LOG_PAIR(s[k].key) == pk)
-			k++;
-		runs++;
-		while (a < np && bt_merged_key(bc, a) < pk)
-			a++;
-		if (a < np && bt_merged_key(bc, a) == pk)
-		{
-			dups++;
-			a++;
-		}
-	}
-	total = np + runs - dups;
-	if (total > BT_MAX_PAIRS)
-		bt_too_many("ordered pairs", BT_MAX_PAIRS);
-	bt_pairs_reserve(bc, total);
-	CHECK_FOR_INTERRUPTS();
-
-	a = np - 1;
-	w = (int32) total - 1;
-	for (int32 k = n - 1; k >= 0;)
-	{
-		uint64		pk = BT_LOG_PAIR(s[k].key);
-		int32		last = k;
 		double		c[4] = {0.0, 0.0, 0.0, 0.0};
 		double		w1,
 					w2,
 					wt;
 
-		while (k >= 0 && BT_LOG_PAIR(s[k].key) == pk)
-			k--;
-		for (int32 r = k + 1; r <= last; r++)
-			c[s[r].key & 3] += s[r].w;
+		/* the pair's counts, in arrival order (the sort is stable) */
+		for (; k < n && BT_LOG_PAIR(s[k].key) == pk; k++)
+			c[s[k].key & 3] += s[k].w;
 		w1 = c[1];
 		w2 = c[0];
 		wt = c[2];
-		/* the merged pairs after this one move up */
-		Assert(a <= w);
-		while (a >= 0 && bt_merged_key(bc, a) > pk)
-		{
-			*BT_PAIR(bc, w) = *BT_PAIR(bc, a);
-			a--;
-			w--;
-		}
-		if (a >= 0 && bt_merged_key(bc, a) == pk)
-		{
-			const BtPair *o = BT_PAIR(bc, a);
 
-			w1 = o->w1 + w1;
-			w2 = o->w2 + w2;
-			wt = o->wt + wt;
-			a--;
+		/* merged pairs before it move over */
+		for (;;)
+		{
+			if (ip == ipend)
+			{
+				if (ip == NULL)
+					break;
+				BT_IN_NEXT();
+				if (ip == NULL)
+					break;
+			}
+			if (BT_LOG_KEY(ip->i, ip->j) >= pk)
+				break;
+			if (op == opend)
+				BT_OUT_NEXT();
+			*op++ = *ip++;
+			w++;
+		}
+		if (ip != NULL && ip != ipend && BT_LOG_KEY(ip->i, ip->j) == pk)
+		{
+			w1 = ip->w1 + w1;
+			w2 = ip->w2 + w2;
+			wt = ip->wt + wt;
+			ip++;
 		}
 		if (unlikely(!isfinite(w1 + w2 + wt)))
 			bt_count_overflow();
-		{
-			BtPair	   *e = BT_PAIR(bc, w);
-
-			e->i = (int32) (pk >> 32);
-			e->j = (int32) ((uint32) pk >> 2);
-			e->w1 = w1;
-			e->w2 = w2;
-			e->wt = wt;
-		}
-		w--;
-		if ((k & 0xfffff) == 0)
+		if (op == opend)
+			BT_OUT_NEXT();
+		op->i = (int32) (pk >> 32);
+		op->j = (int32) ((uint32) pk >> 2);
+		op->w1 = w1;
+		op->w2 = w2;
+		op->wt = wt;
+		op++;
+		w++;
+		if ((k & 0xffff) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
-	Assert(w == a);
-	bc->n_pairs = (int32) total;
+
+	/* the merged pairs after the last logged one, a block at a time */
+	for (;;)
+	{
+		int64		len;
+
+		if (ip == ipend)
+		{
+			if (ip == NULL)
+				break;
+			BT_IN_NEXT();
+			if (ip == NULL)
+				break;
+		}
+		if (op == opend)
+			BT_OUT_NEXT();
+		len = Min(ipend - ip, opend - op);
+		memcpy(op, ip, sizeof(BtPair) * len);
+		op += len;
+		ip += len;
+		w += len;
+	}
+#undef BT_IN_NEXT
+#undef BT_OUT_NEXT
+
+	if (w > BT_MAX_PAIRS)
+		bt_too_many("ordered pairs", BT_MAX_PAIRS);
+	/* a small first segment was not recycled: free it */
+	if (icap0 < BT_SEG_SIZE)
+		pfree(iseg[0]);
+	/* unused segments stay as room for the next merge */
+	while (!small && npool > 0 && onseg < BT_MAX_SEGS)
+		oseg[onseg++] = pool[--npool];
+	while (npool > 0)
+		pfree(pool[--npool]);
+	memcpy(bc->seg, oseg, sizeof(BtPair *) * onseg);
+	bc->nseg = onseg;
+	bc->cap_pairs = small ? ocap : (int32) Min((int64) onseg * BT_SEG_SIZE, (int64) BT_MAX_PAIRS);
+	bc->n_pairs = (int32) w;
 	bc->n_log = 0;
 }
 

@@ -1,5 +1,6 @@
 # test/t/020_bt.t: Bradley-Terry things pg_regress cannot show: binary
-# COPY round trips of bt_counts and bt_model, and statement_timeout
+# COPY round trips of bt_counts and bt_model, the counts of a large state
+# (several segments of pairs) against GROUP BY, and statement_timeout
 # cancelling a long fit promptly.
 use strict;
 use warnings;
@@ -51,6 +52,26 @@ FROM generate_series(1, 600000);
 DELETE FROM big WHERE a = b;
 CREATE TABLE bigst AS SELECT bt_counts(a, b, o, 1.0) AS s FROM big;
 });
+# about 600k distinct pairs: the log is merged into more than one 8 MB
+# segment of pairs, the old segments reused as they are read; every pair's
+# counts against GROUP BY, built directly and by merging three parts
+for my $how (['direct', 'SELECT s FROM bigst'],
+	['merged parts', 'SELECT bt_counts_merge(s) AS s FROM (SELECT bt_counts(a, b, o, 1.0) AS s FROM big GROUP BY a % 3) q'])
+{
+	like(pc_psql($db, qq{
+WITH st AS ($how->[1]),
+	p AS (SELECT (e->>0)::bigint AS a, (e->>1)::bigint AS b, (e->>2)::float8 AS w1,
+		(e->>3)::float8 AS w2, (e->>4)::float8 AS wt
+		FROM st, jsonb_array_elements(st.s::text::jsonb->'pairs') e),
+	r AS (SELECT a, b, sum(o) AS w1, sum(1 - o) AS w2 FROM big GROUP BY a, b)
+SELECT (SELECT count(*) FROM p) = (SELECT count(*) FROM r)
+	AND (SELECT count(DISTINCT (a, b)) FROM p) = (SELECT count(*) FROM p)
+	AND (SELECT count(*) FROM r) > 300000
+	AND NOT EXISTS (SELECT 1 FROM p FULL JOIN r USING (a, b)
+		WHERE p.w1 IS DISTINCT FROM r.w1 OR p.w2 IS DISTINCT FROM r.w2 OR p.wt <> 0)}),
+		qr{^t\s*$}, "large state, $how->[0]: every pair's counts equal GROUP BY");
+}
+
 my $t0 = time;
 ($out, $err, $rc) = pc_psql($db, "SET statement_timeout = '300ms';\n"
 	. "SELECT bt_info(bt_fit(s, prior => 1e-6, tol => 1e-300, max_iter => 100000)) FROM bigst;");
