@@ -596,9 +596,11 @@ bt_log_merge(BtCounts *bc)
 		opend = op + BT_SEG_SIZE; \
 	} while (0)
 
-	for (int32 k = 0; k < n;)
+	/* each logged pair in turn, then (k == n) the merged pairs left */
+	for (int32 k = 0;;)
 	{
-		uint64		pk = BT_LOG_PAIR(s[k].key);
+		bool		last = k >= n;
+		uint64		pk = last ? PG_UINT64_MAX : BT_LOG_PAIR(s[k].key);
 		double		c[4] = {0.0, 0.0, 0.0, 0.0};
 		double		w1,
 					w2,
@@ -629,6 +631,8 @@ bt_log_merge(BtCounts *bc)
 			*op++ = *ip++;
 			w++;
 		}
+		if (last)
+			break;
 		if (ip != NULL && ip != ipend && BT_LOG_KEY(ip->i, ip->j) == pk)
 		{
 			w1 = ip->w1 + w1;
@@ -646,31 +650,8 @@ bt_log_merge(BtCounts *bc)
 		op->w2 = w2;
 		op->wt = wt;
 		op++;
-		w++;
-		if ((k & 0xffff) == 0)
+		if ((++w & 0xffff) == 0)
 			CHECK_FOR_INTERRUPTS();
-	}
-
-	/* the merged pairs after the last logged one, a block at a time */
-	for (;;)
-	{
-		int64		len;
-
-		if (ip == ipend)
-		{
-			if (ip == NULL)
-				break;
-			BT_IN_NEXT();
-			if (ip == NULL)
-				break;
-		}
-		if (op == opend)
-			BT_OUT_NEXT();
-		len = Min(ipend - ip, opend - op);
-		memcpy(op, ip, sizeof(BtPair) * len);
-		op += len;
-		ip += len;
-		w += len;
 	}
 #undef BT_IN_NEXT
 #undef BT_OUT_NEXT
