@@ -88,12 +88,22 @@ void
 bt_lap_matvec(int64_t m, const int32_t *i, const int32_t *j,
 			  const double *h, const double *x, double *y)
 {
-	for (int64_t k = 0; k < m; k++)
+	/* a run of pairs with the same first item adds to its y in a register */
+	for (int64_t k = 0; k < m;)
 	{
-		double		t = h[k] * (x[i[k]] - x[j[k]]);
+		int32_t		a = i[k];
+		double		xa = x[a],
+					ya = 0.0;
 
-		y[i[k]] += t;
-		y[j[k]] -= t;
+		do
+		{
+			double		t = h[k] * (xa - x[j[k]]);
+
+			ya += t;
+			y[j[k]] -= t;
+			k++;
+		} while (k < m && i[k] == a);
+		y[a] += ya;
 	}
 }
 
@@ -194,17 +204,40 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 		double	   *dg = w->diag;
 		double		sgn = w->gd_sign;
 
+		const int32_t *pi = pb->i;
+		const int32_t *pj = pb->j;
+		const double *gd = w->gd;
+		const double *hd = w->hd;
+		int64_t		m = w->m;
+
 		memset(g, 0, sizeof(double) * w->p);
 		memset(dg, 0, sizeof(double) * w->p);
-		for (int64_t k = 0; k < w->m; k++)
-		{
-			int32_t		i = pb->i[k];
-			int32_t		j = pb->j[k];
 
-			g[i] += sgn * w->gd[k];
-			g[j] -= sgn * w->gd[k];
-			dg[i] += w->hd[k];
-			dg[j] += w->hd[k];
+		/*
+		 * pairs sharing their first item one after another (a state from
+		 * the aggregate lists them sorted) add to that item's entries in
+		 * registers; the pointers are locals, so stores through g and dg
+		 * do not force them to be reloaded
+		 */
+		for (int64_t k = 0; k < m;)
+		{
+			int32_t		i = pi[k];
+			double		gi = 0.0,
+						di = 0.0;
+
+			do
+			{
+				int32_t		j = pj[k];
+				double		gk = sgn * gd[k];
+
+				gi += gk;
+				g[j] -= gk;
+				di += hd[k];
+				dg[j] += hd[k];
+				k++;
+			} while (k < m && pi[k] == i);
+			g[i] += gi;
+			dg[i] += di;
 		}
 		if (w->ig >= 0)
 		{
