@@ -41,8 +41,9 @@
  * memory a merged pair costs its 32-byte entry (the array grows by whole
  * 8 MB segments, so at most 8 MB stand unused), and the log of rows not
  * yet merged 32 bytes a record (the record and the radix sort's second
- * buffer) for up to max(BT_LOG_MIN, merged pairs / 2) records: about 48
- * to 64 bytes a pair for large states.
+ * buffer), its capacity grown to between half and all of the merged
+ * pairs (at least BT_LOG_MIN): at most about 64 bytes a pair for large
+ * states, 44 measured at 6.66M pairs.
  */
 #define BT_MAX_PAIRS (1 << 24)
 #define BT_MAX_ITEMS (1 << 24)
