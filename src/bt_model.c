@@ -439,22 +439,27 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 		eloss[pi[k]] += b;
 		efwd[k] = a > 0;
 		ebwd[k] = b > 0;
-		/* saturated log-likelihood for the deviance */
+		/*
+		 * saturated log-likelihood for the deviance; a pair with a single
+		 * kind of outcome adds exactly 0 (count * log(1)), so its log is
+		 * not taken (most pairs of a large sparse table)
+		 */
 		if (opt->ties == BT_TIES_DAVIDSON)
 		{
-			if (w1[k] > 0)
-				saturated += w1[k] * log(w1[k] / nk);
-			if (w2[k] > 0)
-				saturated += w2[k] * log(w2[k] / nk);
-			if (wt[k] > 0)
-				saturated += wt[k] * log(wt[k] / nk);
+			if ((w1[k] > 0) + (w2[k] > 0) + (wt[k] > 0) >= 2)
+			{
+				if (w1[k] > 0)
+					saturated += w1[k] * log(w1[k] / nk);
+				if (w2[k] > 0)
+					saturated += w2[k] * log(w2[k] / nk);
+				if (wt[k] > 0)
+					saturated += wt[k] * log(wt[k] / nk);
+			}
 		}
-		else
+		else if (a > 0 && b > 0)
 		{
-			if (a > 0)
-				saturated += a * log(a / nk);
-			if (b > 0)
-				saturated += b * log(b / nk);
+			saturated += a * log(a / nk);
+			saturated += b * log(b / nk);
 		}
 	}
 	comp = palloc(sizeof(int32) * n);
