@@ -109,7 +109,7 @@ bt_bits_for(int64 count, int minbits)
 {
 	int			bits = minbits;
 
-	/* load <= 1/2 (items and pair index alike) */
+	/* load <= 1/2 */
 	while (((int64) 1 << (bits - 1)) < count)
 		bits++;
 	return bits;
@@ -633,7 +633,8 @@ bt_log_merge(BtCounts *bc)
 		}
 		if (last)
 			break;
-		if (ip != NULL && ip != ipend && BT_LOG_KEY(ip->i, ip->j) == pk)
+		/* ip is NULL (all read) or at the first pair >= pk */
+		if (ip != NULL && BT_LOG_KEY(ip->i, ip->j) == pk)
 		{
 			w1 = ip->w1 + w1;
 			w2 = ip->w2 + w2;
@@ -656,8 +657,8 @@ bt_log_merge(BtCounts *bc)
 #undef BT_IN_NEXT
 #undef BT_OUT_NEXT
 
-	if (w > BT_MAX_PAIRS)
-		bt_too_many("ordered pairs", BT_MAX_PAIRS);
+	/* BT_OUT_NEXT refused a segment beyond BT_MAX_SEGS */
+	Assert(w <= BT_MAX_PAIRS);
 	/* a small first segment was not recycled: free it */
 	if (icap0 < BT_SEG_SIZE)
 		pfree(iseg[0]);
@@ -702,9 +703,10 @@ bt_pend_resolve(BtCounts *bc)
 
 /*
  * A full log: below BT_LOG_MIN records it doubles; beyond, it is merged,
- * then, empty, replaced by one of about half the merged pairs when that
- * is larger (fresh memory, nothing copied).  So the log stays within half
- * the pairs, and each row costs a bounded number of merge passes.
+ * then, empty, replaced (fresh memory, nothing copied) when half the
+ * merged pairs exceed it, by one of that size or twice the old one,
+ * whichever is larger.  So the log stays within the pairs it had when it
+ * last grew, and each row costs a bounded number of merge passes.
  */
 static void
 bt_log_make_room(BtCounts *bc)
