@@ -24,6 +24,23 @@ FROM bt_scores(bt_fit(pairs_state('a>b', 'b>a')));
 -- a 3-cycle: strongly connected, all scores 0 by symmetry
 SELECT item, round(score::numeric, 10) AS score, rank
 FROM bt_scores(bt_fit(pairs_state('a>b', 'b>c', 'c>a')));
+-- a 40-item cycle, i beats i + 1: strongly connected, but the first
+-- passes of the component check reach one more item per pass backwards,
+-- so the exact search decides it; the same cycle with one arc reversed
+-- (a chain: 40 components, fitted with a prior); a chain closed into a
+-- cycle over its first 21 items, its last two playing both ways (19
+-- components: no estimate)
+SELECT bt_counts(g::bigint, ((g + 1) % 40)::bigint, 1, 1) s INTO TEMP cycle40
+FROM generate_series(0, 39) g;
+SELECT bt_info(m)->'components' AS components, bt_info(m)->'converged' AS converged,
+	(SELECT max(abs(score)) < 1e-9 FROM bt_scores(m)) AS all_equal
+FROM cycle40, bt_fit(s) m;
+SELECT bt_info(bt_fit(bt_counts(g::bigint, ((g + 1) % 40)::bigint, CASE WHEN g = 39 THEN 0 ELSE 1 END, 1), prior => 1))->'components' AS chain_components
+FROM generate_series(0, 39) g;
+SELECT bt_fit(bt_counts(a, b, o, 1))
+FROM (SELECT g::bigint, (g + 1)::bigint, 1.0 FROM generate_series(0, 38) g
+	UNION ALL VALUES (0, 1, 0.0), (38, 39, 0.0), (20, 0, 1.0)) v(a, b, o);
+\echo :LAST_ERROR_SQLSTATE
 -- a total order: the top item only wins, the bottom only loses
 SELECT bt_fit(pairs_state('a>b', 'b>c', 'a>c'));
 \echo :LAST_ERROR_SQLSTATE

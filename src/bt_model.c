@@ -293,8 +293,7 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 			   *ties,
 			   *ewin,
 			   *eloss;
-	bool	   *efwd,
-			   *ebwd;
+	uint8	   *arc;
 	int32	   *comp;
 	int			ncomp;
 	int32		reference = -1;
@@ -366,7 +365,8 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 	ties = palloc0(sizeof(double) * n);
 	ewin = palloc0(sizeof(double) * n);
 	eloss = palloc0(sizeof(double) * n);
-	for (int32 k = 0; k < bc->n_pairs; k++)
+	/* the raw counts of each item (without swap, in the pass below) */
+	for (int32 k = 0; opt->swap && k < bc->n_pairs; k++)
 	{
 		int32		i = bc->pi[k];
 		int32		j = bc->pj[k];
@@ -380,8 +380,6 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 		losses[i] += b;
 		ties[i] += t;
 		ties[j] += t;
-		if (a + b + (opt->ties == BT_TIES_DROP ? 0 : t) > 0)
-			n_data++;
 	}
 	if (!opt->swap)
 	{
@@ -414,13 +412,14 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 			s2[2 * k] = s1[2 * k + 1] = bc->w2[k];
 			st[2 * k] = st[2 * k + 1] = bc->wt[k];
 		}
-		n_data *= 2;
 	}
 	CHECK_FOR_INTERRUPTS();
 
-	/* effective wins and losses, totals, the win graph */
-	efwd = palloc_extended(sizeof(bool) * (m + 1), MCXT_ALLOC_HUGE);
-	ebwd = palloc_extended(sizeof(bool) * (m + 1), MCXT_ALLOC_HUGE);
+	/*
+	 * One pass over the solver's pairs: the raw counts (without swap),
+	 * effective wins and losses, totals, the arcs of the win graph
+	 */
+	arc = palloc_extended(m + 1, MCXT_ALLOC_HUGE);
 	for (int64 k = 0; k < m; k++)
 	{
 		double		tk = opt->ties == BT_TIES_DROP ? 0.0 : wt[k];
@@ -428,6 +427,16 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 		double		b = w2[k] + tk * 0.5;
 		double		nk = w1[k] + w2[k] + tk;
 
+		if (!opt->swap)
+		{
+			wins[pi[k]] += w1[k];
+			losses[pj[k]] += w1[k];
+			wins[pj[k]] += w2[k];
+			losses[pi[k]] += w2[k];
+			ties[pi[k]] += wt[k];
+			ties[pj[k]] += wt[k];
+		}
+		n_data += nk > 0;
 		ncmp += nk;
 		total_ties += tk;
 		total_decided += w1[k] + w2[k];
@@ -437,8 +446,7 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 		eloss[pj[k]] += a;
 		ewin[pj[k]] += b;
 		eloss[pi[k]] += b;
-		efwd[k] = a > 0;
-		ebwd[k] = b > 0;
+		arc[k] = (a > 0 ? BT_ARC_FWD : 0) | (b > 0 ? BT_ARC_BWD : 0);
 		/*
 		 * saturated log-likelihood for the deviance; a pair with a single
 		 * kind of outcome adds exactly 0 (count * log(1)), so its log is
@@ -463,7 +471,8 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 		}
 	}
 	comp = palloc(sizeof(int32) * n);
-	ncomp = bt_scc(n, m, pi, pj, efwd, ebwd, comp, &bt_env);
+	ncomp = bt_scc(n, m, pi, pj, arc, comp, &bt_env);
+	pfree(arc);
 
 	/* checks that do not depend on the prior */
 	if (opt->ties == BT_TIES_DAVIDSON && (total_ties <= 0 || total_decided <= 0))

@@ -58,6 +58,13 @@
 #include <math.h>
 #include <string.h>
 
+/*
+ * Pairs per block of the binary models' evaluation: the block's per-pair
+ * first derivatives and probabilities (16 kB) stay in cache between the
+ * kernel and the passes that use them.
+ */
+#define BT_EVAL_BLOCK 1024
+
 /* working storage for one fit */
 typedef struct BtWork
 {
@@ -71,10 +78,10 @@ typedef struct BtWork
 	const double *a;			/* binary: effective first-wins */
 	const double *b;			/* binary: effective second-wins */
 	double	   *ab;				/* a and b when allocated (ties half) */
-	double	   *gd;				/* per pair: gd_sign * d obj / d d */
-	double		gd_sign;		/* -1 when gd holds d loglik / d d */
+	double	   *gd;				/* Davidson, per pair: d obj / d d */
 	double	   *hd;				/* per pair: d2 obj / d d2 */
-	double	   *prob;			/* per pair: P(first wins), Brier term only */
+	double	   *gblk;			/* binary: a block's d obj / d d */
+	double	   *pblk;			/* binary: a block's P(first wins) */
 	double	   *gt;				/* Davidson: d obj / d theta per pair */
 	double	   *hdt;			/* Davidson: d2 obj / d d d theta */
 	double	   *htt;			/* Davidson: d2 obj / d theta2 */
@@ -127,43 +134,114 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 	double		obj;
 	double		pen = 0.0;
 
+	if (derivs)
+	{
+		memset(w->grad, 0, sizeof(double) * w->p);
+		memset(w->diag, 0, sizeof(double) * w->p);
+	}
 	if (pb->ties != BT_TIES_DAVIDSON)
 	{
-		/* binary models: the kernel, then the Brier adjustment */
-		w->loglik = pc_kern->pairs_binary(w->m, pb->i, pb->j, w->a, w->b,
-										  x, gamma, w->gd, w->hd,
-										  lambda > 0 ? w->prob : NULL);
-		obj = -w->loglik;
-		w->brier = NAN;			/* computed at the end (bt_brier) */
-		w->gd_sign = -1.0;
-		for (int64_t k = 0; lambda > 0 && k < w->m; k++)
+		/*
+		 * Binary models, block by block: the kernel writes the block's
+		 * per-pair derivatives (the first to a buffer that stays in cache,
+		 * the second to hd, which the Hessian products read), then the
+		 * Brier term, the count-weighted Brier score for the report, and
+		 * the scatter into the items, while the block is in cache.
+		 */
+		const int32_t *pi = pb->i;
+		const int32_t *pj = pb->j;
+		const double *va = w->a;
+		const double *vb = w->b;
+		double	   *hd = w->hd;
+		double	   *gb = w->gblk;
+		double	   *pr = w->pblk;
+		double	   *g = w->grad;
+		double	   *dg = w->diag;
+		double		ll = 0.0,
+					br = 0.0,
+					sg = 0.0,
+					sh = 0.0;
+
+		for (int64_t k0 = 0; k0 < w->m; k0 += BT_EVAL_BLOCK)
 		{
-			double		p = w->prob[k];
-			double		q = p * (1.0 - p);
-			double		nk = w->a[k] + w->b[k];
+			int64_t		bn = w->m - k0 < BT_EVAL_BLOCK ? w->m - k0 : BT_EVAL_BLOCK;
+			double	   *h = hd + k0;
+			const double *ak = va + k0;
+			const double *bk = vb + k0;
+
+			/* gb = d loglik / d d = a - n p: negated below */
+			ll += pc_kern->pairs_binary(bn, pi + k0, pj + k0, ak, bk,
+										x, gamma, gb, h, pr);
+			for (int64_t t = 0; t < bn; t++)
+			{
+				double		p = pr[t];
+
+				br += ak[t] * (1.0 - p) * (1.0 - p) + bk[t] * p * p;
+				gb[t] = -gb[t];
+			}
+			for (int64_t t = 0; lambda > 0 && t < bn; t++)
+			{
+				double		p = pr[t];
+				double		q = p * (1.0 - p);
+				double		nk = ak[t] + bk[t];
+
+				/*
+				 * objective derivatives: -loglik plus lambda * Brier;
+				 * Brier curvature exact when the pair's total curvature
+				 * stays positive, else its Gauss-Newton part alone
+				 */
+				double		exact = h[t] + 2.0 * lambda *
+					(nk * q * q + (nk * p - ak[t]) * q * (1.0 - 2.0 * p));
+
+				gb[t] *= 1.0 + 2.0 * lambda * q;
+				if (exact > 0)
+					h[t] = exact;
+				else
+					h[t] += 2.0 * lambda * nk * q * q;
+			}
+			if (!derivs)
+				continue;
 
 			/*
-			 * objective derivatives: -loglik plus lambda * Brier; Brier
-			 * curvature exact when the pair's total curvature stays
-			 * positive, else its Gauss-Newton part alone
+			 * pairs sharing their first item one after another (a state
+			 * from the aggregate lists them sorted) add to that item's
+			 * entries in registers; the pointers are locals, so stores
+			 * through g and dg do not force them to be reloaded
 			 */
-			double		exact = w->hd[k] + 2.0 * lambda *
-				(nk * q * q + (nk * p - w->a[k]) * q * (1.0 - 2.0 * p));
+			for (int64_t t = 0; t < bn;)
+			{
+				int32_t		i = pi[k0 + t];
+				double		gi = 0.0,
+							di = 0.0;
 
-			if (k == 0)
-				w->brier = 0.0;
-			w->brier += w->a[k] * (1.0 - p) * (1.0 - p) + w->b[k] * p * p;
-			w->gd[k] = -w->gd[k] * (1.0 + 2.0 * lambda * q);
-			w->gd_sign = 1.0;
-			if (exact > 0)
-				w->hd[k] = exact;
-			else
-				w->hd[k] += 2.0 * lambda * nk * q * q;
+				do
+				{
+					int32_t		j = pj[k0 + t];
+					double		gk = gb[t];
+
+					gi += gk;
+					g[j] -= gk;
+					di += h[t];
+					dg[j] += h[t];
+					t++;
+				} while (t < bn && pi[k0 + t] == i);
+				g[i] += gi;
+				dg[i] += di;
+			}
+			if (w->ig >= 0)
+				for (int64_t t = 0; t < bn; t++)
+				{
+					sg += gb[t];
+					sh += h[t];
+				}
 		}
-		if (lambda > 0)
+		w->loglik = ll;
+		w->brier = br - w->tie_const;
+		obj = -ll + (lambda > 0 ? lambda * w->brier : 0.0);
+		if (derivs && w->ig >= 0)
 		{
-			w->brier -= w->tie_const;
-			obj += lambda * w->brier;
+			g[w->ig] = sg;
+			dg[w->ig] = sh;
 		}
 	}
 	else
@@ -191,8 +269,51 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 		}
 		w->loglik = ll;
 		w->brier = 0.0;
-		w->gd_sign = 1.0;
 		obj = -ll;
+		if (derivs)
+		{
+			double	   *g = w->grad;
+			double	   *dg = w->diag;
+			double		sg = 0.0,
+						sh = 0.0,
+						st = 0.0,
+						stt = 0.0;
+
+			/* runs of a first item in registers, as for the binary models */
+			for (int64_t k = 0; k < w->m;)
+			{
+				int32_t		i = pb->i[k];
+				double		gi = 0.0,
+							di = 0.0;
+
+				do
+				{
+					int32_t		j = pb->j[k];
+
+					gi += w->gd[k];
+					g[j] -= w->gd[k];
+					di += w->hd[k];
+					dg[j] += w->hd[k];
+					k++;
+				} while (k < w->m && pb->i[k] == i);
+				g[i] += gi;
+				dg[i] += di;
+			}
+			for (int64_t k = 0; k < w->m; k++)
+			{
+				sg += w->gd[k];
+				sh += w->hd[k];
+				st += w->gt[k];
+				stt += w->htt[k];
+			}
+			if (w->ig >= 0)
+			{
+				g[w->ig] = sg;
+				dg[w->ig] = sh;
+			}
+			g[w->it] = st;
+			dg[w->it] = stt;
+		}
 	}
 
 	if (pb->prior > 0)
@@ -206,69 +327,7 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 	{
 		double	   *g = w->grad;
 		double	   *dg = w->diag;
-		double		sgn = w->gd_sign;
 
-		const int32_t *pi = pb->i;
-		const int32_t *pj = pb->j;
-		const double *gd = w->gd;
-		const double *hd = w->hd;
-		int64_t		m = w->m;
-
-		memset(g, 0, sizeof(double) * w->p);
-		memset(dg, 0, sizeof(double) * w->p);
-
-		/*
-		 * pairs sharing their first item one after another (a state from
-		 * the aggregate lists them sorted) add to that item's entries in
-		 * registers; the pointers are locals, so stores through g and dg
-		 * do not force them to be reloaded
-		 */
-		for (int64_t k = 0; k < m;)
-		{
-			int32_t		i = pi[k];
-			double		gi = 0.0,
-						di = 0.0;
-
-			do
-			{
-				int32_t		j = pj[k];
-				double		gk = sgn * gd[k];
-
-				gi += gk;
-				g[j] -= gk;
-				di += hd[k];
-				dg[j] += hd[k];
-				k++;
-			} while (k < m && pi[k] == i);
-			g[i] += gi;
-			dg[i] += di;
-		}
-		if (w->ig >= 0)
-		{
-			double		sg = 0.0,
-						sh = 0.0;
-
-			for (int64_t k = 0; k < w->m; k++)
-			{
-				sg += w->gd[k];
-				sh += w->hd[k];
-			}
-			g[w->ig] = sgn * sg;
-			dg[w->ig] = sh;
-		}
-		if (w->it >= 0)
-		{
-			double		sg = 0.0,
-						sh = 0.0;
-
-			for (int64_t k = 0; k < w->m; k++)
-			{
-				sg += w->gt[k];
-				sh += w->htt[k];
-			}
-			g[w->it] = sg;
-			dg[w->it] = sh;
-		}
 		if (pb->prior > 0)
 			for (int i = 0; i < n; i++)
 			{
@@ -702,10 +761,10 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 	w.it = pb->ties == BT_TIES_DAVIDSON ? p++ : -1;
 	w.p = p;
 
-	w.gd = env->alloc(sizeof(double) * (pb->m + 1));
 	w.hd = env->alloc(sizeof(double) * (pb->m + 1));
 	if (pb->ties == BT_TIES_DAVIDSON)
 	{
+		w.gd = env->alloc(sizeof(double) * (pb->m + 1));
 		w.gt = env->alloc(sizeof(double) * (pb->m + 1));
 		w.hdt = env->alloc(sizeof(double) * (pb->m + 1));
 		w.htt = env->alloc(sizeof(double) * (pb->m + 1));
@@ -746,8 +805,8 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 			w.a = pb->w1;
 			w.b = pb->w2;
 		}
-		if (pb->brier_weight > 0)
-			w.prob = env->alloc(sizeof(double) * (pb->m + 1));
+		w.gblk = env->alloc(sizeof(double) * BT_EVAL_BLOCK);
+		w.pblk = env->alloc(sizeof(double) * BT_EVAL_BLOCK);
 	}
 	w.grad = env->alloc(sizeof(double) * p);
 	w.diag = env->alloc(sizeof(double) * p);
@@ -868,23 +927,6 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 	res->objective = obj;
 	res->loglik = w.loglik;
 	res->brier = w.brier;
-	if (pb->ties != BT_TIES_DAVIDSON && isnan(w.brier))
-	{
-		/*
-		 * Brier score at x from the last evaluation's per-pair gradients,
-		 * gd = a - n p (derivatives at x are current here).
-		 */
-		double		br = 0.0;
-
-		for (int64_t k = 0; k < w.m; k++)
-		{
-			double		nk = w.a[k] + w.b[k];
-			double		p = nk > 0 ? (w.a[k] - w.gd[k]) / nk : 0.0;
-
-			br += w.a[k] * (1.0 - p) * (1.0 - p) + w.b[k] * p * p;
-		}
-		res->brier = br - w.tie_const;
-	}
 	res->position = w.ig >= 0 ? x[w.ig] : 0.0;
 	res->tie_log = w.it >= 0 ? x[w.it] : 0.0;
 
@@ -904,18 +946,21 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 	for (int i = 0; i < n; i++)
 		res->score[i] = x[i] - (pb->reference >= 0 ? x[pb->reference] : 0.0);
 
-	env->release(w.gd);
 	env->release(w.hd);
 	if (w.gt)
 	{
+		env->release(w.gd);
 		env->release(w.gt);
 		env->release(w.hdt);
 		env->release(w.htt);
 	}
 	if (w.ab)
 		env->release(w.ab);
-	if (w.prob)
-		env->release(w.prob);
+	if (w.gblk)
+	{
+		env->release(w.gblk);
+		env->release(w.pblk);
+	}
 	env->release(w.grad);
 	env->release(w.diag);
 	env->release(x);
@@ -934,36 +979,106 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 }
 
 /*
- * Iterative Tarjan SCC over the win graph.  See bt_solve.h.
+ * Whether every item reaches item 0 and is reached from it, by sweeps
+ * over the pairs that spread both marks along the arcs (branch-free: an
+ * arc that is absent masks its update).  Returns 1 when all are reached
+ * both ways, 0 when a sweep changed nothing and some are not (the marks
+ * are then closed: the graph has more than one component), -1 when
+ * BT_SCC_SWEEPS did not settle it.
+ */
+static int
+bt_scc_sweep(int n, int64_t m, const int32_t *pi, const int32_t *pj,
+			 const uint8_t *arc, const BtEnv *env)
+{
+	uint8_t    *fr = env->alloc(n);	/* reached from item 0 */
+	uint8_t    *br = env->alloc(n);	/* reaches item 0 */
+	int			verdict = -1;
+
+	fr[0] = br[0] = 1;
+	for (int sweep = 0; sweep < BT_SCC_SWEEPS && verdict < 0; sweep++)
+	{
+		unsigned	changed = 0;
+		int			all = 1;
+
+		if (env->interrupt)
+			env->interrupt();
+		for (int64_t k = 0; k < m; k++)
+		{
+			int32_t		i = pi[k];
+			int32_t		j = pj[k];
+			unsigned	f = arc[k] & BT_ARC_FWD;
+			unsigned	b = (arc[k] >> 1) & 1;
+			unsigned	fi = fr[i],
+						fj = fr[j],
+						bi = br[i],
+						bj = br[j];
+			unsigned	nfj = fj | (fi & f),
+						nfi = fi | (fj & b),
+						nbi = bi | (bj & f),
+						nbj = bj | (bi & b);
+
+			changed |= (nfj ^ fj) | (nfi ^ fi) | (nbi ^ bi) | (nbj ^ bj);
+			fr[j] = (uint8_t) nfj;
+			fr[i] = (uint8_t) nfi;
+			br[i] = (uint8_t) nbi;
+			br[j] = (uint8_t) nbj;
+		}
+		for (int u = 0; u < n; u++)
+			all &= fr[u] & br[u];
+		if (all)
+			verdict = 1;
+		else if (!changed)
+			verdict = 0;
+	}
+	env->release(fr);
+	env->release(br);
+	return verdict;
+}
+
+/*
+ * Strongly connected components of the win graph.  See bt_solve.h.
  */
 int
 bt_scc(int n, int64_t m, const int32_t *pi, const int32_t *pj,
-	   const bool *edge_fwd, const bool *edge_bwd,
-	   int32_t *comp, const BtEnv *env)
+	   const uint8_t *arc, int32_t *comp, const BtEnv *env)
 {
-	int64_t    *start = env->alloc(sizeof(int64_t) * (n + 1));
+	int64_t    *start;
 	int64_t		narcs = 0;
 	int32_t    *adj;
 	int64_t    *fill;
-	int32_t    *index = env->alloc(sizeof(int32_t) * n);
-	int32_t    *low = env->alloc(sizeof(int32_t) * n);
-	bool	   *onstack = env->alloc(sizeof(bool) * n);
-	int32_t    *stack = env->alloc(sizeof(int32_t) * n);
-	int32_t    *cstack = env->alloc(sizeof(int32_t) * n);	/* call stack */
-	int64_t    *cpos = env->alloc(sizeof(int64_t) * n);
+	int32_t    *index;
+	int32_t    *low;
+	bool	   *onstack;
+	int32_t    *stack;
+	int32_t    *cstack;			/* call stack */
+	int64_t    *cpos;
 	int			sp = 0,
 				ncomp = 0,
 				counter = 0;
 
+	if (n > 0 && bt_scc_sweep(n, m, pi, pj, arc, env) == 1)
+	{
+		memset(comp, 0, sizeof(int32_t) * n);
+		return 1;
+	}
+
+	start = env->alloc(sizeof(int64_t) * (n + 1));
+	index = env->alloc(sizeof(int32_t) * n);
+	low = env->alloc(sizeof(int32_t) * n);
+	onstack = env->alloc(sizeof(bool) * n);
+	stack = env->alloc(sizeof(int32_t) * n);
+	cstack = env->alloc(sizeof(int32_t) * n);
+	cpos = env->alloc(sizeof(int64_t) * n);
+
 	/* CSR adjacency: arc u -> v when u beat v */
 	for (int64_t k = 0; k < m; k++)
 	{
-		if (edge_fwd[k])
+		if (arc[k] & BT_ARC_FWD)
 		{
 			start[pi[k] + 1]++;
 			narcs++;
 		}
-		if (edge_bwd[k])
+		if (arc[k] & BT_ARC_BWD)
 		{
 			start[pj[k] + 1]++;
 			narcs++;
@@ -976,9 +1091,9 @@ bt_scc(int n, int64_t m, const int32_t *pi, const int32_t *pj,
 	memcpy(fill, start, sizeof(int64_t) * (n + 1));
 	for (int64_t k = 0; k < m; k++)
 	{
-		if (edge_fwd[k])
+		if (arc[k] & BT_ARC_FWD)
 			adj[fill[pi[k]]++] = pj[k];
-		if (edge_bwd[k])
+		if (arc[k] & BT_ARC_BWD)
 			adj[fill[pj[k]]++] = pi[k];
 	}
 

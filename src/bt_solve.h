@@ -136,18 +136,26 @@ extern BtStatus bt_solve(const BtProblem *pb, const BtEnv *env,
 extern void bt_lap_matvec(int64_t m, const int32_t *i, const int32_t *j,
 						  const double *h, const double *x, double *y);
 
+/* bits of bt_scc's per-pair arcs */
+#define BT_ARC_FWD 1			/* first shown beat second: arc i -> j */
+#define BT_ARC_BWD 2			/* second beat first: arc j -> i */
+
 /*
  * Strongly connected components of the win graph: arc i -> j when i beat
- * j with positive weight (edge_fwd[k]: first beat second; edge_bwd[k]:
- * second beat first).  Writes comp[n] (component ids 0..ncomp-1, in
- * reverse topological order of the condensation: component 0 has no arc
- * to another component, i.e. its items never beat an item outside it;
- * component ncomp-1 has no arc into it: its items never lose to an item
- * outside it) and returns the count.  Iterative Tarjan,
- * O(n + m).
+ * j with positive weight (arc[k] holds pair k's BT_ARC_* bits).  Writes
+ * comp[n] (component ids 0..ncomp-1, in reverse topological order of the
+ * condensation: component 0 has no arc to another component, i.e. its
+ * items never beat an item outside it; component ncomp-1 has no arc into
+ * it: its items never lose to an item outside it) and returns the count.
+ * A few sweeps over the pairs first propagate reachability from item 0
+ * forwards and backwards; when every item is reached both ways the graph
+ * is one component (the common case, settled in a few streaming passes).
+ * Otherwise, or when the sweeps have not settled after BT_SCC_SWEEPS,
+ * iterative Tarjan, O(n + m).
  */
+#define BT_SCC_SWEEPS 8
+
 extern int	bt_scc(int n, int64_t m, const int32_t *i, const int32_t *j,
-				   const bool *edge_fwd, const bool *edge_bwd,
-				   int32_t *comp, const BtEnv *env);
+				   const uint8_t *arc, int32_t *comp, const BtEnv *env);
 
 #endif							/* BT_SOLVE_H */
