@@ -38,6 +38,9 @@ SELECT bt_counts(a, b) FROM (VALUES (7::bigint, 7::bigint)) v(a, b);
 -- the transition function refuses to run outside an aggregate
 SELECT bt_counts_trans(NULL::bt_counts, 'a'::text, 'b'::text);
 \echo :LAST_ERROR_SQLSTATE
+-- ... nor with a stored state: only the aggregate's own state is updated in place
+SELECT bt_counts_trans(s, 'a'::text, 'c'::text) FROM (SELECT bt_counts('a', 'b') s) t;
+\echo :LAST_ERROR_SQLSTATE
 
 -- text round trip (exact floats) and input validation
 SELECT s::text::bt_counts::text = s::text AS round_trip

@@ -39,6 +39,7 @@
  */
 #include "bt_counts.h"
 
+#include <float.h>
 #include <math.h>
 #ifdef __linux__
 #include <sys/mman.h>
@@ -1513,9 +1514,9 @@ bt_counts_recv(PG_FUNCTION_ARGS)
 
 /* ---------- aggregate support ---------- */
 
-/* outcome in {0, 0.5, 1}, weight finite and >= 0 */
+/* the errors of bt_check_row */
 static void
-bt_check_row(double outcome, double weight)
+bt_bad_row(double outcome, double weight)
 {
 	if (isnan(outcome))
 		ereport(ERROR,
@@ -1538,6 +1539,16 @@ bt_check_row(double outcome, double weight)
 				 errdetail("Weights must be finite and non-negative.")));
 }
 
+/* outcome in {0, 0.5, 1}, weight finite and >= 0 */
+static inline void
+bt_check_row(double outcome, double weight)
+{
+	if (likely((outcome == 0.0 || outcome == 1.0 || outcome == 0.5) &&
+			   weight >= 0.0 && weight <= DBL_MAX))
+		return;
+	bt_bad_row(outcome, weight);
+}
+
 /* log class of a checked outcome: 1 first won, 0 second won, 2 tie */
 static inline uint32
 bt_outcome_class(double outcome)
@@ -1558,9 +1569,24 @@ bt_self_comparison(void)
 static BtCounts *
 bt_trans_state(FunctionCallInfo fcinfo, int kind)
 {
-	MemoryContext aggcxt = pc_agg_context(fcinfo, "bt_counts transition function");
+	MemoryContext aggcxt;
 	BtCounts   *bc;
 
+	/*
+	 * Every row but the first: a read-write pointer to a state of ours of
+	 * this kind.  Only the transition and combine functions make those, in
+	 * the aggregate's context, so the checks below are settled.
+	 */
+	if (likely(!PG_ARGISNULL(0)))
+	{
+		Datum		d = PG_GETARG_DATUM(0);
+
+		if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
+			DatumGetEOHP(d)->eoh_methods == &bt_counts_methods &&
+			((BtCounts *) DatumGetEOHP(d))->kind == kind)
+			return (BtCounts *) DatumGetEOHP(d);
+	}
+	aggcxt = pc_agg_context(fcinfo, "bt_counts transition function");
 	if (PG_ARGISNULL(0))
 		bc = bt_counts_new(aggcxt, kind, 0, 0);
 	else
