@@ -565,6 +565,12 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 	pb.max_iter = opt->max_iter;
 	pb.tol = opt->tol;
 	pb.reference = reference;
+	/* with ties as halves the effective counts are the start's */
+	if (opt->ties == BT_TIES_HALF)
+	{
+		pb.start_wins = ewin;
+		pb.start_losses = eloss;
+	}
 	bt_solve(&pb, &bt_env, true, &res);
 
 	if (res.diverged)

@@ -709,6 +709,13 @@ bt_warm_start(BtWork *w, double *x)
 	double	   *win = w->grad;
 	double	   *loss = w->diag;
 
+	if (pb->start_wins && pb->start_losses)
+	{
+		for (int i = 0; i < w->n; i++)
+			x[i] = log((pb->start_wins[i] + 0.5) / (pb->start_losses[i] + 0.5));
+		bt_centre(x, w->n);
+		return;
+	}
 	memset(win, 0, sizeof(double) * w->n);
 	memset(loss, 0, sizeof(double) * w->n);
 	for (int64_t k = 0; k < w->m; k++)

@@ -73,6 +73,15 @@ typedef struct BtProblem
 	int			max_iter;
 	double		tol;
 	int			reference;		/* item whose score is 0, or -1: centred */
+
+	/*
+	 * Optional (NULL: computed here): each item's effective wins and
+	 * losses with ties as halves, sum over its pairs of w1 + wt/2 and
+	 * w2 + wt/2 from its side, for the binary models' starting point;
+	 * a caller that has already made that pass saves one.
+	 */
+	const double *start_wins;
+	const double *start_losses;
 } BtProblem;
 
 /* what the solver produces (arrays allocated with the caller's allocator) */
