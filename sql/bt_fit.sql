@@ -173,3 +173,33 @@ SELECT (bt_info(m)->>'converged')::boolean AS converged,
 	(bt_info(m)->>'scaled_gradient')::float8 <= 1e-9 AS small_gradient,
 	(bt_info(m)->>'n_items')::int > 600 AS newton_cg
 FROM (SELECT bt_fit(bt_counts(a, b, o, 1), prior => 0.01) m FROM zipf) q;
+
+-- beyond the standard-error limit (2000 items) Newton-CG keeps the
+-- per-pair curvature in single precision; the fit is still the optimum:
+-- recomputed in SQL from bt_predict, every item's score equation
+-- (observed minus expected wins = prior * score) holds
+SELECT setseed(0.5);
+CREATE TEMP TABLE cg AS
+SELECT a, b, (random() < 1 / (1 + exp(-(((a * 7919) % 1000) - ((b * 7919) % 1000)) / 300.0)))::int::float8 AS o
+FROM (SELECT floor(random() * 2500)::bigint AS a, floor(random() * 2500)::bigint AS b
+	FROM generate_series(1, 100000)) q WHERE a <> b;
+SELECT (bt_info(m)->>'n_items')::int > 2000 AS beyond_se_limit,
+	(bt_info(m)->>'converged')::boolean AS converged,
+	(SELECT bool_and(se IS NULL) FROM bt_scores(m)) AS no_se,
+	(SELECT max(abs(e.g - 0.01 * s.score))
+	 FROM (SELECT item, sum(r) AS g
+		   FROM (SELECT a AS item, o - bt_predict(m, a, b) AS r FROM cg
+				 UNION ALL SELECT b, (1 - o) - bt_predict(m, b, a) FROM cg) x
+		   GROUP BY item) e
+	 JOIN bt_scores(m) s ON s.item = e.item::text) < 1e-6 AS score_equations
+FROM (SELECT bt_fit(bt_counts(a, b, o, 1), prior => 0.01) m FROM cg) q;
+-- ... which a fit stopped after one Newton step fails
+SET client_min_messages = error;
+SELECT (SELECT max(abs(e.g - 0.01 * s.score))
+	 FROM (SELECT item, sum(r) AS g
+		   FROM (SELECT a AS item, o - bt_predict(m, a, b) AS r FROM cg
+				 UNION ALL SELECT b, (1 - o) - bt_predict(m, b, a) FROM cg) x
+		   GROUP BY item) e
+	 JOIN bt_scores(m) s ON s.item = e.item::text) < 1e-6 AS one_step_score_equations
+FROM (SELECT bt_fit(bt_counts(a, b, o, 1), prior => 0.01, max_iter => 1) m FROM cg) q;
+RESET client_min_messages;

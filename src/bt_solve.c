@@ -79,7 +79,10 @@ typedef struct BtWork
 	const double *b;			/* binary: effective second-wins */
 	double	   *ab;				/* a and b when allocated (ties half) */
 	double	   *gd;				/* Davidson, per pair: d obj / d d */
-	double	   *hd;				/* per pair: d2 obj / d d2 */
+	double	   *hd;				/* per pair: d2 obj / d d2 (or NULL: hf) */
+	float	   *hf;				/* the same in single precision, when only
+								 * the Newton-CG products read it */
+	double	   *hblk;			/* binary with hf: a block's d2 obj / d d2 */
 	double	   *gblk;			/* binary: a block's d obj / d d */
 	double	   *pblk;			/* binary: a block's P(first wins) */
 	double	   *gt;				/* Davidson: d obj / d theta per pair */
@@ -93,29 +96,41 @@ typedef struct BtWork
 } BtWork;
 
 /*
- * y += L x for the Laplacian with pair weights h.  See bt_solve.h.
+ * y += L x for the Laplacian with pair weights h (double or float): a run
+ * of pairs with the same first item adds to its y in a register.
  */
+#define BT_LAP_MATVEC_BODY() \
+	for (int64_t k = 0; k < m;) \
+	{ \
+		int32_t		a = i[k]; \
+		double		xa = x[a], \
+					ya = 0.0; \
+\
+		do \
+		{ \
+			double		t = h[k] * (xa - x[j[k]]); \
+\
+			ya += t; \
+			y[j[k]] -= t; \
+			k++; \
+		} while (k < m && i[k] == a); \
+		y[a] += ya; \
+	}
+
+/* See bt_solve.h. */
 void
 bt_lap_matvec(int64_t m, const int32_t *i, const int32_t *j,
 			  const double *h, const double *x, double *y)
 {
-	/* a run of pairs with the same first item adds to its y in a register */
-	for (int64_t k = 0; k < m;)
-	{
-		int32_t		a = i[k];
-		double		xa = x[a],
-					ya = 0.0;
+	BT_LAP_MATVEC_BODY();
+}
 
-		do
-		{
-			double		t = h[k] * (xa - x[j[k]]);
-
-			ya += t;
-			y[j[k]] -= t;
-			k++;
-		} while (k < m && i[k] == a);
-		y[a] += ya;
-	}
+/* the same with single-precision weights (Newton-CG without SEs) */
+static void
+bt_lap_matvec_f(int64_t m, const int32_t *i, const int32_t *j,
+				const float *h, const double *x, double *y)
+{
+	BT_LAP_MATVEC_BODY();
 }
 
 /*
@@ -165,7 +180,7 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 		for (int64_t k0 = 0; k0 < w->m; k0 += BT_EVAL_BLOCK)
 		{
 			int64_t		bn = w->m - k0 < BT_EVAL_BLOCK ? w->m - k0 : BT_EVAL_BLOCK;
-			double	   *h = hd + k0;
+			double	   *h = hd ? hd + k0 : w->hblk;
 			const double *ak = va + k0;
 			const double *bk = vb + k0;
 
@@ -198,6 +213,13 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 					h[t] = exact;
 				else
 					h[t] += 2.0 * lambda * nk * q * q;
+			}
+			if (w->hf)
+			{
+				float	   *hf = w->hf + k0;
+
+				for (int64_t t = 0; t < bn; t++)
+					hf[t] = (float) h[t];
 			}
 			if (!derivs)
 				continue;
@@ -355,7 +377,12 @@ bt_hess_matvec(BtWork *w, const double *x, double *y)
 
 	memset(y, 0, sizeof(double) * w->p);
 	if (w->ig < 0 && w->it < 0)
-		bt_lap_matvec(w->m, pb->i, pb->j, w->hd, x, y);
+	{
+		if (w->hf)
+			bt_lap_matvec_f(w->m, pb->i, pb->j, w->hf, x, y);
+		else
+			bt_lap_matvec(w->m, pb->i, pb->j, w->hd, x, y);
+	}
 	else
 	{
 		for (int64_t k = 0; k < w->m; k++)
@@ -768,7 +795,23 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 	w.it = pb->ties == BT_TIES_DAVIDSON ? p++ : -1;
 	w.p = p;
 
-	w.hd = env->alloc(sizeof(double) * (pb->m + 1));
+	/*
+	 * Newton-CG without standard errors reads the per-pair curvature only
+	 * in the Hessian products, which find an inexact Newton direction
+	 * anyway: single precision there (relative error 6e-8, far inside the
+	 * forcing term until the last step) halves that array and its
+	 * traffic.  The gradient, the Hessian diagonal and the convergence
+	 * test stay in double.  Dense Newton, SEs, a position effect and
+	 * Davidson ties keep the double array.
+	 */
+	if (!dense && !(want_se && n <= BT_SE_MAX_ITEMS && pb->brier_weight == 0) &&
+		w.ig < 0 && w.it < 0)
+	{
+		w.hf = env->alloc(sizeof(float) * (pb->m + 1));
+		w.hblk = env->alloc(sizeof(double) * BT_EVAL_BLOCK);
+	}
+	else
+		w.hd = env->alloc(sizeof(double) * (pb->m + 1));
 	if (pb->ties == BT_TIES_DAVIDSON)
 	{
 		w.gd = env->alloc(sizeof(double) * (pb->m + 1));
@@ -953,7 +996,13 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 	for (int i = 0; i < n; i++)
 		res->score[i] = x[i] - (pb->reference >= 0 ? x[pb->reference] : 0.0);
 
-	env->release(w.hd);
+	if (w.hd)
+		env->release(w.hd);
+	else
+	{
+		env->release(w.hf);
+		env->release(w.hblk);
+	}
 	if (w.gt)
 	{
 		env->release(w.gd);
