@@ -202,4 +202,12 @@ SELECT (SELECT max(abs(e.g - 0.01 * s.score))
 		   GROUP BY item) e
 	 JOIN bt_scores(m) s ON s.item = e.item::text) < 1e-6 AS one_step_score_equations
 FROM (SELECT bt_fit(bt_counts(a, b, o, 1), prior => 0.01, max_iter => 1) m FROM cg) q;
+-- weights of 1e40 (curvatures beyond single precision: the fit goes back
+-- to double) give the scores of weight 1 with the prior scaled alike; the
+-- convergence test, in units of each score's standard error (about 1e-20
+-- here), cannot be met in double precision, so such a fit warns
+SELECT (SELECT max(abs(x.score - y.score)) FROM bt_scores(p.m) x JOIN bt_scores(q.m) y USING (item)) < 1e-6 AS same_scores,
+	(bt_info(p.m)->>'converged')::boolean AS huge_converged
+FROM (SELECT bt_fit(bt_counts(a, b, o, 1e40), prior => 1e38) m FROM cg) p,
+	(SELECT bt_fit(bt_counts(a, b, o, 1), prior => 0.01) m FROM cg) q;
 RESET client_min_messages;

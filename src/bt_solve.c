@@ -65,6 +65,13 @@
  */
 #define BT_EVAL_BLOCK 1024
 
+/*
+ * Range of per-pair curvatures kept in single precision (see bt_solve);
+ * a curvature outside it switches the fit to double precision.
+ */
+#define BT_HF_MAX 1e30
+#define BT_HF_MIN 1e-30
+
 /* working storage for one fit */
 typedef struct BtWork
 {
@@ -176,6 +183,7 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 					br = 0.0,
 					sg = 0.0,
 					sh = 0.0;
+		bool		hf_bad = false;
 
 		for (int64_t k0 = 0; k0 < w->m; k0 += BT_EVAL_BLOCK)
 		{
@@ -219,7 +227,10 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 				float	   *hf = w->hf + k0;
 
 				for (int64_t t = 0; t < bn; t++)
+				{
 					hf[t] = (float) h[t];
+					hf_bad |= (h[t] > BT_HF_MAX) | (h[t] > 0 && h[t] < BT_HF_MIN);
+				}
 			}
 			if (!derivs)
 				continue;
@@ -256,6 +267,20 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 					sg += gb[t];
 					sh += h[t];
 				}
+		}
+		if (hf_bad)
+		{
+			/*
+			 * a curvature outside single precision's comfortable range
+			 * (weights near 1e38 overflow it, near 1e-38 lose it): keep
+			 * double precision from here on and evaluate again
+			 */
+			w->hd = w->env->alloc(sizeof(double) * (w->m + 1));
+			w->env->release(w->hf);
+			w->env->release(w->hblk);
+			w->hf = NULL;
+			w->hblk = NULL;
+			return bt_eval(w, x, derivs);
 		}
 		w->loglik = ll;
 		w->brier = br - w->tie_const;
@@ -802,7 +827,8 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 	 * forcing term until the last step) halves that array and its
 	 * traffic.  The gradient, the Hessian diagonal and the convergence
 	 * test stay in double.  Dense Newton, SEs, a position effect and
-	 * Davidson ties keep the double array.
+	 * Davidson ties keep the double array, and so does a fit whose
+	 * curvatures leave [BT_HF_MIN, BT_HF_MAX] (bt_eval switches).
 	 */
 	if (!dense && !(want_se && n <= BT_SE_MAX_ITEMS && pb->brier_weight == 0) &&
 		w.ig < 0 && w.it < 0)
@@ -998,7 +1024,7 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 
 	if (w.hd)
 		env->release(w.hd);
-	else
+	if (w.hf)
 	{
 		env->release(w.hf);
 		env->release(w.hblk);
