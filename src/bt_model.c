@@ -366,21 +366,22 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 	ewin = palloc0(sizeof(double) * n);
 	eloss = palloc0(sizeof(double) * n);
 	/* the raw counts of each item (without swap, in the pass below) */
-	for (int32 k = 0; opt->swap && k < bc->n_pairs; k++)
-	{
-		int32		i = bc->pi[k];
-		int32		j = bc->pj[k];
-		double		a = bc->w1[k],
-					b = bc->w2[k],
-					t = bc->wt[k];
+	if (opt->swap)
+		for (int32 k = 0; k < bc->n_pairs; k++)
+		{
+			int32		i = bc->pi[k];
+			int32		j = bc->pj[k];
+			double		a = bc->w1[k],
+						b = bc->w2[k],
+						t = bc->wt[k];
 
-		wins[i] += a;
-		losses[j] += a;
-		wins[j] += b;
-		losses[i] += b;
-		ties[i] += t;
-		ties[j] += t;
-	}
+			wins[i] += a;
+			losses[j] += a;
+			wins[j] += b;
+			losses[i] += b;
+			ties[i] += t;
+			ties[j] += t;
+		}
 	if (!opt->swap)
 	{
 		m = bc->n_pairs;

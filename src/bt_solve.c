@@ -141,6 +141,37 @@ bt_lap_matvec_f(int64_t m, const int32_t *i, const int32_t *j,
 }
 
 /*
+ * Add the per-pair first and second derivatives gk, hk of the m pairs
+ * (i[k], j[k]) into the items' gradient g (+ for i, - for j) and Hessian
+ * diagonal dg.  Pairs sharing their first item one after another (a state
+ * from the aggregate lists them sorted) add to that item's entries in
+ * registers; the pointers are locals, so stores through g and dg do not
+ * force them to be reloaded.
+ */
+static inline void
+bt_scatter_runs(int64_t m, const int32_t *i, const int32_t *j,
+				const double *gk, const double *hk, double *g, double *dg)
+{
+	for (int64_t k = 0; k < m;)
+	{
+		int32_t		a = i[k];
+		double		ga = 0.0,
+					da = 0.0;
+
+		do
+		{
+			ga += gk[k];
+			g[j[k]] -= gk[k];
+			da += hk[k];
+			dg[j[k]] += hk[k];
+			k++;
+		} while (k < m && i[k] == a);
+		g[a] += ga;
+		dg[a] += da;
+	}
+}
+
+/*
  * Evaluate the objective at x; when derivs, also fill the per-pair
  * derivative arrays, the gradient and the Hessian diagonal.  Returns the
  * objective.
@@ -235,32 +266,7 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 			if (!derivs)
 				continue;
 
-			/*
-			 * pairs sharing their first item one after another (a state
-			 * from the aggregate lists them sorted) add to that item's
-			 * entries in registers; the pointers are locals, so stores
-			 * through g and dg do not force them to be reloaded
-			 */
-			for (int64_t t = 0; t < bn;)
-			{
-				int32_t		i = pi[k0 + t];
-				double		gi = 0.0,
-							di = 0.0;
-
-				do
-				{
-					int32_t		j = pj[k0 + t];
-					double		gk = gb[t];
-
-					gi += gk;
-					g[j] -= gk;
-					di += h[t];
-					dg[j] += h[t];
-					t++;
-				} while (t < bn && pi[k0 + t] == i);
-				g[i] += gi;
-				dg[i] += di;
-			}
+			bt_scatter_runs(bn, pi + k0, pj + k0, gb, h, g, dg);
 			if (w->ig >= 0)
 				for (int64_t t = 0; t < bn; t++)
 				{
@@ -326,26 +332,7 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 						st = 0.0,
 						stt = 0.0;
 
-			/* runs of a first item in registers, as for the binary models */
-			for (int64_t k = 0; k < w->m;)
-			{
-				int32_t		i = pb->i[k];
-				double		gi = 0.0,
-							di = 0.0;
-
-				do
-				{
-					int32_t		j = pb->j[k];
-
-					gi += w->gd[k];
-					g[j] -= w->gd[k];
-					di += w->hd[k];
-					dg[j] += w->hd[k];
-					k++;
-				} while (k < w->m && pb->i[k] == i);
-				g[i] += gi;
-				dg[i] += di;
-			}
+			bt_scatter_runs(w->m, pb->i, pb->j, w->gd, w->hd, g, dg);
 			for (int64_t k = 0; k < w->m; k++)
 			{
 				sg += w->gd[k];
