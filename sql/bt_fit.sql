@@ -211,3 +211,28 @@ SELECT (SELECT max(abs(x.score - y.score)) FROM bt_scores(p.m) x JOIN bt_scores(
 FROM (SELECT bt_fit(bt_counts(a, b, o, 1e40), prior => 1e38) m FROM cg) p,
 	(SELECT bt_fit(bt_counts(a, b, o, 1), prior => 0.01) m FROM cg) q;
 RESET client_min_messages;
+-- standard errors scale as 1/sqrt(weight): weights of 1e-6, 1e4 and 1e8
+-- give the SEs of weight 1 times 1/sqrt(weight), centred, with a
+-- reference item and with a position effect (the rank-one term that
+-- fixes the scores' shift follows the Hessian's scale; a fixed one gave
+-- SEs of 0 at weight 1e8)
+CREATE TEMP TABLE cg200 AS SELECT a % 200 AS a, b % 200 AS b, o FROM cg WHERE a % 200 <> b % 200;
+SELECT w, max(abs(x.se * sqrt(w) / y.se - 1)) < 1e-9 AS se_scaled,
+	max(abs(x.score - y.score)) < 1e-9 AS same_scores
+FROM (VALUES (1e-6::float8), (1e4), (1e8)) v(w),
+	LATERAL (SELECT bt_fit(bt_counts(a, b, o, w)) m FROM cg200) p,
+	LATERAL bt_scores(p.m) x,
+	(SELECT bt_fit(bt_counts(a, b, o, 1)) m FROM cg200) q,
+	LATERAL bt_scores(q.m) y
+WHERE x.item = y.item
+GROUP BY w ORDER BY w;
+SELECT w, (SELECT max(abs(x.se * sqrt(w) / y.se - 1))
+		FROM bt_scores(p.m) x JOIN bt_scores(q.m) y USING (item)
+		WHERE item <> '7') < 1e-9 AS ref_se_scaled,
+	(SELECT se FROM bt_scores(p.m) WHERE item = '7') AS ref_se,
+	abs((bt_info(p.m)->>'position_effect_se')::float8 * sqrt(w)
+		/ (bt_info(q.m)->>'position_effect_se')::float8 - 1) < 1e-9 AS position_se_scaled
+FROM (VALUES (1e-6::float8), (1e8)) v(w),
+	LATERAL (SELECT bt_fit(bt_counts(a, b, o, w), reference => '7', position_effect => true) m FROM cg200) p,
+	(SELECT bt_fit(bt_counts(a, b, o, 1), reference => '7', position_effect => true) m FROM cg200) q
+ORDER BY w;

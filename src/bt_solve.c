@@ -43,11 +43,21 @@
  * units of each parameter's curvature (roughly: the remaining error of
  * each parameter as a fraction of its standard error).
  *
- * Covariance: C = (H + v v')^-1 at the optimum.  Because H v = prior v,
- * the covariance of the centred scores (the projection P C P, which for
- * prior = 0 is the Moore-Penrose inverse of H) is C - v v' / (1 + prior).
- * With a reference item r, Var(s_i - s_r) = C_ii + C_rr - 2 C_ir (the
- * projection terms cancel).
+ * The scores' Hessian H is singular along v = (1, ..., 1, 0, 0) / sqrt(n)
+ * (shifting every score changes nothing but the prior), so the Newton
+ * systems and the covariance use H + alpha v v', alpha the mean of the
+ * scores' curvatures H_ii.  Any alpha > 0 gives the same Newton step (the
+ * gradient is orthogonal to v); one on the scale of H keeps the matrix as
+ * well conditioned as H is on the other directions, whatever the weights'
+ * scale.  (A fixed alpha = 1 did not: with weights near 1e8 the rank-one
+ * term swamped the variances in the subtraction below and the SEs came
+ * out 0.)
+ *
+ * Covariance: C = (H + alpha v v')^-1 at the optimum.  Because
+ * H v = prior v, the covariance of the centred scores (the projection
+ * P C P, which for prior = 0 is the Moore-Penrose inverse of H) is
+ * C - v v' / (alpha + prior).  With a reference item r,
+ * Var(s_i - s_r) = C_ii + C_rr - 2 C_ir (the projection terms cancel).
  *
  *-------------------------------------------------------------------------
  */
@@ -97,6 +107,7 @@ typedef struct BtWork
 	double	   *htt;			/* Davidson: d2 obj / d theta2 */
 	double	   *grad;			/* p */
 	double	   *diag;			/* p: Hessian diagonal (no v v') */
+	double		vscale;			/* alpha of alpha v v': mean score curvature */
 	double		loglik;
 	double		brier;
 	double		tie_const;		/* sum wt/4 (half) for the Brier report */
@@ -362,19 +373,25 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 		double	   *g = w->grad;
 		double	   *dg = w->diag;
 
+		double		sd = 0.0;
+
 		if (pb->prior > 0)
 			for (int i = 0; i < n; i++)
 			{
 				g[i] += pb->prior * x[i];
 				dg[i] += pb->prior;
 			}
+		for (int i = 0; i < n; i++)
+			sd += dg[i];
+		sd /= n;
+		w->vscale = (sd > 0 && isfinite(sd)) ? sd : 1.0;
 	}
 	return obj;
 }
 
 /*
- * y = (H + v v') x over all p parameters, H from the per-pair arrays of
- * the last bt_eval.
+ * y = (H + alpha v v') x over all p parameters, H and alpha from the
+ * last bt_eval.
  */
 static void
 bt_hess_matvec(BtWork *w, const double *x, double *y)
@@ -420,14 +437,14 @@ bt_hess_matvec(BtWork *w, const double *x, double *y)
 	}
 	for (int i = 0; i < n; i++)
 		mean += x[i];
-	mean /= n;
+	mean *= w->vscale / n;
 	for (int i = 0; i < n; i++)
 		y[i] += pb->prior * x[i] + mean;
 }
 
 /*
- * Dense (H + v v'), row-major p x p, exact Hessian from the per-pair
- * arrays.
+ * Dense (H + alpha v v'), row-major p x p, exact Hessian from the
+ * per-pair arrays.
  */
 static void
 bt_hess_dense(BtWork *w, double *hm)
@@ -477,7 +494,7 @@ bt_hess_dense(BtWork *w, double *hm)
 	{
 		hm[(size_t) i * p + i] += pb->prior;
 		for (int j = 0; j < n; j++)
-			hm[(size_t) i * p + j] += 1.0 / n;
+			hm[(size_t) i * p + j] += w->vscale / n;
 	}
 }
 
@@ -558,7 +575,7 @@ bt_pcg(BtWork *w, double eta, int max_cg, double *dx,
 	rz = 0.0;
 	for (int k = 0; k < p; k++)
 	{
-		double		dk = w->diag[k] + (k < w->n ? 1.0 / w->n : 0.0);
+		double		dk = w->diag[k] + (k < w->n ? w->vscale / w->n : 0.0);
 
 		r[k] = -w->grad[k];
 		z[k] = dk > 0 ? r[k] / dk : r[k];
@@ -593,7 +610,7 @@ bt_pcg(BtWork *w, double eta, int max_cg, double *dx,
 		}
 		for (int k = 0; k < p; k++)
 		{
-			double		dk = w->diag[k] + (k < w->n ? 1.0 / w->n : 0.0);
+			double		dk = w->diag[k] + (k < w->n ? w->vscale / w->n : 0.0);
 
 			z[k] = dk > 0 ? r[k] / dk : r[k];
 			rz_new += r[k] * z[k];
@@ -658,7 +675,8 @@ bt_scaled_grad2(BtWork *w)
 
 /*
  * Standard errors at the optimum from the dense factorisation of
- * (H + v v'), H exact (the objective must not contain the Brier term).
+ * (H + alpha v v'), H exact (the objective must not contain the Brier
+ * term).
  */
 static bool
 bt_standard_errors(BtWork *w, BtResult *res)
@@ -671,7 +689,7 @@ bt_standard_errors(BtWork *w, BtResult *res)
 	double	   *col = env->alloc(sizeof(double) * p);
 	double	   *cdiag = env->alloc(sizeof(double) * p);
 	double	   *cref = NULL;
-	double		vv = 1.0 / (n * (1.0 + pb->prior));
+	double		vv = 1.0 / (n * (w->vscale + pb->prior));
 
 	bt_hess_dense(w, hm);
 	if (!bt_cholesky(hm, p, env))
