@@ -556,6 +556,16 @@ static const PcKernels pc_kernels_avx2 = {
  */
 #define PC_AVX512_MIN_N 32
 
+/*
+ * add is all loads and stores: below this length the AVX-512 table adds
+ * with AVX2.  A destination that is not 64-byte aligned costs the 512-bit
+ * add a masked head and tail; in the kernel benchmark's alignment sweep
+ * that held it to 1.7-1.8x its scalar twin at 64 elements, against
+ * AVX2's 2.0-2.9x (doc/performance.md).  From 128 elements the 512-bit
+ * add is as fast or faster.
+ */
+#define PC_AVX512_ADD_MIN_N 128
+
 static inline __mmask8
 avx512_tail_mask(int r)
 {
@@ -775,7 +785,7 @@ avx512_add(double *restrict dst, const double *restrict src, int n)
 	int			nc = n < 64 ? n : 64;
 #endif
 
-	if (n < PC_AVX512_MIN_N)
+	if (n < PC_AVX512_ADD_MIN_N)
 	{
 		avx2_add(dst, src, n);
 		return;

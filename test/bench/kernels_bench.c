@@ -16,12 +16,14 @@
  * levels alike), ns per call = median over runs.
  *
  * Output: "KERNEL <name> <K> <level> <ns per call> <speedup vs scalar>"
- * lines, then "BATCH ..." lines, for run.sh to tabulate.
+ * lines, "ADDALIGN ..." lines (add against the buffers' alignment),
+ * "PAIRS ..." and "BATCH ..." lines, for run.sh to tabulate.
  *
  *-------------------------------------------------------------------------
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -255,6 +257,48 @@ main(int argc, char **argv)
 				for (int i = 0; i < nvec * K; i++)
 					pool[i] = (pool[i] / 20.0 + 1.0) / K;
 		}
+	}
+
+	/*
+	 * add against alignment.  The bin arrays that add combines sit in
+	 * states at any multiple of 8 bytes, so the sweep starts dst and src
+	 * 0, 8, 16 and 32 bytes past a 64-byte boundary (above, malloc's
+	 * alignment decides).
+	 * "ADDALIGN <K> <offset in bytes> <level> <ns per call> <speedup>"
+	 */
+	{
+		static const int aks[] = {16, 64, 128, 256};
+		static const int offs[] = {0, 8, 16, 32};
+		double	   *sraw = malloc((POOL_DOUBLES + 16) * sizeof(double));
+		double	   *draw = malloc((1024 + 16) * sizeof(double));
+		double	   *sbase = (double *) (((uintptr_t) sraw + 63) & ~(uintptr_t) 63);
+		double	   *dbase = (double *) (((uintptr_t) draw + 63) & ~(uintptr_t) 63);
+
+		for (int i = 0; i < POOL_DOUBLES + 8; i++)
+			sbase[i] = rng_unit();
+		for (int ki = 0; ki < (int) (sizeof(aks) / sizeof(aks[0])); ki++)
+			for (int oi = 0; oi < (int) (sizeof(offs) / sizeof(offs[0])); oi++)
+			{
+				int			K = aks[ki];
+				double	   *src = sbase + offs[oi] / 8;
+				double	   *dst2 = dbase + offs[oi] / 8;
+				double		t[4][64],
+							med[4];
+
+				for (int i = 0; i < 1024; i++)
+					dst2[i] = 0.0;
+				for (int r = 0; r < runs && r < 64; r++)
+					for (int l = 0; l < nlev; l++)
+						t[l][r] = time_kernel(tabs[l], K_ADD, K, src, dst2,
+											  POOL_DOUBLES / K, ELEMS_PER_RUN / K);
+				for (int l = 0; l < nlev; l++)
+					med[l] = median(t[l], runs < 64 ? runs : 64);
+				for (int l = 0; l < nlev; l++)
+					printf("ADDALIGN %d %d %s %.2f %.2f\n", K, offs[oi], names[l],
+						   med[l], med[0] / med[l]);
+			}
+		free(sraw);
+		free(draw);
 	}
 
 	/*

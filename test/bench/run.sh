@@ -137,6 +137,10 @@ make -s -C "$ROOT/test/kernels" bench OUT="$WORK" PG_CONFIG="${PG_CONFIG:-pg_con
 			printf "%-58s %12s  %s\n", "kernel " $2 " K=" $3 " " $4 " speedup", sprintf("%.2fx", $6),
 				sprintf("(%s ns vs scalar %s ns)", $5, sc[$2 " " $3]) }
 		 $1 == "KERNEL" && $4 == "scalar" { sc[$2 " " $3] = $5 }
+		 $1 == "ADDALIGN" && $4 == "scalar" { as[$2 " " $3] = $5 }
+		 $1 == "ADDALIGN" && $4 != "scalar" {
+			printf "%-58s %12s  %s\n", "kernel add K=" $2 " buffers " $3 " B past 64 B, " $4 " speedup", sprintf("%.2fx", $6),
+				sprintf("(%s ns vs scalar %s ns)", $5, as[$2 " " $3]) }
 		 $1 == "PAIRS" && $3 == "scalar" { ps = $4 }
 		 $1 == "PAIRS" && $3 != "scalar" {
 			printf "%-58s %12s  %s\n", "kernel pairs_binary m=" $2 " " $3 " speedup", sprintf("%.2fx", $5),
