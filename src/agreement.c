@@ -11,9 +11,9 @@
  *	  majority_vote_state			label -> count
  *	  krippendorff_alpha_state		(unit, value) -> count
  *	  krippendorff_alpha_interval_state
- *									unit -> (m, mean, M2), merged by the
- *									pairwise update of Chan, Golub and
- *									LeVeque (1979)
+ *									unit -> (m, ref, dmean, rms): format
+ *									version 2, see "interval moments"
+ *									below; version 1 was (m, mean, M2)
  *
  * Alpha (Krippendorff 2011, "Computing Krippendorff's Alpha-Reliability"):
  * with m_u the number of values in unit u, only units with m_u >= 2 are
@@ -23,6 +23,24 @@
  * Nominal delta is [x_i != x_j]; interval delta is (x_i - x_j)^2, for
  * which the sums reduce to within-unit and total sums of squares.
  *
+ * Interval moments.  Squared deviations overflow for values beyond about
+ * 1e154 and underflow below about 1e-162, and a running mean of values far
+ * from zero loses the digits of their spread; alpha is scale- and
+ * shift-invariant, so none of this may show.  A unit therefore keeps, in
+ * place of (mean, M2):
+ *	  ref	the first value seen (shift), so deviations are taken from it
+ *	  dmean	the mean minus ref
+ *	  rms	sqrt(M2 / m), the root-mean-square deviation from the mean
+ * rms is bounded by the largest difference between two values, so it is
+ * representable whenever the differences are; updates combine its parts
+ * with hypot(), which neither overflows nor underflows in between.  The
+ * pairwise update of Chan, Golub and LeVeque (1979), in these terms, with
+ * weights w = m / (m + m') and w' = m' / (m + m') and delta the difference
+ * of the means:
+ *	  rms^2 = w rms^2 + w' rms'^2 + w w' delta^2
+ * Alpha is then computed from ratios rms_u / rms_total, which are at most
+ * sqrt(n / m_u).
+ *
  *-------------------------------------------------------------------------
  */
 #include "agreement_map.h"
@@ -30,6 +48,7 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "common/int.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "libpq/pqformat.h"
@@ -39,6 +58,13 @@
 #define PC_MAJORITY_MAX_LABELS 100000
 #define PC_ALPHA_MAX_ENTRIES 1000000
 #define PC_COUNT_MAX 9007199254740992.0 /* 2^53: counts stay exact */
+
+/*
+ * Smallest total rms deviation interval alpha accepts (about 9.3e-302):
+ * below it float8 arithmetic reaches the subnormal range and the
+ * deviations lose their significant digits.
+ */
+#define PC_ALPHA_MIN_RMS 0x1p-1000
 
 /* ---------- payload rules ---------- */
 
@@ -60,23 +86,59 @@ check_count(const double *p)
 	return NULL;
 }
 
-/* (m, mean, M2) += (m', mean', M2') */
 static void
-merge_moments(double *dst, const double *src)
+interval_out_of_range(void)
 {
-	double		m = dst[0] + src[0];
-	double		delta = src[1] - dst[1];
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("value out of range in interval alpha"),
+			 errdetail("A difference between two values exceeds the float8 range.")));
+}
+
+/*
+ * (m, ref, dmean, rms) += (m', ref', dmean', rms'): the pairwise update
+ * (see the file header); the result keeps dst's ref.  The count is not
+ * capped here: the final function totals all units with it.
+ */
+static void
+add_moments(double *dst, const double *src)
+{
+	double		m,
+				w1,
+				w2,
+				delta,
+				rms;
 
 	if (dst[0] == 0)
 	{
-		dst[0] = src[0];
-		dst[1] = src[1];
-		dst[2] = src[2];
+		memcpy(dst, src, sizeof(double) * 4);
 		return;
 	}
-	dst[2] += src[2] + delta * delta * dst[0] * src[0] / m;
-	dst[1] += delta * src[0] / m;
+	m = dst[0] + src[0];
+	w1 = dst[0] / m;
+	w2 = src[0] / m;
+	/* the refs are values: their difference is the one that may overflow */
+	delta = (src[1] - dst[1]) + (src[2] - dst[2]);
+	if (!isfinite(delta))
+		interval_out_of_range();
+	rms = hypot(hypot(sqrt(w1) * dst[3], sqrt(w2) * src[3]),
+				sqrt(w1 * w2) * fabs(delta));
+	if (!isfinite(rms))
+		interval_out_of_range();
 	dst[0] = m;
+	dst[2] += w2 * delta;
+	dst[3] = rms;
+}
+
+/* merge rule of the state: add_moments with the count capped */
+static void
+merge_moments(double *dst, const double *src)
+{
+	if (dst[0] + src[0] > PC_COUNT_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("count overflow in agreement state")));
+	add_moments(dst, src);
 }
 
 static const char *
@@ -84,13 +146,24 @@ check_moments(const double *p)
 {
 	if (!(p[0] >= 1.0 && p[0] <= PC_COUNT_MAX) || p[0] != floor(p[0]))
 		return "Counts must be whole numbers between 1 and 2^53.";
-	if (!isfinite(p[1]))
-		return "Means must be finite.";
-	if (!(p[2] >= 0.0) || !isfinite(p[2]))
-		return "Sums of squares must be finite and non-negative.";
-	if (p[0] == 1.0 && p[2] != 0.0)
-		return "A unit with one value has a zero sum of squares.";
+	if (!isfinite(p[1]) || !isfinite(p[2]) || !isfinite(p[1] + p[2]))
+		return "References and means must be finite.";
+	if (!(p[3] >= 0.0) || !isfinite(p[3]))
+		return "Root-mean-square deviations must be finite and non-negative.";
+	if (p[0] == 1.0 && p[3] != 0.0)
+		return "A unit with one value has a zero deviation.";
 	return NULL;
+}
+
+/* version 1 (m, mean, M2) -> version 2 (m, mean, 0, sqrt(M2 / m)) */
+static void
+upgrade_moments_v1(const double *old, double *p)
+{
+	p[0] = old[0];
+	p[1] = old[1];
+	p[2] = 0.0;
+	/* sqrt(M2) / sqrt(m) rather than sqrt(M2 / m): no underflow */
+	p[3] = sqrt(old[2]) / sqrt(old[0]);
 }
 
 static const PcMapSpec majority_spec = {
@@ -119,11 +192,14 @@ static const PcMapSpec alpha_interval_spec = {
 	.kind = PCMAP_ALPHA_INTERVAL,
 	.typname = "krippendorff_alpha_interval_state",
 	.nparts = 1,
-	.npayload = 3,
+	.npayload = 4,
 	.max_entries = PC_ALPHA_MAX_ENTRIES,
 	.entry_noun = "units",
 	.merge = merge_moments,
 	.check = check_moments,
+	.version = 2,
+	.v1_npayload = 3,
+	.upgrade_v1 = upgrade_moments_v1,
 };
 
 /* shared combine: merge the second state into the first */
@@ -193,7 +269,7 @@ pc_majority_final(PG_FUNCTION_ARGS)
 	PcMap	   *map;
 	PcMapEntry *e = NULL;
 	PcMapEntry *best = NULL;
-	double		total = 0;
+	int64		total = 0;
 	TupleDesc	tupdesc;
 	Datum		values[3];
 	bool		nulls[3] = {0};
@@ -207,7 +283,12 @@ pc_majority_final(PG_FUNCTION_ARGS)
 	{
 		double		c = PCMAP_PAYLOAD(e)[0];
 
-		total += c;
+		/* counts are whole and at most 2^53; their total is n, a bigint */
+		if (pg_add_s64_overflow(total, (int64) c, &total))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("number of labels out of range for type bigint"),
+					 errdetail("The counts of a majority_vote_state add up to more than 2^63 - 1.")));
 		if (best == NULL || c > PCMAP_PAYLOAD(best)[0] ||
 			(c == PCMAP_PAYLOAD(best)[0] &&
 			 pc_cmp_bytes(PCMAP_KEY(e, 1), e->keylen,
@@ -218,8 +299,8 @@ pc_majority_final(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 	values[0] = PointerGetDatum(cstring_to_text_with_len(PCMAP_KEY(best, 1),
 														 best->keylen));
-	values[1] = Float8GetDatum(PCMAP_PAYLOAD(best)[0] / total);
-	values[2] = Int64GetDatum((int64) total);
+	values[1] = Float8GetDatum(PCMAP_PAYLOAD(best)[0] / (double) total);
+	values[2] = Int64GetDatum(total);
 	tupdesc = BlessTupleDesc(tupdesc);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
@@ -291,6 +372,36 @@ cell_cmp_value(const void *a, const void *b)
 	return pc_cmp_bytes(x->value, x->vlen, y->value, y->vlen);
 }
 
+static int
+double_cmp(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * sum over i != j of c_i c_j for k counts (sorted in place): the form
+ * m^2 - sum c_i^2 cancels catastrophically when one count dominates and
+ * the counts are large; summed from the smallest counts up, every term is
+ * positive
+ */
+static double
+pair_products(double *c, int k)
+{
+	double		prefix = 0,
+				sum = 0;
+
+	qsort(c, k, sizeof(double), double_cmp);
+	for (int i = 0; i < k; i++)
+	{
+		sum += c[i] * prefix;
+		prefix += c[i];
+	}
+	return 2 * sum;
+}
+
 /*
  * final: nominal alpha; NULL when no unit has two values or when all
  * pairable values are equal (expected disagreement 0: alpha undefined)
@@ -302,11 +413,13 @@ pc_alpha_final(PG_FUNCTION_ARGS)
 	PcMap	   *map;
 	PcMapEntry *e = NULL;
 	AlphaCell  *cells;
+	double	   *counts;
 	int			ncells = 0,
-				npair = 0;
+				npair = 0,
+				nvalues = 0;
 	double		n = 0,
 				observed = 0,
-				sumsq_v = 0;
+				expected;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -314,6 +427,7 @@ pc_alpha_final(PG_FUNCTION_ARGS)
 	if (map->nentries == 0)
 		PG_RETURN_NULL();
 	cells = palloc(sizeof(AlphaCell) * map->nentries);
+	counts = palloc(sizeof(double) * map->nentries);
 	while ((e = pcmap_next(map, e)) != NULL)
 	{
 		AlphaCell  *c = &cells[ncells++];
@@ -327,24 +441,23 @@ pc_alpha_final(PG_FUNCTION_ARGS)
 	}
 	qsort(cells, ncells, sizeof(AlphaCell), cell_cmp_unit);
 
-	/* per unit: m_u and sum of n_uv^2; keep the pairable cells */
+	/* per unit: m_u and sum_{v != w} n_uv n_uw; keep the pairable cells */
 	for (int i = 0; i < ncells;)
 	{
 		int			j = i;
-		double		m = 0,
-					sq = 0;
+		double		m = 0;
 
 		CHECK_FOR_INTERRUPTS();
 		while (j < ncells && cell_cmp_unit(&cells[i], &cells[j]) == 0)
 		{
 			m += cells[j].count;
-			sq += cells[j].count * cells[j].count;
+			counts[j - i] = cells[j].count;
 			j++;
 		}
 		if (m >= 2)
 		{
 			n += m;
-			observed += (m * m - sq) / (m - 1);
+			observed += pair_products(counts, j - i) / (m - 1);
 			for (int k = i; k < j; k++)
 				cells[npair++] = cells[k];
 		}
@@ -362,12 +475,13 @@ pc_alpha_final(PG_FUNCTION_ARGS)
 
 		while (j < npair && cell_cmp_value(&cells[i], &cells[j]) == 0)
 			nv += cells[j++].count;
-		sumsq_v += nv * nv;
+		counts[nvalues++] = nv;
 		i = j;
 	}
-	if (n * n - sumsq_v <= 0)
+	expected = pair_products(counts, nvalues);
+	if (expected <= 0)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(1.0 - (n - 1) * observed / (n * n - sumsq_v));
+	PG_RETURN_FLOAT8(1.0 - (n - 1) * observed / expected);
 }
 
 /* ---------- krippendorff_alpha_interval ---------- */
@@ -381,7 +495,9 @@ pc_alpha_interval_trans(PG_FUNCTION_ARGS)
 	text	   *unit;
 	double		x;
 	double	   *p;
-	double		delta;
+	double		m,
+				d,
+				rms;
 
 	pc_agg_context(fcinfo, "krippendorff_alpha_interval transition function");
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
@@ -405,15 +521,32 @@ pc_alpha_interval_trans(PG_FUNCTION_ARGS)
 	map = map_state(fcinfo, &alpha_interval_spec);
 	p = pcmap_upsert(&map, &alpha_interval_spec, VARDATA_ANY(unit),
 					 VARSIZE_ANY_EXHDR(unit), NULL, 0);
-	/* Welford's update */
-	p[0] += 1.0;
-	delta = x - p[1];
-	p[1] += delta / p[0];
-	p[2] += delta * (x - p[1]);
-	if (!isfinite(p[2]) || !isfinite(p[1]))
+	if (p[0] == 0)
+	{
+		/* first value of the unit: the reference */
+		p[0] = 1.0;
+		p[1] = x;
+		PG_RETURN_POINTER(map);
+	}
+
+	/*
+	 * Welford's update relative to ref, in rms form: with d = x - mean and
+	 * m the new count, rms^2 = (m-1)/m rms^2 + (m-1)/m^2 d^2
+	 */
+	m = p[0] + 1.0;
+	if (m > PC_COUNT_MAX)
 		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("value out of range in interval alpha")));
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("count overflow in krippendorff_alpha_interval state")));
+	d = (x - p[1]) - p[2];
+	if (!isfinite(d))
+		interval_out_of_range();
+	rms = hypot(sqrt(p[0] / m) * p[3], (sqrt(p[0]) / m) * fabs(d));
+	if (!isfinite(rms))
+		interval_out_of_range();
+	p[0] = m;
+	p[2] += d / m;
+	p[3] = rms;
 	PG_RETURN_POINTER(map);
 }
 
@@ -426,8 +559,11 @@ pc_alpha_interval_combine(PG_FUNCTION_ARGS)
 
 /*
  * final: interval alpha = 1 - (n - 1)/n * sum_u m_u M2_u / (m_u - 1) / M2,
- * M2 the total sum of squares of the pairable values; NULL when undefined
- * (fewer than two pairable values, or no variation at all)
+ * M2 the total sum of squares of the pairable values; with M2_u = m_u
+ * rms_u^2 and M2 = n rms^2:
+ *	  1 - (n - 1)/n * sum_u m_u/(m_u - 1) * m_u/n * (rms_u / rms)^2
+ * NULL when undefined (fewer than two pairable values, or no variation at
+ * all); 22003 when the values' spread is too small for float8
  */
 PG_FUNCTION_INFO_V1(pc_alpha_interval_final);
 Datum
@@ -435,8 +571,9 @@ pc_alpha_interval_final(PG_FUNCTION_ARGS)
 {
 	PcMap	   *map;
 	PcMapEntry *e = NULL;
-	double		tot[3] = {0, 0, 0};
-	double		observed = 0;
+	double		tot[4] = {0, 0, 0, 0};
+	double		n,
+				observed = 0;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -445,14 +582,32 @@ pc_alpha_interval_final(PG_FUNCTION_ARGS)
 	{
 		double	   *p = PCMAP_PAYLOAD(e);
 
+		CHECK_FOR_INTERRUPTS();
+		if (p[0] >= 2)
+			add_moments(tot, p);
+	}
+	n = tot[0];
+	if (n < 2 || !(tot[3] > 0))
+		PG_RETURN_NULL();
+	if (tot[3] < PC_ALPHA_MIN_RMS)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("values too close together for interval alpha"),
+				 errdetail("The root-mean-square deviation of the pairable values is %g; float8 arithmetic loses their digits below %g.",
+						   tot[3], PC_ALPHA_MIN_RMS),
+				 errhint("Scale the values up; alpha does not depend on their scale.")));
+	e = NULL;
+	while ((e = pcmap_next(map, e)) != NULL)
+	{
+		double	   *p = PCMAP_PAYLOAD(e);
+		double		q;
+
 		if (p[0] < 2)
 			continue;
-		observed += p[0] * p[2] / (p[0] - 1);
-		merge_moments(tot, p);
+		q = p[3] / tot[3];
+		observed += p[0] / (p[0] - 1) * (p[0] / n) * q * q;
 	}
-	if (tot[0] < 2 || !(tot[2] > 0))
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(1.0 - (tot[0] - 1) / tot[0] * observed / tot[2]);
+	PG_RETURN_FLOAT8(1.0 - (n - 1) / n * observed);
 }
 
 /* ---------- type I/O ---------- */

@@ -6,7 +6,8 @@
  *	  with in-place insert, merge, iteration, and the text and binary
  *	  forms with full validation.
  *
- * Text form (version 1):
+ * Text form (version 1; a kind whose payload changed writes its own
+ * version, see PcMapSpec.version, and still reads version 1):
  *
  *	  v1 n=<entries> {"key" [ "key2" ] num num ...} {...} ...
  *
@@ -83,7 +84,7 @@ pcmap_create(const PcMapSpec *spec, int est_entries, int est_keybytes)
 		pcmap_too_big(spec);
 	map = (PcMap *) palloc0(total);
 	SET_VARSIZE(map, total);
-	map->version = PCMAP_VERSION;
+	map->version = pcmap_version(spec);
 	map->kind = spec->kind;
 	map->nparts = spec->nparts;
 	map->npayload = spec->npayload;
@@ -309,16 +310,48 @@ pcmap_compact(const PcMap *map, const PcMapSpec *spec)
 }
 
 /*
+ * A copy in the current format of a version-1 map of a kind whose payload
+ * changed since (stored values written by an older build)
+ */
+static PcMap *
+pcmap_upgrade(const PcMap *old, const PcMapSpec *spec)
+{
+	PcMap	   *map = pcmap_create(spec, old->nentries, old->used);
+	PcMapEntry *e = NULL;
+
+	while ((e = pcmap_next(old, e)) != NULL)
+	{
+		const char *k0,
+				   *k1;
+		int			l0,
+					l1;
+
+		pcmap_key_parts(old, e, &k0, &l0, &k1, &l1);
+		spec->upgrade_v1(PCMAP_PAYLOAD(e),
+						 pcmap_upsert(&map, spec, k0, l0, k1, l1));
+	}
+	return map;
+}
+
+/*
  * Detoast a state datum (it may arrive with a short header from a tuple)
- * and check that it is a map of the expected kind and version.
+ * and check that it is a map of the expected kind and version; a stored
+ * version-1 value of an upgraded kind comes back converted.
  */
 PcMap *
 pcmap_from_datum(Datum d, const PcMapSpec *spec)
 {
 	PcMap	   *map = (PcMap *) PG_DETOAST_DATUM(d);
 
+	if (VARSIZE(map) >= PCMAP_HDRSZ &&
+		map->version == 1 && pcmap_version(spec) != 1 &&
+		spec->upgrade_v1 != NULL &&
+		map->kind == (int) spec->kind &&
+		map->npayload == spec->v1_npayload &&
+		map->nparts == spec->nparts)
+		return pcmap_upgrade(map, spec);
 	if (VARSIZE(map) < PCMAP_HDRSZ ||
-		map->version != PCMAP_VERSION ||
+		map->version != pcmap_version(spec) ||
 		map->kind != (int) spec->kind ||
 		map->npayload != spec->npayload ||
 		map->nparts != spec->nparts)
@@ -351,7 +384,7 @@ pcmap_out(const PcMap *map, const PcMapSpec *spec)
 	PcMapEntry *e = NULL;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "v%d n=%d", PCMAP_VERSION, map->nentries);
+	appendStringInfo(&buf, "v%d n=%d", pcmap_version(spec), map->nentries);
 	while ((e = pcmap_next(map, e)) != NULL)
 	{
 		const char *k0,
@@ -461,10 +494,23 @@ pcmap_in(const char *str, const PcMapSpec *spec)
 	StringInfoData k0,
 				k1;
 	double		vals[8];
+	double		old[8];
+	int			version = 0;
+	int			nvals = spec->npayload;
 
-	Assert(spec->npayload <= 8);
-	if (s[0] != 'v' || s[1] != '1' || (s[2] != ' ' && s[2] != '\t'))
-		pcmap_syntax(spec, str, "Expected version \"v1\" first.");
+	Assert(spec->npayload <= 8 && spec->v1_npayload <= 8);
+	if (s[0] == 'v' && s[1] >= '1' && s[1] <= '9' && (s[2] == ' ' || s[2] == '\t'))
+		version = s[1] - '0';
+	if (version == 1 && pcmap_version(spec) != 1 && spec->upgrade_v1 != NULL)
+		nvals = spec->v1_npayload;
+	else if (version != pcmap_version(spec))
+	{
+		if (pcmap_version(spec) == 1)
+			pcmap_syntax(spec, str, "Expected version \"v1\" first.");
+		pcmap_syntax(spec, str,
+					 psprintf("Expected version \"v%d\" (or \"v1\") first.",
+							  pcmap_version(spec)));
+	}
 	s = skip_blanks(s + 2);
 	if (s[0] != 'n' || s[1] != '=')
 		pcmap_syntax(spec, str, "Expected \"n=\" and the number of entries.");
@@ -495,8 +541,12 @@ pcmap_in(const char *str, const PcMapSpec *spec)
 		parse_quoted(&s, &k0, spec, str);
 		if (spec->nparts == 2)
 			parse_quoted(&s, &k1, spec, str);
-		for (int j = 0; j < spec->npayload; j++)
-			vals[j] = pc_parse_float8(&s, spec->typname, str);
+		for (int j = 0; j < nvals; j++)
+			old[j] = pc_parse_float8(&s, spec->typname, str);
+		if (nvals == spec->npayload)
+			memcpy(vals, old, sizeof(double) * nvals);
+		else
+			spec->upgrade_v1(old, vals);
 		s = skip_blanks(s);
 		if (*s != '}')
 			pcmap_syntax(spec, str, "Expected \"}\" after an entry's numbers.");
@@ -525,7 +575,7 @@ pcmap_send(const PcMap *map, const PcMapSpec *spec)
 	PcMapEntry *e = NULL;
 
 	pq_begintypsend(&buf);
-	pq_sendint16(&buf, PCMAP_VERSION);
+	pq_sendint16(&buf, pcmap_version(spec));
 	pq_sendint16(&buf, (int16) spec->kind);
 	pq_sendint32(&buf, map->nentries);
 	while ((e = pcmap_next(map, e)) != NULL)
@@ -579,13 +629,22 @@ pcmap_recv(StringInfo buf, const PcMapSpec *spec)
 	int			n = pq_getmsgint(buf, 4);
 	PcMap	   *map;
 	double		vals[8];
+	double		old[8];
+	int			nvals = spec->npayload;
+	bool		known = (version == pcmap_version(spec));
 
-	if (version != PCMAP_VERSION || kind != (int) spec->kind)
+	if (version == 1 && pcmap_version(spec) != 1 && spec->upgrade_v1 != NULL)
+	{
+		nvals = spec->v1_npayload;
+		known = true;
+	}
+	if (!known || kind != (int) spec->kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("unsupported binary %s format", spec->typname),
 				 errdetail("Version %d kind %d; expected version %d kind %d.",
-						   version, kind, PCMAP_VERSION, (int) spec->kind)));
+						   version, kind, pcmap_version(spec),
+						   (int) spec->kind)));
 	if (n < 0 || n > spec->max_entries)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -604,8 +663,12 @@ pcmap_recv(StringInfo buf, const PcMapSpec *spec)
 		k0 = recv_part(buf, &l0, spec);
 		if (spec->nparts == 2)
 			k1 = recv_part(buf, &l1, spec);
-		for (int j = 0; j < spec->npayload; j++)
-			vals[j] = pq_getmsgfloat8(buf);
+		for (int j = 0; j < nvals; j++)
+			old[j] = pq_getmsgfloat8(buf);
+		if (nvals == spec->npayload)
+			memcpy(vals, old, sizeof(double) * nvals);
+		else
+			spec->upgrade_v1(old, vals);
 		check_payload(spec, vals, NULL);
 		check_key(spec, k0, l0, NULL);
 		before = map->nentries;

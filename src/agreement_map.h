@@ -35,6 +35,11 @@
 
 #include "lib/stringinfo.h"
 
+/*
+ * Format version of the kinds that never changed; a kind whose payload
+ * changed carries its own version in its spec (spec->version) and may
+ * read version-1 values through spec->upgrade_v1.
+ */
 #define PCMAP_VERSION 1
 
 typedef enum PcMapKind
@@ -49,7 +54,7 @@ typedef enum PcMapKind
 typedef struct PcMap
 {
 	int32		vl_len_;		/* varlena header (do not touch directly) */
-	int16		version;		/* PCMAP_VERSION */
+	int16		version;		/* pcmap_version(spec) */
 	int16		kind;			/* PcMapKind */
 	int32		nparts;			/* strings per key: 1 or 2 */
 	int32		npayload;		/* float8 values per entry */
@@ -81,7 +86,18 @@ typedef struct PcMapSpec
 	const char *(*check) (const double *payload);
 	/* optional: NULL if a key read from outside is valid, else a reason */
 	const char *(*check_key) (const char *key, int len);
+	/* format version written; 0 means PCMAP_VERSION */
+	int			version;
+	/* optional, for version > 1: payload size and conversion of version 1 */
+	int			v1_npayload;
+	void		(*upgrade_v1) (const double *old, double *payload);
 } PcMapSpec;
+
+static inline int
+pcmap_version(const PcMapSpec *spec)
+{
+	return spec->version > 0 ? spec->version : PCMAP_VERSION;
+}
 
 #define PCMAP_PAYLOAD(e) ((double *) ((char *) (e) + sizeof(PcMapEntry)))
 #define PCMAP_KEY(e, np) ((char *) (e) + sizeof(PcMapEntry) + sizeof(double) * (np))
