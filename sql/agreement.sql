@@ -152,3 +152,11 @@ FROM (SELECT majority_vote_final('v1 n=3 {"a" 9007199254740992} {"b" 90071992547
 SELECT majority_vote_final(('v1 n=1100 ' || string_agg(format('{"l%s" 9007199254740992}', i), ' '))::majority_vote_state)
 FROM generate_series(1, 1100) i;
 \echo :LAST_ERROR_SQLSTATE
+-- a single pairable unit gives exactly 0 (D_o = D_e), not a rounding residue
+SELECT krippendorff_alpha_interval('one', v) = 0 AS interval_one_unit,
+       krippendorff_alpha_interval('one', 1e12::float8 + v) = 0 AS interval_one_unit_offset,
+       krippendorff_alpha('one', (u % 7)::text) = 0 AS nominal_one_unit,
+       krippendorff_alpha('one', (u % 3)::text) = 0 AS nominal_one_unit_3
+FROM arev;
+SELECT krippendorff_alpha_interval('one', sin(i * 2)) = 0 AS interval_one_unit_sin
+FROM generate_series(1, 50) i;

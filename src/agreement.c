@@ -413,10 +413,13 @@ pc_alpha_final(PG_FUNCTION_ARGS)
 	PcMap	   *map;
 	PcMapEntry *e = NULL;
 	AlphaCell  *cells;
-	double	   *counts;
+	double	   *counts,
+			   *unit_pairs,
+			   *unit_m;
 	int			ncells = 0,
 				npair = 0,
-				nvalues = 0;
+				nvalues = 0,
+				nunits = 0;
 	double		n = 0,
 				observed = 0,
 				expected;
@@ -428,6 +431,8 @@ pc_alpha_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	cells = palloc(sizeof(AlphaCell) * map->nentries);
 	counts = palloc(sizeof(double) * map->nentries);
+	unit_pairs = palloc(sizeof(double) * map->nentries);
+	unit_m = palloc(sizeof(double) * map->nentries);
 	while ((e = pcmap_next(map, e)) != NULL)
 	{
 		AlphaCell  *c = &cells[ncells++];
@@ -457,7 +462,8 @@ pc_alpha_final(PG_FUNCTION_ARGS)
 		if (m >= 2)
 		{
 			n += m;
-			observed += pair_products(counts, j - i) / (m - 1);
+			unit_pairs[nunits] = pair_products(counts, j - i);
+			unit_m[nunits++] = m;
 			for (int k = i; k < j; k++)
 				cells[npair++] = cells[k];
 		}
@@ -481,7 +487,14 @@ pc_alpha_final(PG_FUNCTION_ARGS)
 	expected = pair_products(counts, nvalues);
 	if (expected <= 0)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(1.0 - (n - 1) * observed / expected);
+
+	/*
+	 * 1 - (n - 1) sum_u P_u / (m_u - 1) / E, grouped so that a single
+	 * pairable unit (m_u = n, P_u = E) gives exactly 0
+	 */
+	for (int u = 0; u < nunits; u++)
+		observed += unit_pairs[u] * ((n - 1) / (unit_m[u] - 1));
+	PG_RETURN_FLOAT8(1.0 - observed / expected);
 }
 
 /* ---------- krippendorff_alpha_interval ---------- */
@@ -561,7 +574,8 @@ pc_alpha_interval_combine(PG_FUNCTION_ARGS)
  * final: interval alpha = 1 - (n - 1)/n * sum_u m_u M2_u / (m_u - 1) / M2,
  * M2 the total sum of squares of the pairable values; with M2_u = m_u
  * rms_u^2 and M2 = n rms^2:
- *	  1 - (n - 1)/n * sum_u m_u/(m_u - 1) * m_u/n * (rms_u / rms)^2
+ *	  1 - sum_u m_u (n - 1) / ((m_u - 1) n) * m_u/n * (rms_u / rms)^2
+ * (grouped so that a single pairable unit gives exactly 0)
  * NULL when undefined (fewer than two pairable values, or no variation at
  * all); 22003 when the values' spread is too small for float8
  */
@@ -605,9 +619,9 @@ pc_alpha_interval_final(PG_FUNCTION_ARGS)
 		if (p[0] < 2)
 			continue;
 		q = p[3] / tot[3];
-		observed += p[0] / (p[0] - 1) * (p[0] / n) * q * q;
+		observed += (p[0] * (n - 1)) / ((p[0] - 1) * n) * (p[0] / n) * q * q;
 	}
-	PG_RETURN_FLOAT8(1.0 - (n - 1) / n * observed);
+	PG_RETURN_FLOAT8(1.0 - observed);
 }
 
 /* ---------- type I/O ---------- */
