@@ -510,6 +510,7 @@ pc_alpha_interval_trans(PG_FUNCTION_ARGS)
 	double	   *p;
 	double		m,
 				d,
+				big,
 				rms;
 
 	pc_agg_context(fcinfo, "krippendorff_alpha_interval transition function");
@@ -554,9 +555,18 @@ pc_alpha_interval_trans(PG_FUNCTION_ARGS)
 	d = (x - p[1]) - p[2];
 	if (!isfinite(d))
 		interval_out_of_range();
-	rms = hypot(sqrt(p[0] / m) * p[3], (sqrt(p[0]) / m) * fabs(d));
-	if (!isfinite(rms))
-		interval_out_of_range();
+	big = fmax(p[3], fabs(d));
+	if (big > 0x1p-450 && big < 0x1p500)
+	{
+		/* squares neither overflow nor underflow (a smaller term's may, harmlessly) */
+		rms = sqrt(p[0] / m * (p[3] * p[3] + d * d / m));
+	}
+	else
+	{
+		rms = hypot(sqrt(p[0] / m) * p[3], (sqrt(p[0]) / m) * fabs(d));
+		if (!isfinite(rms))
+			interval_out_of_range();
+	}
 	p[0] = m;
 	p[2] += d / m;
 	p[3] = rms;
