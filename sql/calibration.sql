@@ -372,3 +372,58 @@ SELECT calibration_svg(NULL::calibration_state) IS NULL AS null_state,
        calibration_svg(NULL, 'title') IS NULL AS null_state_titled;
 SELECT calibration_svg('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0 logloss=untracked bins=[]');
 \echo :LAST_ERROR_SQLSTATE
+
+-- ---------- extreme weight scales ----------
+-- RMSCE is invariant to the weights' scale (sqrt((0.8^2 + 0.6^2) / 2));
+-- it came out 0 at 1e-300 and Infinity at 1e300 when the gaps were
+-- squared before dividing by the bin weight
+SELECT c, abs(calibration_rmsce(calibration_agg(p, y, 10, c)) - sqrt(0.5)) < 1e-15 AS rmsce_ok,
+       abs(calibration_ece(calibration_agg(p, y, 10, c)) - 0.7) < 1e-15 AS ece_ok
+FROM (VALUES (0.2::float8, true), (0.6, false)) v(p, y),
+     (VALUES (1e-300::float8), (1), (1e300)) s(c)
+GROUP BY c ORDER BY c;
+-- a total weight or a weighted log loss beyond the double range is an
+-- error, not a Brier score of 0 or a log loss of Infinity
+SELECT brier_score(p, y, w) FROM (VALUES (0.2::float8, false, 1e308::float8), (0.9, true, 1e308)) v(p, y, w);
+\echo :LAST_ERROR_SQLSTATE
+SELECT calibration_agg(p, y, 10, w) FROM (VALUES (0.2::float8, false, 1e308::float8), (0.9, true, 1e308)) v(p, y, w);
+\echo :LAST_ERROR_SQLSTATE
+SELECT calibration_logloss(calibration_agg(p, true, 10, w)) FROM (VALUES (1e-300::float8, 1e307::float8)) v(p, w);
+\echo :LAST_ERROR_SQLSTATE
+-- ... while a certain wrong prediction still costs +Infinity
+SELECT calibration_logloss(calibration_agg(p, y, 10, w)) AS certain_wrong
+FROM (VALUES (0.0::float8, true, 1e300::float8), (0.5, false, 1)) v(p, y, w);
+-- merging two states whose total exceeds the range
+SELECT calibration_merge(s) FROM (VALUES
+ ('version=1 nbins=0 classes=0 w=1e308 brier=0 brier_comp=0 logloss=untracked bins=[]'::calibration_state),
+ ('version=1 nbins=0 classes=0 w=1e308 brier=0 brier_comp=0 logloss=untracked bins=[]')) v(s);
+\echo :LAST_ERROR_SQLSTATE
+-- subnormal weights are refused (their products lose their precision)
+SELECT brier_score(0.5, true, 5e-324);
+\echo :LAST_ERROR_SQLSTATE
+SELECT brier_score(p, y, w) = 0.15625 AS zero_weight_ok
+FROM (VALUES (0.5::float8, true, 0::float8), (0.5, false, 1), (0.25, false, 1)) v(p, y, w);
+-- the decomposition of identical rows: every variance-like term is 0
+-- (the one-pass sums left -1e-15 of rounding before)
+SELECT brier, reliability, resolution, uncertainty, within_bin_variance, within_bin_covariance
+FROM calibration_decomposition((SELECT calibration_agg(0.7::float8, 0.3::float8, 10) FROM generate_series(1, 1000)));
+SELECT uncertainty, within_bin_variance, within_bin_covariance
+FROM calibration_decomposition((SELECT calibration_agg(0.7::float8, true, 10) FROM generate_series(1, 1000)));
+-- nearly identical p: the variance-like terms are never negative (the
+-- within-bin variance was -3.7e-14 here), and the identity still holds up
+-- to the rounding of the sums
+SELECT within_bin_variance >= 0 AS wbv_nonneg, uncertainty >= 0 AS unc_nonneg,
+       abs(reliability - resolution + uncertainty + within_bin_variance - within_bin_covariance - brier) < 1e-12 AS identity
+FROM calibration_decomposition((SELECT calibration_agg(0.7 + 1e-9 * (g % 7), g % 3 = 0, 10) FROM generate_series(1, 100000) g));
+-- the smooth-ECE error bound is invariant to the weights' scale (it
+-- underflowed to about 0 with weights near 1e-170)
+SELECT c, abs(d.smooth_ece / r.smooth_ece - 1) < 1e-12 AS value_ok,
+       abs(d.error_bound / r.error_bound - 1) < 1e-12 AS bound_ok
+FROM (VALUES (1e-170::float8), (1e-300), (1e300)) x(c),
+     LATERAL calibration_smooth_ece_detail((SELECT calibration_agg(((i * 0.6180339887) - floor(i * 0.6180339887))::float8,
+        ((i * 0.7548776662) - floor(i * 0.7548776662)) < (i * 0.6180339887) - floor(i * 0.6180339887), 20, (1 + i % 3) * c)
+        FROM generate_series(1, 200) i), 0.05) d,
+     LATERAL calibration_smooth_ece_detail((SELECT calibration_agg(((i * 0.6180339887) - floor(i * 0.6180339887))::float8,
+        ((i * 0.7548776662) - floor(i * 0.7548776662)) < (i * 0.6180339887) - floor(i * 0.6180339887), 20, (1 + i % 3)::float8)
+        FROM generate_series(1, 200) i), 0.05) r
+ORDER BY c;

@@ -214,3 +214,73 @@ SELECT 'v1 temperature p T=1 rows=1 weight=1 logloss=NaN logloss_identity=0 iter
 \echo :LAST_ERROR_SQLSTATE
 SELECT 'v1 temperature p T=1 rows=1 weight=1 logloss=0 logloss_identity=0 iterations=0 decrement=0 extra'::recalibrator;
 \echo :LAST_ERROR_SQLSTATE
+
+-- 10. numerically hard fits against 60-digit references made by
+--     test/ref/recal_ref_extreme.py (tolerance 1e-12 relative, where the
+--     solver had errors of 1e-8 to 1e-4, wrong results or errors):
+--     dom12, dom15  one row weighted 1e12 / 1e15 times each other row, which
+--                   the fit makes almost certain (mean loss 7e-10, 9e-13):
+--                   loss terms that do not cancel, stopping tests relative
+--                   to the loss;
+--     sub           weights 1 to 3 times 5e-324 (subnormal; the products are
+--                   exact and the fit is that of the unscaled weights);
+--     tiny, huge    scores 1e-170 * i and 1e154 * i (temperature on scores
+--                   through recal_fit), scaled before standardising.
+CREATE TEMP TABLE hard_points (set text, i int, p float8, score float8, y float8, w float8);
+\copy hard_points FROM 'test/ref/recal_ref_extreme_points.csv' CSV HEADER
+CREATE TEMP TABLE hard_ref (set text, method text, smoothing boolean,
+                            param1 float8, param2 float8, logloss float8);
+\copy hard_ref FROM 'test/ref/recal_ref_extreme_fits.csv' CSV HEADER
+UPDATE hard_points SET w = w * '5e-324'::float8 WHERE set = 'sub';
+SELECT set, count(*), min(w) > 0 AND max(w) < '2.2250738585072014e-308' AS subnormal
+FROM hard_points GROUP BY set ORDER BY set;
+CREATE TEMP TABLE hard_states AS
+SELECT set, recal_points(p, y, w) AS pst, recal_score_points(score, y, w) AS sst
+FROM hard_points GROUP BY set;
+-- a failed fit or recal_info shows as false in its row rather than ending
+-- the statement; parameters are read from the text form
+CREATE FUNCTION pg_temp.try_fit(st recal_points, m text, sm boolean) RETURNS recalibrator
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN recal_fit(st, m, sm);
+EXCEPTION WHEN OTHERS THEN
+    RETURN NULL;
+END $$;
+CREATE FUNCTION pg_temp.info_ok(r recalibrator) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN (recal_info(r)->>'iterations')::int >= 1;
+EXCEPTION WHEN OTHERS THEN
+    RETURN false;
+END $$;
+CREATE FUNCTION pg_temp.field(r recalibrator, k text) RETURNS float8
+LANGUAGE sql AS $$ SELECT substring(r::text FROM ' ' || k || '=(\S+)')::float8 $$;
+-- probability sets: temperature on p, Platt on the logit score
+CREATE TEMP TABLE hard_fits AS
+SELECT f.*, pg_temp.try_fit(CASE WHEN f.method = 'temperature' THEN coalesce(s.pst, s.sst) ELSE s.sst END,
+                            f.method, f.smoothing) AS r
+FROM hard_ref f JOIN hard_states s USING (set);
+SELECT set, method, smoothing, r IS NOT NULL AS fitted,
+       coalesce(abs(pg_temp.field(r, CASE method WHEN 'temperature' THEN 'T' ELSE 'a' END) - param1)
+                <= 1e-12 * abs(param1), false) AS param1_ok,
+       method = 'temperature'
+         OR coalesce(abs(pg_temp.field(r, 'b') - param2) <= 1e-12 * greatest(1, abs(param2)), false) AS param2_ok,
+       coalesce(abs(pg_temp.field(r, 'logloss') - logloss) <= 1e-12 * logloss, false) AS logloss_ok,
+       coalesce(pg_temp.field(r, 'iterations') BETWEEN 1 AND 30
+                AND pg_temp.field(r, 'decrement') BETWEEN 0 AND 1e-20, false) AS converged_ok,
+       coalesce(pg_temp.info_ok(r), false) AS info_ok
+FROM hard_fits ORDER BY set, method, smoothing;
+SELECT r::text::recalibrator::text = r::text AS roundtrip FROM hard_fits ORDER BY set, method, smoothing;
+-- the aggregates give the same fits
+SELECT set,
+       temperature_scaling(p, y, w)::text = (SELECT r::text FROM hard_fits f WHERE f.set = h.set AND method = 'temperature') AS temperature_agg_eq,
+       platt_scaling(score, y, w)::text = (SELECT r::text FROM hard_fits f WHERE f.set = h.set AND method = 'platt' AND NOT smoothing) AS platt_agg_eq
+FROM hard_points h WHERE set IN ('dom12', 'dom15', 'sub') GROUP BY set ORDER BY set;
+-- the fit does not depend on the weights' scale: the subnormal weights
+-- times 2^1074 (in two exact steps) are 1, 2 and 3
+SELECT min(w2), max(w2),
+       recal_info(temperature_scaling(p, y, w)) - 'weight' = recal_info(temperature_scaling(p, y, w2)) - 'weight'
+         AS temperature_scale_free,
+       recal_info(platt_scaling(score, y, w)) - 'weight' = recal_info(platt_scaling(score, y, w2)) - 'weight'
+         AS platt_scale_free
+FROM (SELECT *, w * 2.0::float8 ^ 537 * 2.0::float8 ^ 537 AS w2 FROM hard_points WHERE set = 'sub') h;

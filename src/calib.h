@@ -177,9 +177,12 @@ calib_logloss_term(double p, double y)
  * (nbins > 0), logloss whether it tracks the log loss, and moments
  * whether it tracks the Brier sum and the bins' second moments (ece_agg
  * needs neither), all constants at every call site so the unused paths
- * vanish.
+ * vanish.  Returns false when a sum overflowed (the total weight, or the
+ * log loss without a certain wrong prediction, whose +Infinity is a
+ * result): the caller raises the error.  Every other sum is at most the
+ * total weight.
  */
-CALIB_INLINE void
+CALIB_INLINE bool
 calib_add(CalibState *s, double p, double y, double w, bool binned,
 		  bool logloss, bool moments)
 {
@@ -205,8 +208,15 @@ calib_add(CalibState *s, double p, double y, double w, bool binned,
 		}
 	}
 	if (logloss && w > 0.0)
-		calib_sum_add(&s->logloss, &s->logloss_c,
-					  w * calib_logloss_term(p, y));
+	{
+		double		t = calib_logloss_term(p, y);
+		double		prev = s->logloss;
+
+		calib_sum_add(&s->logloss, &s->logloss_c, w * t);
+		if (isinf(s->logloss) && !isinf(t) && !isinf(prev))
+			return false;
+	}
+	return !isinf(s->w);
 }
 
 /* Murphy decomposition with the within-bin terms */
@@ -222,7 +232,7 @@ typedef struct CalibDecomposition
 
 /* calib_math.c */
 extern void calib_init(CalibState *s, int nbins, int nclasses, int flags);
-extern void calib_merge(CalibState *dst, const CalibState *src,
+extern bool calib_merge(CalibState *dst, const CalibState *src,
 						void (*add) (double *restrict, const double *restrict, int));
 extern double calib_edge(int k, int nbins);
 extern double calib_ece(const CalibState *s);

@@ -30,6 +30,8 @@
 #include "calib_glue.h"
 #include "calib_smooth.h"
 
+#include <float.h>
+
 #include "catalog/pg_type.h"
 #include "kernels.h"
 #include "nodes/execnodes.h"
@@ -70,7 +72,18 @@ bad_weight(double w)
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 			 errmsg("weight %g is out of range", w),
-			 errdetail("Weights must be finite and non-negative.")));
+			 errdetail("Weights must be 0 or between 2.2250738585072014e-308 (the smallest normal double) and 1.8e308.")));
+}
+
+/* a sum of weights (or of weighted log loss) beyond the double range */
+static void
+sum_overflow(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("calibration sums are out of range"),
+			 errdetail("The total weight or the weighted log loss exceeds the largest double (1.8e308)."),
+			 errhint("Scale the weights down.")));
 }
 
 static void
@@ -136,7 +149,8 @@ calib_trans(FunctionCallInfo fcinfo, CalibMode mode, bool soft)
 	if (warg > 0)
 	{
 		w = PG_GETARG_FLOAT8(warg);
-		if (unlikely(!(w >= 0.0 && isfinite(w))))
+		/* subnormal weights would make subnormal products: refused */
+		if (unlikely(!(w >= DBL_MIN && w <= DBL_MAX) && w != 0.0))
 			bad_weight(w);
 	}
 
@@ -157,7 +171,9 @@ calib_trans(FunctionCallInfo fcinfo, CalibMode mode, bool soft)
 			nbins_changed(s->nbins, nbins);
 	}
 
-	calib_add(s, p, y, w, MODE_BINNED(mode), MODE_LOGS(mode), mode != MODE_ECE);
+	if (unlikely(!calib_add(s, p, y, w, MODE_BINNED(mode), MODE_LOGS(mode),
+							mode != MODE_ECE)))
+		sum_overflow();
 	PG_RETURN_POINTER(s);
 }
 
@@ -286,8 +302,9 @@ calib_trans_probs(FunctionCallInfo fcinfo, CalibMode mode)
 
 		if (unlikely(!pc_kern->prob_argmax(x, k, &idx, &conf)))
 			bad_probs(x, k);
-		calib_add(s, conf, pc_label01(idx == label), 1.0, true, MODE_LOGS(mode),
-				  mode != MODE_ECE);
+		/* unit weights: no sum can overflow */
+		(void) calib_add(s, conf, pc_label01(idx == label), 1.0, true,
+						 MODE_LOGS(mode), mode != MODE_ECE);
 	}
 	else
 	{
@@ -450,6 +467,7 @@ calibration_state_combine(PG_FUNCTION_ARGS)
 				 errmsg("cannot merge calibration states with different numbers of classes"),
 				 errdetail("One state has classes=%d, the other classes=%d.",
 						   (int) dst->nclasses, (int) src->nclasses)));
-	calib_merge(dst, src, pc_kern->add);
+	if (!calib_merge(dst, src, pc_kern->add))
+		sum_overflow();
 	PG_RETURN_POINTER(dst);
 }

@@ -33,19 +33,27 @@ calib_init(CalibState *s, int nbins, int nclasses, int flags)
 
 /*
  * dst += src.  The caller has checked that nbins and nclasses agree.  The
- * log loss stays tracked only if both sides track it.
+ * log loss stays tracked only if both sides track it.  Returns false when
+ * a sum overflowed (as calib_add); dst is then unusable.
  */
-void
+bool
 calib_merge(CalibState *dst, const CalibState *src,
 			void (*add) (double *restrict, const double *restrict, int))
 {
+	bool		ok;
+
 	dst->w += src->w;
+	ok = !isinf(dst->w);
 	calib_sum_add(&dst->brier, &dst->brier_c, src->brier);
 	dst->brier_c += src->brier_c;
+	ok = ok && !isinf(dst->brier);
 	if ((dst->flags & CALIB_F_LOGLOSS) && (src->flags & CALIB_F_LOGLOSS))
 	{
+		bool		was_inf = isinf(dst->logloss) || isinf(src->logloss);
+
 		calib_sum_add(&dst->logloss, &dst->logloss_c, src->logloss);
 		dst->logloss_c += src->logloss_c;
+		ok = ok && (was_inf || !isinf(dst->logloss));
 	}
 	else
 	{
@@ -56,6 +64,7 @@ calib_merge(CalibState *dst, const CalibState *src,
 	if (dst->nbins > 0)
 		add((double *) dst->bins, (const double *) src->bins,
 			dst->nbins * CALIB_BIN_FIELDS);
+	return ok;
 }
 
 /* edge k of nbins equal-width bins: the double nearest k / nbins */
@@ -107,14 +116,15 @@ calib_rmsce(const CalibState *s)
 	{
 		const CalibBin *bin = &s->bins[b];
 
+		/* share of the weight times the squared gap, each at most 1 */
 		if (bin->w > 0.0)
 		{
-			double		d = bin->wy - bin->wp;
+			double		g = (bin->wy - bin->wp) / bin->w;
 
-			acc += d * d / bin->w;
+			acc += (bin->w / s->w) * g * g;
 		}
 	}
-	return sqrt(acc / s->w);
+	return sqrt(acc);
 }
 
 double
@@ -145,7 +155,8 @@ calib_logloss(const CalibState *s)
  *
  * with REL = sum_b n_b (pb - yb)^2 / N, WBV = sum_b n_b var_b(p) / N and
  * WBC = 2 sum_b n_b cov_b(p, y) / N.  Brier itself is the compensated
- * total, so the identity holds up to the rounding of the sums.
+ * total, so the identity holds up to the rounding of the sums (and of
+ * the clamping below, which is of the same order).
  */
 void
 calib_decompose(const CalibState *s, CalibDecomposition *d)
@@ -169,7 +180,11 @@ calib_decompose(const CalibState *s, CalibDecomposition *d)
 	{
 		const CalibBin *bin = &s->bins[b];
 		double		pb,
-					yb;
+					yb,
+					vp,
+					vy,
+					cv,
+					lim;
 
 		if (!(bin->w > 0.0))
 			continue;
@@ -177,13 +192,48 @@ calib_decompose(const CalibState *s, CalibDecomposition *d)
 		yb = bin->wy / bin->w;
 		rel += bin->w * (pb - yb) * (pb - yb);
 		res += bin->w * (yb - ybar) * (yb - ybar);
-		wbv += bin->wpp - bin->wp * pb;
-		wbc += bin->wpy - bin->wp * yb;
+
+		/*
+		 * n_b var_b(p), n_b var_b(y) and n_b cov_b(p, y) from the one-pass
+		 * sums cancel: where the true value is 0 (one value of p in the
+		 * bin) rounding leaves about 1e-16 of the sums, of either sign.
+		 * The variances are kept at 0 or above and the covariance within
+		 * Cauchy-Schwarz of them, which moves no term by more than that
+		 * rounding.
+		 */
+		vp = bin->wpp - bin->wp * pb;
+		vy = bin->wyy - bin->wy * yb;
+		cv = bin->wpy - bin->wp * yb;
+		if (!(vp > 0.0))
+			vp = 0.0;
+		if (!(vy > 0.0))
+			vy = 0.0;
+		lim = sqrt(vp) * sqrt(vy);
+		if (cv > lim)
+			cv = lim;
+		else if (cv < -lim)
+			cv = -lim;
+		wbv += vp;
+		wbc += cv;
 	}
 	d->brier = calib_brier(s);
 	d->reliability = rel / n;
 	d->resolution = res / n;
-	d->uncertainty = wyy / n - ybar * ybar;
+
+	/*
+	 * With binary targets y^2 = y, so the sums wyy and wy are the same
+	 * numbers and UNC = ybar (1 - ybar), without cancellation (exactly 0
+	 * when every target is the same); soft targets take the general
+	 * form, kept at 0 or above like the variances.
+	 */
+	if (wyy == wy)
+		d->uncertainty = ybar * (1.0 - ybar);
+	else
+	{
+		d->uncertainty = wyy / n - ybar * ybar;
+		if (!(d->uncertainty > 0.0))
+			d->uncertainty = 0.0;
+	}
 	d->within_bin_variance = wbv / n;
 	d->within_bin_covariance = 2.0 * wbc / n;
 }

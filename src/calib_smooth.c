@@ -98,6 +98,12 @@ smece_bins(const CalibState *s, SmeceBin *out)
 		double		lo = calib_edge(b, s->nbins),
 					hi = calib_edge(b + 1, s->nbins);
 		double		x,
+					bw,
+					bwp,
+					bwy,
+					bwpp,
+					bwpy,
+					bwyy,
 					R,
 					C,
 					V,
@@ -113,22 +119,35 @@ smece_bins(const CalibState *s, SmeceBin *out)
 			x = lo;
 		if (x > hi)
 			x = hi;
-		R = bin->wy - bin->wp;
-		C = (bin->wpy - bin->wpp) - x * R;
+
+		/*
+		 * Every sum as a share of the total weight (at most 1), so that
+		 * the products below neither overflow nor underflow whatever the
+		 * weights' scale (with weights near 1e-170, S * V underflowed and
+		 * the bound came out 0).
+		 */
+		bw = bin->w / W;
+		bwp = bin->wp / W;
+		bwy = bin->wy / W;
+		bwpp = bin->wpp / W;
+		bwpy = bin->wpy / W;
+		bwyy = bin->wyy / W;
+		R = bwy - bwp;
+		C = (bwpy - bwpp) - x * R;
 		/* the within-bin sums, with an allowance for their cancellation */
-		V = bin->wpp - x * bin->wp;
-		V = (V > 0.0 ? V : 0.0) + 4.0 * DBL_EPSILON * bin->wpp;
-		S = bin->wyy - 2.0 * bin->wpy + bin->wpp;
+		V = bwpp - x * bwp;
+		V = (V > 0.0 ? V : 0.0) + 4.0 * DBL_EPSILON * bwpp;
+		S = bwyy - 2.0 * bwpy + bwpp;
 		S = (S > 0.0 ? S : 0.0) +
-			4.0 * DBL_EPSILON * (bin->wyy + 2.0 * bin->wpy + bin->wpp);
+			4.0 * DBL_EPSILON * (bwyy + 2.0 * bwpy + bwpp);
 		rho = hi > 1.0 - lo ? hi : 1.0 - lo;
 		D = (x - lo) > (hi - x) ? (x - lo) : (hi - x);
-		u1 = fmin(sqrt(S * V), rho * sqrt(bin->w * V));
+		u1 = fmin(sqrt(S * V), rho * sqrt(bw * V));
 		out[n].x = x;
-		out[n].r = R / W;
-		out[n].c = C / W;
-		out[n].u1 = u1 / W;
-		out[n].u2 = fmin(rho * V, D * u1) / W;
+		out[n].r = R;
+		out[n].c = C;
+		out[n].u1 = u1;
+		out[n].u2 = fmin(rho * V, D * u1);
 		n++;
 	}
 	return n;

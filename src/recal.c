@@ -643,7 +643,7 @@ fit_state(const RecalPoints *state, RecalMethod method, bool smoothing,
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("%s did not converge in %d iterations", what, max_iter),
-					 errdetail("The squared Newton decrement is %g; the tolerance is %g.",
+					 errdetail("The squared Newton decrement relative to the log loss is %g; the tolerance is %g.",
 							   fit.decrement, tol),
 					 errhint("Raise max_iter or tol.")));
 			break;
@@ -668,6 +668,14 @@ fit_state(const RecalPoints *state, RecalMethod method, bool smoothing,
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("%s produced a parameter out of range", what)));
+	/* never store a value that recalibrator_in would refuse */
+	if (!(r->loss >= 0) || !(r->loss_identity >= 0) ||
+		!(r->decrement >= 0) || isinf(r->decrement))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s produced a log loss or Newton decrement out of range", what),
+				 errdetail("Log loss %g, at the identity map %g, decrement %g.",
+						   r->loss, r->loss_identity, r->decrement)));
 	return r;
 }
 

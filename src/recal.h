@@ -62,7 +62,7 @@ typedef struct RecalFit
 	double		param[2];		/* temperature: T, unused; Platt: a, b */
 	double		loss;			/* mean log loss at the fit */
 	double		loss_identity;	/* mean log loss at T = 1 / a = 1, b = 0 */
-	double		decrement;		/* final Newton decrement squared */
+	double		decrement;		/* final squared Newton decrement / loss */
 	double		sumw;			/* total weight */
 	double		sumwy;			/* total weight times target */
 	int			iterations;
@@ -87,9 +87,12 @@ extern double recal_logit(double p);
 /*
  * Fit by Newton's method on the mean log loss.  pts must be compacted
  * (sorted by x, x distinct).  For Platt, smoothing replaces the targets
- * by Platt's (N+ + 1) / (N+ + 2) and 1 / (N- + 2).
+ * by Platt's (N+ + 1) / (N+ + 2) and 1 / (N- + 2).  The fit rescales
+ * every w and wy of pts in place by one power of two (the loss does not
+ * change; fit->sumw and fit->sumwy keep the caller's scale), so pass a
+ * scratch copy.  fit->decrement is relative to the loss.
  */
-extern RecalStatus recal_fit_points(const RecalPoint *pts, int n,
+extern RecalStatus recal_fit_points(RecalPoint *pts, int n,
 									RecalMethod method, bool smoothing,
 									int max_iter, double tol,
 									RecalFit *fit);

@@ -26,13 +26,23 @@
  *		variant uses Platt's targets (N+ + 1) / (N+ + 2) for positives and
  *		1 / (N- + 2) for negatives (scikit-learn's sigmoid calibration).
  *
- * Both stop when the squared Newton decrement g' H^-1 g falls to tol
- * (half of it estimates how far the loss is above its minimum).
+ * Both stop when the squared Newton decrement g' H^-1 g, relative to the
+ * loss L, falls to tol (half of it estimates by what fraction the loss is
+ * above its minimum).  Relative, because a loss dominated by one heavy,
+ * well-fitted row can be 1e-12 and every absolute constant would stop
+ * far from the minimum.
+ *
+ * Accuracy: the loss, its gradient and its Hessian are summed from terms
+ * that do not cancel (see point_loss); the weights are rescaled by a power
+ * of two so the largest is in [1, 2) and the scores by one so the largest
+ * magnitude is in [1, 2), which keeps subnormal weights and scores of any
+ * magnitude (1e-170, 1e154) away from underflow and overflow.
  *
  *-------------------------------------------------------------------------
  */
 #include "recal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -116,12 +126,74 @@ recal_apply(RecalMethod method, const double *param, double x)
 }
 
 /* ---------------------------------------------------------------- */
+/* stable pieces of the loss                                         */
+/* ---------------------------------------------------------------- */
+
+/*
+ * sigmoid(u), sigmoid(-u), softplus(u) and softplus(-u) from one exp and
+ * one log1p, each to full relative accuracy: none is formed as 1 minus
+ * another, so sigmoid(-u) stays accurate where sigmoid(u) rounds to 1.
+ */
+typedef struct Logistic
+{
+	double		sp;				/* sigmoid(u) */
+	double		sn;				/* sigmoid(-u) = 1 - sigmoid(u) */
+	double		lp;				/* softplus(u) = -log sigmoid(-u) */
+	double		ln;				/* softplus(-u) = -log sigmoid(u) */
+} Logistic;
+
+static inline void
+logistic(double u, Logistic *o)
+{
+	double		e = exp(-fabs(u));
+	double		r = 1.0 / (1.0 + e);
+	double		l = log1p(e);
+
+	if (u >= 0)
+	{
+		o->sp = r;
+		o->sn = e * r;
+		o->lp = u + l;
+		o->ln = l;
+	}
+	else
+	{
+		o->sp = e * r;
+		o->sn = r;
+		o->lp = l;
+		o->ln = l - u;
+	}
+}
+
+/*
+ * A point with positive mass wp (weight times target) and negative mass
+ * wn (weight times 1 - target) contributes
+ *
+ *		wn softplus(u) + wp softplus(-u)		to the loss,
+ *		wn sigmoid(u) - wp sigmoid(-u)			to dL/du,
+ *		(wp + wn) sigmoid(u) sigmoid(-u)		to d2L/du2.
+ *
+ * These equal w softplus(u) - wy u and w sigmoid(u) - wy, but are sums of
+ * terms of one sign (the loss) or of accurately computed terms: the
+ * textbook forms cancel catastrophically when |u| is large and the point
+ * is fitted well, which is exactly the situation of a dominant row.
+ */
+static inline double
+point_loss(double wp, double wn, const Logistic *q)
+{
+	return wn * q->lp + wp * q->ln;
+}
+
+/* ---------------------------------------------------------------- */
 /* temperature scaling                                               */
 /* ---------------------------------------------------------------- */
 
-/* mean loss, derivative and second derivative in theta = 1 / T */
+/*
+ * Mean loss, derivative and second derivative in theta, where
+ * u = theta * (x * xs): theta is 1 / T in units of the scaled input.
+ */
 static void
-temp_eval(const RecalPoint *pts, int n, double invw, double theta,
+temp_eval(const RecalPoint *pts, int n, double xs, double invw, double theta,
 		  double *loss, double *g, double *h)
 {
 	double		l = 0,
@@ -131,12 +203,15 @@ temp_eval(const RecalPoint *pts, int n, double invw, double theta,
 
 	for (i = 0; i < n; i++)
 	{
-		double		u = theta * pts[i].x;
-		double		s = recal_sigmoid(u);
+		double		x = pts[i].x * xs;
+		double		wp = pts[i].wy;
+		double		wn = pts[i].w - pts[i].wy;
+		Logistic	q;
 
-		l += pts[i].w * recal_softplus(u) - pts[i].wy * u;
-		d1 += pts[i].x * (pts[i].w * s - pts[i].wy);
-		d2 += pts[i].w * pts[i].x * pts[i].x * s * (1.0 - s);
+		logistic(theta * x, &q);
+		l += point_loss(wp, wn, &q);
+		d1 += x * (wn * q.sp - wp * q.sn);
+		d2 += pts[i].w * x * x * q.sp * q.sn;
 	}
 	*loss = l * invw;
 	*g = d1 * invw;
@@ -144,10 +219,9 @@ temp_eval(const RecalPoint *pts, int n, double invw, double theta,
 }
 
 static RecalStatus
-fit_temperature(const RecalPoint *pts, int n, int max_iter, double tol,
-				RecalFit *fit)
+fit_temperature(const RecalPoint *pts, int n, double xs, double invw,
+				int max_iter, double tol, RecalFit *fit)
 {
-	double		invw = 1.0 / fit->sumw;
 	double		g0 = 0;
 	bool		any_nonzero = false;
 	bool		separated = true;
@@ -166,7 +240,7 @@ fit_temperature(const RecalPoint *pts, int n, int max_iter, double tol,
 
 		if (p->x != 0)
 			any_nonzero = true;
-		g0 += p->x * (0.5 * p->w - p->wy);
+		g0 += p->x * xs * ((p->w - p->wy) - p->wy);
 		/* separated at 0: every x > 0 all positive, every x < 0 all negative */
 		if ((p->x > 0 && p->wy < p->w) || (p->x < 0 && p->wy > 0))
 			separated = false;
@@ -178,22 +252,26 @@ fit_temperature(const RecalPoint *pts, int n, int max_iter, double tol,
 	if (g0 >= 0)
 		return RECAL_NO_SIGNAL;
 
-	/* bracket: L'(0) < 0; find hi with L'(hi) > 0 (exists: not separated) */
+	/*
+	 * bracket: L'(0) < 0; find hi with L'(hi) > 0 (exists: not separated).
+	 * The scaled inputs are below 2 in magnitude, so theta = 1 is a
+	 * natural start whatever the units of x.
+	 */
 	lo = 0;
 	hi = 1;
-	temp_eval(pts, n, invw, hi, &loss, &g, &h);
-	for (i = 0; g < 0 && i < 2000; i++)
+	temp_eval(pts, n, xs, invw, hi, &loss, &g, &h);
+	for (i = 0; g < 0 && hi < 1e300; i++)
 	{
 		RECAL_CHECK_INTERRUPTS();
 		lo = hi;
 		hi *= 2;
-		temp_eval(pts, n, invw, hi, &loss, &g, &h);
+		temp_eval(pts, n, xs, invw, hi, &loss, &g, &h);
 	}
 	if (g < 0)
 		return RECAL_SEPARATED;
 	if (g == 0)
 	{
-		fit->param[0] = 1.0 / hi;
+		fit->param[0] = (1.0 / hi) / xs;
 		fit->loss = loss;
 		fit->decrement = 0;
 		fit->iterations = 0;
@@ -206,32 +284,40 @@ fit_temperature(const RecalPoint *pts, int n, int max_iter, double tol,
 		double		next;
 
 		RECAL_CHECK_INTERRUPTS();
-		temp_eval(pts, n, invw, theta, &loss, &g, &h);
-		fit->decrement = (h > 0) ? g * g / h : INFINITY;
+		temp_eval(pts, n, xs, invw, theta, &loss, &g, &h);
+		/* squared Newton decrement relative to the loss (loss > 0 here) */
+		fit->decrement = (g == 0) ? 0 : (h > 0) ? g * g / h / loss : INFINITY;
 		fit->iterations = it;
+		if (g < 0)
+			lo = theta;
+		else if (g > 0)
+			hi = theta;
+		next = (h > 0) ? theta - g / h : 0.5 * (lo + hi);
 		if (fit->decrement <= tol || g == 0)
 		{
-			fit->param[0] = 1.0 / theta;
+			/*
+			 * Converged.  The last Newton step is still worth taking: it
+			 * squares the relative error (tol 1e-20 alone leaves about
+			 * 1e-10 in T); it stays inside the bracket.
+			 */
+			if (g != 0 && next > lo && next < hi)
+				theta = next;
+			fit->param[0] = (1.0 / theta) / xs;
 			fit->loss = loss;
 			return RECAL_OK;
 		}
-		if (g < 0)
-			lo = theta;
-		else
-			hi = theta;
-		next = (h > 0) ? theta - g / h : 0.5 * (lo + hi);
 		if (!(next > lo && next < hi))
 			next = 0.5 * (lo + hi);
 		if (next == theta || hi - lo <= 4e-16 * hi)
 		{
 			/* the bracket has collapsed to rounding: converged */
-			fit->param[0] = 1.0 / theta;
+			fit->param[0] = (1.0 / theta) / xs;
 			fit->loss = loss;
 			return RECAL_OK;
 		}
 		theta = next;
 	}
-	fit->param[0] = 1.0 / theta;
+	fit->param[0] = (1.0 / theta) / xs;
 	fit->loss = loss;
 	return RECAL_NOT_CONVERGED;
 }
@@ -245,20 +331,14 @@ typedef struct PlattData
 	const RecalPoint *pts;
 	int			n;
 	double		invw;
-	double		tpos;			/* target for the positive mass */
-	double		tneg;			/* target for the negative mass */
-	double		m;				/* standardisation: z = (x - m) / s */
+	double		tpos;			/* target of the positive mass */
+	double		tneg;			/* target of the negative mass */
+	double		cpos;			/* 1 - tpos, computed directly */
+	double		cneg;			/* 1 - tneg, computed directly */
+	double		xs;				/* power of two: |x xs| < 2 */
+	double		m;				/* standardisation: z = (x xs - m) / s */
 	double		s;
 } PlattData;
-
-/* weighted target mass of point i */
-static inline double
-platt_wt(const PlattData *d, int i)
-{
-	const RecalPoint *p = &d->pts[i];
-
-	return p->wy * d->tpos + (p->w - p->wy) * d->tneg;
-}
 
 /* mean loss and, if grad != NULL, gradient and Hessian in (a', b') */
 static double
@@ -275,17 +355,19 @@ platt_eval(const PlattData *d, double a, double b, double *grad,
 
 	for (i = 0; i < d->n; i++)
 	{
-		double		z = (d->pts[i].x - d->m) / d->s;
-		double		u = a * z + b;
-		double		w = d->pts[i].w;
-		double		wt = platt_wt(d, i);
+		const RecalPoint *p = &d->pts[i];
+		double		z = (p->x * d->xs - d->m) / d->s;
+		double		wneg = p->w - p->wy;
+		double		wp = p->wy * d->tpos + wneg * d->tneg;
+		double		wn = p->wy * d->cpos + wneg * d->cneg;
+		Logistic	q;
 
-		l += w * recal_softplus(u) - wt * u;
+		logistic(a * z + b, &q);
+		l += point_loss(wp, wn, &q);
 		if (grad)
 		{
-			double		sg = recal_sigmoid(u);
-			double		r = w * sg - wt;
-			double		v = w * sg * (1.0 - sg);
+			double		r = wn * q.sp - wp * q.sn;
+			double		v = p->w * q.sp * q.sn;
 
 			ga += r * z;
 			gb += r;
@@ -306,18 +388,18 @@ platt_eval(const PlattData *d, double a, double b, double *grad,
 }
 
 static RecalStatus
-fit_platt(const RecalPoint *pts, int n, bool smoothing, int max_iter,
-		  double tol, RecalFit *fit)
+fit_platt(const RecalPoint *pts, int n, bool smoothing, double xs,
+		  double invw, int max_iter, double tol, RecalFit *fit)
 {
 	PlattData	d;
-	double		npos = fit->sumwy;
-	double		nneg = fit->sumw - fit->sumwy;
 	double		mean = 0,
 				var = 0,
+				mpos = 0,
+				mneg = 0,
 				a,
 				b,
 				loss,
-				tbar,
+				slack,
 				prev_dec = INFINITY;
 	int			i,
 				it;
@@ -327,11 +409,18 @@ fit_platt(const RecalPoint *pts, int n, bool smoothing, int max_iter,
 
 	d.pts = pts;
 	d.n = n;
-	d.invw = 1.0 / fit->sumw;
+	d.invw = invw;
+	d.xs = xs;
 	if (smoothing)
 	{
+		/* Platt's targets count the rows in the caller's weight units */
+		double		npos = fit->sumwy;
+		double		nneg = fit->sumw - fit->sumwy;
+
 		d.tpos = (npos + 1.0) / (npos + 2.0);
+		d.cpos = 1.0 / (npos + 2.0);
 		d.tneg = 1.0 / (nneg + 2.0);
+		d.cneg = (nneg + 1.0) / (nneg + 2.0);
 	}
 	else
 	{
@@ -341,7 +430,9 @@ fit_platt(const RecalPoint *pts, int n, bool smoothing, int max_iter,
 					min_neg = INFINITY;
 
 		d.tpos = 1.0;
+		d.cpos = 0.0;
 		d.tneg = 0.0;
+		d.cneg = 1.0;
 		/* points are sorted by x */
 		for (i = 0; i < n; i++)
 		{
@@ -362,26 +453,36 @@ fit_platt(const RecalPoint *pts, int n, bool smoothing, int max_iter,
 			return RECAL_SEPARATED;
 	}
 
-	/* standardise the scores (weighted mean and standard deviation) */
+	/*
+	 * Standardise the scaled scores (weighted mean and standard deviation).
+	 * The scaling by xs keeps the squares clear of underflow and overflow
+	 * whatever the units of the scores.
+	 */
 	for (i = 0; i < n; i++)
-		mean += pts[i].w * pts[i].x;
-	mean *= d.invw;
+		mean += pts[i].w * (pts[i].x * xs);
+	mean *= invw;
 	for (i = 0; i < n; i++)
-		var += pts[i].w * (pts[i].x - mean) * (pts[i].x - mean);
-	var *= d.invw;
+	{
+		double		dx = pts[i].x * xs - mean;
+
+		var += pts[i].w * dx * dx;
+	}
+	var *= invw;
 	d.m = mean;
 	d.s = sqrt(var);
 	if (!(d.s > 0) || !isfinite(d.s))
 		return RECAL_ONE_VALUE;
 
-	/* start at the constant model */
-	tbar = 0;
+	/* start at the constant model: b = log(positive mass / negative mass) */
 	for (i = 0; i < n; i++)
-		tbar += platt_wt(&d, i);
-	tbar *= d.invw;
-	tbar = fmin(fmax(tbar, 1e-12), 1.0 - 1e-12);
+	{
+		double		wneg = pts[i].w - pts[i].wy;
+
+		mpos += pts[i].wy * d.tpos + wneg * d.tneg;
+		mneg += pts[i].wy * d.cpos + wneg * d.cneg;
+	}
 	a = 0;
-	b = log(tbar) - log1p(-tbar);
+	b = (mpos > 0 && mneg > 0) ? log(mpos) - log(mneg) : 0;
 	loss = platt_eval(&d, a, b, NULL, NULL);
 
 	for (it = 1; it <= max_iter; it++)
@@ -392,6 +493,7 @@ fit_platt(const RecalPoint *pts, int n, bool smoothing, int max_iter,
 					da,
 					db,
 					dec,
+					rdec,
 					t;
 		bool		accepted = false;
 
@@ -412,24 +514,40 @@ fit_platt(const RecalPoint *pts, int n, bool smoothing, int max_iter,
 			db = -(-hs[1] * g[0] + hs[0] * g[1]) / det;
 			dec = -(g[0] * da + g[1] * db);
 		}
-		fit->decrement = dec;
-		if (dec <= tol)
-			goto done;
-		/* rounding floor: the decrement stopped shrinking near zero */
-		if (dec < 1e-14 && dec >= 0.25 * prev_dec)
-			goto done;
-		prev_dec = dec;
-		if (dec < 1e-8)
+
+		/*
+		 * Every test is relative to the loss (positive here: the data are
+		 * not separated, or the targets are smoothed), so a loss of 1e-12
+		 * (a dominant, well-fitted row) converges as tightly as one of 0.6.
+		 */
+		rdec = dec / loss;
+		fit->decrement = rdec;
+		if (rdec <= tol)
 		{
 			/*
-			 * Quadratic region: the predicted decrease is below what the
-			 * loss can resolve, so take the full step and let the gradient
-			 * judge it.
+			 * Converged.  Take the last Newton step too (when it is one):
+			 * it squares the relative error of (a, b), and a step this
+			 * small is below what the loss could check anyway.
 			 */
-			a += da;
-			b += db;
-			continue;
+			if (det > 0)
+			{
+				a += da;
+				b += db;
+			}
+			goto done;
 		}
+		/* rounding floor: the decrement stopped shrinking near zero */
+		if (rdec < 1e-14 && rdec >= 0.25 * prev_dec)
+			goto done;
+		prev_dec = rdec;
+
+		/*
+		 * Armijo backtracking.  Once the predicted decrease is below what
+		 * the summed loss can resolve (slack bounds its rounding error), a
+		 * step is accepted if the loss does not rise beyond that: the
+		 * accurate gradient then judges the step at the next iteration.
+		 */
+		slack = (n + 16) * DBL_EPSILON * loss;
 		for (t = 1.0; t > 1e-12; t *= 0.5)
 		{
 			double		na = a + t * da,
@@ -439,7 +557,8 @@ fit_platt(const RecalPoint *pts, int n, bool smoothing, int max_iter,
 			RECAL_CHECK_INTERRUPTS();
 			nl = platt_eval(&d, na, nb, NULL, NULL);
 
-			if (nl <= loss - 0.25 * t * dec)
+			if (nl <= loss - 0.25 * t * dec ||
+				(0.25 * t * dec <= slack && nl <= loss + slack))
 			{
 				a = na;
 				b = nb;
@@ -451,14 +570,14 @@ fit_platt(const RecalPoint *pts, int n, bool smoothing, int max_iter,
 		if (!accepted)
 			break;
 	}
-	fit->param[0] = a / d.s;
+	fit->param[0] = (a / d.s) * xs;
 	fit->param[1] = b - a * d.m / d.s;
 	fit->loss = loss;
 	return RECAL_NOT_CONVERGED;
 
 done:
-	/* back to the caller's scale: a' (x - m) / s + b' = a x + b */
-	fit->param[0] = a / d.s;
+	/* back to the caller's scale: a' (x xs - m) / s + b' = a x + b */
+	fit->param[0] = (a / d.s) * xs;
 	fit->param[1] = b - a * d.m / d.s;
 	fit->loss = loss;
 	return RECAL_OK;
@@ -467,11 +586,14 @@ done:
 /* ---------------------------------------------------------------- */
 
 RecalStatus
-recal_fit_points(const RecalPoint *pts, int n, RecalMethod method,
+recal_fit_points(RecalPoint *pts, int n, RecalMethod method,
 				 bool smoothing, int max_iter, double tol, RecalFit *fit)
 {
 	double		sumw = 0,
 				sumwy = 0,
+				wmax = 0,
+				xmax = 0,
+				xs = 1.0,
 				lid = 0;
 	int			i;
 	RecalStatus st;
@@ -484,18 +606,57 @@ recal_fit_points(const RecalPoint *pts, int n, RecalMethod method,
 	{
 		sumw += pts[i].w;
 		sumwy += pts[i].wy;
-		lid += pts[i].w * recal_softplus(pts[i].x) - pts[i].wy * pts[i].x;
+		wmax = fmax(wmax, pts[i].w);
+		xmax = fmax(xmax, fabs(pts[i].x));
 	}
 	fit->sumw = sumw;
 	fit->sumwy = sumwy;
 	if (n == 0 || !(sumw > 0))
 		return RECAL_EMPTY;
+
+	/*
+	 * The mean loss does not change when every weight is multiplied by one
+	 * constant, so scale w and wy by the power of two that brings the
+	 * largest weight into [1, 2): exact (up to weights below 2^-1022 of the
+	 * largest, which vanish), and it keeps every product and sum of the
+	 * fit clear of subnormal underflow and of overflow.  The scores are
+	 * scaled in the same way (by xs, inside the solvers) for the same
+	 * reason.
+	 */
+	if (isfinite(wmax))
+	{
+		int			k = ilogb(wmax);
+		double		w = 0;
+
+		for (i = 0; i < n; i++)
+		{
+			pts[i].w = ldexp(pts[i].w, -k);
+			pts[i].wy = ldexp(pts[i].wy, -k);
+			w += pts[i].w;
+		}
+		sumw = w;
+	}
+	if (xmax > 0)
+	{
+		/* 2^-e with 2^e <= xmax < 2^(e+1); e >= -1022 keeps 2^-e finite */
+		int			e = ilogb(xmax);
+
+		xs = ldexp(1.0, -(e < DBL_MIN_EXP - 1 ? DBL_MIN_EXP - 1 : e));
+	}
+
+	for (i = 0; i < n; i++)
+	{
+		Logistic	q;
+
+		logistic(pts[i].x, &q);
+		lid += point_loss(pts[i].wy, pts[i].w - pts[i].wy, &q);
+	}
 	fit->loss_identity = lid / sumw;
 
 	if (method == RECAL_TEMPERATURE)
-		st = fit_temperature(pts, n, max_iter, tol, fit);
+		st = fit_temperature(pts, n, xs, 1.0 / sumw, max_iter, tol, fit);
 	else
-		st = fit_platt(pts, n, smoothing, max_iter, tol, fit);
+		st = fit_platt(pts, n, smoothing, xs, 1.0 / sumw, max_iter, tol, fit);
 
 	/* report the loss against the rows' own targets (not smoothed ones) */
 	if (st == RECAL_OK || st == RECAL_NOT_CONVERGED)
@@ -507,8 +668,10 @@ recal_fit_points(const RecalPoint *pts, int n, RecalMethod method,
 			double		u = (method == RECAL_TEMPERATURE) ?
 				pts[i].x / fit->param[0] :
 				fit->param[0] * pts[i].x + fit->param[1];
+			Logistic	q;
 
-			l += pts[i].w * recal_softplus(u) - pts[i].wy * u;
+			logistic(u, &q);
+			l += point_loss(pts[i].wy, pts[i].w - pts[i].wy, &q);
 		}
 		fit->loss = l / sumw;
 	}
