@@ -236,3 +236,27 @@ FROM (VALUES (1e-6::float8), (1e8)) v(w),
 	LATERAL (SELECT bt_fit(bt_counts(a, b, o, w), reference => '7', position_effect => true) m FROM cg200) p,
 	(SELECT bt_fit(bt_counts(a, b, o, 1), reference => '7', position_effect => true) m FROM cg200) q
 ORDER BY w;
+-- weights near 1e250 and 1e300: the gradient's norm used to overflow to
+-- Infinity, which left a model that bt_info and the bt_model input
+-- refused; now it is finite, and the scores are those of weight 1
+CREATE TEMP TABLE j3(a text, b text, o float8, w float8);
+INSERT INTO j3 VALUES ('x','y',1,3),('y','x',1,1),('x','z',1,2),('z','x',1,1),('y','z',1,2),
+ ('z','y',1,1),('x','y',0.5,1),('y','z',0.5,1),('x','y',0,1),('y','z',0,1),('z','x',0,1);
+SET client_min_messages = error;
+SELECT s, (bt_info(p.m)->>'gradient_norm')::float8 < 'Infinity' AS finite_norm,
+	(p.m::text::bt_model)::text = p.m::text AS round_trip,
+	(SELECT max(abs(x.score - y.score)) FROM bt_scores(p.m) x JOIN bt_scores(q.m) y USING (item)) < 1e-9 AS same_scores
+FROM (VALUES (1e250::float8), (1e300)) v(s),
+	LATERAL (SELECT bt_fit(bt_counts(a, b, o, w * s)) m FROM j3) p,
+	(SELECT bt_fit(bt_counts(a, b, o, w)) m FROM j3) q
+ORDER BY s;
+-- numbers beyond the float8 range are an error, not an unreadable model
+SELECT bt_fit(bt_counts(a, b, o, w * 1.7e307)) FROM j3;
+\echo :LAST_ERROR_SQLSTATE
+RESET client_min_messages;
+-- a saturated fit (a chain of pairs, each with both outcomes) has
+-- deviance 0, never the slightly negative rounding of two totals
+SELECT (bt_info(m)->>'deviance')::float8 >= 0 AS deviance_nonneg,
+	(bt_info(m)->>'deviance')::float8 < 1e-6 AS deviance_zero
+FROM (SELECT bt_fit(bt_counts(a, b, o, w)) m
+	FROM (VALUES ('a','b',1,1e6::float8),('a','b',0,1),('b','c',1,1e6),('b','c',0,1),('c','d',1,1e5),('c','d',0,1)) v(a, b, o, w)) q;

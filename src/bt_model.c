@@ -87,6 +87,7 @@ typedef struct BtModelFlat
 #define BTM_OFF(m)		((uint32 *) (BTM_TIES(m) + (m)->n_items))
 #define BTM_NAMES(m)	((char *) BTM_OFF(m) + TYPEALIGN(8, sizeof(uint32) * ((m)->n_items + 1)))
 
+static void btm_check_finite(const BtModelFlat *m);
 static const char *const bt_ties_names[] = {"half", "davidson", "drop"};
 
 static Size
@@ -648,7 +649,13 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 	out->position = res.position;
 	out->position_se = opt->position ? res.position_se : NAN;
 	out->loglik = res.loglik;
-	out->deviance = 2.0 * (saturated - res.loglik);
+	/*
+	 * A difference of two totals: its absolute rounding is about 1e-16 of
+	 * |loglik| (0.5 when the total weight is near 1e15; see
+	 * bradley-terry.md), and where the model is saturated it can come out
+	 * slightly below 0, which a deviance cannot be.
+	 */
+	out->deviance = fmax(2.0 * (saturated - res.loglik), 0.0);
 	out->objective = res.objective;
 	out->brier = opt->ties == BT_TIES_DAVIDSON ? NAN : res.brier;
 	out->grad_norm = res.grad_norm;
@@ -686,7 +693,52 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 		}
 		off[n] = pos;
 	}
+	btm_check_finite(out);
 	return PointerGetDatum(out);
+}
+
+/*
+ * A fit whose reported numbers left the float8 range (weights near
+ * 1e250, say) would make a model its own input function and bt_info
+ * refuse, and so one that cannot be dumped and restored: an error
+ * instead.  NaN marks an absent value only where the text writes null.
+ */
+static void
+btm_check_finite(const BtModelFlat *m)
+{
+	struct
+	{
+		const char *name;
+		double		v;
+		bool		nan_ok;
+	}			f[] = {
+		{"gradient_norm", m->grad_norm, false},
+		{"scaled_gradient", m->scaled_grad, false},
+		{"loglik", m->loglik, false},
+		{"deviance", m->deviance, false},
+		{"objective_value", m->objective, false},
+		{"brier", m->brier, true},
+		{"log_tie_parameter", m->tie_log, false},
+		{"log_tie_parameter_se", m->tie_log_se, true},
+		{"position_effect", m->position, false},
+		{"position_effect_se", m->position_se, true},
+		{"n_comparisons", m->n_comparisons, false},
+	};
+
+	for (int i = 0; i < (int) lengthof(f); i++)
+		if (isinf(f[i].v) || (isnan(f[i].v) && !f[i].nan_ok))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("the fitted model's %s is out of range", f[i].name),
+					 errdetail("It is %g, which a bt_model cannot store.", f[i].v),
+					 errhint("Give weights on a scale where 1 means one comparison.")));
+	for (int32 k = 0; k < m->n_items; k++)
+		if (isinf(BTM_SE(m)[k]) || !isfinite(BTM_WINS(m)[k]) ||
+			!isfinite(BTM_LOSSES(m)[k]) || !isfinite(BTM_TIES(m)[k]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("the fitted model's per-item standard errors or counts are out of range"),
+					 errhint("Give weights on a scale where 1 means one comparison.")));
 }
 
 static void

@@ -567,6 +567,8 @@ bt_chol_solve(const double *l, int p, double *x)
  */
 #define BT_CG_ETA_MIN 1e-6
 
+static double bt_norm2(const double *x, int n);
+
 /*
  * z = P D^-1 r, the Jacobi preconditioner followed by the projection P
  * that takes the scores' mean out (the shift the constraint fixes), so the
@@ -624,11 +626,8 @@ bt_pcg(BtWork *w, double eta, int max_cg, double *dx,
 		gmean += w->grad[k];
 	gmean /= w->n;
 	for (int k = 0; k < p; k++)
-	{
 		r[k] = -(w->grad[k] - (k < w->n ? gmean : 0.0));
-		gnorm += r[k] * r[k];
-	}
-	gnorm = sqrt(gnorm);
+	gnorm = bt_norm2(r, p);
 	memset(dx, 0, sizeof(double) * p);
 	rz = bt_pcg_precond(w, r, z);
 	for (int k = 0; k < p; k++)
@@ -652,9 +651,9 @@ bt_pcg(BtWork *w, double eta, int max_cg, double *dx,
 		{
 			dx[k] += alpha * d[k];
 			r[k] -= alpha * q[k];
-			rnorm += r[k] * r[k];
 		}
-		if (sqrt(rnorm) <= eta * gnorm)
+		rnorm = bt_norm2(r, p);
+		if (rnorm <= eta * gnorm)
 		{
 			step++;
 			break;
@@ -685,12 +684,40 @@ bt_centre(double *x, int n)
 		x[i] -= mean;
 }
 
+/*
+ * Euclidean norm of x[0..n), scaled by its largest magnitude so that it
+ * neither overflows nor underflows (a gradient of 1e200 with weights near
+ * 1e250 made the norm Infinity, which the model's text cannot hold).
+ */
+static double
+bt_norm2(const double *x, int n)
+{
+	double		mx = 0.0,
+				s2 = 0.0;
+
+	for (int k = 0; k < n; k++)
+	{
+		double		a = fabs(x[k]);
+
+		if (a > mx || isnan(a))
+			mx = a;
+	}
+	if (mx == 0.0 || !isfinite(mx))
+		return mx;
+	for (int k = 0; k < n; k++)
+	{
+		double		t = x[k] / mx;
+
+		s2 += t * t;
+	}
+	return mx * sqrt(s2);
+}
+
 /* convergence measure: max |g_k| / sqrt(H_kk); also the gradient 2-norm */
 static double
 bt_scaled_grad(BtWork *w, double *norm2)
 {
-	double		mx = 0.0,
-				s2 = 0.0;
+	double		mx = 0.0;
 
 	for (int k = 0; k < w->p; k++)
 	{
@@ -698,15 +725,18 @@ bt_scaled_grad(BtWork *w, double *norm2)
 		double		hk = w->diag[k];
 		double		v = hk > 0 ? fabs(g) / sqrt(hk) : (g != 0 ? INFINITY : 0.0);
 
-		s2 += g * g;
 		if (v > mx || isnan(v))
 			mx = v;
 	}
-	*norm2 = sqrt(s2);
+	*norm2 = bt_norm2(w->grad, w->p);
 	return mx;
 }
 
-/* sum_k g_k^2 / H_kk: a smooth measure of the remaining Newton decrement */
+/*
+ * sum_k g_k^2 / H_kk: a smooth measure of the remaining Newton decrement
+ * (each term squared after the division, so large weights do not
+ * overflow it)
+ */
 static double
 bt_scaled_grad2(BtWork *w)
 {
@@ -714,7 +744,11 @@ bt_scaled_grad2(BtWork *w)
 
 	for (int k = 0; k < w->p; k++)
 		if (w->diag[k] > 0)
-			s2 += w->grad[k] * w->grad[k] / w->diag[k];
+		{
+			double		t = w->grad[k] / sqrt(w->diag[k]);
+
+			s2 += t * t;
+		}
 	return s2;
 }
 
