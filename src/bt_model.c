@@ -656,6 +656,9 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 	 * slightly below 0, which a deviance cannot be.
 	 */
 	out->deviance = fmax(2.0 * (saturated - res.loglik), 0.0);
+	/* six digits or more lost to that rounding: sum it pair by pair */
+	if (out->deviance < 1e-6 * (fabs(saturated) + fabs(res.loglik)))
+		out->deviance = bt_deviance_pairs(&pb, &res);
 	out->objective = res.objective;
 	out->brier = opt->ties == BT_TIES_DAVIDSON ? NAN : res.brier;
 	out->grad_norm = res.grad_norm;
