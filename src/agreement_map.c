@@ -344,8 +344,7 @@ pcmap_from_datum(Datum d, const PcMapSpec *spec)
 	PcMap	   *map = (PcMap *) PG_DETOAST_DATUM(d);
 
 	if (VARSIZE(map) >= PCMAP_HDRSZ &&
-		map->version == 1 && pcmap_version(spec) != 1 &&
-		spec->upgrade_v1 != NULL &&
+		map->version == 1 && pcmap_reads_v1(spec) &&
 		map->kind == (int) spec->kind &&
 		map->npayload == spec->v1_npayload &&
 		map->nparts == spec->nparts)
@@ -429,6 +428,20 @@ skip_blanks(const char *s)
 	return s;
 }
 
+/*
+ * The payload of an entry read with nvals numbers (the current format's,
+ * or version 1's of a kind that converts them) in the current format
+ */
+static void
+payload_as_read(const PcMapSpec *spec, int nvals, const double *read,
+				double *payload)
+{
+	if (nvals == spec->npayload)
+		memcpy(payload, read, sizeof(double) * nvals);
+	else
+		spec->upgrade_v1(read, payload);
+}
+
 /* parse a quoted string at *ps into buf (reset first) */
 static void
 parse_quoted(const char **ps, StringInfo buf, const PcMapSpec *spec,
@@ -501,7 +514,7 @@ pcmap_in(const char *str, const PcMapSpec *spec)
 	Assert(spec->npayload <= 8 && spec->v1_npayload <= 8);
 	if (s[0] == 'v' && s[1] >= '1' && s[1] <= '9' && (s[2] == ' ' || s[2] == '\t'))
 		version = s[1] - '0';
-	if (version == 1 && pcmap_version(spec) != 1 && spec->upgrade_v1 != NULL)
+	if (version == 1 && pcmap_reads_v1(spec))
 		nvals = spec->v1_npayload;
 	else if (version != pcmap_version(spec))
 	{
@@ -543,10 +556,7 @@ pcmap_in(const char *str, const PcMapSpec *spec)
 			parse_quoted(&s, &k1, spec, str);
 		for (int j = 0; j < nvals; j++)
 			old[j] = pc_parse_float8(&s, spec->typname, str);
-		if (nvals == spec->npayload)
-			memcpy(vals, old, sizeof(double) * nvals);
-		else
-			spec->upgrade_v1(old, vals);
+		payload_as_read(spec, nvals, old, vals);
 		s = skip_blanks(s);
 		if (*s != '}')
 			pcmap_syntax(spec, str, "Expected \"}\" after an entry's numbers.");
@@ -633,7 +643,7 @@ pcmap_recv(StringInfo buf, const PcMapSpec *spec)
 	int			nvals = spec->npayload;
 	bool		known = (version == pcmap_version(spec));
 
-	if (version == 1 && pcmap_version(spec) != 1 && spec->upgrade_v1 != NULL)
+	if (version == 1 && pcmap_reads_v1(spec))
 	{
 		nvals = spec->v1_npayload;
 		known = true;
@@ -665,10 +675,7 @@ pcmap_recv(StringInfo buf, const PcMapSpec *spec)
 			k1 = recv_part(buf, &l1, spec);
 		for (int j = 0; j < nvals; j++)
 			old[j] = pq_getmsgfloat8(buf);
-		if (nvals == spec->npayload)
-			memcpy(vals, old, sizeof(double) * nvals);
-		else
-			spec->upgrade_v1(old, vals);
+		payload_as_read(spec, nvals, old, vals);
 		check_payload(spec, vals, NULL);
 		check_key(spec, k0, l0, NULL);
 		before = map->nentries;

@@ -99,6 +99,13 @@ pcmap_version(const PcMapSpec *spec)
 	return spec->version > 0 ? spec->version : PCMAP_VERSION;
 }
 
+/* whether values of format version 1 are read and converted */
+static inline bool
+pcmap_reads_v1(const PcMapSpec *spec)
+{
+	return pcmap_version(spec) != 1 && spec->upgrade_v1 != NULL;
+}
+
 #define PCMAP_PAYLOAD(e) ((double *) ((char *) (e) + sizeof(PcMapEntry)))
 #define PCMAP_KEY(e, np) ((char *) (e) + sizeof(PcMapEntry) + sizeof(double) * (np))
 

@@ -650,13 +650,12 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 	out->position_se = opt->position ? res.position_se : NAN;
 	out->loglik = res.loglik;
 	/*
-	 * A difference of two totals: its absolute rounding is about 1e-16 of
-	 * |loglik| (0.5 when the total weight is near 1e15; see
-	 * bradley-terry.md), and where the model is saturated it can come out
-	 * slightly below 0, which a deviance cannot be.
+	 * A difference of two totals, whose absolute rounding is about 1e-16
+	 * of |loglik| (and which can come out slightly below 0 where the model
+	 * is saturated); when that has cost six digits or more (a total weight
+	 * near 1e15, say), the deviance is summed again pair by pair.
 	 */
 	out->deviance = fmax(2.0 * (saturated - res.loglik), 0.0);
-	/* six digits or more lost to that rounding: sum it pair by pair */
 	if (out->deviance < 1e-6 * (fabs(saturated) + fabs(res.loglik)))
 		out->deviance = bt_deviance_pairs(&pb, &res);
 	out->objective = res.objective;

@@ -183,6 +183,18 @@ bt_scatter_runs(int64_t m, const int32_t *i, const int32_t *j,
 }
 
 /*
+ * log of Davidson's denominator e^u + e^-u + e^theta (u half the score
+ * difference, theta the log tie parameter), without overflow
+ */
+static inline double
+bt_davidson_logd(double u, double theta)
+{
+	double		mx = fmax(fabs(u), theta);
+
+	return mx + log(exp(u - mx) + exp(-u - mx) + exp(theta - mx));
+}
+
+/*
  * Evaluate the objective at x; when derivs, also fill the per-pair
  * derivative arrays, the gradient and the Hessian diagonal.  Returns the
  * objective.
@@ -315,8 +327,7 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 		for (int64_t k = 0; k < w->m; k++)
 		{
 			double		u = 0.5 * (x[pb->i[k]] - x[pb->j[k]] + gamma);
-			double		mx = fmax(fabs(u), theta);
-			double		logd = mx + log(exp(u - mx) + exp(-u - mx) + exp(theta - mx));
+			double		logd = bt_davidson_logd(u, theta);
 			double		p1 = exp(u - logd);
 			double		p2 = exp(-u - logd);
 			double		pt = exp(theta - logd);
@@ -372,7 +383,6 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 	{
 		double	   *g = w->grad;
 		double	   *dg = w->diag;
-
 		double		sd = 0.0;
 
 		if (pb->prior > 0)
@@ -555,6 +565,19 @@ bt_chol_solve(const double *l, int p, double *x)
 	}
 }
 
+/* x[0..n) -= its mean */
+static void
+bt_centre(double *x, int n)
+{
+	double		mean = 0.0;
+
+	for (int i = 0; i < n; i++)
+		mean += x[i];
+	mean /= n;
+	for (int i = 0; i < n; i++)
+		x[i] -= mean;
+}
+
 /*
  * Floor of the CG forcing term.  Conjugate gradients cannot bring the
  * residual much below machine epsilon times the condition number (nor,
@@ -581,9 +604,7 @@ static double bt_norm2(const double *x, int n);
 static double
 bt_pcg_precond(const BtWork *w, const double *r, double *z)
 {
-	int			n = w->n;
-	double		mean = 0.0,
-				rz = 0.0;
+	double		rz = 0.0;
 
 	for (int k = 0; k < w->p; k++)
 	{
@@ -591,11 +612,7 @@ bt_pcg_precond(const BtWork *w, const double *r, double *z)
 
 		z[k] = dk > 0 ? r[k] / dk : r[k];
 	}
-	for (int k = 0; k < n; k++)
-		mean += z[k];
-	mean /= n;
-	for (int k = 0; k < n; k++)
-		z[k] -= mean;
+	bt_centre(z, w->n);
 	for (int k = 0; k < w->p; k++)
 		rz += r[k] * z[k];
 	return rz;
@@ -612,8 +629,7 @@ bt_pcg(BtWork *w, double eta, int max_cg, double *dx,
 {
 	int			p = w->p;
 	double		rz,
-				gnorm = 0.0,
-				gmean = 0.0;
+				gnorm;
 	int			step;
 
 	/*
@@ -622,11 +638,9 @@ bt_pcg(BtWork *w, double eta, int max_cg, double *dx,
 	 * exceed the rest; no step orthogonal to v reduces it, so it is taken
 	 * out of the starting residual and of the norm the forcing term uses.
 	 */
-	for (int k = 0; k < w->n; k++)
-		gmean += w->grad[k];
-	gmean /= w->n;
 	for (int k = 0; k < p; k++)
-		r[k] = -(w->grad[k] - (k < w->n ? gmean : 0.0));
+		r[k] = -w->grad[k];
+	bt_centre(r, w->n);
 	gnorm = bt_norm2(r, p);
 	memset(dx, 0, sizeof(double) * p);
 	rz = bt_pcg_precond(w, r, z);
@@ -636,7 +650,7 @@ bt_pcg(BtWork *w, double eta, int max_cg, double *dx,
 	{
 		double		dq = 0.0,
 					alpha,
-					rnorm = 0.0,
+					rnorm,
 					rz_new;
 
 		if (w->env->interrupt)
@@ -670,18 +684,6 @@ bt_pcg(BtWork *w, double eta, int max_cg, double *dx,
 			dx[k] = z[k];
 	}
 	return step;
-}
-
-static void
-bt_centre(double *x, int n)
-{
-	double		mean = 0.0;
-
-	for (int i = 0; i < n; i++)
-		mean += x[i];
-	mean /= n;
-	for (int i = 0; i < n; i++)
-		x[i] -= mean;
 }
 
 /*
@@ -1383,8 +1385,7 @@ bt_deviance_pairs(const BtProblem *pb, const BtResult *res)
 		else
 		{
 			double		u = 0.5 * d;
-			double		mx = fmax(fabs(u), theta);
-			double		logd = mx + log(exp(u - mx) + exp(-u - mx) + exp(theta - mx));
+			double		logd = bt_davidson_logd(u, theta);
 			double		c[3] = {pb->w1[k], pb->w2[k], pb->wt[k]};
 			double		lp[3] = {u - logd, -u - logd, theta - logd};
 

@@ -126,14 +126,14 @@ typedef enum BtStatus
  * at zero.  The caller has already checked that the estimate exists
  * (bt_scc) when prior is 0.
  */
+extern BtStatus bt_solve(const BtProblem *pb, const BtEnv *env,
+						 bool want_se, BtResult *res);
+
 /*
  * The deviance summed pair by pair from the fitted parameters (for when
  * saturated minus fitted log-likelihood, two large totals, would lose it)
  */
 extern double bt_deviance_pairs(const BtProblem *pb, const BtResult *res);
-
-extern BtStatus bt_solve(const BtProblem *pb, const BtEnv *env,
-						 bool want_se, BtResult *res);
 
 /*
  * The per-pair pass of the binary models (ties half or dropped), the

@@ -77,8 +77,7 @@ extern void (*recal_check_interrupts) (void);
 /* sort by x and merge equal x in place; returns the new count */
 extern int	recal_compact(RecalPoint *pts, int n);
 
-/* numerically stable log(1 + exp(u)) and 1 / (1 + exp(-u)) */
-extern double recal_softplus(double u);
+/* numerically stable 1 / (1 + exp(-u)) */
 extern double recal_sigmoid(double u);
 
 /* logit of a probability, clamped to +-RECAL_MAX_LOGIT */

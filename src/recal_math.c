@@ -52,14 +52,6 @@ void		(*recal_check_interrupts) (void) = NULL;
 	do { if (recal_check_interrupts) recal_check_interrupts(); } while (0)
 
 double
-recal_softplus(double u)
-{
-	if (u > 0)
-		return u + log1p(exp(-u));
-	return log1p(exp(u));
-}
-
-double
 recal_sigmoid(double u)
 {
 	if (u >= 0)
