@@ -1,6 +1,7 @@
 -- prefcal--0.1.0--0.2.0.sql: upgrade from 0.1.0 to 0.2.0.  Creates the
--- objects 0.2.0 adds (the smooth ECE, src/sql/15_smooth_ece.sql); nothing of
--- 0.1.0 changes.  test/t/096_upgrade.t checks that an upgraded database
+-- objects 0.2.0 adds (the smooth ECE, src/sql/15_smooth_ece.sql) and
+-- rewords two comments of 0.1.0's recalibration functions, whose stopping
+-- test changed; no other object of 0.1.0 changes.  test/t/096_upgrade.t checks that an upgraded database
 -- has the same catalog as a fresh 0.2.0 install.
 
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
@@ -57,3 +58,10 @@ CREATE AGGREGATE @extschema@.smooth_ece_agg(p float8, y float8) (
 	COMBINEFUNC = @extschema@.calibration_state_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.smooth_ece_agg(float8, float8) IS
 'smooth ECE of (p, soft target y in [0,1]) at its fixed point, from a state of 10000 equal-width bins';
+
+-- recal_fit's stopping test and recal_info's newton_decrement became
+-- relative to the log loss in 0.2.0
+COMMENT ON FUNCTION @extschema@.recal_fit(@extschema@.recal_points, text, boolean, integer, float8) IS
+'fit temperature (method => ''temperature'') or Platt (''platt'', smoothing => Platt''s smoothed targets) scaling by Newton''s method on the mean log loss; stops when the squared Newton decrement relative to the loss is at most tol';
+COMMENT ON FUNCTION @extschema@.recal_info(@extschema@.recalibrator) IS
+'method, parameters (temperature, or a and b), rows, weight, log loss before and after, iterations and final squared Newton decrement relative to the loss';

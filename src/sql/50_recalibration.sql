@@ -336,7 +336,7 @@ AS 'MODULE_PATHNAME', 'recal_fit'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.recal_fit(@extschema@.recal_points, text, boolean, integer, float8) IS
-'fit temperature (method => ''temperature'') or Platt (''platt'', smoothing => Platt''s smoothed targets) scaling by Newton''s method on the mean log loss; tol bounds the squared Newton decrement';
+'fit temperature (method => ''temperature'') or Platt (''platt'', smoothing => Platt''s smoothed targets) scaling by Newton''s method on the mean log loss; stops when the squared Newton decrement relative to the loss is at most tol';
 
 CREATE FUNCTION @extschema@.recalibrate(r @extschema@.recalibrator, x float8)
 RETURNS float8
@@ -352,7 +352,7 @@ AS 'MODULE_PATHNAME', 'recal_info'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.recal_info(@extschema@.recalibrator) IS
-'method, parameters (temperature, or a and b), rows, weight, log loss before and after, iterations and final Newton decrement';
+'method, parameters (temperature, or a and b), rows, weight, log loss before and after, iterations and final squared Newton decrement relative to the loss';
 
 CREATE FUNCTION @extschema@.recal_points_info(state @extschema@.recal_points)
 RETURNS jsonb
