@@ -120,18 +120,18 @@ bt_bits_for(int64 count, int minbits)
  * Large working memory: ask the kernel for transparent huge pages
  * (advice only, Linux) before first touching it.  An array of hundreds of
  * megabytes otherwise costs one page fault per 4 kB, which dominated
- * building and flattening large states on virtual machines.  The memory
- * stays an ordinary palloc chunk (or, for bt_counts_flatten_into, the
- * caller's).
+ * building and flattening large states on virtual machines.  Only the
+ * 2 MB-aligned part of [p, p + sz) can be advised; bt_alloc_big aligns
+ * its blocks so that all of them is.
  */
 void
 bt_advise_big(void *p, Size sz)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-	if (sz >= ((Size) 4 << 20))
+	if (sz >= BT_BIG_MIN)
 	{
-		uintptr_t	lo = TYPEALIGN((uintptr_t) 2 << 20, (uintptr_t) p);
-		uintptr_t	hi = TYPEALIGN_DOWN((uintptr_t) 2 << 20, (uintptr_t) p + sz);
+		uintptr_t	lo = TYPEALIGN((uintptr_t) BT_HUGE_PAGE, (uintptr_t) p);
+		uintptr_t	hi = TYPEALIGN_DOWN((uintptr_t) BT_HUGE_PAGE, (uintptr_t) p + sz);
 
 		if (hi > lo)
 			(void) madvise((void *) lo, hi - lo, MADV_HUGEPAGE);
@@ -139,13 +139,56 @@ bt_advise_big(void *p, Size sz)
 #endif
 }
 
+/*
+ * Working arrays of the state and of the solver, freed with bt_free_big.
+ * A block of BT_BIG_MIN bytes or more starts on a 2 MB boundary and is
+ * advised whole (up to the next boundary), so every page of it can be a
+ * huge page: a palloc chunk that large is a malloc'd mapping starting at
+ * an arbitrary 4 kB page, which left up to 4 MB of each block to 4 kB
+ * faults (on the 10M-row benchmark, most of the faults of building the
+ * state: about 12000 a query).  The extra 2 MB of address space is never
+ * touched except for the page holding the header.  Smaller blocks are
+ * ordinary chunks.  Either way the word before the block points to the
+ * chunk it lives in.
+ */
 void *
 bt_alloc_big(MemoryContext cxt, Size sz)
 {
-	void	   *p = MemoryContextAllocHuge(cxt, sz);
+	char	   *raw;
+	char	   *p;
 
-	bt_advise_big(p, sz);
+	if (sz < BT_BIG_MIN)
+	{
+		raw = MemoryContextAllocHuge(cxt, sz + BT_BIG_HDR);
+		p = raw + BT_BIG_HDR;
+	}
+	else
+	{
+		Size		span = TYPEALIGN(BT_HUGE_PAGE, sz);
+
+		raw = MemoryContextAllocHuge(cxt, span + BT_HUGE_PAGE + BT_BIG_HDR);
+		p = (char *) TYPEALIGN(BT_HUGE_PAGE, (uintptr_t) raw + BT_BIG_HDR);
+		bt_advise_big(p, span);
+	}
+	((char **) p)[-1] = raw;
 	return p;
+}
+
+void
+bt_free_big(void *p)
+{
+	pfree(((char **) p)[-1]);
+}
+
+/* a block of bt_alloc_big grown from oldsz to newsz bytes, contents kept */
+static void *
+bt_realloc_big(MemoryContext cxt, void *p, Size oldsz, Size newsz)
+{
+	void	   *np = bt_alloc_big(cxt, newsz);
+
+	memcpy(np, p, Min(oldsz, newsz));
+	bt_free_big(p);
+	return np;
 }
 
 static BtItemSlot *
@@ -188,7 +231,7 @@ bt_counts_new(MemoryContext parent, int kind, int32 items_hint,
 	bc->seg[0] = bt_alloc_big(cxt, sizeof(BtPair) * bc->cap_pairs);
 	bc->nseg = 1;
 	bc->cap_log = BT_MIN_LOG;
-	bc->log = MemoryContextAlloc(cxt, sizeof(BtLogRec) * bc->cap_log);
+	bc->log = bt_alloc_big(cxt, sizeof(BtLogRec) * bc->cap_log);
 	return bc;
 }
 
@@ -372,8 +415,9 @@ bt_pairs_reserve(BtCounts *bc, int64 need)
 		{
 			int32		ncap = (int32) Min(Max(need, (int64) bc->cap_pairs * 2), BT_SEG_SIZE);
 
-			bc->seg[0] = repalloc_huge(bc->seg[0], sizeof(BtPair) * ncap);
-			bt_advise_big(bc->seg[0], sizeof(BtPair) * ncap);
+			bc->seg[0] = bt_realloc_big(bc->hdr.eoh_context, bc->seg[0],
+										sizeof(BtPair) * bc->cap_pairs,
+										sizeof(BtPair) * ncap);
 			bc->cap_pairs = ncap;
 		}
 		else
@@ -451,7 +495,7 @@ bt_log_sort(BtCounts *bc)
 	if (bc->cap_scratch < bc->cap_log)
 	{
 		if (bc->scratch)
-			pfree(bc->scratch);
+			bt_free_big(bc->scratch);
 		bc->scratch = bt_alloc_big(bc->hdr.eoh_context, sizeof(BtLogRec) * bc->cap_log);
 		bc->cap_scratch = bc->cap_log;
 	}
@@ -662,12 +706,12 @@ bt_log_merge(BtCounts *bc)
 	Assert(w <= BT_MAX_PAIRS);
 	/* a small first segment was not recycled: free it */
 	if (icap0 < BT_SEG_SIZE)
-		pfree(iseg[0]);
+		bt_free_big(iseg[0]);
 	/* unused segments stay as room for the next merge */
 	while (!small && npool > 0 && onseg < BT_MAX_SEGS)
 		oseg[onseg++] = pool[--npool];
 	while (npool > 0)
-		pfree(pool[--npool]);
+		bt_free_big(pool[--npool]);
 	memcpy(bc->seg, oseg, sizeof(BtPair *) * onseg);
 	bc->nseg = onseg;
 	bc->cap_pairs = small ? ocap : (int32) Min((int64) onseg * BT_SEG_SIZE, (int64) BT_MAX_PAIRS);
@@ -718,7 +762,9 @@ bt_log_make_room(BtCounts *bc)
 	{
 		int32		ncap = Min(bc->cap_log * 2, BT_LOG_MIN);
 
-		bc->log = repalloc_huge(bc->log, sizeof(BtLogRec) * ncap);
+		bc->log = bt_realloc_big(bc->hdr.eoh_context, bc->log,
+								 sizeof(BtLogRec) * bc->cap_log,
+								 sizeof(BtLogRec) * ncap);
 		bc->cap_log = ncap;
 		return;
 	}
@@ -728,9 +774,9 @@ bt_log_make_room(BtCounts *bc)
 	{
 		int32		ncap = (int32) Min(Max(want, (int64) bc->cap_log * 2), BT_MAX_PAIRS);
 
-		pfree(bc->log);
+		bt_free_big(bc->log);
 		if (bc->scratch)
-			pfree(bc->scratch);
+			bt_free_big(bc->scratch);
 		bc->scratch = NULL;
 		bc->cap_scratch = 0;
 		bc->log = bt_alloc_big(bc->hdr.eoh_context, sizeof(BtLogRec) * ncap);

@@ -204,7 +204,7 @@ bt_env_alloc(size_t size)
 static void
 bt_env_release(void *p)
 {
-	pfree(p);
+	bt_free_big(p);
 }
 
 static void
@@ -401,11 +401,11 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 				   *st;
 
 		m = (int64) bc->n_pairs * 2;
-		pi = si = palloc_extended(sizeof(int32) * m, MCXT_ALLOC_HUGE);
-		pj = sj = palloc_extended(sizeof(int32) * m, MCXT_ALLOC_HUGE);
-		w1 = s1 = palloc_extended(sizeof(double) * m, MCXT_ALLOC_HUGE);
-		w2 = s2 = palloc_extended(sizeof(double) * m, MCXT_ALLOC_HUGE);
-		wt = st = palloc_extended(sizeof(double) * m, MCXT_ALLOC_HUGE);
+		pi = si = bt_alloc_big(CurrentMemoryContext, sizeof(int32) * m);
+		pj = sj = bt_alloc_big(CurrentMemoryContext, sizeof(int32) * m);
+		w1 = s1 = bt_alloc_big(CurrentMemoryContext, sizeof(double) * m);
+		w2 = s2 = bt_alloc_big(CurrentMemoryContext, sizeof(double) * m);
+		wt = st = bt_alloc_big(CurrentMemoryContext, sizeof(double) * m);
 		for (int32 k = 0; k < bc->n_pairs; k++)
 		{
 			si[2 * k] = sj[2 * k + 1] = bc->pi[k];
@@ -421,7 +421,7 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 	 * One pass over the solver's pairs: the raw counts (without swap),
 	 * effective wins and losses, totals, the arcs of the win graph
 	 */
-	arc = palloc_extended(m + 1, MCXT_ALLOC_HUGE);
+	arc = bt_alloc_big(CurrentMemoryContext, m + 1);
 	for (int64 k = 0; k < m; k++)
 	{
 		double		tk = opt->ties == BT_TIES_DROP ? 0.0 : wt[k];
@@ -474,7 +474,7 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 	}
 	comp = palloc(sizeof(int32) * n);
 	ncomp = bt_scc(n, m, pi, pj, arc, comp, &bt_env);
-	pfree(arc);
+	bt_free_big(arc);
 
 	/* checks that do not depend on the prior */
 	if (opt->ties == BT_TIES_DAVIDSON && (total_ties <= 0 || total_decided <= 0))
