@@ -79,3 +79,35 @@ EXPLAIN (COSTS OFF) SELECT classify_preference_consistency(chose_a, condition) F
 SELECT (c).n, (c).n_conditions, round((c).log_ml_genuine::numeric, 6) AS lg, round((c).log_ml_constructed::numeric, 6) AS lc FROM (SELECT classify_preference_consistency(chose_a, condition) c FROM resp) s;
 RESET ALL;
 SELECT (c).n, (c).n_conditions, round((c).log_ml_genuine::numeric, 6) AS lg, round((c).log_ml_constructed::numeric, 6) AS lc FROM (SELECT classify_preference_consistency(chose_a, condition) c FROM resp) s;
+-- extreme but legal counts, against 50-digit references
+-- (test/ref/consistency/extreme_ref.py -> extreme_expected.csv): log_ml to
+-- 1e-12 relative (lgamma differences lost 3e-6 at counts near 1e9),
+-- posteriors to 1e-12, the agreement fields to 1e-13 relative (across
+-- agreement lost up to eight digits once the counts passed about 1e8)
+CREATE TABLE xref_fixed (kind text, name text, input text, field text, value float8);
+\copy xref_fixed FROM 'test/ref/consistency/extreme_expected.csv' CSV HEADER
+SELECT name, field,
+       CASE WHEN field LIKE 'log_ml%' THEN abs(v - value) <= 1e-12 * greatest(1, abs(value))
+            WHEN field LIKE 'p\_%' THEN abs(v - value) <= 1e-12
+            ELSE abs(v - value) <= 1e-13 * abs(value) END AS ok
+FROM xref_fixed, LATERAL (SELECT preference_consistency_of(input::preference_consistency_state) c) x,
+     LATERAL (SELECT CASE field WHEN 'log_ml_genuine' THEN (c).log_ml_genuine
+                                WHEN 'log_ml_non_attitude' THEN (c).log_ml_non_attitude
+                                WHEN 'log_ml_constructed' THEN (c).log_ml_constructed
+                                WHEN 'p_genuine' THEN (c).p_genuine
+                                WHEN 'p_non_attitude' THEN (c).p_non_attitude
+                                WHEN 'p_constructed' THEN (c).p_constructed
+                                WHEN 'within' THEN (c).within_agreement
+                                WHEN 'across' THEN (c).across_agreement END AS v) y
+WHERE kind = 'fixed'
+ORDER BY name, field;
+-- merging stays within the per-condition cap (2^31 - 1 responses); the
+-- merged state used to exceed it and could not be read back
+SELECT preference_consistency_state_merge(s::preference_consistency_state)
+FROM (VALUES ('v1 n=1 {"a" 2000000000 0 2000000000 0}'), ('v1 n=1 {"a" 0 147483647 0 147483647}')) v(s);
+SELECT preference_consistency_state_merge(s::preference_consistency_state)
+FROM (VALUES ('v1 n=1 {"a" 2000000000 0 2000000000 0}'), ('v1 n=1 {"a" 0 147483648 0 147483648}')) v(s);
+\echo :LAST_ERROR_SQLSTATE
+-- more than 2^31 - 1 responses in one group (several conditions): n is an int
+SELECT preference_consistency_of('v1 n=2 {"a" 2000000000 0 2000000000 0} {"b" 0 147483648 0 147483648}');
+\echo :LAST_ERROR_SQLSTATE

@@ -94,3 +94,12 @@ FROM dref r, dprior d, dbt b,
 SELECT count(*) FILTER (WHERE (classify_preference_consistency(r.state, d.prior, 0)).label
                         <> (classify_preference_consistency(r.state, d.prior, 0, r.direction_p)).label) AS changed
 FROM dref r, dprior d;
+-- extreme inputs against 50-digit references (test/ref/consistency/extreme_ref.py):
+-- q just above 1/2 with 2e9 responses; a logit near -725 (exp overflowed:
+-- 0 came back for 1.26e-315)
+CREATE TABLE xref_dir (kind text, name text, input text, field text, value float8);
+\copy xref_dir FROM 'test/ref/consistency/extreme_expected.csv' CSV HEADER
+SELECT name, d > 0 AS positive, (abs(d - value) <= 1e-322 OR abs(d - value) / abs(value) <= 1e-12) AS ok
+FROM xref_dir, LATERAL (SELECT preference_consistency_direction(split_part(input, '|', 1)::preference_consistency_state,
+                                                            split_part(input, '|', 2)::consistency_prior) d) x
+WHERE kind = 'direction' ORDER BY name;

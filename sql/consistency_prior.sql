@@ -112,3 +112,41 @@ SELECT abs((regexp_match(x.pr::text, 'q=(\S+)'))[1]::float8 - (regexp_match(ebp.
        (regexp_match(x.pr::text, 'iterations=(\S+)'))[1] = (regexp_match(ebp.pr::text, 'iterations=(\S+)'))[1] AS same_iterations
 FROM (SELECT preference_consistency_prior(st) pr FROM ebg) x, ebp;
 RESET ALL;
+-- extreme but legal states, against an exact (50-digit) EM
+-- (test/ref/consistency/extreme_ref.py): multiplicities near 2^53 made q
+-- and r round to 1 and the EM return NaN everywhere; every parameter now
+-- within 1e-9, loglik within 1e-9 relative or its documented rounding
+-- bound (2^-52 per response).  Not compared: the pattern weights of
+-- mult_2p53_mixed, which rest on one disagreeing group whose pattern
+-- posterior depends on 1 - q = 3e-17, below what a float8 q near 1 can
+-- hold (documented); they are checked to be a distribution
+CREATE TABLE xref_em (kind text, name text, input text, field text, value float8);
+\copy xref_em FROM 'test/ref/consistency/extreme_expected.csv' CSV HEADER
+CREATE FUNCTION prior_field(p consistency_prior, f text) RETURNS float8 LANGUAGE sql AS $$
+  SELECT (regexp_match(p::text, CASE WHEN f LIKE 'r:%' THEN '\{"' || substr(f, 3) || '" (\S+)\}'
+                                     WHEN f LIKE 'pi:%' THEN '\{"' || substr(f, 4) || '" (\S+)\}'
+                                     ELSE ' ' || f || '=(\S+)' END))[1]::float8 $$;
+WITH fits AS (SELECT name, preference_consistency_prior_final(input::consistency_prior_state) AS pr
+              FROM (SELECT DISTINCT name, input FROM xref_em WHERE kind = 'em') i)
+SELECT f.name,
+       bool_and(abs(prior_field(f.pr, x.field) - x.value) <= 1e-9)
+         FILTER (WHERE x.field NOT IN ('loglik', 'responses') AND
+                       NOT (f.name = 'mult_2p53_mixed' AND x.field LIKE 'pi:%')) AS parameters_ok,
+       bool_and(abs(prior_field(f.pr, 'loglik') - x.value) <=
+                greatest(1e-9 * abs(x.value), 1e-12, r.value * 2.0 ^ (-52)))
+         FILTER (WHERE x.field = 'loglik') AS loglik_ok,
+       bool_and(prior_field(f.pr, 'loglik') <= 0) AS loglik_not_positive,
+       bool_and(f.pr::text::consistency_prior::text = f.pr::text) AS round_trip
+FROM fits f JOIN xref_em x ON x.kind = 'em' AND x.name = f.name
+     JOIN xref_em r ON r.kind = 'em' AND r.name = f.name AND r.field = 'responses'
+GROUP BY f.name ORDER BY f.name;
+-- groups with almost no evidence (confidence 1e-300): the prior's loglik
+-- was 5.6e-15 > 0, which its own input function refuses
+SELECT (regexp_match(pr::text, 'loglik=(\S+)'))[1]::float8 <= 0 AS loglik_ok,
+       pr::text::consistency_prior IS NOT NULL AS readable
+FROM (SELECT preference_consistency_prior(st) pr FROM (
+  SELECT g, preference_consistency_state_agg(i % 3 = 0, 'c' || (i % 2), 1e-300) st
+  FROM generate_series(1, 50) g, generate_series(1, 4) i GROUP BY g) s) x;
+SELECT (regexp_match(pr::text, '\{"10" (\S+)\}'))[1]::float8 + (regexp_match(pr::text, '\{"01" (\S+)\}'))[1]::float8 = 1 AS pi_sum_to_one,
+       (regexp_match(pr::text, '\{"01" (\S+)\}'))[1]::float8 > 0 AS pi_positive
+FROM (SELECT preference_consistency_prior_final('v1 n=2 {"1:a 4 0;1:b 4 0;" 9007199254740992} {"1:a 1 1;1:b 0 2;" 1}') pr) x;

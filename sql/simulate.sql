@@ -56,3 +56,12 @@ SELECT * FROM simulate_annotations(NULL);
 SELECT * FROM simulate_annotations(1, genuine_strength => 'NaN');
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) FROM simulate_annotations(1, n_annotators => 0);
+-- true_p at utility differences near -720 (utility_sd 500): a subnormal,
+-- not 0 (exp overflowed); checked against numeric exp
+SELECT count(*) AS pairs,
+       bool_and(true_p > 0) AS positive,
+       bool_and(abs(true_p::numeric / (exp((u_a - u_b)::numeric) / (1 + exp((u_a - u_b)::numeric))) - 1) < 1e-6) AS ok
+FROM (SELECT DISTINCT item_a, item_b, u_a, u_b, true_p
+      FROM simulate_annotations(1, n_items => 40, n_annotators => 5, pairs_per_annotator => 20,
+                                n_domains => 1, utility_sd => 500)) s
+WHERE u_a - u_b BETWEEN -745 AND -709.79;

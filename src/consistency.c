@@ -28,10 +28,25 @@
 
 
 static void
+too_many_responses(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("too many responses in one condition"),
+			 errdetail("A condition may hold at most 2147483647 responses.")));
+}
+
+/*
+ * dst += src; the merged condition obeys the transition function's cap,
+ * so a merged state never exceeds what its input function accepts
+ */
+static void
 cons_merge(double *dst, const double *src)
 {
 	for (int i = 0; i < 4; i++)
 		dst[i] += src[i];
+	if (dst[2] + dst[3] > 2147483647.0)
+		too_many_responses();
 }
 
 static const char *
@@ -99,10 +114,7 @@ cons_trans_common(FunctionCallInfo fcinfo, double w)
 		p[3] += 1.0;
 	}
 	if (p[2] + p[3] > 2147483647.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many responses in one condition"),
-				 errdetail("A condition may hold at most 2147483647 responses.")));
+		too_many_responses();
 	PG_RETURN_POINTER(map);
 }
 
@@ -159,14 +171,15 @@ pc_consistency_result(FunctionCallInfo fcinfo, PcMap *map,
 	Datum		values[13];
 	bool		nulls[13] = {0};
 	double	   *k,
-			   *m;
+			   *m,
+			   *kr,
+			   *mr;
 	int		   *idx;
 	int			nc = 0;
 	double		Kr = 0,
 				Mr = 0,
-				sumsq_k = 0,
-				sumsq_m = 0,
-				sumsq_n = 0,
+				across_num = 0,
+				across_den = 0,
 				within_num = 0,
 				within_den = 0,
 				weight = 0,
@@ -182,6 +195,8 @@ pc_consistency_result(FunctionCallInfo fcinfo, PcMap *map,
 
 	k = palloc(sizeof(double) * map->nentries);
 	m = palloc(sizeof(double) * map->nentries);
+	kr = palloc(sizeof(double) * map->nentries);
+	mr = palloc(sizeof(double) * map->nentries);
 	idx = palloc(sizeof(int) * map->nentries);
 	while ((e = pcmap_next(map, e)) != NULL)
 	{
@@ -194,17 +209,29 @@ pc_consistency_result(FunctionCallInfo fcinfo, PcMap *map,
 											   e->keylen);
 		k[nc] = p[0];
 		m[nc] = p[1];
+		kr[nc] = p[2];
+		mr[nc] = p[3];
 		nc++;
 		weight += p[0] + p[1];
 		Kr += p[2];
 		Mr += p[3];
-		sumsq_k += p[2] * p[2];
-		sumsq_m += p[3] * p[3];
-		sumsq_n += nc_r * nc_r;
 		within_num += p[2] * (p[2] - 1) + p[3] * (p[3] - 1);
 		within_den += nc_r * (nc_r - 1);
 	}
 	n = Kr + Mr;
+
+	/*
+	 * Pairs of responses under different conditions: sum over c of
+	 * k_c (K - k_c) + m_c (M - m_c) agreeing ones out of n_c (n - n_c).
+	 * Every term is non-negative and K - k_c is exact (whole numbers below
+	 * 2^53), so nothing cancels; K^2 - sum k_c^2 lost up to eight digits
+	 * once K^2 passed 2^53 (counts above about 1e8).
+	 */
+	for (int c = 0; c < nc; c++)
+	{
+		across_num += kr[c] * (Kr - kr[c]) + mr[c] * (Mr - mr[c]);
+		across_den += (kr[c] + mr[c]) * (n - kr[c] - mr[c]);
+	}
 	if (n > 2147483647.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -240,8 +267,7 @@ pc_consistency_result(FunctionCallInfo fcinfo, PcMap *map,
 	else
 		nulls[7] = true;
 	if (nc >= 2)
-		values[8] = Float8GetDatum((Kr * Kr - sumsq_k + Mr * Mr - sumsq_m) /
-								   (n * n - sumsq_n));
+		values[8] = Float8GetDatum(across_num / across_den);
 	else
 		nulls[8] = true;
 	values[9] = Float8GetDatum(weight);

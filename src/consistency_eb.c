@@ -23,6 +23,7 @@
  */
 #include "consistency_eb.h"
 
+#include <float.h>
 #include <math.h>
 
 /* x log y with 0 log 0 = 0 */
@@ -142,6 +143,23 @@ pc_eb_loglik(const PcEbParams *par, int len, const int *idx,
 	}
 }
 
+/*
+ * A probability estimate of the M-step as a double below 1.  The estimates
+ * are (x + 1) / (y + 2) with 0 <= x <= y, so they lie strictly inside
+ * (0, 1), but once y passes 2^53 (multiplicities near 2^53, or counts
+ * near 2^31 in many groups) the quotient can round to exactly 1, where
+ * log(1 - p) = -Infinity makes every likelihood with a disagreeing
+ * response 0 and the next E-step divides 0 by 0.  The largest double
+ * below 1 is as close to the exact estimate as 1 is.
+ */
+static inline double
+below_one(double p)
+{
+	const double top = 1.0 - DBL_EPSILON / 2.0;
+
+	return p > top ? top : p;
+}
+
 static inline double
 upd(double *dst, double val, double maxd)
 {
@@ -230,20 +248,27 @@ pc_eb_fit(const PcEbData *data, PcEbParams *par, double *scratch,
 			L[1] = ln + lw[1];
 			L[2] = LC + lw[2];
 			tot = logaddexp(logaddexp(L[0], L[1]), L[2]);
-			ll += mult * tot;
+			/*
+			 * Each group's likelihood is at most 1; its log is above 0 only
+			 * by the rounding of the class weights' sum (groups with almost
+			 * no evidence, e.g. confidences near 0), and a positive loglik
+			 * would make the prior unreadable by its own input function.
+			 */
+			ll += mult * fmin(tot, 0.0);
 			for (int i = 0; i < 3; i++)
 			{
 				g[i] = mult * exp(L[i] - tot);
 				gam_tot[i] += g[i];
 			}
-			/* genuine: direction posterior */
+			/* genuine: direction posterior (none when genuine is impossible) */
+			if (g[0] > 0.0)
 			{
 				double		p1 = exp(lg[1] - LG);
 
 				s_rho += g[0] * p1;
 				agree += g[0] * (p1 * K + (1.0 - p1) * (N - K));
-				ndir += (g[0] + g[2]) * N;
 			}
+			ndir += (g[0] + g[2]) * N;
 			/* constructed: pattern posterior */
 			if (P > 0 && g[2] > 0.0)
 			{
@@ -281,14 +306,16 @@ pc_eb_fit(const PcEbData *data, PcEbParams *par, double *scratch,
 		/* M-step with pseudo-counts */
 		for (int i = 0; i < 3; i++)
 			maxd = upd(&par->w[i], (gam_tot[i] + 1.0) / (G + 3.0), maxd);
-		maxd = upd(&par->rho, (s_rho + 1.0) / (gam_tot[0] + 2.0), maxd);
+		maxd = upd(&par->rho, below_one((s_rho + 1.0) / (gam_tot[0] + 2.0)),
+				   maxd);
 		{
 			double		q = (agree + 1.0) / (ndir + 2.0);
 
-			maxd = upd(&par->q, q < 0.5 ? 0.5 : q, maxd);
+			maxd = upd(&par->q, q < 0.5 ? 0.5 : below_one(q), maxd);
 		}
 		for (int c = 0; c < C; c++)
-			maxd = upd(&par->r[c], (rnum[c] + 1.0) / (rden[c] + 2.0), maxd);
+			maxd = upd(&par->r[c],
+					   below_one((rnum[c] + 1.0) / (rden[c] + 2.0)), maxd);
 		for (int b = 0; b < P; b++)
 			maxd = upd(&par->pi[b], (spi[b] + 1.0 / P) / (gam_tot[2] + 1.0), maxd);
 		if (maxd < PC_EB_TOL)

@@ -608,6 +608,14 @@ pc_cons_prior_final(PG_FUNCTION_ARGS)
 	par.pi = palloc(sizeof(double) * (par.npat + 1));
 	scratch = palloc(sizeof(double) * pc_eb_scratch_size(ncond, par.npat));
 	pc_eb_fit(&data, &par, scratch, eb_interrupt, &fit);
+	/* what the fit returns must be readable by the input functions */
+	{
+		const char *why = prior_check(&par, names, lens, fit.n_groups,
+									  fit.iterations, fit.loglik);
+
+		if (why != NULL)
+			elog(ERROR, "fitted consistency_prior is invalid: %s", why);
+	}
 	PG_RETURN_POINTER(prior_build(&par, names, lens, fit.n_groups,
 								  fit.iterations, fit.converged, fit.loglik));
 }
@@ -670,7 +678,8 @@ pc_cons_direction(PG_FUNCTION_ARGS)
 	PcMapEntry *e = NULL;
 	double		diff = 0.0,
 				weight = 0.0,
-				q = pr->q;
+				q = pr->q,
+				logit;
 
 	while ((e = pcmap_next(map, e)) != NULL)
 	{
@@ -683,8 +692,22 @@ pc_cons_direction(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	if (diff == 0.0 || q == 0.5)
 		PG_RETURN_FLOAT8(0.5);
-	/* logit = diff * log(q / (1 - q)); q = 1 gives +-Infinity */
-	PG_RETURN_FLOAT8(1.0 / (1.0 + exp(-diff * (log(q) - log1p(-q)))));
+
+	/*
+	 * logit = diff * log(q / (1 - q)); q = 1 gives +-Infinity.  The
+	 * logistic function is evaluated on the side where exp cannot
+	 * overflow: 1 / (1 + exp(-logit)) gave 0 for logits below about -709,
+	 * where the probability is a subnormal down to a logit of -745.
+	 */
+	logit = diff * (log(q) - log1p(-q));
+	if (logit >= 0.0)
+		PG_RETURN_FLOAT8(1.0 / (1.0 + exp(-logit)));
+	else
+	{
+		double		e = exp(logit);
+
+		PG_RETURN_FLOAT8(e / (1.0 + e));
+	}
 }
 
 /* ---------- consistency_prior text I/O ---------- */
