@@ -191,6 +191,58 @@ bt_realloc_big(MemoryContext cxt, void *p, Size oldsz, Size newsz)
 	return np;
 }
 
+/*
+ * A log or sort buffer the state has outgrown.  Memory it has written is
+ * cheap to touch again, while fresh memory is not (on virtual machines
+ * that hand freed memory back to the host, a first touch costs tens of
+ * times a rewrite), so a block of at least one segment is cut into
+ * segment-sized spares, which new pair segments take before asking for
+ * fresh memory.  A smaller block, or one beyond BT_MAX_RETIRED, is freed.
+ */
+static void
+bt_retire_big(BtCounts *bc, void *p, Size sz)
+{
+	const Size	segsz = sizeof(BtPair) * BT_SEG_SIZE;
+	char	   *c = (char *) p;
+
+	if (sz < segsz || bc->nretired >= BT_MAX_RETIRED)
+	{
+		bt_free_big(p);
+		return;
+	}
+	bc->retired_lo[bc->nretired] = c;
+	bc->retired_hi[bc->nretired] = c + sz;
+	bc->nretired++;
+	for (Size off = 0; off + segsz <= sz && bc->nspare < BT_MAX_SEGS; off += segsz)
+		bc->spare[bc->nspare++] = (BtPair *) (c + off);
+}
+
+/* a new pair segment: a spare if there is one, else fresh memory */
+static BtPair *
+bt_seg_alloc(BtCounts *bc)
+{
+	if (bc->nspare > 0)
+		return bc->spare[--bc->nspare];
+	return bt_alloc_big(bc->hdr.eoh_context, sizeof(BtPair) * BT_SEG_SIZE);
+}
+
+/* a full-size pair segment no longer needed */
+static void
+bt_seg_free(BtCounts *bc, BtPair *seg)
+{
+	char	   *c = (char *) seg;
+
+	/* a spare goes back to the spares; its block is freed with the state */
+	for (int r = 0; r < bc->nretired; r++)
+		if (c >= bc->retired_lo[r] && c < bc->retired_hi[r])
+		{
+			Assert(bc->nspare < BT_MAX_SEGS);
+			bc->spare[bc->nspare++] = seg;
+			return;
+		}
+	bt_free_big(seg);
+}
+
 static BtItemSlot *
 bt_item_table(MemoryContext cxt, int bits)
 {
@@ -423,8 +475,7 @@ bt_pairs_reserve(BtCounts *bc, int64 need)
 		else
 		{
 			Assert(bc->nseg < BT_MAX_SEGS);
-			bc->seg[bc->nseg++] = bt_alloc_big(bc->hdr.eoh_context,
-											   sizeof(BtPair) * BT_SEG_SIZE);
+			bc->seg[bc->nseg++] = bt_seg_alloc(bc);
 			bc->cap_pairs += BT_SEG_SIZE;
 		}
 	}
@@ -495,7 +546,7 @@ bt_log_sort(BtCounts *bc)
 	if (bc->cap_scratch < bc->cap_log)
 	{
 		if (bc->scratch)
-			bt_free_big(bc->scratch);
+			bt_retire_big(bc, bc->scratch, sizeof(BtLogRec) * bc->cap_scratch);
 		bc->scratch = bt_alloc_big(bc->hdr.eoh_context, sizeof(BtLogRec) * bc->cap_log);
 		bc->cap_scratch = bc->cap_log;
 	}
@@ -635,8 +686,7 @@ bt_log_merge(BtCounts *bc)
 		Assert(!small); \
 		if (onseg >= BT_MAX_SEGS) \
 			bt_too_many("ordered pairs", BT_MAX_PAIRS); \
-		op = npool > 0 ? pool[--npool] : \
-			bt_alloc_big(bc->hdr.eoh_context, sizeof(BtPair) * BT_SEG_SIZE); \
+		op = npool > 0 ? pool[--npool] : bt_seg_alloc(bc); \
 		oseg[onseg++] = op; \
 		opend = op + BT_SEG_SIZE; \
 	} while (0)
@@ -711,7 +761,7 @@ bt_log_merge(BtCounts *bc)
 	while (!small && npool > 0 && onseg < BT_MAX_SEGS)
 		oseg[onseg++] = pool[--npool];
 	while (npool > 0)
-		bt_free_big(pool[--npool]);
+		bt_seg_free(bc, pool[--npool]);
 	memcpy(bc->seg, oseg, sizeof(BtPair *) * onseg);
 	bc->nseg = onseg;
 	bc->cap_pairs = small ? ocap : (int32) Min((int64) onseg * BT_SEG_SIZE, (int64) BT_MAX_PAIRS);
@@ -774,9 +824,9 @@ bt_log_make_room(BtCounts *bc)
 	{
 		int32		ncap = (int32) Min(Max(want, (int64) bc->cap_log * 2), BT_MAX_PAIRS);
 
-		bt_free_big(bc->log);
+		bt_retire_big(bc, bc->log, sizeof(BtLogRec) * bc->cap_log);
 		if (bc->scratch)
-			bt_free_big(bc->scratch);
+			bt_retire_big(bc, bc->scratch, sizeof(BtLogRec) * bc->cap_scratch);
 		bc->scratch = NULL;
 		bc->cap_scratch = 0;
 		bc->log = bt_alloc_big(bc->hdr.eoh_context, sizeof(BtLogRec) * ncap);

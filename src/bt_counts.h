@@ -62,6 +62,7 @@
 #define BT_SEG_BITS 18
 #define BT_SEG_SIZE (1 << BT_SEG_BITS)
 #define BT_MAX_SEGS (BT_MAX_PAIRS / BT_SEG_SIZE)
+#define BT_MAX_RETIRED 32
 #define BT_PAIR(bc, k) (&(bc)->seg[(k) >> BT_SEG_BITS][(k) & (BT_SEG_SIZE - 1)])
 
 /* one merged ordered pair and its weighted counts */
@@ -162,6 +163,17 @@ typedef struct BtCounts
 	int32		cap_log;
 	BtLogRec   *scratch;
 	int32		cap_scratch;
+
+	/*
+	 * logs and sort space outgrown (BT_MAX_RETIRED at most), kept to be
+	 * used again as pair segments (spare) rather than handed back to the
+	 * kernel while new segments take fresh memory
+	 */
+	int			nretired;
+	char	   *retired_lo[BT_MAX_RETIRED];
+	char	   *retired_hi[BT_MAX_RETIRED];
+	int			nspare;
+	BtPair	   *spare[BT_MAX_SEGS];
 
 	/* builder only: set of the pairs given, keys + 1 (0: empty) */
 	uint64	   *bset;
