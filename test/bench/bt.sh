@@ -18,8 +18,10 @@
 #      log-likelihood with analytic gradient (FastChat's method), timing
 #      the optimisation only (median of BT_BENCH_REPS); the max |score
 #      difference| to prefcal's fit;
-#   4. scaling: the same at BT_BENCH_BIG_ITEMS items (100k), total and fit,
-#      with prior => 0.01 (at 100k items some may never lose).
+#   4. scaling: the same at BT_BENCH_BIG_ITEMS items (100k; 0 skips it),
+#      total and fit, with prior => 0.01 (at 100k items some may never
+#      lose).
+# The tables are dropped at the end unless BT_BENCH_KEEP=1.
 # Targets: total <= 3x the avg() scan; fit >= 10x faster than scipy.
 # test/bench/run.sh calls this with BT_BENCH_ROWS defaulting to its
 # BENCH_ROWS; run alone it takes the size:
@@ -133,6 +135,11 @@ print(f"{'  max |score difference|':40s} {np.abs(s - o).max():10.2e}")
 PYEOF
 
 # at 100k items some items may never lose: a small prior keeps the
-# estimate finite
-run_size "$BIG_ITEMS" ", prior => 0.01"
-P -c "DROP TABLE bt_bench; DROP TABLE bt_bench_state"
+# estimate finite (BT_BENCH_BIG_ITEMS=0 skips this)
+if [ "$BIG_ITEMS" -gt 0 ]; then
+	run_size "$BIG_ITEMS" ", prior => 0.01"
+fi
+# BT_BENCH_KEEP=1 keeps the last table (test/bench/bt_ab.sh reads it)
+if [ "${BT_BENCH_KEEP:-0}" != 1 ]; then
+	P -c "DROP TABLE bt_bench; DROP TABLE bt_bench_state"
+fi
