@@ -40,8 +40,12 @@ mc_build()
 {
 	local build=$MC_WORK/build
 	mkdir -p "$build"
-	(cd "$MC_ROOT" && cp -r Makefile prefcal.control src "$build"/)
+	# with the frozen scripts of earlier versions and the upgrade scripts
+	# (096_upgrade.t, 093_limits.t install them); clean drops a copied
+	# build of the current version's script, which is made afresh
+	(cd "$MC_ROOT" && cp -r Makefile prefcal.control src prefcal--*.sql "$build"/)
 	echo "== build prefcal (CFLAGS: $1; LDFLAGS: $2) =="
+	make -s -C "$build" PG_CONFIG="$PG_CONFIG" clean >/dev/null || return 1
 	make -s -C "$build" PG_CONFIG="$PG_CONFIG" PREFCAL_CFLAGS="$1" SHLIB_LINK="-lm $2" >/dev/null || return 1
 	make -s -C "$build" install PG_CONFIG="$PG_CONFIG" DESTDIR="$MC_DESTDIR" >/dev/null || return 1
 	chmod -R a+rX "$MC_WORK"

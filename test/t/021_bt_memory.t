@@ -1,0 +1,93 @@
+# test/t/021_bt_memory.t: bt_counts states large enough that their pairs
+# span several 8 MB segments and the log and sort space they outgrow at
+# 8 MB are cut into spare segments (more than about 1.05M distinct pairs),
+# built by the paths 020_bt.t does not take: text ids, GROUP BY with
+# several such states at once, merges of whole large states (every pair
+# logged, none copied), a window aggregate read after each peer group
+# (rows added to a state already merged and flattened), parallel partial
+# states, and the input function's builder.  Each is checked against
+# GROUP BY in plain SQL (a fingerprint of every pair's text) or against a
+# state built directly (text equality).
+use strict;
+use warnings;
+use Test::More;
+use PrefcalTest;
+
+my $db = pc_newdb('prefcal_t_bt_memory');
+
+# 1.15M rows, nearly all distinct pairs among 30000 items; weights and
+# outcomes whose sums are exact in any order
+my ($out, $err, $rc) = pc_psql($db, q{
+SELECT setseed(0.25);
+CREATE TABLE d AS
+SELECT g, floor(random() * 30000)::bigint AS a, floor(random() * 30000)::bigint AS b,
+	(floor(random() * 3) / 2)::float8 AS o, (2 ^ (floor(random() * 4) - 2))::float8 AS w
+FROM generate_series(1, 1150000) g;
+DELETE FROM d WHERE a = b;
+-- the counts of each pair of rows g in [lo, hi], by GROUP BY
+CREATE FUNCTION ref(lo int, hi int, k float8, pfx text, sfx text)
+RETURNS TABLE (n bigint, h numeric) LANGUAGE sql AS $$
+SELECT count(*), sum(hashtext(format('%s, %s, %s, %s, %s', pfx || a || sfx, pfx || b || sfx,
+	k * w1, k * w2, k * wt))::numeric)
+FROM (SELECT a, b, coalesce(sum(w) FILTER (WHERE o = 1), 0) AS w1,
+		coalesce(sum(w) FILTER (WHERE o = 0), 0) AS w2,
+		coalesce(sum(w) FILTER (WHERE o = 0.5), 0) AS wt
+	FROM d WHERE g BETWEEN lo AND hi GROUP BY a, b) q $$;
+-- the same of a state, from its text form
+CREATE FUNCTION fp(s bt_counts) RETURNS TABLE (n bigint, h numeric) LANGUAGE sql AS $$
+SELECT count(*), sum(hashtext(x)::numeric)
+FROM (SELECT s::text AS t) q,
+	regexp_split_to_table(left(substr(t, strpos(t, '"pairs": [[') + 11), -3), '\], \[') x $$;
+SET max_parallel_workers_per_gather = 0;
+SET synchronize_seqscans = off;
+CREATE TABLE st AS SELECT bt_counts(a, b, o, w) AS s, bt_counts('i' || a, 'i' || b, o, w) AS t,
+	bt_counts(a, b, o, 2 * w) AS s2 FROM d;
+});
+is($rc, 0, 'the data and the states directly built') or diag($err);
+
+sub same_as_ref
+{
+	my ($expr, $lo, $hi, $k, $name, $pfx, $sfx) = @_;
+	$pfx //= '';
+	$sfx //= '';
+	like(pc_psql($db, qq{SET max_parallel_workers_per_gather = 0;
+SELECT f.n = r.n AND f.h = r.h AND r.n > @{[int(0.9 * ($hi - $lo))]}
+FROM ($expr) q, fp(q.s) f, ref($lo, $hi, $k, '$pfx', '$sfx') r}),
+		qr{^t\s*$}, $name);
+}
+
+same_as_ref('SELECT s FROM st', 1, 1150000, 1, 'bigint ids: every pair as GROUP BY');
+same_as_ref('SELECT t AS s FROM st', 1, 1150000, 1, 'text ids: every pair as GROUP BY', '"i', '"');
+like(pc_psql($db, q{SELECT s::text::bt_counts::text = s::text AND t::text::bt_counts::text = t::text FROM st}),
+	qr{^t\s*$}, 'text round trips (input builder with several segments)');
+
+# two large states at once in a hash table: weights k * w for k in 1, 2
+like(pc_psql($db, q{SET max_parallel_workers_per_gather = 0;
+SET synchronize_seqscans = off; SET enable_hashagg = on; SET work_mem = '1GB';
+SELECT bool_and(CASE k WHEN 1 THEN q.s::text = st.s::text ELSE q.s::text = st.s2::text END)
+	AND count(*) = 2
+FROM (SELECT k, bt_counts(a, b, o, k * w) AS s FROM d, generate_series(1, 2) k GROUP BY k) q, st}),
+	qr{^t\s*$}, 'GROUP BY, two large states');
+
+# a merge of whole large states: after the first, every pair goes through the log
+like(pc_psql($db, q{SELECT (SELECT bt_counts_merge(s) FROM st, generate_series(1, 2))::text = s2::text FROM st}),
+	qr{^t\s*$}, 'bt_counts_merge of two large states');
+
+# a window aggregate: read (flattened) after the first peer group, then
+# rows added to the merged state
+for my $f ([0, 1, 600000], [1, 1, 1150000])
+{
+	same_as_ref("SELECT s FROM (SELECT g, bt_counts(a, b, o, w) OVER (ORDER BY g > 600000) AS s FROM d) q
+WHERE g = (SELECT min(g) FROM d WHERE (g > 600000) = $f->[0]::bool)", $f->[1], $f->[2], 1,
+		"window aggregate, frame of rows 1..$f->[2]");
+}
+
+# partial states of parallel workers combined in the leader
+like(pc_psql($db, q{
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2; SET parallel_leader_participation = off;
+SELECT f.n = r.n AND f.h = r.h FROM (SELECT bt_counts(a, b, o, w) AS s FROM d) q, fp(q.s) f,
+	ref(1, 1150000, 1, '', '') r}), qr{^t\s*$}, 'parallel partial states combined');
+
+pc_dropdb($db);
+done_testing();
