@@ -42,8 +42,10 @@
  * 8 MB segments, so at most 8 MB stand unused), and the log of rows not
  * yet merged 32 bytes a record (the record and the radix sort's second
  * buffer), its capacity grown to between half and all of the merged
- * pairs (at least BT_LOG_MIN): at most about 64 bytes a pair for large
- * states, 44 measured at 6.66M pairs.
+ * pairs (at least BT_LOG_MIN).  Outgrown logs and sort buffers are kept
+ * as spare pair segments until the state is freed, up to about 16 bytes a
+ * pair more: at most about 80 bytes a pair for large states; 45 resident
+ * measured at 6.66M pairs, where the spares are all used.
  */
 #define BT_MAX_PAIRS (1 << 24)
 #define BT_MAX_ITEMS (1 << 24)
@@ -210,7 +212,7 @@ extern BtCounts *bt_counts_new(MemoryContext parent, int kind,
 /* blocks of bt_alloc_big: 2 MB-aligned from BT_BIG_MIN bytes up */
 #define BT_BIG_MIN ((Size) 4 << 20)
 #define BT_HUGE_PAGE ((Size) 2 << 20)
-#define BT_BIG_HDR ((Size) 16)	/* room for the chunk pointer, keeps 16-byte alignment */
+#define BT_BIG_HDR ((Size) 16)	/* room for the chunk pointer, keeps palloc's alignment */
 
 extern void *bt_alloc_big(MemoryContext cxt, Size sz);
 extern void bt_free_big(void *p);
