@@ -29,6 +29,7 @@
 #include "consistency.h"
 #include "consistency_eb.h"
 #include "consistency_model.h"
+#include "recal.h"
 
 #include <math.h>
 
@@ -694,20 +695,13 @@ pc_cons_direction(PG_FUNCTION_ARGS)
 		PG_RETURN_FLOAT8(0.5);
 
 	/*
-	 * logit = diff * log(q / (1 - q)); q = 1 gives +-Infinity.  The
-	 * logistic function is evaluated on the side where exp cannot
+	 * logit = diff * log(q / (1 - q)); q = 1 gives +-Infinity.
+	 * recal_sigmoid evaluates the logistic on the side where exp cannot
 	 * overflow: 1 / (1 + exp(-logit)) gave 0 for logits below about -709,
 	 * where the probability is a subnormal down to a logit of -745.
 	 */
 	logit = diff * (log(q) - log1p(-q));
-	if (logit >= 0.0)
-		PG_RETURN_FLOAT8(1.0 / (1.0 + exp(-logit)));
-	else
-	{
-		double		e = exp(logit);
-
-		PG_RETURN_FLOAT8(e / (1.0 + e));
-	}
+	PG_RETURN_FLOAT8(recal_sigmoid(logit));
 }
 
 /* ---------- consistency_prior text I/O ---------- */

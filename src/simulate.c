@@ -34,6 +34,7 @@
  *-------------------------------------------------------------------------
  */
 #include "prefcal.h"
+#include "recal.h"
 
 #include <math.h>
 
@@ -137,23 +138,6 @@ sim_bernoulli(pg_prng_state *rng, double p)
 	return pg_prng_double(rng) < p;
 }
 
-/*
- * 1 / (1 + exp(-x)), evaluated where exp cannot overflow: for x below
- * about -709 the plain form gave 0 where exp(x) / (1 + exp(x)) is a
- * subnormal down to x = -745 (utility differences that large arise with
- * a large utility_sd)
- */
-static double
-sim_sigmoid(double x)
-{
-	double		e;
-
-	if (x >= 0.0)
-		return 1.0 / (1.0 + exp(-x));
-	e = exp(x);
-	return e / (1.0 + e);
-}
-
 /* number of items of domain d */
 static int
 sim_domain_size(const SimState *st, int d)
@@ -206,7 +190,8 @@ sim_next_pair(SimState *st)
 			break;
 		}
 	}
-	st->true_p = sim_sigmoid(st->u[st->item_a] - st->u[st->item_b]);
+	/* evaluated where exp cannot overflow (subnormal for differences below -709) */
+	st->true_p = recal_sigmoid(st->u[st->item_a] - st->u[st->item_b]);
 
 	r = pg_prng_double(rng);
 	if (r < st->p_genuine)
