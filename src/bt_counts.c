@@ -197,7 +197,8 @@ bt_realloc_big(MemoryContext cxt, void *p, Size oldsz, Size newsz)
  * that hand freed memory back to the host, a first touch costs tens of
  * times a rewrite), so a block of at least one segment is cut into
  * segment-sized spares, which new pair segments take before asking for
- * fresh memory.  A smaller block, or one beyond BT_MAX_RETIRED, is freed.
+ * fresh memory; the block is freed with the state.  A smaller block, or
+ * one that finds the spares full, is freed now.
  */
 static void
 bt_retire_big(BtCounts *bc, void *p, Size sz)
@@ -205,14 +206,11 @@ bt_retire_big(BtCounts *bc, void *p, Size sz)
 	const Size	segsz = sizeof(BtPair) * BT_SEG_SIZE;
 	char	   *c = (char *) p;
 
-	if (sz < segsz || bc->nretired >= BT_MAX_RETIRED)
+	if (sz < segsz || bc->nspare >= BT_MAX_SEGS)
 	{
 		bt_free_big(p);
 		return;
 	}
-	bc->retired_lo[bc->nretired] = c;
-	bc->retired_hi[bc->nretired] = c + sz;
-	bc->nretired++;
 	for (Size off = 0; off + segsz <= sz && bc->nspare < BT_MAX_SEGS; off += segsz)
 		bc->spare[bc->nspare++] = (BtPair *) (c + off);
 }
@@ -226,21 +224,16 @@ bt_seg_alloc(BtCounts *bc)
 	return bt_alloc_big(bc->hdr.eoh_context, sizeof(BtPair) * BT_SEG_SIZE);
 }
 
-/* a full-size pair segment no longer needed */
+/*
+ * A full-size pair segment no longer needed goes to the spares (it may be
+ * cut from a retired block, which cannot be freed piecemeal); with the
+ * spares full it stays with the state until the state is freed.
+ */
 static void
 bt_seg_free(BtCounts *bc, BtPair *seg)
 {
-	char	   *c = (char *) seg;
-
-	/* a spare goes back to the spares; its block is freed with the state */
-	for (int r = 0; r < bc->nretired; r++)
-		if (c >= bc->retired_lo[r] && c < bc->retired_hi[r])
-		{
-			Assert(bc->nspare < BT_MAX_SEGS);
-			bc->spare[bc->nspare++] = seg;
-			return;
-		}
-	bt_free_big(seg);
+	if (bc->nspare < BT_MAX_SEGS)
+		bc->spare[bc->nspare++] = seg;
 }
 
 static BtItemSlot *

@@ -64,7 +64,6 @@
 #define BT_SEG_BITS 18
 #define BT_SEG_SIZE (1 << BT_SEG_BITS)
 #define BT_MAX_SEGS (BT_MAX_PAIRS / BT_SEG_SIZE)
-#define BT_MAX_RETIRED 32
 #define BT_PAIR(bc, k) (&(bc)->seg[(k) >> BT_SEG_BITS][(k) & (BT_SEG_SIZE - 1)])
 
 /* one merged ordered pair and its weighted counts */
@@ -167,13 +166,10 @@ typedef struct BtCounts
 	int32		cap_scratch;
 
 	/*
-	 * logs and sort space outgrown (BT_MAX_RETIRED at most), kept to be
-	 * used again as pair segments (spare) rather than handed back to the
-	 * kernel while new segments take fresh memory
+	 * logs and sort space outgrown, cut into segments kept to be used again
+	 * as pair segments (spare) rather than handed back to the kernel while
+	 * new segments take fresh memory
 	 */
-	int			nretired;
-	char	   *retired_lo[BT_MAX_RETIRED];
-	char	   *retired_hi[BT_MAX_RETIRED];
 	int			nspare;
 	BtPair	   *spare[BT_MAX_SEGS];
 
