@@ -10,7 +10,8 @@
  * id; text: the name's hash_bytes, computed once per lookup and compared
  * with the length before the bytes); the ordered pairs merged so far,
  * distinct and sorted by (first, second) item index, in an array of
- * segments (key and three counts in one 32-byte entry); and a log of the
+ * segments (each holding its pairs as the stored form's five columns, 32
+ * bytes a pair); and a log of the
  * comparisons not yet merged (16-byte records: pair, outcome, weight).
  * A row costs two item lookups (small tables, cache-resident for
  * thousands of items; bigint rows are looked up BT_PAIR_BATCH at a time,
@@ -203,7 +204,7 @@ bt_realloc_big(MemoryContext cxt, void *p, Size oldsz, Size newsz)
 static void
 bt_retire_big(BtCounts *bc, void *p, Size sz)
 {
-	const Size	segsz = sizeof(BtPair) * BT_SEG_SIZE;
+	const Size	segsz = BT_PAIR_BYTES * BT_SEG_SIZE;
 	char	   *c = (char *) p;
 
 	if (sz < segsz || bc->nspare >= BT_MAX_SEGS)
@@ -212,16 +213,16 @@ bt_retire_big(BtCounts *bc, void *p, Size sz)
 		return;
 	}
 	for (Size off = 0; off + segsz <= sz && bc->nspare < BT_MAX_SEGS; off += segsz)
-		bc->spare[bc->nspare++] = (BtPair *) (c + off);
+		bc->spare[bc->nspare++] = c + off;
 }
 
 /* a new pair segment: a spare if there is one, else fresh memory */
-static BtPair *
+static char *
 bt_seg_alloc(BtCounts *bc)
 {
 	if (bc->nspare > 0)
 		return bc->spare[--bc->nspare];
-	return bt_alloc_big(bc->hdr.eoh_context, sizeof(BtPair) * BT_SEG_SIZE);
+	return bt_alloc_big(bc->hdr.eoh_context, BT_PAIR_BYTES * BT_SEG_SIZE);
 }
 
 /*
@@ -230,7 +231,7 @@ bt_seg_alloc(BtCounts *bc)
  * spares full it stays with the state until the state is freed.
  */
 static void
-bt_seg_free(BtCounts *bc, BtPair *seg)
+bt_seg_free(BtCounts *bc, char *seg)
 {
 	if (bc->nspare < BT_MAX_SEGS)
 		bc->spare[bc->nspare++] = seg;
@@ -273,7 +274,7 @@ bt_counts_new(MemoryContext parent, int kind, int32 items_hint,
 	bc->islot = bt_item_table(cxt, bc->ibits);
 
 	bc->cap_pairs = Min(Max(BT_MIN_PAIRS, pairs_hint), BT_SEG_SIZE);
-	bc->seg[0] = bt_alloc_big(cxt, sizeof(BtPair) * bc->cap_pairs);
+	bc->seg[0] = bt_alloc_big(cxt, BT_PAIR_BYTES * bc->cap_pairs);
 	bc->nseg = 1;
 	bc->cap_log = BT_MIN_LOG;
 	bc->log = bt_alloc_big(cxt, sizeof(BtLogRec) * bc->cap_log);
@@ -446,6 +447,16 @@ bt_counts_item_int8(BtCounts *bc, int64 id)
 }
 
 /*
+ * Capacity of each pair segment: a state has either one segment, of
+ * cap_pairs up to BT_SEG_SIZE, or full-size ones.
+ */
+static inline int32
+bt_seg_cap(const BtCounts *bc)
+{
+	return Min(bc->cap_pairs, BT_SEG_SIZE);
+}
+
+/*
  * Room for need merged pairs: the first segment doubles up to its full
  * size, then whole segments are added.
  */
@@ -459,10 +470,19 @@ bt_pairs_reserve(BtCounts *bc, int64 need)
 		if (bc->cap_pairs < BT_SEG_SIZE)
 		{
 			int32		ncap = (int32) Min(Max(need, (int64) bc->cap_pairs * 2), BT_SEG_SIZE);
+			char	   *o = bc->seg[0];
+			char	   *s = bt_alloc_big(bc->hdr.eoh_context, BT_PAIR_BYTES * ncap);
+			int32		np = bc->n_pairs;
+			int32		oc = bc->cap_pairs;
 
-			bc->seg[0] = bt_realloc_big(bc->hdr.eoh_context, bc->seg[0],
-										sizeof(BtPair) * bc->cap_pairs,
-										sizeof(BtPair) * ncap);
+			/* the five arrays move apart */
+			memcpy(bt_seg_i(s), bt_seg_i(o), sizeof(int32) * np);
+			memcpy(bt_seg_j(s, ncap), bt_seg_j(o, oc), sizeof(int32) * np);
+			memcpy(bt_seg_w1(s, ncap), bt_seg_w1(o, oc), sizeof(double) * np);
+			memcpy(bt_seg_w2(s, ncap), bt_seg_w2(o, oc), sizeof(double) * np);
+			memcpy(bt_seg_wt(s, ncap), bt_seg_wt(o, oc), sizeof(double) * np);
+			bt_free_big(o);
+			bc->seg[0] = s;
 			bc->cap_pairs = ncap;
 		}
 		else
@@ -481,16 +501,20 @@ bt_pairs_reserve(BtCounts *bc, int64 need)
 static void
 bt_pairs_append(BtCounts *bc, int32 i, int32 j, double w1, double w2, double wt)
 {
-	BtPair	   *e;
+	char	   *seg;
+	int32		cap,
+				r;
 
 	if (bc->n_pairs >= bc->cap_pairs)
 		bt_pairs_reserve(bc, (int64) bc->n_pairs + 1);
-	e = BT_PAIR(bc, bc->n_pairs);
-	e->i = i;
-	e->j = j;
-	e->w1 = w1;
-	e->w2 = w2;
-	e->wt = wt;
+	seg = bc->seg[bc->n_pairs >> BT_SEG_BITS];
+	cap = bt_seg_cap(bc);
+	r = bc->n_pairs & (BT_SEG_SIZE - 1);
+	bt_seg_i(seg)[r] = i;
+	bt_seg_j(seg, cap)[r] = j;
+	bt_seg_w1(seg, cap)[r] = w1;
+	bt_seg_w2(seg, cap)[r] = w2;
+	bt_seg_wt(seg, cap)[r] = wt;
 	bc->n_pairs++;
 }
 
@@ -498,9 +522,10 @@ bt_pairs_append(BtCounts *bc, int32 i, int32 j, double w1, double w2, double wt)
 static inline uint64
 bt_merged_key(const BtCounts *bc, int32 k)
 {
-	const BtPair *e = BT_PAIR(bc, k);
+	char	   *seg = bc->seg[k >> BT_SEG_BITS];
+	int32		r = k & (BT_SEG_SIZE - 1);
 
-	return BT_LOG_KEY(e->i, e->j);
+	return BT_LOG_KEY(bt_seg_i(seg)[r], bt_seg_j(seg, bt_seg_cap(bc))[r]);
 }
 
 /*
@@ -607,27 +632,38 @@ bt_log_merge(BtCounts *bc)
 	int32		n = bc->n_log;
 	int32		np = bc->n_pairs;
 	const BtLogRec *s;
-	BtPair	   *iseg[BT_MAX_SEGS];
+	char	   *iseg[BT_MAX_SEGS];
 	int			inseg = bc->nseg;
-	int32		icap0 = inseg == 1 ? bc->cap_pairs : BT_SEG_SIZE;
-	BtPair	   *oseg[BT_MAX_SEGS];
+	int32		icap0 = bt_seg_cap(bc);
+	char	   *oseg[BT_MAX_SEGS];
 	int			onseg = 0;
-	BtPair	   *pool[BT_MAX_SEGS];
+	char	   *pool[BT_MAX_SEGS];
 	int			npool = 0;
 	bool		small;
 	int32		ocap;
 	int			si;				/* input segment being read */
-	BtPair	   *ip,
-			   *ipend,
-			   *op,
-			   *opend;
+	int32		ip = 0,			/* input cursor in segment si, and its end */
+				ipend = 0,
+				op = 0,			/* output cursor in the last segment, end */
+				opend = 0;
+	const int32 *ii = NULL,
+			   *ij = NULL;
+	const double *i1 = NULL,
+			   *i2 = NULL,
+			   *it = NULL;
+	int32	   *oi = NULL,
+			   *oj = NULL;
+	double	   *o1 = NULL,
+			   *o2 = NULL,
+			   *ot = NULL;
+	bool		in_done;
 	int64		w = 0;			/* pairs written */
 
 	if (n == 0)
 		return;
 	Assert(bc->bset == NULL);
 	s = bt_log_sort(bc);
-	memcpy(iseg, bc->seg, sizeof(BtPair *) * inseg);
+	memcpy(iseg, bc->seg, sizeof(char *) * inseg);
 
 	/* segments past the merged pairs are free from the start */
 	for (int k = (np + BT_SEG_SIZE - 1) / BT_SEG_SIZE; k < inseg; k++)
@@ -641,48 +677,70 @@ bt_log_merge(BtCounts *bc)
 	small = (int64) np + n <= BT_SEG_SIZE;
 	if (small)
 	{
+		char	   *o;
+
 		ocap = (int32) Min((int64) BT_SEG_SIZE, Max((int64) np + n, (int64) BT_MIN_PAIRS));
-		oseg[onseg++] = op = bt_alloc_big(bc->hdr.eoh_context, sizeof(BtPair) * ocap);
-		opend = op + ocap;
+		oseg[onseg++] = o = bt_alloc_big(bc->hdr.eoh_context, BT_PAIR_BYTES * ocap);
+		oi = bt_seg_i(o);
+		oj = bt_seg_j(o, ocap);
+		o1 = bt_seg_w1(o, ocap);
+		o2 = bt_seg_w2(o, ocap);
+		ot = bt_seg_wt(o, ocap);
+		opend = ocap;
 	}
 	else
-	{
 		ocap = BT_SEG_SIZE;
-		op = opend = NULL;
-	}
 
-	/* input cursor */
-	si = 0;
-	ip = np > 0 ? iseg[0] : NULL;
-	ipend = np > 0 ? ip + Min(np, icap0) : NULL;
+	/* input cursor: segment si's arrays, pairs [ip, ipend) */
+	si = -1;
+	in_done = np == 0;
 
 	/*
 	 * Advance the input to its next segment, handing the one read to the
-	 * pool (full-size segments only); ip = NULL when all are read.
+	 * pool (full-size segments only); in_done when all are read.
 	 */
 #define BT_IN_NEXT() \
 	do { \
-		if ((si == 0 ? icap0 : BT_SEG_SIZE) == BT_SEG_SIZE) \
+		if (si >= 0 && (si == 0 ? icap0 : BT_SEG_SIZE) == BT_SEG_SIZE) \
 			pool[npool++] = iseg[si]; \
 		si++; \
 		if ((int64) si * BT_SEG_SIZE < np) \
 		{ \
-			ip = iseg[si]; \
-			ipend = ip + Min((int64) BT_SEG_SIZE, (int64) np - (int64) si * BT_SEG_SIZE); \
+			char	   *g = iseg[si]; \
+			int32		gc = si == 0 ? icap0 : BT_SEG_SIZE; \
+\
+			ii = bt_seg_i(g); \
+			ij = bt_seg_j(g, gc); \
+			i1 = bt_seg_w1(g, gc); \
+			i2 = bt_seg_w2(g, gc); \
+			it = bt_seg_wt(g, gc); \
+			ip = 0; \
+			ipend = (int32) Min((int64) gc, (int64) np - (int64) si * BT_SEG_SIZE); \
 		} \
 		else \
-			ip = ipend = NULL; \
+			in_done = true; \
 	} while (0)
 	/* a new output segment, reused from the pool when one is there */
 #define BT_OUT_NEXT() \
 	do { \
+		char	   *o; \
+\
 		Assert(!small); \
 		if (onseg >= BT_MAX_SEGS) \
 			bt_too_many("ordered pairs", BT_MAX_PAIRS); \
-		op = npool > 0 ? pool[--npool] : bt_seg_alloc(bc); \
-		oseg[onseg++] = op; \
-		opend = op + BT_SEG_SIZE; \
+		o = npool > 0 ? pool[--npool] : bt_seg_alloc(bc); \
+		oseg[onseg++] = o; \
+		oi = bt_seg_i(o); \
+		oj = bt_seg_j(o, BT_SEG_SIZE); \
+		o1 = bt_seg_w1(o, BT_SEG_SIZE); \
+		o2 = bt_seg_w2(o, BT_SEG_SIZE); \
+		ot = bt_seg_wt(o, BT_SEG_SIZE); \
+		op = 0; \
+		opend = BT_SEG_SIZE; \
 	} while (0)
+
+	if (!in_done)
+		BT_IN_NEXT();
 
 	/* each logged pair in turn, then (k == n) the merged pairs left */
 	for (int32 k = 0;;)
@@ -702,42 +760,45 @@ bt_log_merge(BtCounts *bc)
 		wt = c[2];
 
 		/* merged pairs before it move over */
-		for (;;)
+		while (!in_done)
 		{
 			if (ip == ipend)
 			{
-				if (ip == NULL)
-					break;
 				BT_IN_NEXT();
-				if (ip == NULL)
-					break;
+				continue;
 			}
-			if (BT_LOG_KEY(ip->i, ip->j) >= pk)
+			if (BT_LOG_KEY(ii[ip], ij[ip]) >= pk)
 				break;
 			if (op == opend)
 				BT_OUT_NEXT();
-			*op++ = *ip++;
+			oi[op] = ii[ip];
+			oj[op] = ij[ip];
+			o1[op] = i1[ip];
+			o2[op] = i2[ip];
+			ot[op] = it[ip];
+			op++;
+			ip++;
 			w++;
 		}
 		if (last)
 			break;
-		/* ip is NULL (all read) or at the first pair >= pk */
-		if (ip != NULL && BT_LOG_KEY(ip->i, ip->j) == pk)
+		/* all read, or ip at the first pair >= pk */
+		if (!in_done && BT_LOG_KEY(ii[ip], ij[ip]) == pk)
 		{
-			w1 = ip->w1 + w1;
-			w2 = ip->w2 + w2;
-			wt = ip->wt + wt;
+			w1 = i1[ip] + w1;
+			w2 = i2[ip] + w2;
+			wt = it[ip] + wt;
 			ip++;
 		}
 		if (unlikely(!isfinite(w1 + w2 + wt)))
 			bt_count_overflow();
 		if (op == opend)
 			BT_OUT_NEXT();
-		op->i = (int32) (pk >> 32);
-		op->j = (int32) ((uint32) pk >> 2);
-		op->w1 = w1;
-		op->w2 = w2;
-		op->wt = wt;
+		oi[op] = (int32) (pk >> 32);
+		oj[op] = (int32) ((uint32) pk >> 2);
+		o1[op] = w1;
+		o2[op] = w2;
+		ot[op] = wt;
 		op++;
 		if ((++w & 0xffff) == 0)
 			CHECK_FOR_INTERRUPTS();
@@ -755,7 +816,7 @@ bt_log_merge(BtCounts *bc)
 		oseg[onseg++] = pool[--npool];
 	while (npool > 0)
 		bt_seg_free(bc, pool[--npool]);
-	memcpy(bc->seg, oseg, sizeof(BtPair *) * onseg);
+	memcpy(bc->seg, oseg, sizeof(char *) * onseg);
 	bc->nseg = onseg;
 	bc->cap_pairs = small ? ocap : (int32) Min((int64) onseg * BT_SEG_SIZE, (int64) BT_MAX_PAIRS);
 	bc->n_pairs = (int32) w;
@@ -974,19 +1035,19 @@ static void
 bt_pairs_to_arrays(const BtCounts *bc, int32 *pi, int32 *pj,
 				   double *w1, double *w2, double *wt)
 {
+	int32		cap = bt_seg_cap(bc);
+
 	for (int32 s = 0, k = 0; k < bc->n_pairs; s++)
 	{
-		const BtPair *e = bc->seg[s];
-		int32		n = Min(bc->n_pairs - k, BT_SEG_SIZE);
+		char	   *g = bc->seg[s];
+		int32		n = Min(bc->n_pairs - k, cap);
 
-		for (int32 r = 0; r < n; r++, k++)
-		{
-			pi[k] = e[r].i;
-			pj[k] = e[r].j;
-			w1[k] = e[r].w1;
-			w2[k] = e[r].w2;
-			wt[k] = e[r].wt;
-		}
+		memcpy(pi + k, bt_seg_i(g), sizeof(int32) * n);
+		memcpy(pj + k, bt_seg_j(g, cap), sizeof(int32) * n);
+		memcpy(w1 + k, bt_seg_w1(g, cap), sizeof(double) * n);
+		memcpy(w2 + k, bt_seg_w2(g, cap), sizeof(double) * n);
+		memcpy(wt + k, bt_seg_wt(g, cap), sizeof(double) * n);
+		k += n;
 	}
 }
 

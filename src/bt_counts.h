@@ -38,7 +38,7 @@
 /*
  * Cap on distinct ordered pairs (and on items): the stored form takes 32
  * bytes per pair and must stay below PostgreSQL's 1 GB value limit.  In
- * memory a merged pair costs its 32-byte entry (the array grows by whole
+ * memory a merged pair costs 32 bytes (the array grows by whole
  * 8 MB segments, so at most 8 MB stand unused), and the log of rows not
  * yet merged 32 bytes a record (the record and the radix sort's second
  * buffer), its capacity grown to between half and all of the merged
@@ -57,24 +57,47 @@
 #define BT_LOG_MIN (1 << 16)
 
 /*
- * The merged pairs are kept in segments of 2^BT_SEG_BITS entries (8 MB),
+ * The merged pairs are kept in segments of 2^BT_SEG_BITS pairs (8 MB),
  * so they grow without copying; the first segment starts small and
- * doubles.
+ * doubles.  A segment of capacity cap holds its pairs as five arrays, the
+ * stored form's columns: int32 first[cap], int32 second[cap], then float8
+ * w_first[cap], w_second[cap], w_tie[cap] (32 bytes a pair), so that a
+ * reader such as bt_fit takes each segment's arrays as they are.
  */
 #define BT_SEG_BITS 18
 #define BT_SEG_SIZE (1 << BT_SEG_BITS)
 #define BT_MAX_SEGS (BT_MAX_PAIRS / BT_SEG_SIZE)
-#define BT_PAIR(bc, k) (&(bc)->seg[(k) >> BT_SEG_BITS][(k) & (BT_SEG_SIZE - 1)])
+#define BT_PAIR_BYTES (2 * sizeof(int32) + 3 * sizeof(double))
 
-/* one merged ordered pair and its weighted counts */
-typedef struct BtPair
+static inline int32 *
+bt_seg_i(char *seg)
 {
-	int32		i;				/* first-shown item */
-	int32		j;				/* second-shown item */
-	double		w1;				/* first won */
-	double		w2;				/* second won */
-	double		wt;				/* tie */
-} BtPair;
+	return (int32 *) seg;
+}
+
+static inline int32 *
+bt_seg_j(char *seg, int32 cap)
+{
+	return (int32 *) seg + cap;
+}
+
+static inline double *
+bt_seg_w1(char *seg, int32 cap)
+{
+	return (double *) (seg + (Size) cap * 2 * sizeof(int32));
+}
+
+static inline double *
+bt_seg_w2(char *seg, int32 cap)
+{
+	return bt_seg_w1(seg, cap) + cap;
+}
+
+static inline double *
+bt_seg_wt(char *seg, int32 cap)
+{
+	return bt_seg_w1(seg, cap) + 2 * (Size) cap;
+}
 
 /*
  * A comparison not yet merged: key (i << 32) | (j << 2) | class, class
@@ -156,7 +179,7 @@ typedef struct BtCounts
 	int32		n_pairs;
 	int32		cap_pairs;
 	int32		nseg;
-	BtPair	   *seg[BT_MAX_SEGS];	/* pair k: BT_PAIR(bc, k) */
+	char	   *seg[BT_MAX_SEGS];	/* pair k: segment k >> BT_SEG_BITS */
 
 	/* comparisons not yet merged (see bt_counts_flush), and sort space */
 	BtLogRec   *log;
@@ -171,7 +194,7 @@ typedef struct BtCounts
 	 * new segments take fresh memory
 	 */
 	int			nspare;
-	BtPair	   *spare[BT_MAX_SEGS];
+	char	   *spare[BT_MAX_SEGS];
 
 	/* builder only: set of the pairs given, keys + 1 (0: empty) */
 	uint64	   *bset;
