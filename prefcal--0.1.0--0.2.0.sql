@@ -65,3 +65,33 @@ COMMENT ON FUNCTION @extschema@.recal_fit(@extschema@.recal_points, text, boolea
 'fit temperature (method => ''temperature'') or Platt (''platt'', smoothing => Platt''s smoothed targets) scaling by Newton''s method on the mean log loss; stops when the squared Newton decrement relative to the loss is at most tol';
 COMMENT ON FUNCTION @extschema@.recal_info(@extschema@.recalibrator) IS
 'method, parameters (temperature, or a and b), rows, weight, log loss before and after, iterations and final squared Newton decrement relative to the loss';
+
+-- the bt_counts aggregates hand their state on without a flattened copy
+-- (bt_counts_final) in 0.2.0
+CREATE FUNCTION @extschema@.bt_counts_final(@extschema@.bt_counts)
+RETURNS @extschema@.bt_counts
+AS 'MODULE_PATHNAME', 'bt_counts_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.bt_counts_final(@extschema@.bt_counts) IS
+'final function of the bt_counts aggregates: the state itself, handed on without a flattened copy';
+
+CREATE OR REPLACE AGGREGATE @extschema@.bt_counts(first_item text, second_item text, outcome float8, weight float8) (
+	SFUNC = @extschema@.bt_counts_trans, STYPE = @extschema@.bt_counts,
+	COMBINEFUNC = @extschema@.bt_counts_combine,
+	FINALFUNC = @extschema@.bt_counts_final, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE @extschema@.bt_counts(first_item bigint, second_item bigint, outcome float8, weight float8) (
+	SFUNC = @extschema@.bt_counts_trans, STYPE = @extschema@.bt_counts,
+	COMBINEFUNC = @extschema@.bt_counts_combine,
+	FINALFUNC = @extschema@.bt_counts_final, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE @extschema@.bt_counts(winner text, loser text) (
+	SFUNC = @extschema@.bt_counts_trans, STYPE = @extschema@.bt_counts,
+	COMBINEFUNC = @extschema@.bt_counts_combine,
+	FINALFUNC = @extschema@.bt_counts_final, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE @extschema@.bt_counts(winner bigint, loser bigint) (
+	SFUNC = @extschema@.bt_counts_trans, STYPE = @extschema@.bt_counts,
+	COMBINEFUNC = @extschema@.bt_counts_combine,
+	FINALFUNC = @extschema@.bt_counts_final, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE @extschema@.bt_counts_merge(@extschema@.bt_counts) (
+	SFUNC = @extschema@.bt_counts_combine, STYPE = @extschema@.bt_counts,
+	COMBINEFUNC = @extschema@.bt_counts_combine,
+	FINALFUNC = @extschema@.bt_counts_final, PARALLEL = SAFE);

@@ -456,6 +456,15 @@ bt_seg_cap(const BtCounts *bc)
 	return Min(bc->cap_pairs, BT_SEG_SIZE);
 }
 
+/* merged pair k of a state whose segments hold entries */
+static inline BtPair *
+bt_pair_entry(const BtCounts *bc, int32 k)
+{
+	return &((BtPair *) bc->seg[k >> BT_SEG_BITS])[k & (BT_SEG_SIZE - 1)];
+}
+
+static void bt_pairs_relayout(BtCounts *bc, bool soa);
+
 /*
  * Room for need merged pairs: the first segment doubles up to its full
  * size, then whole segments are added.
@@ -465,24 +474,16 @@ bt_pairs_reserve(BtCounts *bc, int64 need)
 {
 	if (need > BT_MAX_PAIRS)
 		bt_too_many("ordered pairs", BT_MAX_PAIRS);
+	bt_pairs_relayout(bc, false);
 	while (need > bc->cap_pairs)
 	{
 		if (bc->cap_pairs < BT_SEG_SIZE)
 		{
 			int32		ncap = (int32) Min(Max(need, (int64) bc->cap_pairs * 2), BT_SEG_SIZE);
-			char	   *o = bc->seg[0];
-			char	   *s = bt_alloc_big(bc->hdr.eoh_context, BT_PAIR_BYTES * ncap);
-			int32		np = bc->n_pairs;
-			int32		oc = bc->cap_pairs;
 
-			/* the five arrays move apart */
-			memcpy(bt_seg_i(s), bt_seg_i(o), sizeof(int32) * np);
-			memcpy(bt_seg_j(s, ncap), bt_seg_j(o, oc), sizeof(int32) * np);
-			memcpy(bt_seg_w1(s, ncap), bt_seg_w1(o, oc), sizeof(double) * np);
-			memcpy(bt_seg_w2(s, ncap), bt_seg_w2(o, oc), sizeof(double) * np);
-			memcpy(bt_seg_wt(s, ncap), bt_seg_wt(o, oc), sizeof(double) * np);
-			bt_free_big(o);
-			bc->seg[0] = s;
+			bc->seg[0] = bt_realloc_big(bc->hdr.eoh_context, bc->seg[0],
+										BT_PAIR_BYTES * bc->cap_pairs,
+										BT_PAIR_BYTES * ncap);
 			bc->cap_pairs = ncap;
 		}
 		else
@@ -501,31 +502,28 @@ bt_pairs_reserve(BtCounts *bc, int64 need)
 static void
 bt_pairs_append(BtCounts *bc, int32 i, int32 j, double w1, double w2, double wt)
 {
-	char	   *seg;
-	int32		cap,
-				r;
+	BtPair	   *e;
 
 	if (bc->n_pairs >= bc->cap_pairs)
 		bt_pairs_reserve(bc, (int64) bc->n_pairs + 1);
-	seg = bc->seg[bc->n_pairs >> BT_SEG_BITS];
-	cap = bt_seg_cap(bc);
-	r = bc->n_pairs & (BT_SEG_SIZE - 1);
-	bt_seg_i(seg)[r] = i;
-	bt_seg_j(seg, cap)[r] = j;
-	bt_seg_w1(seg, cap)[r] = w1;
-	bt_seg_w2(seg, cap)[r] = w2;
-	bt_seg_wt(seg, cap)[r] = wt;
+	bt_pairs_relayout(bc, false);
+	e = bt_pair_entry(bc, bc->n_pairs);
+	e->i = i;
+	e->j = j;
+	e->w1 = w1;
+	e->w2 = w2;
+	e->wt = wt;
 	bc->n_pairs++;
 }
 
-/* sort key of merged pair k, comparable with BT_LOG_PAIR of a record */
+/* sort key of merged pair k (entries), comparable with BT_LOG_PAIR of a record */
 static inline uint64
 bt_merged_key(const BtCounts *bc, int32 k)
 {
-	char	   *seg = bc->seg[k >> BT_SEG_BITS];
-	int32		r = k & (BT_SEG_SIZE - 1);
+	const BtPair *e = bt_pair_entry(bc, k);
 
-	return BT_LOG_KEY(bt_seg_i(seg)[r], bt_seg_j(seg, bt_seg_cap(bc))[r]);
+	Assert(!bc->soa);
+	return BT_LOG_KEY(e->i, e->j);
 }
 
 /*
@@ -618,16 +616,98 @@ bt_log_sort(BtCounts *bc)
 	return src;
 }
 
+/* segment src's n pairs (entries) into segment dst of capacity cap, as columns */
+static void
+bt_seg_to_columns(const BtPair *src, char *dst, int32 cap, int32 n)
+{
+	int32	   *pi = bt_seg_i(dst),
+			   *pj = bt_seg_j(dst, cap);
+	double	   *w1 = bt_seg_w1(dst, cap),
+			   *w2 = bt_seg_w2(dst, cap),
+			   *wt = bt_seg_wt(dst, cap);
+
+	for (int32 r = 0; r < n; r++)
+	{
+		pi[r] = src[r].i;
+		pj[r] = src[r].j;
+		w1[r] = src[r].w1;
+		w2[r] = src[r].w2;
+		wt[r] = src[r].wt;
+	}
+}
+
+/* and back: segment src's n pairs (columns) into dst as entries */
+static void
+bt_seg_to_entries(char *src, BtPair *dst, int32 cap, int32 n)
+{
+	const int32 *pi = bt_seg_i(src),
+			   *pj = bt_seg_j(src, cap);
+	const double *w1 = bt_seg_w1(src, cap),
+			   *w2 = bt_seg_w2(src, cap),
+			   *wt = bt_seg_wt(src, cap);
+
+	for (int32 r = 0; r < n; r++)
+	{
+		dst[r].i = pi[r];
+		dst[r].j = pj[r];
+		dst[r].w1 = w1[r];
+		dst[r].w2 = w2[r];
+		dst[r].wt = wt[r];
+	}
+}
+
+/*
+ * The merged pairs rewritten in the other form (columns when soa, else
+ * entries), segment by segment through one spare segment: each segment
+ * is written into the spare, which takes its place, and the old one
+ * becomes the spare for the next.
+ */
+static void
+bt_pairs_relayout(BtCounts *bc, bool soa)
+{
+	int32		cap = bt_seg_cap(bc);
+	char	   *tmp;
+
+	if (bc->soa == soa)
+		return;
+	if (bc->n_pairs > 0)
+	{
+		tmp = cap == BT_SEG_SIZE ? bt_seg_alloc(bc) :
+			bt_alloc_big(bc->hdr.eoh_context, BT_PAIR_BYTES * cap);
+		for (int32 s = 0, k = 0; k < bc->n_pairs; s++)
+		{
+			int32		n = Min(bc->n_pairs - k, cap);
+			char	   *old = bc->seg[s];
+
+			if (soa)
+				bt_seg_to_columns((const BtPair *) old, tmp, cap, n);
+			else
+				bt_seg_to_entries(old, (BtPair *) tmp, cap, n);
+			bc->seg[s] = tmp;
+			tmp = old;
+			k += n;
+			CHECK_FOR_INTERRUPTS();
+		}
+		if (cap == BT_SEG_SIZE)
+			bt_seg_free(bc, tmp);
+		else
+			bt_free_big(tmp);
+	}
+	bc->soa = soa;
+}
+
 /*
  * Merge the log into the pairs: sort it, then one forward pass writes the
  * merged pairs to a new chain of segments, taking each old segment for
  * reuse as soon as it has been read (so memory grows only by the new
  * pairs, and no fresh memory is touched for the old ones).  A state that
- * fits one small segment is merged into a new array instead.  The cursors
- * are plain locals, so the copy loop keeps them in registers.
+ * fits one small segment is merged into a new array instead.  The pairs
+ * are read as entries and written as entries, or, for a reader that takes
+ * them in place (soa_out, a constant in each caller), as columns.  The
+ * cursors are plain locals, so the copy loop keeps them in registers.
  */
-static void
-bt_log_merge(BtCounts *bc)
+static pg_attribute_always_inline void
+bt_log_merge_impl(BtCounts *bc, const bool soa_out)
 {
 	int32		n = bc->n_log;
 	int32		np = bc->n_pairs;
@@ -642,26 +722,21 @@ bt_log_merge(BtCounts *bc)
 	bool		small;
 	int32		ocap;
 	int			si;				/* input segment being read */
-	int32		ip = 0,			/* input cursor in segment si, and its end */
-				ipend = 0,
-				op = 0,			/* output cursor in the last segment, end */
+	const BtPair *ip,
+			   *ipend;
+	int32		op = 0,			/* output cursor in the last segment, end */
 				opend = 0;
-	const int32 *ii = NULL,
-			   *ij = NULL;
-	const double *i1 = NULL,
-			   *i2 = NULL,
-			   *it = NULL;
-	int32	   *oi = NULL,
-			   *oj = NULL;
+	BtPair	   *oe = NULL;		/* output segment: entries */
+	int32	   *oi = NULL;		/* or columns */
+	int32	   *oj = NULL;
 	double	   *o1 = NULL,
 			   *o2 = NULL,
 			   *ot = NULL;
-	bool		in_done;
 	int64		w = 0;			/* pairs written */
 
-	if (n == 0)
-		return;
+	Assert(n > 0);
 	Assert(bc->bset == NULL);
+	bt_pairs_relayout(bc, false);
 	s = bt_log_sort(bc);
 	memcpy(iseg, bc->seg, sizeof(char *) * inseg);
 
@@ -673,6 +748,23 @@ bt_log_merge(BtCounts *bc)
 		pool[npool++] = iseg[k];
 	}
 
+	/* output segment o of capacity c */
+#define BT_OUT_SET(o, c) \
+	do { \
+		if (soa_out) \
+		{ \
+			oi = bt_seg_i(o); \
+			oj = bt_seg_j((o), (c)); \
+			o1 = bt_seg_w1((o), (c)); \
+			o2 = bt_seg_w2((o), (c)); \
+			ot = bt_seg_wt((o), (c)); \
+		} \
+		else \
+			oe = (BtPair *) (o); \
+		op = 0; \
+		opend = (c); \
+	} while (0)
+
 	/* output room */
 	small = (int64) np + n <= BT_SEG_SIZE;
 	if (small)
@@ -681,44 +773,32 @@ bt_log_merge(BtCounts *bc)
 
 		ocap = (int32) Min((int64) BT_SEG_SIZE, Max((int64) np + n, (int64) BT_MIN_PAIRS));
 		oseg[onseg++] = o = bt_alloc_big(bc->hdr.eoh_context, BT_PAIR_BYTES * ocap);
-		oi = bt_seg_i(o);
-		oj = bt_seg_j(o, ocap);
-		o1 = bt_seg_w1(o, ocap);
-		o2 = bt_seg_w2(o, ocap);
-		ot = bt_seg_wt(o, ocap);
-		opend = ocap;
+		BT_OUT_SET(o, ocap);
 	}
 	else
 		ocap = BT_SEG_SIZE;
 
-	/* input cursor: segment si's arrays, pairs [ip, ipend) */
-	si = -1;
-	in_done = np == 0;
+	/* input cursor */
+	si = 0;
+	ip = np > 0 ? (const BtPair *) iseg[0] : NULL;
+	ipend = np > 0 ? ip + Min(np, icap0) : NULL;
 
 	/*
 	 * Advance the input to its next segment, handing the one read to the
-	 * pool (full-size segments only); in_done when all are read.
+	 * pool (full-size segments only); ip = NULL when all are read.
 	 */
 #define BT_IN_NEXT() \
 	do { \
-		if (si >= 0 && (si == 0 ? icap0 : BT_SEG_SIZE) == BT_SEG_SIZE) \
+		if ((si == 0 ? icap0 : BT_SEG_SIZE) == BT_SEG_SIZE) \
 			pool[npool++] = iseg[si]; \
 		si++; \
 		if ((int64) si * BT_SEG_SIZE < np) \
 		{ \
-			char	   *g = iseg[si]; \
-			int32		gc = si == 0 ? icap0 : BT_SEG_SIZE; \
-\
-			ii = bt_seg_i(g); \
-			ij = bt_seg_j(g, gc); \
-			i1 = bt_seg_w1(g, gc); \
-			i2 = bt_seg_w2(g, gc); \
-			it = bt_seg_wt(g, gc); \
-			ip = 0; \
-			ipend = (int32) Min((int64) gc, (int64) np - (int64) si * BT_SEG_SIZE); \
+			ip = (const BtPair *) iseg[si]; \
+			ipend = ip + Min((int64) BT_SEG_SIZE, (int64) np - (int64) si * BT_SEG_SIZE); \
 		} \
 		else \
-			in_done = true; \
+			ip = ipend = NULL; \
 	} while (0)
 	/* a new output segment, reused from the pool when one is there */
 #define BT_OUT_NEXT() \
@@ -730,17 +810,29 @@ bt_log_merge(BtCounts *bc)
 			bt_too_many("ordered pairs", BT_MAX_PAIRS); \
 		o = npool > 0 ? pool[--npool] : bt_seg_alloc(bc); \
 		oseg[onseg++] = o; \
-		oi = bt_seg_i(o); \
-		oj = bt_seg_j(o, BT_SEG_SIZE); \
-		o1 = bt_seg_w1(o, BT_SEG_SIZE); \
-		o2 = bt_seg_w2(o, BT_SEG_SIZE); \
-		ot = bt_seg_wt(o, BT_SEG_SIZE); \
-		op = 0; \
-		opend = BT_SEG_SIZE; \
+		BT_OUT_SET(o, BT_SEG_SIZE); \
 	} while (0)
-
-	if (!in_done)
-		BT_IN_NEXT();
+	/* write pair (pi_, pj_) and its counts at the output cursor */
+#define BT_OUT_PUT(pi_, pj_, w1_, w2_, wt_) \
+	do { \
+		if (soa_out) \
+		{ \
+			oi[op] = (pi_); \
+			oj[op] = (pj_); \
+			o1[op] = (w1_); \
+			o2[op] = (w2_); \
+			ot[op] = (wt_); \
+		} \
+		else \
+		{ \
+			oe[op].i = (pi_); \
+			oe[op].j = (pj_); \
+			oe[op].w1 = (w1_); \
+			oe[op].w2 = (w2_); \
+			oe[op].wt = (wt_); \
+		} \
+		op++; \
+	} while (0)
 
 	/* each logged pair in turn, then (k == n) the merged pairs left */
 	for (int32 k = 0;;)
@@ -760,51 +852,49 @@ bt_log_merge(BtCounts *bc)
 		wt = c[2];
 
 		/* merged pairs before it move over */
-		while (!in_done)
+		for (;;)
 		{
 			if (ip == ipend)
 			{
+				if (ip == NULL)
+					break;
 				BT_IN_NEXT();
-				continue;
+				if (ip == NULL)
+					break;
 			}
-			if (BT_LOG_KEY(ii[ip], ij[ip]) >= pk)
+			if (BT_LOG_KEY(ip->i, ip->j) >= pk)
 				break;
 			if (op == opend)
 				BT_OUT_NEXT();
-			oi[op] = ii[ip];
-			oj[op] = ij[ip];
-			o1[op] = i1[ip];
-			o2[op] = i2[ip];
-			ot[op] = it[ip];
-			op++;
+			if (soa_out)
+				BT_OUT_PUT(ip->i, ip->j, ip->w1, ip->w2, ip->wt);
+			else
+				oe[op++] = *ip;
 			ip++;
 			w++;
 		}
 		if (last)
 			break;
-		/* all read, or ip at the first pair >= pk */
-		if (!in_done && BT_LOG_KEY(ii[ip], ij[ip]) == pk)
+		/* ip is NULL (all read) or at the first pair >= pk */
+		if (ip != NULL && BT_LOG_KEY(ip->i, ip->j) == pk)
 		{
-			w1 = i1[ip] + w1;
-			w2 = i2[ip] + w2;
-			wt = it[ip] + wt;
+			w1 = ip->w1 + w1;
+			w2 = ip->w2 + w2;
+			wt = ip->wt + wt;
 			ip++;
 		}
 		if (unlikely(!isfinite(w1 + w2 + wt)))
 			bt_count_overflow();
 		if (op == opend)
 			BT_OUT_NEXT();
-		oi[op] = (int32) (pk >> 32);
-		oj[op] = (int32) ((uint32) pk >> 2);
-		o1[op] = w1;
-		o2[op] = w2;
-		ot[op] = wt;
-		op++;
+		BT_OUT_PUT((int32) (pk >> 32), (int32) ((uint32) pk >> 2), w1, w2, wt);
 		if ((++w & 0xffff) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
 #undef BT_IN_NEXT
 #undef BT_OUT_NEXT
+#undef BT_OUT_PUT
+#undef BT_OUT_SET
 
 	/* BT_OUT_NEXT refused a segment beyond BT_MAX_SEGS */
 	Assert(w <= BT_MAX_PAIRS);
@@ -821,6 +911,28 @@ bt_log_merge(BtCounts *bc)
 	bc->cap_pairs = small ? ocap : (int32) Min((int64) onseg * BT_SEG_SIZE, (int64) BT_MAX_PAIRS);
 	bc->n_pairs = (int32) w;
 	bc->n_log = 0;
+	bc->soa = soa_out;
+}
+
+/* the log merged into the pairs, kept as entries (the state grows on) */
+static void
+bt_log_merge(BtCounts *bc)
+{
+	if (bc->n_log > 0)
+		bt_log_merge_impl(bc, false);
+}
+
+/*
+ * The log merged into the pairs, and the pairs in the read form (columns)
+ * for a reader that takes them in place
+ */
+static void
+bt_log_merge_columns(BtCounts *bc)
+{
+	if (bc->n_log > 0)
+		bt_log_merge_impl(bc, true);
+	else
+		bt_pairs_relayout(bc, true);
 }
 
 /*
@@ -1042,11 +1154,27 @@ bt_pairs_to_arrays(const BtCounts *bc, int32 *pi, int32 *pj,
 		char	   *g = bc->seg[s];
 		int32		n = Min(bc->n_pairs - k, cap);
 
-		memcpy(pi + k, bt_seg_i(g), sizeof(int32) * n);
-		memcpy(pj + k, bt_seg_j(g, cap), sizeof(int32) * n);
-		memcpy(w1 + k, bt_seg_w1(g, cap), sizeof(double) * n);
-		memcpy(w2 + k, bt_seg_w2(g, cap), sizeof(double) * n);
-		memcpy(wt + k, bt_seg_wt(g, cap), sizeof(double) * n);
+		if (bc->soa)
+		{
+			memcpy(pi + k, bt_seg_i(g), sizeof(int32) * n);
+			memcpy(pj + k, bt_seg_j(g, cap), sizeof(int32) * n);
+			memcpy(w1 + k, bt_seg_w1(g, cap), sizeof(double) * n);
+			memcpy(w2 + k, bt_seg_w2(g, cap), sizeof(double) * n);
+			memcpy(wt + k, bt_seg_wt(g, cap), sizeof(double) * n);
+		}
+		else
+		{
+			const BtPair *e = (const BtPair *) g;
+
+			for (int32 r = 0; r < n; r++)
+			{
+				pi[k + r] = e[r].i;
+				pj[k + r] = e[r].j;
+				w1[k + r] = e[r].w1;
+				w2[k + r] = e[r].w2;
+				wt[k + r] = e[r].wt;
+			}
+		}
 		k += n;
 	}
 }
@@ -1226,7 +1354,7 @@ bt_view_of_flat(const BtCountsFlat *f, BtCountsView *v)
 	if (bt_flat_size(f->kind, f->n_items, f->names_len, f->n_pairs) != total)
 		bt_flat_corrupt("The size does not match the header.");
 
-	memset(v, 0, sizeof(*v));
+	memset(v, 0, offsetof(BtCountsView, chunk));
 	v->kind = f->kind;
 	v->n_items = f->n_items;
 	if (f->kind == BT_IDS_INT8)
@@ -1281,6 +1409,34 @@ bt_view_of_flat(const BtCountsFlat *f, BtCountsView *v)
  * expanded object, its items in place and its pairs (after merging its
  * log) copied out, palloc'd in the current context.
  */
+/* the view's arrays as its one chunk */
+static void
+bt_view_one_chunk(BtCountsView *v)
+{
+	v->nchunk = 1;
+	v->chunk[0].m = v->n_pairs;
+	v->chunk[0].i = v->pi;
+	v->chunk[0].j = v->pj;
+	v->chunk[0].w1 = v->w1;
+	v->chunk[0].w2 = v->w2;
+	v->chunk[0].wt = v->wt;
+}
+
+/* a state's log merged, and its items in a view (no pairs yet) */
+static void
+bt_view_of_state(BtCounts *bc, BtCountsView *v)
+{
+	bt_counts_flush(bc);
+	memset(v, 0, offsetof(BtCountsView, chunk));
+	v->kind = bc->kind;
+	v->n_items = bc->n_items;
+	v->ids = bc->ids;
+	v->off = bc->off;
+	v->names = bc->names;
+	v->names_len = bc->kind == BT_IDS_TEXT ? bc->names_len : 0;
+	v->n_pairs = bc->n_pairs;
+}
+
 void
 bt_counts_get_view(Datum d, BtCountsView *v)
 {
@@ -1294,18 +1450,11 @@ bt_counts_get_view(Datum d, BtCountsView *v)
 	if (!bt_counts_is_ours(d))
 	{
 		bt_view_of_flat((const BtCountsFlat *) PG_DETOAST_DATUM(d), v);
+		bt_view_one_chunk(v);
 		return;
 	}
 	bc = (BtCounts *) DatumGetEOHP(d);
-	bt_counts_flush(bc);
-	memset(v, 0, sizeof(*v));
-	v->kind = bc->kind;
-	v->n_items = bc->n_items;
-	v->ids = bc->ids;
-	v->off = bc->off;
-	v->names = bc->names;
-	v->names_len = bc->kind == BT_IDS_TEXT ? bc->names_len : 0;
-	v->n_pairs = bc->n_pairs;
+	bt_view_of_state(bc, v);
 	pi = palloc_extended(sizeof(int32) * (bc->n_pairs + 1), MCXT_ALLOC_HUGE);
 	pj = palloc_extended(sizeof(int32) * (bc->n_pairs + 1), MCXT_ALLOC_HUGE);
 	w1 = palloc_extended(sizeof(double) * (bc->n_pairs + 1), MCXT_ALLOC_HUGE);
@@ -1317,6 +1466,47 @@ bt_counts_get_view(Datum d, BtCountsView *v)
 	v->w1 = w1;
 	v->w2 = w2;
 	v->wt = wt;
+	bt_view_one_chunk(v);
+}
+
+/*
+ * The view of d for bt_fit, by chunks: a stored value as
+ * bt_counts_get_view gives it (one chunk); a state in memory in place,
+ * each of its segments a chunk (nothing copied, the arrays pi to wt
+ * NULL).  A state is read, not changed, except that its log is merged
+ * first.
+ */
+void
+bt_counts_get_chunks(Datum d, BtCountsView *v)
+{
+	BtCounts   *bc;
+	int32		cap;
+
+	if (!bt_counts_is_ours(d))
+	{
+		bt_counts_get_view(d, v);
+		return;
+	}
+	bc = (BtCounts *) DatumGetEOHP(d);
+	if (bc->npend > 0)
+		bt_pend_resolve(bc);
+	bt_log_merge_columns(bc);
+	bt_view_of_state(bc, v);
+	cap = bt_seg_cap(bc);
+	v->nchunk = 0;
+	for (int32 s = 0, k = 0; k < bc->n_pairs; s++)
+	{
+		char	   *g = bc->seg[s];
+		BtChunk    *c = &v->chunk[v->nchunk++];
+
+		c->m = Min(bc->n_pairs - k, cap);
+		c->i = bt_seg_i(g);
+		c->j = bt_seg_j(g, cap);
+		c->w1 = bt_seg_w1(g, cap);
+		c->w2 = bt_seg_w2(g, cap);
+		c->wt = bt_seg_wt(g, cap);
+		k += c->m;
+	}
 }
 
 /*
@@ -1892,4 +2082,34 @@ bt_counts_combine(PG_FUNCTION_ARGS)
 		dst = bt_counts_expanded(PG_GETARG_DATUM(0), aggcxt);
 	bt_counts_merge_view(dst, &src);
 	PG_RETURN_DATUM(EOHPGetRWDatum(&dst->hdr));
+}
+
+/*
+ * bt_counts_final(state): final function of the bt_counts aggregates.
+ * Without one, the executor copies an aggregate's result into its output
+ * memory, which for an expanded state means flattening it: 32 bytes a
+ * pair written to fresh memory, only for bt_fit(bt_counts(...)) to read
+ * them once.  This returns the state itself instead, read-only, through
+ * an expanded-object pointer allocated in the current (output) memory
+ * context, which the executor takes as it is: bt_fit reads the state in
+ * place, and whatever stores or sends the value flattens it then.  The
+ * state lives in the aggregate's memory until the aggregate is reset for
+ * its next group or rescan, after the output row has been consumed.
+ */
+PG_FUNCTION_INFO_V1(bt_counts_final);
+Datum
+bt_counts_final(PG_FUNCTION_ARGS)
+{
+	varattrib_1b_e *ptr;
+	varatt_expanded ve;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	if (!bt_counts_is_ours(PG_GETARG_DATUM(0)))
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	ve.eohptr = DatumGetEOHP(PG_GETARG_DATUM(0));
+	ptr = palloc(EXPANDED_POINTER_SIZE);
+	SET_VARTAG_EXTERNAL(ptr, VARTAG_EXPANDED_RO);
+	memcpy(VARDATA_EXTERNAL(ptr), &ve, sizeof(ve));
+	PG_RETURN_POINTER(ptr);
 }

@@ -31,6 +31,7 @@
 
 #include "prefcal.h"
 
+#include "bt_solve.h"
 #include "utils/expandeddatum.h"
 
 #define BT_COUNTS_VERSION 1
@@ -59,16 +60,33 @@
 /*
  * The merged pairs are kept in segments of 2^BT_SEG_BITS pairs (8 MB),
  * so they grow without copying; the first segment starts small and
- * doubles.  A segment of capacity cap holds its pairs as five arrays, the
- * stored form's columns: int32 first[cap], int32 second[cap], then float8
- * w_first[cap], w_second[cap], w_tie[cap] (32 bytes a pair), so that a
- * reader such as bt_fit takes each segment's arrays as they are.
+ * doubles.  While the state grows, a segment is an array of BtPair
+ * entries, which the merges copy whole.  For a reader that takes the
+ * pairs in place (bt_fit), the state's last merge writes its segments in
+ * the read form instead (the state's soa flag): a segment of capacity cap
+ * holds five arrays, the stored form's columns, int32 first[cap], int32
+ * second[cap], then float8 w_first[cap], w_second[cap], w_tie[cap].  Both
+ * take 32 bytes a pair; a state in the read form goes back to entries
+ * before it grows again.
  */
 #define BT_SEG_BITS 18
 #define BT_SEG_SIZE (1 << BT_SEG_BITS)
 #define BT_MAX_SEGS (BT_MAX_PAIRS / BT_SEG_SIZE)
 #define BT_PAIR_BYTES (2 * sizeof(int32) + 3 * sizeof(double))
 
+/* one merged ordered pair and its weighted counts */
+typedef struct BtPair
+{
+	int32		i;				/* first-shown item */
+	int32		j;				/* second-shown item */
+	double		w1;				/* first won */
+	double		w2;				/* second won */
+	double		wt;				/* tie */
+} BtPair;
+
+StaticAssertDecl(sizeof(BtPair) == BT_PAIR_BYTES, "BtPair is not 32 bytes");
+
+/* the columns of a segment in the read form */
 static inline int32 *
 bt_seg_i(char *seg)
 {
@@ -180,6 +198,7 @@ typedef struct BtCounts
 	int32		cap_pairs;
 	int32		nseg;
 	char	   *seg[BT_MAX_SEGS];	/* pair k: segment k >> BT_SEG_BITS */
+	bool		soa;			/* segments in the read form (columns) */
 
 	/* comparisons not yet merged (see bt_counts_flush), and sort space */
 	BtLogRec   *log;
@@ -224,6 +243,14 @@ typedef struct BtCountsView
 	const double *w1;
 	const double *w2;
 	const double *wt;
+
+	/*
+	 * The same pairs as chunks: one over the arrays above, or (from
+	 * bt_counts_get_chunks on a state in memory, the arrays above NULL) one
+	 * for each of its segments
+	 */
+	int			nchunk;
+	BtChunk		chunk[BT_MAX_SEGS];
 } BtCountsView;
 
 extern BtCounts *bt_counts_new(MemoryContext parent, int kind,
@@ -242,6 +269,7 @@ extern int32 bt_counts_item_int8(BtCounts *bc, int64 id);
 extern void bt_counts_flush(BtCounts *bc);
 extern void bt_counts_merge_view(BtCounts *dst, const BtCountsView *src);
 extern void bt_counts_get_view(Datum d, BtCountsView *v);
+extern void bt_counts_get_chunks(Datum d, BtCountsView *v);
 
 static inline const char *
 bt_view_name(const BtCountsView *v, int32 k)

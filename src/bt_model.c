@@ -284,11 +284,9 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 	int32	   *rank;			/* state item -> sorted position */
 	int64		m = 0;
 	int64		n_data = 0;		/* pairs with counts the model uses */
-	const int32 *pi,
-			   *pj;
-	const double *w1,
-			   *w2,
-			   *wt;
+	int			nchunk;
+	const BtChunk *chunk;
+	BtChunk		swapped;
 	double	   *wins,
 			   *losses,
 			   *ties,
@@ -368,29 +366,31 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 	eloss = palloc0(sizeof(double) * n);
 	/* the raw counts of each item (without swap, in the pass below) */
 	if (opt->swap)
-		for (int32 k = 0; k < bc->n_pairs; k++)
+		for (int c = 0; c < bc->nchunk; c++)
 		{
-			int32		i = bc->pi[k];
-			int32		j = bc->pj[k];
-			double		a = bc->w1[k],
-						b = bc->w2[k],
-						t = bc->wt[k];
+			const BtChunk *ch = &bc->chunk[c];
 
-			wins[i] += a;
-			losses[j] += a;
-			wins[j] += b;
-			losses[i] += b;
-			ties[i] += t;
-			ties[j] += t;
+			for (int64 k = 0; k < ch->m; k++)
+			{
+				int32		i = ch->i[k];
+				int32		j = ch->j[k];
+				double		a = ch->w1[k],
+							b = ch->w2[k],
+							t = ch->wt[k];
+
+				wins[i] += a;
+				losses[j] += a;
+				wins[j] += b;
+				losses[i] += b;
+				ties[i] += t;
+				ties[j] += t;
+			}
 		}
 	if (!opt->swap)
 	{
 		m = bc->n_pairs;
-		pi = bc->pi;
-		pj = bc->pj;
-		w1 = bc->w1;
-		w2 = bc->w2;
-		wt = bc->wt;
+		nchunk = bc->nchunk;
+		chunk = bc->chunk;
 	}
 	else
 	{
@@ -399,21 +399,35 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 		double	   *s1,
 				   *s2,
 				   *st;
+		int64		k = 0;
 
 		m = (int64) bc->n_pairs * 2;
-		pi = si = bt_alloc_big(CurrentMemoryContext, sizeof(int32) * m);
-		pj = sj = bt_alloc_big(CurrentMemoryContext, sizeof(int32) * m);
-		w1 = s1 = bt_alloc_big(CurrentMemoryContext, sizeof(double) * m);
-		w2 = s2 = bt_alloc_big(CurrentMemoryContext, sizeof(double) * m);
-		wt = st = bt_alloc_big(CurrentMemoryContext, sizeof(double) * m);
-		for (int32 k = 0; k < bc->n_pairs; k++)
+		si = bt_alloc_big(CurrentMemoryContext, sizeof(int32) * m);
+		sj = bt_alloc_big(CurrentMemoryContext, sizeof(int32) * m);
+		s1 = bt_alloc_big(CurrentMemoryContext, sizeof(double) * m);
+		s2 = bt_alloc_big(CurrentMemoryContext, sizeof(double) * m);
+		st = bt_alloc_big(CurrentMemoryContext, sizeof(double) * m);
+		for (int c = 0; c < bc->nchunk; c++)
 		{
-			si[2 * k] = sj[2 * k + 1] = bc->pi[k];
-			sj[2 * k] = si[2 * k + 1] = bc->pj[k];
-			s1[2 * k] = s2[2 * k + 1] = bc->w1[k];
-			s2[2 * k] = s1[2 * k + 1] = bc->w2[k];
-			st[2 * k] = st[2 * k + 1] = bc->wt[k];
+			const BtChunk *ch = &bc->chunk[c];
+
+			for (int64 r = 0; r < ch->m; r++, k++)
+			{
+				si[2 * k] = sj[2 * k + 1] = ch->i[r];
+				sj[2 * k] = si[2 * k + 1] = ch->j[r];
+				s1[2 * k] = s2[2 * k + 1] = ch->w1[r];
+				s2[2 * k] = s1[2 * k + 1] = ch->w2[r];
+				st[2 * k] = st[2 * k + 1] = ch->wt[r];
+			}
 		}
+		swapped.m = m;
+		swapped.i = si;
+		swapped.j = sj;
+		swapped.w1 = s1;
+		swapped.w2 = s2;
+		swapped.wt = st;
+		nchunk = 1;
+		chunk = &swapped;
 	}
 	CHECK_FOR_INTERRUPTS();
 
@@ -422,58 +436,69 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 	 * effective wins and losses, totals, the arcs of the win graph
 	 */
 	arc = bt_alloc_big(CurrentMemoryContext, m + 1);
-	for (int64 k = 0; k < m; k++)
+	for (int64 c = 0, k = 0; c < nchunk; c++)
 	{
-		double		tk = opt->ties == BT_TIES_DROP ? 0.0 : wt[k];
-		double		a = w1[k] + tk * 0.5;
-		double		b = w2[k] + tk * 0.5;
-		double		nk = w1[k] + w2[k] + tk;
+		const int32 *pi = chunk[c].i;
+		const int32 *pj = chunk[c].j;
+		const double *w1 = chunk[c].w1;
+		const double *w2 = chunk[c].w2;
+		const double *wt = chunk[c].wt;
+		uint8	   *ak = arc + k;
 
-		if (!opt->swap)
+		for (int64 r = 0; r < chunk[c].m; r++)
 		{
-			wins[pi[k]] += w1[k];
-			losses[pj[k]] += w1[k];
-			wins[pj[k]] += w2[k];
-			losses[pi[k]] += w2[k];
-			ties[pi[k]] += wt[k];
-			ties[pj[k]] += wt[k];
-		}
-		n_data += nk > 0;
-		ncmp += nk;
-		total_ties += tk;
-		total_decided += w1[k] + w2[k];
-		first_w += a;
-		first_l += b;
-		ewin[pi[k]] += a;
-		eloss[pj[k]] += a;
-		ewin[pj[k]] += b;
-		eloss[pi[k]] += b;
-		arc[k] = (a > 0 ? BT_ARC_FWD : 0) | (b > 0 ? BT_ARC_BWD : 0);
-		/*
-		 * saturated log-likelihood for the deviance; a pair with a single
-		 * kind of outcome adds exactly 0 (count * log(1)), so its log is
-		 * not taken (most pairs of a large sparse table)
-		 */
-		if (opt->ties == BT_TIES_DAVIDSON)
-		{
-			if ((w1[k] > 0) + (w2[k] > 0) + (wt[k] > 0) >= 2)
+			double		tk = opt->ties == BT_TIES_DROP ? 0.0 : wt[r];
+			double		a = w1[r] + tk * 0.5;
+			double		b = w2[r] + tk * 0.5;
+			double		nk = w1[r] + w2[r] + tk;
+
+			if (!opt->swap)
 			{
-				if (w1[k] > 0)
-					saturated += w1[k] * log(w1[k] / nk);
-				if (w2[k] > 0)
-					saturated += w2[k] * log(w2[k] / nk);
-				if (wt[k] > 0)
-					saturated += wt[k] * log(wt[k] / nk);
+				wins[pi[r]] += w1[r];
+				losses[pj[r]] += w1[r];
+				wins[pj[r]] += w2[r];
+				losses[pi[r]] += w2[r];
+				ties[pi[r]] += wt[r];
+				ties[pj[r]] += wt[r];
+			}
+			n_data += nk > 0;
+			ncmp += nk;
+			total_ties += tk;
+			total_decided += w1[r] + w2[r];
+			first_w += a;
+			first_l += b;
+			ewin[pi[r]] += a;
+			eloss[pj[r]] += a;
+			ewin[pj[r]] += b;
+			eloss[pi[r]] += b;
+			ak[r] = (a > 0 ? BT_ARC_FWD : 0) | (b > 0 ? BT_ARC_BWD : 0);
+			/*
+			 * saturated log-likelihood for the deviance; a pair with a single
+			 * kind of outcome adds exactly 0 (count * log(1)), so its log is
+			 * not taken (most pairs of a large sparse table)
+			 */
+			if (opt->ties == BT_TIES_DAVIDSON)
+			{
+				if ((w1[r] > 0) + (w2[r] > 0) + (wt[r] > 0) >= 2)
+				{
+					if (w1[r] > 0)
+						saturated += w1[r] * log(w1[r] / nk);
+					if (w2[r] > 0)
+						saturated += w2[r] * log(w2[r] / nk);
+					if (wt[r] > 0)
+						saturated += wt[r] * log(wt[r] / nk);
+				}
+			}
+			else if (a > 0 && b > 0)
+			{
+				saturated += a * log(a / nk);
+				saturated += b * log(b / nk);
 			}
 		}
-		else if (a > 0 && b > 0)
-		{
-			saturated += a * log(a / nk);
-			saturated += b * log(b / nk);
-		}
+		k += chunk[c].m;
 	}
 	comp = palloc(sizeof(int32) * n);
-	ncomp = bt_scc(n, m, pi, pj, arc, comp, &bt_env);
+	ncomp = bt_scc(n, nchunk, chunk, arc, comp, &bt_env);
 	bt_free_big(arc);
 
 	/* checks that do not depend on the prior */
@@ -555,11 +580,8 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 	memset(&pb, 0, sizeof(pb));
 	pb.n = n;
 	pb.m = m;
-	pb.i = pi;
-	pb.j = pj;
-	pb.w1 = w1;
-	pb.w2 = w2;
-	pb.wt = wt;
+	pb.nchunk = nchunk;
+	pb.chunk = chunk;
 	pb.ties = opt->ties;
 	pb.prior = opt->prior;
 	pb.position = opt->position;
@@ -851,7 +873,7 @@ bt_fit(PG_FUNCTION_ARGS)
 				 errmsg("tol %g is out of range", opt.tol),
 				 errdetail("It must be finite and positive.")));
 
-	bt_counts_get_view(PG_GETARG_DATUM(0), &v);
+	bt_counts_get_chunks(PG_GETARG_DATUM(0), &v);
 	PG_RETURN_DATUM(bt_fit_internal(&v, &opt));
 }
 
@@ -873,7 +895,7 @@ bt_fit_final(PG_FUNCTION_ARGS)
 	opt.brier_weight = 1.0;
 	opt.max_iter = 100;
 	opt.tol = 1e-9;
-	bt_counts_get_view(PG_GETARG_DATUM(0), &v);
+	bt_counts_get_chunks(PG_GETARG_DATUM(0), &v);
 	PG_RETURN_DATUM(bt_fit_internal(&v, &opt));
 }
 

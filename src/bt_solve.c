@@ -92,9 +92,10 @@ typedef struct BtWork
 	int			ig;				/* index of gamma or -1 */
 	int			it;				/* index of theta or -1 */
 	int64_t		m;
-	const double *a;			/* binary: effective first-wins */
-	const double *b;			/* binary: effective second-wins */
-	double	   *ab;				/* a and b when allocated (ties half) */
+	double	   *ab;				/* binary with ties as halves: the
+								 * effective first-wins a = w1 + wt/2, then
+								 * (from m + 1) second-wins b; NULL: the
+								 * chunks' w1 and w2 */
 	double	   *gd;				/* Davidson, per pair: d obj / d d */
 	double	   *hd;				/* per pair: d2 obj / d d2 (or NULL: hf) */
 	float	   *hf;				/* the same in single precision, when only
@@ -224,10 +225,6 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 		 * Brier term, the count-weighted Brier score for the report, and
 		 * the scatter into the items, while the block is in cache.
 		 */
-		const int32_t *pi = pb->i;
-		const int32_t *pj = pb->j;
-		const double *va = w->a;
-		const double *vb = w->b;
 		double	   *hd = w->hd;
 		double	   *gb = w->gblk;
 		double	   *pr = w->pblk;
@@ -238,64 +235,72 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 					sg = 0.0,
 					sh = 0.0;
 		bool		hf_bad = false;
+		int64_t		base = 0;
 
-		for (int64_t k0 = 0; k0 < w->m; k0 += BT_EVAL_BLOCK)
+		for (int c = 0; c < pb->nchunk; base += pb->chunk[c].m, c++)
 		{
-			int64_t		bn = w->m - k0 < BT_EVAL_BLOCK ? w->m - k0 : BT_EVAL_BLOCK;
-			double	   *h = hd ? hd + k0 : w->hblk;
-			const double *ak = va + k0;
-			const double *bk = vb + k0;
+			const BtChunk *ch = &pb->chunk[c];
+			const double *va = w->ab ? w->ab + base : ch->w1;
+			const double *vb = w->ab ? w->ab + (w->m + 1) + base : ch->w2;
 
-			/* gb = d loglik / d d = a - n p: negated below */
-			ll += pc_kern->pairs_binary(bn, pi + k0, pj + k0, ak, bk,
-										x, gamma, gb, h, pr);
-			for (int64_t t = 0; t < bn; t++)
+			for (int64_t k0 = 0; k0 < ch->m; k0 += BT_EVAL_BLOCK)
 			{
-				double		p = pr[t];
+				int64_t		bn = ch->m - k0 < BT_EVAL_BLOCK ? ch->m - k0 : BT_EVAL_BLOCK;
+				double	   *h = hd ? hd + base + k0 : w->hblk;
+				const double *ak = va + k0;
+				const double *bk = vb + k0;
 
-				br += ak[t] * (1.0 - p) * (1.0 - p) + bk[t] * p * p;
-				gb[t] = -gb[t];
-			}
-			for (int64_t t = 0; lambda > 0 && t < bn; t++)
-			{
-				double		p = pr[t];
-				double		q = p * (1.0 - p);
-				double		nk = ak[t] + bk[t];
-
-				/*
-				 * objective derivatives: -loglik plus lambda * Brier;
-				 * Brier curvature exact when the pair's total curvature
-				 * stays positive, else its Gauss-Newton part alone
-				 */
-				double		exact = h[t] + 2.0 * lambda *
-					(nk * q * q + (nk * p - ak[t]) * q * (1.0 - 2.0 * p));
-
-				gb[t] *= 1.0 + 2.0 * lambda * q;
-				if (exact > 0)
-					h[t] = exact;
-				else
-					h[t] += 2.0 * lambda * nk * q * q;
-			}
-			if (w->hf)
-			{
-				float	   *hf = w->hf + k0;
-
+				/* gb = d loglik / d d = a - n p: negated below */
+				ll += pc_kern->pairs_binary(bn, ch->i + k0, ch->j + k0, ak, bk,
+											x, gamma, gb, h, pr);
 				for (int64_t t = 0; t < bn; t++)
 				{
-					hf[t] = (float) h[t];
-					hf_bad |= (h[t] > BT_HF_MAX) | (h[t] > 0 && h[t] < BT_HF_MIN);
-				}
-			}
-			if (!derivs)
-				continue;
+					double		p = pr[t];
 
-			bt_scatter_runs(bn, pi + k0, pj + k0, gb, h, g, dg);
-			if (w->ig >= 0)
-				for (int64_t t = 0; t < bn; t++)
-				{
-					sg += gb[t];
-					sh += h[t];
+					br += ak[t] * (1.0 - p) * (1.0 - p) + bk[t] * p * p;
+					gb[t] = -gb[t];
 				}
+				for (int64_t t = 0; lambda > 0 && t < bn; t++)
+				{
+					double		p = pr[t];
+					double		q = p * (1.0 - p);
+					double		nk = ak[t] + bk[t];
+
+					/*
+					 * objective derivatives: -loglik plus lambda * Brier;
+					 * Brier curvature exact when the pair's total curvature
+					 * stays positive, else its Gauss-Newton part alone
+					 */
+					double		exact = h[t] + 2.0 * lambda *
+						(nk * q * q + (nk * p - ak[t]) * q * (1.0 - 2.0 * p));
+
+					gb[t] *= 1.0 + 2.0 * lambda * q;
+					if (exact > 0)
+						h[t] = exact;
+					else
+						h[t] += 2.0 * lambda * nk * q * q;
+				}
+				if (w->hf)
+				{
+					float	   *hf = w->hf + base + k0;
+
+					for (int64_t t = 0; t < bn; t++)
+					{
+						hf[t] = (float) h[t];
+						hf_bad |= (h[t] > BT_HF_MAX) | (h[t] > 0 && h[t] < BT_HF_MIN);
+					}
+				}
+				if (!derivs)
+					continue;
+
+				bt_scatter_runs(bn, ch->i + k0, ch->j + k0, gb, h, g, dg);
+				if (w->ig >= 0)
+					for (int64_t t = 0; t < bn; t++)
+					{
+						sg += gb[t];
+						sh += h[t];
+					}
+			}
 		}
 		if (hf_bad)
 		{
@@ -323,24 +328,31 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 	else
 	{
 		double		ll = 0.0;
+		int64_t		base = 0;
 
-		for (int64_t k = 0; k < w->m; k++)
+		for (int c = 0; c < pb->nchunk; base += pb->chunk[c].m, c++)
 		{
-			double		u = 0.5 * (x[pb->i[k]] - x[pb->j[k]] + gamma);
-			double		logd = bt_davidson_logd(u, theta);
-			double		p1 = exp(u - logd);
-			double		p2 = exp(-u - logd);
-			double		pt = exp(theta - logd);
-			double		nk = pb->w1[k] + pb->w2[k] + pb->wt[k];
+			const BtChunk *ch = &pb->chunk[c];
 
-			ll += pb->w1[k] * (u - logd) + pb->w2[k] * (-u - logd) +
-				pb->wt[k] * (theta - logd);
-			/* derivatives of -loglik */
-			w->gd[k] = -(0.5 * (pb->w1[k] - pb->w2[k]) - 0.5 * nk * (p1 - p2));
-			w->gt[k] = -(pb->wt[k] - nk * pt);
-			w->hd[k] = nk * (0.25 * (p1 + p2) - 0.25 * (p1 - p2) * (p1 - p2));
-			w->hdt[k] = -0.5 * nk * (p1 - p2) * pt;
-			w->htt[k] = nk * pt * (1.0 - pt);
+			for (int64_t r = 0; r < ch->m; r++)
+			{
+				int64_t		k = base + r;
+				double		u = 0.5 * (x[ch->i[r]] - x[ch->j[r]] + gamma);
+				double		logd = bt_davidson_logd(u, theta);
+				double		p1 = exp(u - logd);
+				double		p2 = exp(-u - logd);
+				double		pt = exp(theta - logd);
+				double		nk = ch->w1[r] + ch->w2[r] + ch->wt[r];
+
+				ll += ch->w1[r] * (u - logd) + ch->w2[r] * (-u - logd) +
+					ch->wt[r] * (theta - logd);
+				/* derivatives of -loglik */
+				w->gd[k] = -(0.5 * (ch->w1[r] - ch->w2[r]) - 0.5 * nk * (p1 - p2));
+				w->gt[k] = -(ch->wt[r] - nk * pt);
+				w->hd[k] = nk * (0.25 * (p1 + p2) - 0.25 * (p1 - p2) * (p1 - p2));
+				w->hdt[k] = -0.5 * nk * (p1 - p2) * pt;
+				w->htt[k] = nk * pt * (1.0 - pt);
+			}
 		}
 		w->loglik = ll;
 		w->brier = 0.0;
@@ -354,7 +366,11 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 						st = 0.0,
 						stt = 0.0;
 
-			bt_scatter_runs(w->m, pb->i, pb->j, w->gd, w->hd, g, dg);
+			int64_t		base = 0;
+
+			for (int c = 0; c < pb->nchunk; base += pb->chunk[c].m, c++)
+				bt_scatter_runs(pb->chunk[c].m, pb->chunk[c].i, pb->chunk[c].j,
+								w->gd + base, w->hd + base, g, dg);
 			for (int64_t k = 0; k < w->m; k++)
 			{
 				sg += w->gd[k];
@@ -417,28 +433,42 @@ bt_hess_matvec(BtWork *w, const double *x, double *y)
 	memset(y, 0, sizeof(double) * w->p);
 	if (w->ig < 0 && w->it < 0)
 	{
-		if (w->hf)
-			bt_lap_matvec_f(w->m, pb->i, pb->j, w->hf, x, y);
-		else
-			bt_lap_matvec(w->m, pb->i, pb->j, w->hd, x, y);
+		int64_t		base = 0;
+
+		for (int c = 0; c < pb->nchunk; base += pb->chunk[c].m, c++)
+		{
+			const BtChunk *ch = &pb->chunk[c];
+
+			if (w->hf)
+				bt_lap_matvec_f(ch->m, ch->i, ch->j, w->hf + base, x, y);
+			else
+				bt_lap_matvec(ch->m, ch->i, ch->j, w->hd + base, x, y);
+		}
 	}
 	else
 	{
-		for (int64_t k = 0; k < w->m; k++)
-		{
-			int32_t		i = pb->i[k];
-			int32_t		j = pb->j[k];
-			double		du = x[i] - x[j] + xg;
-			double		t = w->hd[k] * du;
+		int64_t		k = 0;
 
-			if (w->it >= 0)
+		for (int c = 0; c < pb->nchunk; c++)
+		{
+			const BtChunk *ch = &pb->chunk[c];
+
+			for (int64_t r = 0; r < ch->m; r++, k++)
 			{
-				t += w->hdt[k] * xt;
-				yt += w->hdt[k] * du + w->htt[k] * xt;
+				int32_t		i = ch->i[r];
+				int32_t		j = ch->j[r];
+				double		du = x[i] - x[j] + xg;
+				double		t = w->hd[k] * du;
+
+				if (w->it >= 0)
+				{
+					t += w->hdt[k] * xt;
+					yt += w->hdt[k] * du + w->htt[k] * xt;
+				}
+				y[i] += t;
+				y[j] -= t;
+				yg += t;
 			}
-			y[i] += t;
-			y[j] -= t;
-			yg += t;
 		}
 		if (w->ig >= 0)
 			y[w->ig] = yg;
@@ -464,39 +494,46 @@ bt_hess_dense(BtWork *w, double *hm)
 	int			n = w->n;
 	int			ig = w->ig;
 	int			it = w->it;
+	int64_t		k;
 
 	memset(hm, 0, sizeof(double) * p * p);
-	for (int64_t k = 0; k < w->m; k++)
+	k = 0;
+	for (int c = 0; c < pb->nchunk; c++)
 	{
-		int32_t		i = pb->i[k];
-		int32_t		j = pb->j[k];
-		double		h = w->hd[k];
+		const BtChunk *ch = &pb->chunk[c];
 
-		hm[(size_t) i * p + i] += h;
-		hm[(size_t) j * p + j] += h;
-		hm[(size_t) i * p + j] -= h;
-		hm[(size_t) j * p + i] -= h;
-		if (ig >= 0)
+		for (int64_t r = 0; r < ch->m; r++, k++)
 		{
-			hm[(size_t) ig * p + ig] += h;
-			hm[(size_t) i * p + ig] += h;
-			hm[(size_t) ig * p + i] += h;
-			hm[(size_t) j * p + ig] -= h;
-			hm[(size_t) ig * p + j] -= h;
-		}
-		if (it >= 0)
-		{
-			double		c = w->hdt[k];
+			int32_t		i = ch->i[r];
+			int32_t		j = ch->j[r];
+			double		h = w->hd[k];
 
-			hm[(size_t) it * p + it] += w->htt[k];
-			hm[(size_t) i * p + it] += c;
-			hm[(size_t) it * p + i] += c;
-			hm[(size_t) j * p + it] -= c;
-			hm[(size_t) it * p + j] -= c;
+			hm[(size_t) i * p + i] += h;
+			hm[(size_t) j * p + j] += h;
+			hm[(size_t) i * p + j] -= h;
+			hm[(size_t) j * p + i] -= h;
 			if (ig >= 0)
 			{
-				hm[(size_t) ig * p + it] += c;
-				hm[(size_t) it * p + ig] += c;
+				hm[(size_t) ig * p + ig] += h;
+				hm[(size_t) i * p + ig] += h;
+				hm[(size_t) ig * p + i] += h;
+				hm[(size_t) j * p + ig] -= h;
+				hm[(size_t) ig * p + j] -= h;
+			}
+			if (it >= 0)
+			{
+				double		hc = w->hdt[k];
+
+				hm[(size_t) it * p + it] += w->htt[k];
+				hm[(size_t) i * p + it] += hc;
+				hm[(size_t) it * p + i] += hc;
+				hm[(size_t) j * p + it] -= hc;
+				hm[(size_t) it * p + j] -= hc;
+				if (ig >= 0)
+				{
+					hm[(size_t) ig * p + it] += hc;
+					hm[(size_t) it * p + ig] += hc;
+				}
 			}
 		}
 	}
@@ -856,15 +893,20 @@ bt_warm_start(BtWork *w, double *x)
 	}
 	memset(win, 0, sizeof(double) * w->n);
 	memset(loss, 0, sizeof(double) * w->n);
-	for (int64_t k = 0; k < w->m; k++)
+	for (int c = 0; c < pb->nchunk; c++)
 	{
-		double		a = pb->w1[k] + 0.5 * pb->wt[k];
-		double		b = pb->w2[k] + 0.5 * pb->wt[k];
+		const BtChunk *ch = &pb->chunk[c];
 
-		win[pb->i[k]] += a;
-		loss[pb->j[k]] += a;
-		win[pb->j[k]] += b;
-		loss[pb->i[k]] += b;
+		for (int64_t k = 0; k < ch->m; k++)
+		{
+			double		a = ch->w1[k] + 0.5 * ch->wt[k];
+			double		b = ch->w2[k] + 0.5 * ch->wt[k];
+
+			win[ch->i[k]] += a;
+			loss[ch->j[k]] += a;
+			win[ch->j[k]] += b;
+			loss[ch->i[k]] += b;
+		}
 	}
 	for (int i = 0; i < w->n; i++)
 		x[i] = log((win[i] + 0.5) / (loss[i] + 0.5));
@@ -937,12 +979,13 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 
 		bool		any_tie = false;
 
-		for (int64_t k = 0; half && k < pb->m; k++)
-			if (pb->wt[k] != 0)
-			{
-				any_tie = true;
-				break;
-			}
+		for (int c = 0; half && !any_tie && c < pb->nchunk; c++)
+			for (int64_t k = 0; k < pb->chunk[c].m; k++)
+				if (pb->chunk[c].wt[k] != 0)
+				{
+					any_tie = true;
+					break;
+				}
 		if (any_tie)
 		{
 			/* a = w1 + wt/2, b = w2 + wt/2 */
@@ -952,21 +995,19 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 			w.ab = env->alloc(sizeof(double) * 2 * (pb->m + 1));
 			ea = w.ab;
 			eb = w.ab + pb->m + 1;
-			for (int64_t k = 0; k < pb->m; k++)
+			for (int c = 0, k = 0; c < pb->nchunk; c++)
 			{
-				ea[k] = pb->w1[k] + 0.5 * pb->wt[k];
-				eb[k] = pb->w2[k] + 0.5 * pb->wt[k];
-				w.tie_const += 0.25 * pb->wt[k];
+				const BtChunk *ch = &pb->chunk[c];
+
+				for (int64_t r = 0; r < ch->m; r++, k++)
+				{
+					ea[k] = ch->w1[r] + 0.5 * ch->wt[r];
+					eb[k] = ch->w2[r] + 0.5 * ch->wt[r];
+					w.tie_const += 0.25 * ch->wt[r];
+				}
 			}
-			w.a = ea;
-			w.b = eb;
 		}
-		else
-		{
-			/* no ties, or ties dropped: the counts themselves */
-			w.a = pb->w1;
-			w.b = pb->w2;
-		}
+		/* else no ties, or ties dropped: the chunks' counts themselves */
 		w.gblk = env->alloc(sizeof(double) * BT_EVAL_BLOCK);
 		w.pblk = env->alloc(sizeof(double) * BT_EVAL_BLOCK);
 	}
@@ -1155,8 +1196,8 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
  * BT_SCC_SWEEPS did not settle it.
  */
 static int
-bt_scc_sweep(int n, int64_t m, const int32_t *pi, const int32_t *pj,
-			 const uint8_t *arc, const BtEnv *env)
+bt_scc_sweep(int n, int nchunk, const BtChunk *chunk, const uint8_t *arc,
+			 const BtEnv *env)
 {
 	uint8_t    *fr = env->alloc(n);	/* reached from item 0 */
 	uint8_t    *br = env->alloc(n);	/* reaches item 0 */
@@ -1167,29 +1208,37 @@ bt_scc_sweep(int n, int64_t m, const int32_t *pi, const int32_t *pj,
 	{
 		unsigned	changed = 0;
 		int			all = 1;
+		const uint8_t *ak = arc;
 
 		if (env->interrupt)
 			env->interrupt();
-		for (int64_t k = 0; k < m; k++)
-		{
-			int32_t		i = pi[k];
-			int32_t		j = pj[k];
-			unsigned	f = arc[k] & BT_ARC_FWD;
-			unsigned	b = (arc[k] >> 1) & 1;
-			unsigned	fi = fr[i],
-						fj = fr[j],
-						bi = br[i],
-						bj = br[j];
-			unsigned	nfj = fj | (fi & f),
-						nfi = fi | (fj & b),
-						nbi = bi | (bj & f),
-						nbj = bj | (bi & b);
 
-			changed |= (nfj ^ fj) | (nfi ^ fi) | (nbi ^ bi) | (nbj ^ bj);
-			fr[j] = (uint8_t) nfj;
-			fr[i] = (uint8_t) nfi;
-			br[i] = (uint8_t) nbi;
-			br[j] = (uint8_t) nbj;
+		for (int c = 0; c < nchunk; ak += chunk[c].m, c++)
+		{
+			const int32_t *pi = chunk[c].i;
+			const int32_t *pj = chunk[c].j;
+
+			for (int64_t k = 0; k < chunk[c].m; k++)
+			{
+				int32_t		i = pi[k];
+				int32_t		j = pj[k];
+				unsigned	f = ak[k] & BT_ARC_FWD;
+				unsigned	b = (ak[k] >> 1) & 1;
+				unsigned	fi = fr[i],
+							fj = fr[j],
+							bi = br[i],
+							bj = br[j];
+				unsigned	nfj = fj | (fi & f),
+							nfi = fi | (fj & b),
+							nbi = bi | (bj & f),
+							nbj = bj | (bi & b);
+
+				changed |= (nfj ^ fj) | (nfi ^ fi) | (nbi ^ bi) | (nbj ^ bj);
+				fr[j] = (uint8_t) nfj;
+				fr[i] = (uint8_t) nfi;
+				br[i] = (uint8_t) nbi;
+				br[j] = (uint8_t) nbj;
+			}
 		}
 		for (int u = 0; u < n; u++)
 			all &= fr[u] & br[u];
@@ -1207,8 +1256,8 @@ bt_scc_sweep(int n, int64_t m, const int32_t *pi, const int32_t *pj,
  * Strongly connected components of the win graph.  See bt_solve.h.
  */
 int
-bt_scc(int n, int64_t m, const int32_t *pi, const int32_t *pj,
-	   const uint8_t *arc, int32_t *comp, const BtEnv *env)
+bt_scc(int n, int nchunk, const BtChunk *chunk, const uint8_t *arc,
+	   int32_t *comp, const BtEnv *env)
 {
 	int64_t    *start;
 	int64_t		narcs = 0;
@@ -1223,8 +1272,9 @@ bt_scc(int n, int64_t m, const int32_t *pi, const int32_t *pj,
 	int			sp = 0,
 				ncomp = 0,
 				counter = 0;
+	int64_t		k;
 
-	if (n > 0 && bt_scc_sweep(n, m, pi, pj, arc, env) == 1)
+	if (n > 0 && bt_scc_sweep(n, nchunk, chunk, arc, env) == 1)
 	{
 		memset(comp, 0, sizeof(int32_t) * n);
 		return 1;
@@ -1239,31 +1289,35 @@ bt_scc(int n, int64_t m, const int32_t *pi, const int32_t *pj,
 	cpos = env->alloc(sizeof(int64_t) * n);
 
 	/* CSR adjacency: arc u -> v when u beat v */
-	for (int64_t k = 0; k < m; k++)
-	{
-		if (arc[k] & BT_ARC_FWD)
+	k = 0;
+	for (int c = 0; c < nchunk; c++)
+		for (int64_t r = 0; r < chunk[c].m; r++, k++)
 		{
-			start[pi[k] + 1]++;
-			narcs++;
+			if (arc[k] & BT_ARC_FWD)
+			{
+				start[chunk[c].i[r] + 1]++;
+				narcs++;
+			}
+			if (arc[k] & BT_ARC_BWD)
+			{
+				start[chunk[c].j[r] + 1]++;
+				narcs++;
+			}
 		}
-		if (arc[k] & BT_ARC_BWD)
-		{
-			start[pj[k] + 1]++;
-			narcs++;
-		}
-	}
 	for (int u = 0; u < n; u++)
 		start[u + 1] += start[u];
 	adj = env->alloc(sizeof(int32_t) * (narcs + 1));
 	fill = env->alloc(sizeof(int64_t) * (n + 1));
 	memcpy(fill, start, sizeof(int64_t) * (n + 1));
-	for (int64_t k = 0; k < m; k++)
-	{
-		if (arc[k] & BT_ARC_FWD)
-			adj[fill[pi[k]]++] = pj[k];
-		if (arc[k] & BT_ARC_BWD)
-			adj[fill[pj[k]]++] = pi[k];
-	}
+	k = 0;
+	for (int c = 0; c < nchunk; c++)
+		for (int64_t r = 0; r < chunk[c].m; r++, k++)
+		{
+			if (arc[k] & BT_ARC_FWD)
+				adj[fill[chunk[c].i[r]]++] = chunk[c].j[r];
+			if (arc[k] & BT_ARC_BWD)
+				adj[fill[chunk[c].j[r]]++] = chunk[c].i[r];
+		}
 
 	for (int u = 0; u < n; u++)
 		index[u] = -1;
@@ -1357,50 +1411,55 @@ bt_deviance_pairs(const BtProblem *pb, const BtResult *res)
 	double		theta = res->tie_log;
 	double		dev = 0.0;
 
-	for (int64_t k = 0; k < pb->m; k++)
+	for (int c = 0; c < pb->nchunk; c++)
 	{
-		double		d = x[pb->i[k]] - x[pb->j[k]] + gamma;
-		double		t = 0.0,
-					nk;
+		const BtChunk *ch = &pb->chunk[c];
 
-		if (pb->ties != BT_TIES_DAVIDSON)
+		for (int64_t k = 0; k < ch->m; k++)
 		{
-			double		half = pb->ties == BT_TIES_HALF ? 0.5 * pb->wt[k] : 0.0;
-			double		a = pb->w1[k] + half,
-						b = pb->w2[k] + half;
-			double		e = exp(-fabs(d));
-			double		hi = 1.0 / (1.0 + e),
-						lo = e / (1.0 + e);
-			double		p = d >= 0 ? hi : lo,
-						q = d >= 0 ? lo : hi;
+			double		d = x[ch->i[k]] - x[ch->j[k]] + gamma;
+			double		t = 0.0,
+						nk;
 
-			nk = a + b;
-			if (!(nk > 0))
-				continue;
-			if (a > 0)
-				t += (a / nk) * log1p((a / nk - p) / p);
-			if (b > 0)
-				t += (b / nk) * log1p((b / nk - q) / q);
+			if (pb->ties != BT_TIES_DAVIDSON)
+			{
+				double		half = pb->ties == BT_TIES_HALF ? 0.5 * ch->wt[k] : 0.0;
+				double		a = ch->w1[k] + half,
+							b = ch->w2[k] + half;
+				double		e = exp(-fabs(d));
+				double		hi = 1.0 / (1.0 + e),
+							lo = e / (1.0 + e);
+				double		p = d >= 0 ? hi : lo,
+							q = d >= 0 ? lo : hi;
+
+				nk = a + b;
+				if (!(nk > 0))
+					continue;
+				if (a > 0)
+					t += (a / nk) * log1p((a / nk - p) / p);
+				if (b > 0)
+					t += (b / nk) * log1p((b / nk - q) / q);
+			}
+			else
+			{
+				double		u = 0.5 * d;
+				double		logd = bt_davidson_logd(u, theta);
+				double		cnt[3] = {ch->w1[k], ch->w2[k], ch->wt[k]};
+				double		lp[3] = {u - logd, -u - logd, theta - logd};
+
+				nk = cnt[0] + cnt[1] + cnt[2];
+				if (!(nk > 0))
+					continue;
+				for (int o = 0; o < 3; o++)
+					if (cnt[o] > 0)
+					{
+						double		pc = exp(lp[o]);
+
+						t += (cnt[o] / nk) * log1p((cnt[o] / nk - pc) / pc);
+					}
+			}
+			dev += 2.0 * nk * fmax(t, 0.0);
 		}
-		else
-		{
-			double		u = 0.5 * d;
-			double		logd = bt_davidson_logd(u, theta);
-			double		c[3] = {pb->w1[k], pb->w2[k], pb->wt[k]};
-			double		lp[3] = {u - logd, -u - logd, theta - logd};
-
-			nk = c[0] + c[1] + c[2];
-			if (!(nk > 0))
-				continue;
-			for (int o = 0; o < 3; o++)
-				if (c[o] > 0)
-				{
-					double		pc = exp(lp[o]);
-
-					t += (c[o] / nk) * log1p((c[o] / nk - pc) / pc);
-				}
-		}
-		dev += 2.0 * nk * fmax(t, 0.0);
 	}
 	return dev;
 }

@@ -52,19 +52,31 @@ typedef enum BtTies
 #define BT_DIVERGENCE_LIMIT 35.0
 
 /*
- * The fitting problem, struct-of-arrays over the m pairs.  Pair k is an
- * ordered pair (first shown i[k], second shown j[k]) with weighted counts
- * w1[k] (first won), w2[k] (second won), wt[k] (tie).
+ * A run of the problem's pairs, struct of arrays.  Pair k is an ordered
+ * pair (first shown i[k], second shown j[k]) with weighted counts w1[k]
+ * (first won), w2[k] (second won), wt[k] (tie).
  */
-typedef struct BtProblem
+typedef struct BtChunk
 {
-	int			n;				/* items, indices 0..n-1 */
-	int64_t		m;				/* pairs */
+	int64_t		m;
 	const int32_t *i;
 	const int32_t *j;
 	const double *w1;
 	const double *w2;
 	const double *wt;
+} BtChunk;
+
+/*
+ * The fitting problem: m pairs in nchunk chunks, taken in order (a stored
+ * state is one chunk; a state still in an aggregate's memory is read in
+ * place, one chunk per segment).  Pair numbers run across the chunks.
+ */
+typedef struct BtProblem
+{
+	int			n;				/* items, indices 0..n-1 */
+	int64_t		m;				/* pairs, the sum of the chunks' m */
+	int			nchunk;
+	const BtChunk *chunk;
 
 	BtTies		ties;
 	double		prior;			/* penalty prior/2 * sum(s_i^2) */
@@ -170,7 +182,7 @@ extern void bt_lap_matvec(int64_t m, const int32_t *i, const int32_t *j,
  */
 #define BT_SCC_SWEEPS 8
 
-extern int	bt_scc(int n, int64_t m, const int32_t *i, const int32_t *j,
+extern int	bt_scc(int n, int nchunk, const BtChunk *chunk,
 				   const uint8_t *arc, int32_t *comp, const BtEnv *env);
 
 #endif							/* BT_SOLVE_H */

@@ -66,10 +66,19 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.bt_counts_combine(@extschema@.bt_counts, @extschema@.bt_counts) IS
 'support function of the bt_counts aggregates: union of two pair-count states';
 
+CREATE FUNCTION @extschema@.bt_counts_final(@extschema@.bt_counts)
+RETURNS @extschema@.bt_counts
+AS 'MODULE_PATHNAME', 'bt_counts_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.bt_counts_final(@extschema@.bt_counts) IS
+'final function of the bt_counts aggregates: the state itself, handed on without a flattened copy';
+
 CREATE AGGREGATE @extschema@.bt_counts(first_item text, second_item text, outcome float8, weight float8) (
 	SFUNC = @extschema@.bt_counts_trans,
 	STYPE = @extschema@.bt_counts,
 	COMBINEFUNC = @extschema@.bt_counts_combine,
+	FINALFUNC = @extschema@.bt_counts_final,
 	PARALLEL = SAFE
 );
 
@@ -80,6 +89,7 @@ CREATE AGGREGATE @extschema@.bt_counts(first_item bigint, second_item bigint, ou
 	SFUNC = @extschema@.bt_counts_trans,
 	STYPE = @extschema@.bt_counts,
 	COMBINEFUNC = @extschema@.bt_counts_combine,
+	FINALFUNC = @extschema@.bt_counts_final,
 	PARALLEL = SAFE
 );
 
@@ -90,6 +100,7 @@ CREATE AGGREGATE @extschema@.bt_counts(winner text, loser text) (
 	SFUNC = @extschema@.bt_counts_trans,
 	STYPE = @extschema@.bt_counts,
 	COMBINEFUNC = @extschema@.bt_counts_combine,
+	FINALFUNC = @extschema@.bt_counts_final,
 	PARALLEL = SAFE
 );
 
@@ -100,6 +111,7 @@ CREATE AGGREGATE @extschema@.bt_counts(winner bigint, loser bigint) (
 	SFUNC = @extschema@.bt_counts_trans,
 	STYPE = @extschema@.bt_counts,
 	COMBINEFUNC = @extschema@.bt_counts_combine,
+	FINALFUNC = @extschema@.bt_counts_final,
 	PARALLEL = SAFE
 );
 
@@ -110,6 +122,7 @@ CREATE AGGREGATE @extschema@.bt_counts_merge(@extschema@.bt_counts) (
 	SFUNC = @extschema@.bt_counts_combine,
 	STYPE = @extschema@.bt_counts,
 	COMBINEFUNC = @extschema@.bt_counts_combine,
+	FINALFUNC = @extschema@.bt_counts_final,
 	PARALLEL = SAFE
 );
 
