@@ -433,7 +433,8 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 
 	/*
 	 * One pass over the solver's pairs: the raw counts (without swap),
-	 * effective wins and losses, totals, the arcs of the win graph
+	 * effective wins and losses (with swap; without, from the raw counts
+	 * after the pass), totals, the arcs of the win graph
 	 */
 	arc = bt_alloc_big(CurrentMemoryContext, m + 1);
 	for (int64 c = 0, k = 0; c < nchunk; c++)
@@ -467,10 +468,13 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 			total_decided += w1[r] + w2[r];
 			first_w += a;
 			first_l += b;
-			ewin[pi[r]] += a;
-			eloss[pj[r]] += a;
-			ewin[pj[r]] += b;
-			eloss[pi[r]] += b;
+			if (opt->swap)
+			{
+				ewin[pi[r]] += a;
+				eloss[pj[r]] += a;
+				ewin[pj[r]] += b;
+				eloss[pi[r]] += b;
+			}
 			ak[r] = (a > 0 ? BT_ARC_FWD : 0) | (b > 0 ? BT_ARC_BWD : 0);
 			/*
 			 * saturated log-likelihood for the deviance; a pair with a single
@@ -496,6 +500,17 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 			}
 		}
 		k += chunk[c].m;
+	}
+	/* without swap, an item's effective wins are its wins and its ties' share */
+	if (!opt->swap)
+	{
+		double		half = opt->ties == BT_TIES_DROP ? 0.0 : 0.5;
+
+		for (int32 x = 0; x < n; x++)
+		{
+			ewin[x] = wins[x] + half * ties[x];
+			eloss[x] = losses[x] + half * ties[x];
+		}
 	}
 	comp = palloc(sizeof(int32) * n);
 	ncomp = bt_scc(n, nchunk, chunk, arc, comp, &bt_env);
