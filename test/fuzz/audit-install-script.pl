@@ -8,6 +8,11 @@
 # Rules (see doc/robustness.md for why each matters):
 #  R1  no CREATE OR REPLACE, no IF NOT EXISTS (a pre-existing object of the
 #      same name, planted by another role, would be kept or taken over);
+#      except that an update script prefcal--A--B.sql may CREATE OR REPLACE
+#      a function or aggregate that prefcal--A.sql creates (what
+#      PostgreSQL's guidance on extension scripts allows: the object is a
+#      member already, and since the fix for CVE-2022-2625 the server
+#      refuses to replace one that is not);
 #  R2  every object created as @extschema@.name;
 #  R3  every LANGUAGE sql / plpgsql function or procedure, and every
 #      SECURITY DEFINER one, has SET search_path = pg_catalog, ..., pg_temp
@@ -181,16 +186,42 @@ sub check_body
 	}
 }
 
+# kind and name of every object an install script creates ("aggregate
+# @extschema@.bt_counts"): the members an update script from it may replace
+sub created_objects
+{
+	my ($file) = @_;
+	my %made;
+	my ($stmts) = statements($file);
+	for my $s (@$stmts)
+	{
+		(my $flat = $s->[2]) =~ s/\s+/ /g;
+		$flat =~ s/^ //;
+		$made{lc("$1 $2")} = 1
+		  if $flat =~ /^create\s+(function|procedure|aggregate)\s+(\S+?)\s*\(/i;
+	}
+	return \%made;
+}
+
 for my $file (@files)
 {
 	my ($stmts, $ok) = statements($file);
+	my $members = {};
+	if ($file =~ m{^(.*/)?(prefcal--[^-/]+)--[^/]+\.sql$})
+	{
+		my $from = ($1 // '') . "$2.sql";
+		die "$file: the install script it updates, $from, is missing\n" unless -f $from;
+		$members = created_objects($from);
+	}
 	for my $s (@$stmts)
 	{
 		my ($text, $line, $outer, $bodies) = @$s;
 		$statements++;
 		(my $flat = $outer) =~ s/\s+/ /g;
 		$flat =~ s/^ //;
-		if ($flat =~ /\bcreate\s+or\s+replace\b/i)
+		if ($flat =~ /\bcreate\s+or\s+replace\b/i &&
+			!($flat =~ /^create\s+or\s+replace\s+(function|procedure|aggregate)\s+(\S+?)\s*\(/i &&
+			  $members->{lc("$1 $2")}))
 		{
 			violation($file, $line, 'R1', 'CREATE OR REPLACE');
 		}

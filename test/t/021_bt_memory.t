@@ -4,8 +4,9 @@
 # built by the paths 020_bt.t does not take: text ids, GROUP BY with
 # several such states at once, merges of whole large states (every pair
 # logged, none copied), a window aggregate read after each peer group
-# (rows added to a state already merged and flattened), parallel partial
-# states, and the input function's builder.  Each is checked against
+# (rows added to a state already merged and flattened, or fitted in
+# place), bt_fit reading a state in place, parallel partial states, and
+# the input function's builder.  Each is checked against
 # GROUP BY in plain SQL (a fingerprint of every pair's text) or against a
 # state built directly (text equality).
 use strict;
@@ -81,6 +82,36 @@ for my $f ([0, 1, 600000], [1, 1, 1150000])
 WHERE g = (SELECT min(g) FROM d WHERE (g > 600000) = $f->[0]::bool)", $f->[1], $f->[2], 1,
 		"window aggregate, frame of rows 1..$f->[2]");
 }
+
+# bt_fit reading a large state in place (its segments as chunks, the
+# state handed on by bt_counts' final function without a flattened copy)
+# against the fit of the stored state (one chunk): the same fit up to the
+# order of the sums.  dmax(m1, m2) is the largest score difference.
+my $fits = pc_psql($db, q{
+CREATE FUNCTION dmax(m1 bt_model, m2 bt_model) RETURNS float8 LANGUAGE sql AS $$
+SELECT max(abs(x.score - y.score)) FROM bt_scores(m1) x JOIN bt_scores(m2) y USING (item) $$;
+SET max_parallel_workers_per_gather = 0;
+SET synchronize_seqscans = off;
+CREATE TABLE fits AS SELECT bt_fit(s, prior => 1) AS m1, bt_fit(s, prior => 2) AS m2
+FROM (SELECT bt_counts(a, b, o, w) AS s FROM d) q;
+SELECT dmax(f.m1, bt_fit(st.s, prior => 1)) < 1e-9, dmax(f.m2, bt_fit(st.s, prior => 2)) < 1e-9,
+	(bt_info(f.m1)->>'n_pairs')::int = (bt_info(bt_fit(st.s, prior => 1))->>'n_pairs')::int,
+	(bt_info(f.m1)->>'n_pairs')::int > 1000000
+FROM fits f, st});
+like($fits, qr{^t\|t\|t\|t\s*$}, 'bt_fit(bt_counts(...)) in place, twice in one row, as the stored state');
+
+# the same in a window aggregate: the state is fitted in place after the
+# first peer group, then takes the rows of the second (merged back from the
+# read form) and is fitted again
+like(pc_psql($db, q{SET max_parallel_workers_per_gather = 0;
+SET synchronize_seqscans = off;
+SELECT bool_and(dmax(r.m, CASE WHEN r.g > 600000 THEN (SELECT bt_fit(s, prior => 1) FROM st)
+		ELSE (SELECT bt_fit(bt_counts(a, b, o, w), prior => 1) FROM d WHERE g <= 600000) END) < 1e-9)
+	AND count(*) = 2
+FROM (SELECT g, bt_fit(s, prior => 1) AS m
+	FROM (SELECT g, bt_counts(a, b, o, w) OVER (ORDER BY g > 600000) AS s FROM d) q
+	WHERE g IN (SELECT min(g) FROM d GROUP BY g > 600000)) r}),
+	qr{^t\s*$}, 'window aggregate fitted in place after each peer group');
 
 # partial states of parallel workers combined in the leader
 like(pc_psql($db, q{

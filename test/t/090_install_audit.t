@@ -5,6 +5,7 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
+use File::Temp ();
 use lib "$FindBin::Bin/../fuzz";
 use PrefcalTest;
 use PcCatalog;
@@ -19,6 +20,21 @@ is($? >> 8, 0, 'static audit of src/sql/*.sql: no violation') or diag($out);
 my @upgrades = sort glob("$root/prefcal--*--*.sql");
 $out = @upgrades ? `perl $root/test/fuzz/audit-install-script.pl @upgrades 2>&1` : '';
 is($? >> 8, 0, 'static audit of ' . scalar(@upgrades) . ' upgrade script(s): no violation') or diag($out);
+
+# an update script may replace only what the script it updates created
+{
+	my $tmp = File::Temp::tempdir(CLEANUP => 1);
+	open(my $fh, '>', "$tmp/prefcal--9.0.0.sql") or die;
+	print $fh "CREATE FUNCTION \@extschema\@.f(int) RETURNS int AS 'MODULE_PATHNAME', 'f' LANGUAGE C STRICT;\n";
+	close $fh;
+	open($fh, '>', "$tmp/prefcal--9.0.0--9.0.1.sql") or die;
+	print $fh "CREATE OR REPLACE FUNCTION \@extschema\@.f(int) RETURNS int AS 'MODULE_PATHNAME', 'f2' LANGUAGE C STRICT;\n";
+	print $fh "CREATE OR REPLACE FUNCTION \@extschema\@.g(int) RETURNS int AS 'MODULE_PATHNAME', 'g' LANGUAGE C STRICT;\n";
+	close $fh;
+	$out = `perl $root/test/fuzz/audit-install-script.pl $tmp/prefcal--9.0.0--9.0.1.sql 2>&1`;
+	like($out, qr/:2: R1 CREATE OR REPLACE\n.*1 violation/s,
+		'the audit refuses CREATE OR REPLACE of an object the updated version did not create, and only that');
+}
 
 # 2. the installed objects, from the catalog
 my $db = pc_newdb('pc_audit');
