@@ -18,23 +18,28 @@
  * their slots prefetched first) and one append to the log.  A full log
  * is radix-sorted by pair (stable, so a pair's counts add up in arrival
  * order) and merged with the pairs in one streaming pass into a new chain
- * of segments, each old segment reused as soon as it has been read; the log then grows to half the merged pairs when that
- * is more, so each row takes part in a bounded number of merges and
+ * of segments, each old segment reused as soon as it has been read; the
+ * log then grows to half the merged pairs when that is more, so each row
+ * takes part in a bounded number of merges and
  * nothing is written at random into a large table (which on large states
  * cost a cache and TLB miss per row).  No allocation per row.  The
  * aggregate keeps the read/write expanded datum as its transition value,
  * so nodeAgg neither copies nor flattens it between rows.
  *
- * The state is flattened (bt_counts.h describes the stored form) when it
- * leaves the aggregate: stored in a table, sent to a parallel leader or a
- * Citus coordinator, or handed to bt_fit.  Readers of stored values do
+ * The aggregates' final function hands the state on as it is (read-only),
+ * so bt_fit(bt_counts(...)) reads it in place: the last merge writes the
+ * segments as the stored form's columns and bt_fit takes them as chunks
+ * (bt_counts_get_chunks).  The state is flattened (bt_counts.h describes
+ * the stored form) when it is stored in a table, sent to a client, a
+ * parallel leader or a Citus coordinator.  Readers of stored values do
  * not rebuild the hash: bt_fit and the output functions read the stored
  * arrays in place (bt_counts_get_view), and the combine function adds
  * them to its own expanded state directly.
  *
  * Functions, in order: the item hash, the pairs and the log (sort,
- * merge), merging views, the expanded-object methods, views of stored
- * values, text and binary I/O, then the transition and combine functions.
+ * merge, the two forms of the segments), merging views, the
+ * expanded-object methods, views, text and binary I/O, then the
+ * transition, combine and final functions.
  *
  *-------------------------------------------------------------------------
  */

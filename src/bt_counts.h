@@ -226,8 +226,10 @@ typedef struct BtCounts
 
 /*
  * Read-only view of a state's items and pairs, struct of arrays, over a
- * stored value (no copy) or an expanded state (pairs copied out of the
- * hash).  Items: ids (kind int8) or off/names (kind text, as stored).
+ * stored value (no copy) or an expanded state (bt_counts_get_view: pairs
+ * copied out of its segments; bt_counts_get_chunks: its segments as
+ * chunks, nothing copied).  Items: ids (kind int8) or off/names (kind
+ * text, as stored).
  */
 typedef struct BtCountsView
 {

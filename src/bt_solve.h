@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * bt_solve.h
- *	  Bradley-Terry fitting on plain arrays: the problem description, the
+ *	  Bradley-Terry fitting on plain arrays (the pairs in chunks, struct
+ *	  of arrays): the problem description, the
  *	  per-pair kernels, the Newton solvers (dense Cholesky for moderate
  *	  item counts, preconditioned Newton-CG on the sparse Laplacian
  *	  Hessian beyond), covariance of the scores, and the graph checks that
