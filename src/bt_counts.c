@@ -471,15 +471,15 @@ bt_pair_entry(const BtCounts *bc, int32 k)
 static void bt_pairs_relayout(BtCounts *bc, bool soa);
 
 /*
- * Room for need merged pairs: the first segment doubles up to its full
- * size, then whole segments are added.
+ * Room for need merged pairs (segments holding entries): the first
+ * segment doubles up to its full size, then whole segments are added.
  */
 static void
 bt_pairs_reserve(BtCounts *bc, int64 need)
 {
 	if (need > BT_MAX_PAIRS)
 		bt_too_many("ordered pairs", BT_MAX_PAIRS);
-	bt_pairs_relayout(bc, false);
+	Assert(!bc->soa);
 	while (need > bc->cap_pairs)
 	{
 		if (bc->cap_pairs < BT_SEG_SIZE)
@@ -509,9 +509,9 @@ bt_pairs_append(BtCounts *bc, int32 i, int32 j, double w1, double w2, double wt)
 {
 	BtPair	   *e;
 
+	bt_pairs_relayout(bc, false);
 	if (bc->n_pairs >= bc->cap_pairs)
 		bt_pairs_reserve(bc, (int64) bc->n_pairs + 1);
-	bt_pairs_relayout(bc, false);
 	e = bt_pair_entry(bc, bc->n_pairs);
 	e->i = i;
 	e->j = j;
@@ -621,16 +621,11 @@ bt_log_sort(BtCounts *bc)
 	return src;
 }
 
-/* segment src's n pairs (entries) into segment dst of capacity cap, as columns */
+/* n pairs given as entries into five separate arrays */
 static void
-bt_seg_to_columns(const BtPair *src, char *dst, int32 cap, int32 n)
+bt_entries_to_arrays(const BtPair *src, int32 n, int32 *pi, int32 *pj,
+					 double *w1, double *w2, double *wt)
 {
-	int32	   *pi = bt_seg_i(dst),
-			   *pj = bt_seg_j(dst, cap);
-	double	   *w1 = bt_seg_w1(dst, cap),
-			   *w2 = bt_seg_w2(dst, cap),
-			   *wt = bt_seg_wt(dst, cap);
-
 	for (int32 r = 0; r < n; r++)
 	{
 		pi[r] = src[r].i;
@@ -685,7 +680,9 @@ bt_pairs_relayout(BtCounts *bc, bool soa)
 			char	   *old = bc->seg[s];
 
 			if (soa)
-				bt_seg_to_columns((const BtPair *) old, tmp, cap, n);
+				bt_entries_to_arrays((const BtPair *) old, n, bt_seg_i(tmp),
+									 bt_seg_j(tmp, cap), bt_seg_w1(tmp, cap),
+									 bt_seg_w2(tmp, cap), bt_seg_wt(tmp, cap));
 			else
 				bt_seg_to_entries(old, (BtPair *) tmp, cap, n);
 			bc->seg[s] = tmp;
@@ -1017,6 +1014,15 @@ bt_counts_flush(BtCounts *bc)
 	bt_log_merge(bc);
 }
 
+/* the same, leaving the pairs in the read form (columns) */
+static void
+bt_counts_flush_columns(BtCounts *bc)
+{
+	if (bc->npend > 0)
+		bt_pend_resolve(bc);
+	bt_log_merge_columns(bc);
+}
+
 /* log one comparison of ordered pair (i, j): class as in BtLogRec */
 static inline void
 bt_log_add(BtCounts *bc, int32 i, int32 j, uint32 cls, double w)
@@ -1168,18 +1174,8 @@ bt_pairs_to_arrays(const BtCounts *bc, int32 *pi, int32 *pj,
 			memcpy(wt + k, bt_seg_wt(g, cap), sizeof(double) * n);
 		}
 		else
-		{
-			const BtPair *e = (const BtPair *) g;
-
-			for (int32 r = 0; r < n; r++)
-			{
-				pi[k + r] = e[r].i;
-				pj[k + r] = e[r].j;
-				w1[k + r] = e[r].w1;
-				w2[k + r] = e[r].w2;
-				wt[k + r] = e[r].wt;
-			}
-		}
+			bt_entries_to_arrays((const BtPair *) g, n, pi + k, pj + k,
+								 w1 + k, w2 + k, wt + k);
 		k += n;
 	}
 }
@@ -1409,11 +1405,6 @@ bt_view_of_flat(const BtCountsFlat *f, BtCountsView *v)
 	}
 }
 
-/*
- * A view of the state in d: the stored arrays in place, or, for our
- * expanded object, its items in place and its pairs (after merging its
- * log) copied out, palloc'd in the current context.
- */
 /* the view's arrays as its one chunk */
 static void
 bt_view_one_chunk(BtCountsView *v)
@@ -1427,11 +1418,11 @@ bt_view_one_chunk(BtCountsView *v)
 	v->chunk[0].wt = v->wt;
 }
 
-/* a state's log merged, and its items in a view (no pairs yet) */
+/* a state's items in a view (no pairs yet; its log already merged) */
 static void
 bt_view_of_state(BtCounts *bc, BtCountsView *v)
 {
-	bt_counts_flush(bc);
+	Assert(bc->npend == 0 && bc->n_log == 0);
 	memset(v, 0, offsetof(BtCountsView, chunk));
 	v->kind = bc->kind;
 	v->n_items = bc->n_items;
@@ -1442,6 +1433,11 @@ bt_view_of_state(BtCounts *bc, BtCountsView *v)
 	v->n_pairs = bc->n_pairs;
 }
 
+/*
+ * A view of the state in d: the stored arrays in place, or, for our
+ * expanded object, its items in place and its pairs (after merging its
+ * log) copied out, palloc'd in the current context.
+ */
 void
 bt_counts_get_view(Datum d, BtCountsView *v)
 {
@@ -1459,6 +1455,7 @@ bt_counts_get_view(Datum d, BtCountsView *v)
 		return;
 	}
 	bc = (BtCounts *) DatumGetEOHP(d);
+	bt_counts_flush(bc);
 	bt_view_of_state(bc, v);
 	pi = palloc_extended(sizeof(int32) * (bc->n_pairs + 1), MCXT_ALLOC_HUGE);
 	pj = palloc_extended(sizeof(int32) * (bc->n_pairs + 1), MCXT_ALLOC_HUGE);
@@ -1493,9 +1490,7 @@ bt_counts_get_chunks(Datum d, BtCountsView *v)
 		return;
 	}
 	bc = (BtCounts *) DatumGetEOHP(d);
-	if (bc->npend > 0)
-		bt_pend_resolve(bc);
-	bt_log_merge_columns(bc);
+	bt_counts_flush_columns(bc);
 	bt_view_of_state(bc, v);
 	cap = bt_seg_cap(bc);
 	v->nchunk = 0;
