@@ -187,6 +187,44 @@ SELECT bool_and(ok) AS sorted_by_index FROM (
 		LATERAL (SELECT (x.e->>0)::bigint AS a, (x.e->>1)::bigint AS b) ab
 	WHERE how = 'bigint') q;
 
+-- bigint ids from 0 up to a multiple of the item count are looked up in a
+-- direct map (bt_counts.c), which grows with the items: ids first seen
+-- before the map covers them, negative ids and ids far beyond it take the
+-- hash; every pair's counts exact against GROUP BY, serial and merged
+SELECT setseed(0.5);
+CREATE TEMP TABLE direct_rows AS
+WITH x AS (
+	SELECT g, floor(random() * 2000)::int AS x, floor(random() * 2000)::int AS y
+	FROM generate_series(1, 60000) g),
+f AS (
+	SELECT g, x, y, f.id AS a, h.id AS b
+	FROM x,
+		LATERAL (SELECT CASE WHEN x < 600 THEN x::bigint * 13 WHEN x < 1200 THEN -x::bigint
+			WHEN x < 1600 THEN (1::bigint << 40) + x ELSE 20000 + x * 3 END AS id) f,
+		LATERAL (SELECT CASE WHEN y < 600 THEN y::bigint * 13 WHEN y < 1200 THEN -y::bigint
+			WHEN y < 1600 THEN (1::bigint << 40) + y ELSE 20000 + y * 3 END AS id) h)
+SELECT a, b, (g % 3 / 2.0)::float8 AS o, (1 + g % 4) / 2.0::float8 AS w
+FROM f WHERE a <> b ORDER BY g;
+CREATE TEMP TABLE direct_ref AS
+SELECT a::text AS a, b::text AS b, coalesce(sum(w) FILTER (WHERE o = 1), 0) AS w1,
+	coalesce(sum(w) FILTER (WHERE o = 0), 0) AS w2, coalesce(sum(w) FILTER (WHERE o = 0.5), 0) AS wt
+FROM direct_rows GROUP BY a, b;
+CREATE TEMP TABLE direct_states AS
+SELECT 'serial' AS how, bt_counts(a, b, o, w)::text::jsonb AS j FROM direct_rows
+UNION ALL
+SELECT 'merged parts', bt_counts_merge(s)::text::jsonb
+FROM (SELECT bt_counts(a, b, o, w) s FROM direct_rows GROUP BY abs(a) % 3) p;
+WITH p AS (
+	SELECT how, x.e->>0 AS a, x.e->>1 AS b, (x.e->>2)::float8 AS w1,
+		(x.e->>3)::float8 AS w2, (x.e->>4)::float8 AS wt
+	FROM direct_states, jsonb_array_elements(j->'pairs') AS x(e))
+SELECT how, count(*) = (SELECT count(*) FROM direct_ref) AS all_pairs,
+	count(DISTINCT (a, b)) = count(*) AS each_once,
+	bool_and(r.w1 = p.w1 AND r.w2 = p.w2 AND r.wt = p.wt) AS counts_exact
+FROM p JOIN direct_ref r USING (a, b) GROUP BY how ORDER BY how;
+SELECT count(DISTINCT i) AS items FROM (SELECT a FROM direct_rows UNION SELECT b FROM direct_rows) q(i);
+DROP TABLE direct_rows, direct_ref, direct_states;
+
 -- merging states whose counts add up beyond float8 is a user error (22003)
 SELECT bt_counts_merge(s) FROM (VALUES
   ('{"version": 1, "ids": "text", "pairs": [["x", "y", 1e308, 0, 0]]}'::bt_counts),

@@ -414,9 +414,50 @@ bt_counts_item_text(BtCounts *bc, const char *str, int len)
 	return k;
 }
 
-/* index of the item with bigint id, added when new */
-int32
-bt_counts_item_int8(BtCounts *bc, int64 id)
+/*
+ * The direct map of small bigint ids (serial keys, for example).  An id
+ * from 0 up to BT_DIRECT_PER_ITEM times the number of items (at least
+ * BT_DIRECT_MIN) finds its index with one load from an int32 array
+ * rather than a probe of the hash's 16-byte slots, which for thousands
+ * of items do not fit in the first-level cache.  The array grows to the
+ * next power of two above such an id (at least 64 entries), so it takes
+ * at most 2 * BT_DIRECT_PER_ITEM * 4 bytes an item, about the hash
+ * table's size, or 4 kB; an id first seen beyond the limit takes the
+ * hash, and the map once it covers the id.
+ */
+#define BT_DIRECT_MIN 1024
+#define BT_DIRECT_PER_ITEM 8
+#define BT_DIRECT_MAX ((int64) 1 << 26)
+
+static void
+bt_direct_note(BtCounts *bc, int64 id, int32 k)
+{
+	Assert(id >= 0);
+	if (id >= bc->ndirect)
+	{
+		int64		limit = Min(Max((int64) BT_DIRECT_MIN,
+									(int64) BT_DIRECT_PER_ITEM * bc->n_items),
+								BT_DIRECT_MAX);
+		int64		ncap;
+
+		if (id >= limit)
+			return;
+		ncap = Max((int64) pg_nextpower2_64((uint64) id + 1), 64);
+		if (bc->direct == NULL)
+			bc->direct = MemoryContextAllocHuge(bc->hdr.eoh_context,
+												sizeof(int32) * ncap);
+		else
+			bc->direct = repalloc_huge(bc->direct, sizeof(int32) * ncap);
+		memset(bc->direct + bc->ndirect, 0,
+			   sizeof(int32) * (ncap - bc->ndirect));
+		bc->ndirect = ncap;
+	}
+	bc->direct[id] = k + 1;
+}
+
+/* the hash's part of bt_counts_item_int8: a miss in the direct map */
+static pg_noinline int32
+bt_item_int8_hashed(BtCounts *bc, int64 id)
 {
 	uint32		h = bt_hash_int8(id);
 	uint32		mask = ((uint32) 1 << bc->ibits) - 1;
@@ -431,7 +472,10 @@ bt_counts_item_int8(BtCounts *bc, int64 id)
 		if (e->idx < 0)
 			break;
 		if (e->key == id)
-			return e->idx;
+		{
+			k = e->idx;
+			goto found;
+		}
 		s = (s + 1) & mask;
 	}
 	if ((int64) (bc->n_items + 1) * 2 > ((int64) 1 << bc->ibits) ||
@@ -448,7 +492,39 @@ bt_counts_item_int8(BtCounts *bc, int64 id)
 	bc->islot[s].key = id;
 	bc->islot[s].len = 0;
 	bc->islot[s].idx = k;
+found:
+	if (id >= 0)
+		bt_direct_note(bc, id, k);
 	return k;
+}
+
+static inline int32
+bt_item_int8(BtCounts *bc, int64 id)
+{
+	if ((uint64) id < (uint64) bc->ndirect)
+	{
+		int32		k1 = bc->direct[id];
+
+		if (likely(k1 != 0))
+			return k1 - 1;
+	}
+	return bt_item_int8_hashed(bc, id);
+}
+
+/* where bt_item_int8 will look first for id (to prefetch it) */
+static inline const void *
+bt_item_int8_where(const BtCounts *bc, int64 id)
+{
+	if ((uint64) id < (uint64) bc->ndirect)
+		return &bc->direct[id];
+	return &bc->islot[bt_hash_int8(id) >> (32 - bc->ibits)];
+}
+
+/* index of the item with bigint id, added when new */
+int32
+bt_counts_item_int8(BtCounts *bc, int64 id)
+{
+	return bt_item_int8(bc, id);
 }
 
 /*
@@ -950,15 +1026,15 @@ bt_pend_resolve(BtCounts *bc)
 #if defined(__GNUC__) || defined(__clang__)
 	for (int k = 0; k < n; k++)
 	{
-		__builtin_prefetch(&bc->islot[bt_hash_int8(bc->pend[k].a) >> (32 - bc->ibits)], 0, 1);
-		__builtin_prefetch(&bc->islot[bt_hash_int8(bc->pend[k].b) >> (32 - bc->ibits)], 0, 1);
+		__builtin_prefetch(bt_item_int8_where(bc, bc->pend[k].a), 0, 1);
+		__builtin_prefetch(bt_item_int8_where(bc, bc->pend[k].b), 0, 1);
 	}
 #endif
 	for (int k = 0; k < n; k++)
 	{
 		const BtPendRow *r = &bc->pend[k];
-		int32		i = bt_counts_item_int8(bc, r->a);
-		int32		j = bt_counts_item_int8(bc, r->b);
+		int32		i = bt_item_int8(bc, r->a);
+		int32		j = bt_item_int8(bc, r->b);
 
 		bt_log_add(bc, i, j, r->cls, r->w);
 	}

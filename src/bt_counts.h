@@ -190,6 +190,14 @@ typedef struct BtCounts
 	int			ibits;
 
 	/*
+	 * kind int8: a direct map in front of the hash for the ids in [0,
+	 * ndirect): direct[id] is the item's index + 1, or 0 while the id has
+	 * not been looked up since the map covered it (bt_counts_item_int8)
+	 */
+	int32	   *direct;
+	int64		ndirect;
+
+	/*
 	 * merged pairs: distinct and sorted by (i, j), except in a builder
 	 * (the input functions' scratch state), which keeps the order it was
 	 * given and never has a log
