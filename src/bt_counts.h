@@ -261,6 +261,15 @@ typedef struct BtCountsView
 	 */
 	int			nchunk;
 	BtChunk		chunk[BT_MAX_SEGS];
+
+	/*
+	 * bt_counts_get_chunks on a state in memory: the state's empty log and
+	 * sort space, memory it has already written that holds nothing while
+	 * the view is read; the reader may use it as scratch until the state
+	 * next changes (NULL otherwise)
+	 */
+	char	   *idle[2];
+	Size		idle_size[2];
 } BtCountsView;
 
 extern BtCounts *bt_counts_new(MemoryContext parent, int kind,

@@ -192,11 +192,58 @@ btm_find_int8(const BtModelFlat *m, int64 id)
 
 /* ---------- fitting ---------- */
 
+/*
+ * The fit's working memory.  A state read in place lends its empty log
+ * and sort space (bt_counts_get_chunks): memory it has already written,
+ * which costs far less to write again than fresh memory (see
+ * bt_retire_big), and which on the benchmark's state holds the solver's
+ * per-pair arrays.  Blocks are handed out from it in order, never given
+ * back; what does not fit is allocated.  Set for one bt_fit_internal
+ * call (a call that raised an error leaves it set until the next one
+ * replaces it, and nothing else allocates through bt_env).
+ */
+typedef struct BtLoan
+{
+	char	   *base[2];
+	Size		size[2];
+	Size		used[2];
+} BtLoan;
+
+static BtLoan bt_loan;
+
+static void
+bt_loan_set(const BtCountsView *v)
+{
+	memset(&bt_loan, 0, sizeof(bt_loan));
+	for (int r = 0; r < 2; r++)
+	{
+		char	   *b = v->idle[r];
+		char	   *a;
+
+		if (b == NULL)
+			continue;
+		a = (char *) TYPEALIGN(64, (uintptr_t) b);
+		if ((Size) (a - b) >= v->idle_size[r])
+			continue;
+		bt_loan.base[r] = a;
+		bt_loan.size[r] = v->idle_size[r] - (a - b);
+	}
+}
+
 static void *
 bt_env_alloc(size_t size)
 {
-	void	   *p = bt_alloc_big(CurrentMemoryContext, size);
+	Size		asz = TYPEALIGN(64, size);
+	void	   *p = NULL;
 
+	for (int r = 0; r < 2 && p == NULL; r++)
+		if (bt_loan.base[r] && bt_loan.size[r] - bt_loan.used[r] >= asz)
+		{
+			p = bt_loan.base[r] + bt_loan.used[r];
+			bt_loan.used[r] += asz;
+		}
+	if (p == NULL)
+		p = bt_alloc_big(CurrentMemoryContext, size);
 	memset(p, 0, size);
 	return p;
 }
@@ -204,6 +251,10 @@ bt_env_alloc(size_t size)
 static void
 bt_env_release(void *p)
 {
+	for (int r = 0; r < 2; r++)
+		if (bt_loan.base[r] && (char *) p >= bt_loan.base[r] &&
+			(char *) p < bt_loan.base[r] + bt_loan.size[r])
+			return;
 	bt_free_big(p);
 }
 
@@ -307,6 +358,7 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 	Size		sz;
 	BtModelFlat *out;
 
+	bt_loan_set(bc);
 	if (bc->n_pairs == 0 || n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -436,7 +488,7 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 	 * effective wins and losses (with swap; without, from the raw counts
 	 * after the pass), totals, the arcs of the win graph
 	 */
-	arc = bt_alloc_big(CurrentMemoryContext, m + 1);
+	arc = bt_env_alloc(m + 1);
 	for (int64 c = 0, k = 0; c < nchunk; c++)
 	{
 		const int32 *pi = chunk[c].i;
@@ -514,7 +566,7 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 	}
 	comp = palloc(sizeof(int32) * n);
 	ncomp = bt_scc(n, nchunk, chunk, arc, comp, &bt_env);
-	bt_free_big(arc);
+	bt_env_release(arc);
 
 	/* checks that do not depend on the prior */
 	if (opt->ties == BT_TIES_DAVIDSON && (total_ties <= 0 || total_decided <= 0))
@@ -733,6 +785,7 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 		off[n] = pos;
 	}
 	btm_check_finite(out);
+	memset(&bt_loan, 0, sizeof(bt_loan));
 	return PointerGetDatum(out);
 }
 
