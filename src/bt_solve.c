@@ -1252,6 +1252,17 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 	return BT_OK;
 }
 
+/* whether every item carries both marks */
+static bool
+bt_scc_all_marked(int n, const uint8_t *fr, const uint8_t *br)
+{
+	unsigned	all = 1;
+
+	for (int u = 0; u < n; u++)
+		all &= fr[u] & br[u];
+	return all != 0;
+}
+
 /*
  * Whether every item reaches item 0 and is reached from it, by sweeps
  * over the pairs that spread both marks along the arcs (branch-free: an
@@ -1259,7 +1270,15 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
  * both ways, 0 when a sweep changed nothing and some are not (the marks
  * are then closed: the graph has more than one component), -1 when
  * BT_SCC_SWEEPS did not settle it.
+ *
+ * The sweeps count the items that gain their second mark; once the count
+ * reaches n (on a connected table, usually early in the first sweep) the
+ * marks are checked item by item, every BT_SCC_BLOCK pairs, and the sweep
+ * stops as soon as every item has both.  The count only triggers that
+ * check, so the verdict never rests on it.
  */
+#define BT_SCC_BLOCK 65536
+
 static int
 bt_scc_sweep(int n, int nchunk, const BtChunk *chunk, const uint8_t *arc,
 			 const BtEnv *env)
@@ -1267,50 +1286,59 @@ bt_scc_sweep(int n, int nchunk, const BtChunk *chunk, const uint8_t *arc,
 	uint8_t    *fr = env->alloc(n);	/* reached from item 0 */
 	uint8_t    *br = env->alloc(n);	/* reaches item 0 */
 	int			verdict = -1;
+	int64_t		both = 1;		/* items with both marks, as counted */
 
 	fr[0] = br[0] = 1;
 	for (int sweep = 0; sweep < BT_SCC_SWEEPS && verdict < 0; sweep++)
 	{
 		unsigned	changed = 0;
-		int			all = 1;
 		const uint8_t *ak = arc;
 
 		if (env->interrupt)
 			env->interrupt();
 
-		for (int c = 0; c < nchunk; ak += chunk[c].m, c++)
+		for (int c = 0; c < nchunk && verdict < 0; ak += chunk[c].m, c++)
 		{
 			const int32_t *pi = chunk[c].i;
 			const int32_t *pj = chunk[c].j;
 
-			for (int64_t k = 0; k < chunk[c].m; k++)
+			for (int64_t k0 = 0; k0 < chunk[c].m && verdict < 0; k0 += BT_SCC_BLOCK)
 			{
-				int32_t		i = pi[k];
-				int32_t		j = pj[k];
-				unsigned	f = ak[k] & BT_ARC_FWD;
-				unsigned	b = (ak[k] >> 1) & 1;
-				unsigned	fi = fr[i],
-							fj = fr[j],
-							bi = br[i],
-							bj = br[j];
-				unsigned	nfj = fj | (fi & f),
-							nfi = fi | (fj & b),
-							nbi = bi | (bj & f),
-							nbj = bj | (bi & b);
+				int64_t		kend = chunk[c].m - k0 < BT_SCC_BLOCK ? chunk[c].m : k0 + BT_SCC_BLOCK;
 
-				changed |= (nfj ^ fj) | (nfi ^ fi) | (nbi ^ bi) | (nbj ^ bj);
-				fr[j] = (uint8_t) nfj;
-				fr[i] = (uint8_t) nfi;
-				br[i] = (uint8_t) nbi;
-				br[j] = (uint8_t) nbj;
+				for (int64_t k = k0; k < kend; k++)
+				{
+					int32_t		i = pi[k];
+					int32_t		j = pj[k];
+					unsigned	f = ak[k] & BT_ARC_FWD;
+					unsigned	b = (ak[k] >> 1) & 1;
+					unsigned	fi = fr[i],
+								fj = fr[j],
+								bi = br[i],
+								bj = br[j];
+					unsigned	nfj = fj | (fi & f),
+								nfi = fi | (fj & b),
+								nbi = bi | (bj & f),
+								nbj = bj | (bi & b);
+
+					changed |= (nfj ^ fj) | (nfi ^ fi) | (nbi ^ bi) | (nbj ^ bj);
+					both += ((nfi & nbi) ^ (fi & bi)) + ((nfj & nbj) ^ (fj & bj));
+					fr[j] = (uint8_t) nfj;
+					fr[i] = (uint8_t) nfi;
+					br[i] = (uint8_t) nbi;
+					br[j] = (uint8_t) nbj;
+				}
+				if (both >= n && bt_scc_all_marked(n, fr, br))
+					verdict = 1;
 			}
 		}
-		for (int u = 0; u < n; u++)
-			all &= fr[u] & br[u];
-		if (all)
-			verdict = 1;
-		else if (!changed)
-			verdict = 0;
+		if (verdict < 0)
+		{
+			if (bt_scc_all_marked(n, fr, br))
+				verdict = 1;
+			else if (!changed)
+				verdict = 0;
+		}
 	}
 	env->release(fr);
 	env->release(br);
