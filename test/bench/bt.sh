@@ -11,8 +11,10 @@
 #   2. serial plans, BT_BENCH_REPS interleaved rounds (default 3) of: one
 #      avg() scan of the table (the executor's floor), the bt_counts state
 #      alone, total bt_fit(bt_counts(...)), and the fit phase alone
-#      bt_fit(state) on the state stored uncompressed; medians, and ratios
-#      of medians from the same run;
+#      bt_fit(state) on the state stored uncompressed; medians, ratios of
+#      medians from the same run, and each round's ratio to the same
+#      round's avg() with their median (on a machine whose speed changes
+#      between rounds, the ratio within a round is the steadier figure);
 #   3. the same deduplicated counts (GROUP BY in SQL) exported with \copy
 #      and fitted by scipy L-BFGS-B on the Bradley-Terry negative
 #      log-likelihood with analytic gradient (FastChat's method), timing
@@ -58,6 +60,17 @@ timings() {
 med() { awk -v l="$1" '$1 == l {print $2}' "$TMP/t"; }
 all() { awk -v l="$1" '$1 == l {print $3}' "$TMP/t"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+# each round's time of label $1 over the same round's time of label $2
+# (the two queries ran one after the other, so a change in the machine's
+# speed between rounds cancels), then the median of those ratios
+round_ratios() {
+	awk -v a="$(all "$1")" -v b="$(all "$2")" 'BEGIN {
+		n = split(a, x, ","); split(b, y, ",")
+		for (k = 1; k <= n; k++) { r[k] = x[k] / y[k]; s = s (k > 1 ? "," : "") sprintf("%.2f", r[k]) }
+		for (k = 2; k <= n; k++) for (m = k; m > 1 && r[m - 1] > r[m]; m--) { t = r[m]; r[m] = r[m - 1]; r[m - 1] = t }
+		h = int((n + 1) / 2)
+		printf "%.2f [%s]", (n % 2 ? r[h] : (r[h] + r[h + 1]) / 2), s }'
+}
 
 make_table() {
 	local items=$1
@@ -96,6 +109,8 @@ run_size() {
 	printf '%-40s %10s  %s\n' "bt_counts(...) state only" "$(med counts) ms" "[$(all counts)] $(ratio "$(med counts)" "$(med avg)")x avg"
 	printf '%-40s %10s  %s\n' "bt_fit(bt_counts(...)) total" "$(med total) ms" "[$(all total)] $(ratio "$(med total)" "$(med avg)")x avg; target <= 3x"
 	printf '%-40s %10s  %s\n' "fit phase bt_fit(stored state)" "$(med fit) ms" "[$(all fit)]"
+	printf '%-40s %10s  %s\n' "  state / avg() round by round" "$(round_ratios counts avg | cut -d' ' -f1)x" "$(round_ratios counts avg | cut -d' ' -f2)"
+	printf '%-40s %10s  %s\n' "  total / avg() round by round" "$(round_ratios total avg | cut -d' ' -f1)x" "$(round_ratios total avg | cut -d' ' -f2); target <= 3x"
 }
 
 run_size "$ITEMS"

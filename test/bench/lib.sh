@@ -9,7 +9,8 @@
 #                                 once to warm up, then REPS rounds of all of
 #                                 them in turn; prints "label median_ms
 #                                 all_ms" lines (median over the rounds,
-#                                 then every round's time, comma-separated)
+#                                 then every round's time in round order,
+#                                 comma-separated)
 #   bench_row LABEL VALUE NOTE    append a line to the result table
 
 : "${BENCH_DB:=prefcal_bench}"
@@ -65,7 +66,7 @@ bench_time()
 			my @v = sort { $a <=> $b } @{$t{$l}};
 			my $n = @v;
 			my $m = $n % 2 ? $v[$n / 2] : ($v[$n / 2 - 1] + $v[$n / 2]) / 2;
-			printf "%s %.3f %s\n", $l, $m, join(",", map { sprintf "%.0f", $_ } @v);
+			printf "%s %.3f %s\n", $l, $m, join(",", map { sprintf "%.0f", $_ } @{$t{$l}});
 		}' "$out"
 	rm -f "$script" "$out"
 }
