@@ -1563,14 +1563,11 @@ bt_counts_get_chunks(Datum d, BtCountsView *v)
 	if (!bt_counts_is_ours(d))
 	{
 		bt_counts_get_view(d, v);
-		v->idle[0] = v->idle[1] = NULL;
-		v->idle_size[0] = v->idle_size[1] = 0;
 		return;
 	}
 	bc = (BtCounts *) DatumGetEOHP(d);
 	bt_counts_flush_columns(bc);
 	bt_view_of_state(bc, v);
-	Assert(bc->n_log == 0 && bc->npend == 0);
 	v->idle[0] = (char *) bc->log;
 	v->idle_size[0] = sizeof(BtLogRec) * bc->cap_log;
 	v->idle[1] = (char *) bc->scratch;

@@ -255,14 +255,6 @@ typedef struct BtCountsView
 	const double *wt;
 
 	/*
-	 * The same pairs as chunks: one over the arrays above, or (from
-	 * bt_counts_get_chunks on a state in memory, the arrays above NULL) one
-	 * for each of its segments
-	 */
-	int			nchunk;
-	BtChunk		chunk[BT_MAX_SEGS];
-
-	/*
 	 * bt_counts_get_chunks on a state in memory: the state's empty log and
 	 * sort space, memory it has already written that holds nothing while
 	 * the view is read; the reader may use it as scratch until the state
@@ -270,6 +262,14 @@ typedef struct BtCountsView
 	 */
 	char	   *idle[2];
 	Size		idle_size[2];
+
+	/*
+	 * The same pairs as chunks: one over the arrays above, or (from
+	 * bt_counts_get_chunks on a state in memory, the arrays above NULL) one
+	 * for each of its segments
+	 */
+	int			nchunk;
+	BtChunk		chunk[BT_MAX_SEGS];
 } BtCountsView;
 
 extern BtCounts *bt_counts_new(MemoryContext parent, int kind,

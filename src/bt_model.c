@@ -324,6 +324,19 @@ bt_item_list(const BtCountsView *bc, const int32 *items, int count)
 	return buf.data;
 }
 
+/* pair (i, j)'s raw counts added to its two items' wins, losses and ties */
+static inline void
+bt_add_raw(double *wins, double *losses, double *ties, int32 i, int32 j,
+		   double w1, double w2, double wt)
+{
+	wins[i] += w1;
+	losses[j] += w1;
+	wins[j] += w2;
+	losses[i] += w2;
+	ties[i] += wt;
+	ties[j] += wt;
+}
+
 /*
  * The fit behind bt_fit and the bt_fit aggregate.
  */
@@ -423,20 +436,8 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 			const BtChunk *ch = &bc->chunk[c];
 
 			for (int64 k = 0; k < ch->m; k++)
-			{
-				int32		i = ch->i[k];
-				int32		j = ch->j[k];
-				double		a = ch->w1[k],
-							b = ch->w2[k],
-							t = ch->wt[k];
-
-				wins[i] += a;
-				losses[j] += a;
-				wins[j] += b;
-				losses[i] += b;
-				ties[i] += t;
-				ties[j] += t;
-			}
+				bt_add_raw(wins, losses, ties, ch->i[k], ch->j[k],
+						   ch->w1[k], ch->w2[k], ch->wt[k]);
 		}
 	if (!opt->swap)
 	{
@@ -506,14 +507,7 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 			double		nk = w1[r] + w2[r] + tk;
 
 			if (!opt->swap)
-			{
-				wins[pi[r]] += w1[r];
-				losses[pj[r]] += w1[r];
-				wins[pj[r]] += w2[r];
-				losses[pi[r]] += w2[r];
-				ties[pi[r]] += wt[r];
-				ties[pj[r]] += wt[r];
-			}
+				bt_add_raw(wins, losses, ties, pi[r], pj[r], w1[r], w2[r], wt[r]);
 			n_data += nk > 0;
 			ncmp += nk;
 			total_ties += tk;
