@@ -132,6 +132,29 @@ FROM (SELECT probs, label, 0 AS argmax_is_first_of_ties,
       FROM (VALUES (ARRAY[0.7, 0.2, 0.1], 0), (ARRAY[0.2, 0.5, 0.3], 2), (ARRAY[0.4, 0.4, 0.2], 1),
                    (ARRAY[0.4, 0.4, 0.2], 0)) v(probs, label)) q;
 
+-- the fast path (rows after a group's first, no weight, no nbins) adds
+-- exactly what the general path adds with weight 1 and 15 bins: the same
+-- bits, over rows on every bin edge, at 0 and 1, with NULLs in between
+CREATE TEMP TABLE fastrows AS
+SELECT i, CASE WHEN i % 41 = 0 THEN NULL ELSE (i % 31) / 30.0 END AS p,
+       CASE WHEN i % 53 = 0 THEN NULL ELSE i % 3 = 0 END AS y,
+       CASE WHEN i % 59 = 0 THEN NULL ELSE (i % 9) / 8.0 END AS vote
+FROM generate_series(1, 3000) i
+UNION ALL SELECT 3000 + k, k / 15.0, k % 2 = 0, k / 15.0 FROM generate_series(0, 15) k;
+SELECT brier_score(p, y) = brier_score(p, y, 1.0) AS brier_bool_same,
+       brier_score(p, vote) = brier_score(p, vote, 1.0) AS brier_soft_same,
+       ece_agg(p, y) = ece_agg(p, y, 15) AS ece_bool_same,
+       ece_agg(p, vote) = ece_agg(p, vote, 15) AS ece_soft_same,
+       ece_agg(p, y) = calibration_ece(calibration_agg(p, y)) AS ece_is_calibration_ece,
+       brier_score(p, vote) = calibration_brier(calibration_agg(p, vote)) AS brier_is_calibration_brier
+FROM fastrows;
+-- and per group, where every group's first row takes the general path
+SELECT count(*) AS groups,
+       count(*) FILTER (WHERE b = bw AND e = ew) AS same
+FROM (SELECT i % 7 AS g, brier_score(p, y) AS b, brier_score(p, y, 1.0) AS bw,
+             ece_agg(p, vote) AS e, ece_agg(p, vote, 15) AS ew
+      FROM fastrows GROUP BY 1) s;
+
 -- ---------- bad input: each a class-22 error ----------
 SELECT brier_score(p, y) FROM (VALUES ('NaN'::float8, true)) v(p, y);
 \echo :LAST_ERROR_SQLSTATE
@@ -193,6 +216,23 @@ SELECT calibration_agg(ARRAY[-0.5, 0.5], 0, 10);
 \echo :LAST_ERROR_SQLSTATE
 -- a transition function called outside an aggregate refuses to run
 SELECT calibration_agg_trans(NULL::calibration_state, 0.5, true);
+\echo :LAST_ERROR_SQLSTATE
+-- ... nor does one given a state made elsewhere (the per-row fast path
+-- checks it too)
+SELECT brier_score_trans('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0 logloss=untracked bins=[]', 0.5, true);
+\echo :LAST_ERROR_SQLSTATE
+SELECT ece_agg_trans(calibration_agg(p, y), 0.5, 0.5) FROM preds;
+\echo :LAST_ERROR_SQLSTATE
+-- a bad value after good rows: every row after a group's first takes the
+-- fast path of brier_score(p, y) and ece_agg(p, y), which hands any row it
+-- does not take to the checks
+SELECT brier_score(p, y) FROM (VALUES (0.5::float8, true), (0.25, false), ('NaN', true)) v(p, y);
+\echo :LAST_ERROR_SQLSTATE
+SELECT brier_score(p, y) FROM (VALUES (0.5::float8, 0.5::float8), (0.25, 1.0), (0.5, 1.5)) v(p, y);
+\echo :LAST_ERROR_SQLSTATE
+SELECT ece_agg(p, y) FROM (VALUES (0.5::float8, true), (0.25, false), (-0.0625, true)) v(p, y);
+\echo :LAST_ERROR_SQLSTATE
+SELECT ece_agg(p, y) FROM (VALUES (0.5::float8, 0.5::float8), (0.25, 1.0), (0.5, '-Infinity')) v(p, y);
 \echo :LAST_ERROR_SQLSTATE
 -- measures that need what the state does not have
 SELECT calibration_ece('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0 logloss=untracked bins=[]');
