@@ -16,7 +16,8 @@
  * levels alike), ns per call = median over runs.
  *
  * Output: "KERNEL <name> <K> <level> <ns per call> <speedup vs scalar>"
- * lines, "ADDALIGN ..." lines (add against the buffers' alignment),
+ * lines, "ADDCALL ..." lines (the fixed cost of a call, for add),
+ * "ADDALIGN ..." lines (add against the buffers' alignment),
  * "PAIRS ..." and "BATCH ..." lines, for run.sh to tabulate.
  *
  *-------------------------------------------------------------------------
@@ -124,6 +125,19 @@ time_kernel(const PcKernels *k, int kk, int K, double *pool, double *dst,
 }
 
 /*
+ * The fixed cost of a call: an add that does nothing, called through a
+ * table exactly as the levels' add is.  Timed with them, it measures what
+ * every call pays before its first element (the benchmark's loop, the
+ * indirect call and return); "ADDCALL <K> <ns per call>" lines let run.sh
+ * show add's speedup net of it beside the plain one.
+ */
+static void
+nop_add(double *restrict dst, const double *restrict src, int n)
+{
+	__asm__ volatile ("":::"memory");
+}
+
+/*
  * Batching prototype.  A Brier transition per row does s += w (p - y)^2
  * on the state in place.  The batched form appends (p, y) to a 64-row
  * buffer in the state and flushes full buffers through a vector loop.
@@ -196,6 +210,7 @@ main(int argc, char **argv)
 	static const int Ks[] = {4, 16, 64, 128, 256};
 	static const PcSimdLevel all[] = {PC_SIMD_SCALAR, PC_SIMD_AVX2, PC_SIMD_AVX512, PC_SIMD_NEON};
 	const PcKernels *tabs[4];
+	PcKernels	nop;			/* the scalar table, its add a no-op */
 	const char *names[4];
 	int			nlev = 0;
 	double	   *pool = malloc(POOL_DOUBLES * sizeof(double));
@@ -217,6 +232,8 @@ main(int argc, char **argv)
 			printf("SKIP %s\n", pc_simd_level_name(all[l]));
 	}
 	printf("LEVEL best %s\n", pc_simd_level_name(pc_best_simd_level()));
+	nop = *tabs[0];
+	nop.add = nop_add;
 
 	for (int ki = 0; ki < (int) (sizeof(Ks) / sizeof(Ks[0])); ki++)
 	{
@@ -237,8 +254,9 @@ main(int argc, char **argv)
 
 		for (int kk = 0; kk < NKERNELS; kk++)
 		{
-			double		t[4][64];
-			double		med[4];
+			double		t[5][64];
+			double		med[5];
+			int			nl = kk == K_ADD ? nlev + 1 : nlev;
 
 			if (kk == K_EXP)	/* exp inputs: a spread of logits */
 				for (int i = 0; i < nvec * K; i++)
@@ -246,13 +264,16 @@ main(int argc, char **argv)
 			for (int i = 0; i < 1024; i++)
 				dst[i] = 0.0;
 			for (int r = 0; r < runs && r < 64; r++)
-				for (int l = 0; l < nlev; l++)
-					t[l][r] = time_kernel(tabs[l], kk, K, pool, dst, nvec, reps);
-			for (int l = 0; l < nlev; l++)
+				for (int l = 0; l < nl; l++)
+					t[l][r] = time_kernel(l < nlev ? tabs[l] : &nop, kk, K,
+										  pool, dst, nvec, reps);
+			for (int l = 0; l < nl; l++)
 				med[l] = median(t[l], runs < 64 ? runs : 64);
 			for (int l = 0; l < nlev; l++)
 				printf("KERNEL %s %d %s %.2f %.2f\n", kernel_names[kk], K,
 					   names[l], med[l], med[0] / med[l]);
+			if (kk == K_ADD)
+				printf("ADDCALL %d %.2f\n", K, med[nlev]);
 			if (kk == K_EXP)	/* restore probabilities */
 				for (int i = 0; i < nvec * K; i++)
 					pool[i] = (pool[i] / 20.0 + 1.0) / K;

@@ -137,10 +137,21 @@ make -s -C "$ROOT/test/kernels" bench OUT="$WORK" PG_CONFIG="${PG_CONFIG:-pg_con
 			printf "%-58s %12s  %s\n", "kernel " $2 " K=" $3 " " $4 " speedup", sprintf("%.2fx", $6),
 				sprintf("(%s ns vs scalar %s ns)", $5, sc[$2 " " $3]) }
 		 $1 == "KERNEL" && $4 == "scalar" { sc[$2 " " $3] = $5 }
+		 $1 == "ADDCALL" {
+			printf "%-58s %12s  %s\n", "kernel add K=" $2 ": the call alone (a no-op add)", $3 " ns",
+				"(speedups net of it: (scalar - call) / (level - call) below)"
+			call[$2] = $3 }
 		 $1 == "ADDALIGN" && $4 == "scalar" { as[$2 " " $3] = $5 }
 		 $1 == "ADDALIGN" && $4 != "scalar" {
 			printf "%-58s %12s  %s\n", "kernel add K=" $2 " buffers " $3 " B past 64 B, " $4 " speedup", sprintf("%.2fx", $6),
 				sprintf("(%s ns vs scalar %s ns)", $5, as[$2 " " $3]) }
+		 $1 == "KERNEL" && $2 == "add" && $4 != "scalar" { na++; ak[na] = $3; al[na] = $4; ans[na] = $5 }
+		 END {
+			for (i = 1; i <= na; i++)
+				if (ak[i] >= 16 && (ak[i] in call) && ans[i] > call[ak[i]])
+					printf "%-58s %12s\n", "kernel add K=" ak[i] " " al[i] " speedup net of the call",
+						sprintf("%.2fx", (sc["add " ak[i]] - call[ak[i]]) / (ans[i] - call[ak[i]]))
+		 }
 		 $1 == "PAIRS" && $3 == "scalar" { ps = $4 }
 		 $1 == "PAIRS" && $3 != "scalar" {
 			printf "%-58s %12s  %s\n", "kernel pairs_binary m=" $2 " " $3 " speedup", sprintf("%.2fx", $5),
