@@ -155,6 +155,14 @@ FROM (SELECT i % 7 AS g, brier_score(p, y) AS b, brier_score(p, y, 1.0) AS bw,
              ece_agg(p, vote) AS e, ece_agg(p, vote, 15) AS ew
       FROM fastrows GROUP BY 1) s;
 
+-- and in window aggregates, a moving frame (restarted for every row) and a
+-- growing one
+SELECT count(*) AS rows_, count(*) FILTER (WHERE a = b AND c = d) AS same
+FROM (SELECT brier_score(p, y) OVER w AS a, brier_score(p, y, 1.0) OVER w AS b,
+             ece_agg(p, y) OVER w2 AS c, ece_agg(p, y, 15) OVER w2 AS d
+      FROM fastrows
+      WINDOW w AS (ORDER BY i ROWS BETWEEN 10 PRECEDING AND CURRENT ROW),
+             w2 AS (ORDER BY i)) s;
 -- ---------- bad input: each a class-22 error ----------
 SELECT brier_score(p, y) FROM (VALUES ('NaN'::float8, true)) v(p, y);
 \echo :LAST_ERROR_SQLSTATE
