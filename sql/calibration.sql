@@ -148,6 +148,14 @@ SELECT brier_score(p, y) = brier_score(p, y, 1.0) AS brier_bool_same,
        ece_agg(p, y) = calibration_ece(calibration_agg(p, y)) AS ece_is_calibration_ece,
        brier_score(p, vote) = calibration_brier(calibration_agg(p, vote)) AS brier_is_calibration_brier
 FROM fastrows;
+-- the same for calibration_agg(p, y) (its whole state, as text) and
+-- log_loss(p, y), away from p = 0 and 1 where log loss is infinite
+SELECT calibration_agg(p, y)::text = calibration_agg(p, y, 15, 1.0)::text AS full_bool_same,
+       calibration_agg(p, vote)::text = calibration_agg(p, vote, 15, 1.0)::text AS full_soft_same,
+       log_loss(p, y) = calibration_logloss(calibration_agg(p, y, 15, 1.0)) AS logloss_bool_same,
+       log_loss(p, vote) = calibration_logloss(calibration_agg(p, vote, 15, 1.0)) AS logloss_soft_same,
+       round(log_loss(p, y)::numeric, 12) AS logloss
+FROM fastrows WHERE p > 0 AND p < 1;
 -- and per group, where every group's first row takes the general path
 SELECT count(*) AS groups,
        count(*) FILTER (WHERE b = bw AND e = ew) AS same

@@ -13,9 +13,9 @@
  * later row they update that state in place and return the same pointer,
  * so no row allocates.  Rows with a NULL required argument are skipped;
  * a group without any usable row keeps a NULL state, which every final
- * function maps to NULL.  brier_score(p, y) and ece_agg(p, y), the forms
- * without weight or nbins, take those later rows through a fast path
- * that only adds (fast_row); every other row goes to calib_trans.
+ * function maps to NULL.  The (p, y) forms, without weight or nbins, take
+ * those later rows through a fast path that only adds (fast_row); every
+ * other row goes to calib_trans.
  *
  * What each aggregate tracks (the mode):
  *	calibration_agg  bins and log loss
@@ -325,6 +325,77 @@ calib_trans_probs(FunctionCallInfo fcinfo, CalibMode mode)
 	PG_RETURN_POINTER(s);
 }
 
+/*
+ * The common row of the (p, y) forms (no weight, no nbins): no NULL, p and
+ * y in [0, 1], the state already made, inside an aggregate.  fast_row adds
+ * it with calib_add and weight 1, exactly as calib_trans would (with unit
+ * weights no sum can overflow: each log-loss term is at most 745 or
+ * +Infinity, which is a result), and returns true; any other row, the
+ * first of a group included, makes it return false before it touches the
+ * state, and the entry point hands the row to calib_trans, which makes
+ * every check and raises every error.  Kept apart because the fast path
+ * then has no branch on the argument count or a weight, and for
+ * brier_score and ece_agg calls nothing, so it needs no stack frame: the
+ * transition was 15% of brier_score's run time over 10M rows before, 13%
+ * after (doc/performance.md).
+ */
+static pg_attribute_always_inline bool
+fast_row(FunctionCallInfo fcinfo, CalibMode mode, bool soft)
+{
+	double		p,
+				y;
+	CalibState *s;
+
+	if (PG_NARGS() != 3 || PG_ARGISNULL(0) || PG_ARGISNULL(1) ||
+		PG_ARGISNULL(2) || !IN_AGG(fcinfo))
+		return false;
+	p = PG_GETARG_FLOAT8(1);
+	y = soft ? PG_GETARG_FLOAT8(2) : pc_label01(PG_GETARG_DATUM(2));
+	if (!(p >= 0.0 && p <= 1.0) || (soft && !(y >= 0.0 && y <= 1.0)))
+		return false;
+	s = (CalibState *) PG_GETARG_POINTER(0);
+	/* the (p, y) forms have the default bins; the check costs nothing */
+	if (MODE_BINNED(mode) &&
+		s->nbins != (mode == MODE_SMOOTH ? SMECE_AGG_BINS : CALIB_DEFAULT_BINS))
+		return false;
+	(void) calib_add(s, p, y, 1.0, MODE_BINNED(mode), MODE_LOGS(mode),
+					 mode != MODE_ECE);
+	return true;
+}
+
+/* the other rows, out of line so that the fast path stays small */
+static pg_noinline Datum
+trans_general(FunctionCallInfo fcinfo, CalibMode mode, bool soft)
+{
+	switch (mode)
+	{
+		case MODE_FULL:
+			return soft ? calib_trans(fcinfo, MODE_FULL, true) :
+				calib_trans(fcinfo, MODE_FULL, false);
+		case MODE_ECE:
+			return soft ? calib_trans(fcinfo, MODE_ECE, true) :
+				calib_trans(fcinfo, MODE_ECE, false);
+		case MODE_BRIER:
+			return soft ? calib_trans(fcinfo, MODE_BRIER, true) :
+				calib_trans(fcinfo, MODE_BRIER, false);
+		case MODE_LOGLOSS:
+			return soft ? calib_trans(fcinfo, MODE_LOGLOSS, true) :
+				calib_trans(fcinfo, MODE_LOGLOSS, false);
+		case MODE_SMOOTH:
+			return soft ? calib_trans(fcinfo, MODE_SMOOTH, true) :
+				calib_trans(fcinfo, MODE_SMOOTH, false);
+	}
+	pg_unreachable();
+}
+
+/* the body of every (p, y [, ...]) entry point */
+#define TRANS_ENTRY(mode, soft) \
+	do { \
+		if (likely(fast_row(fcinfo, (mode), (soft)))) \
+			PG_RETURN_DATUM(PG_GETARG_DATUM(0)); \
+		return trans_general(fcinfo, (mode), (soft)); \
+	} while (0)
+
 /* ---------- entry points ---------- */
 
 /* calibration_agg(p, y bool [, nbins [, weight]]) transition */
@@ -332,7 +403,7 @@ PG_FUNCTION_INFO_V1(calibration_agg_trans_bool);
 Datum
 calibration_agg_trans_bool(PG_FUNCTION_ARGS)
 {
-	return calib_trans(fcinfo, MODE_FULL, false);
+	TRANS_ENTRY(MODE_FULL, false);
 }
 
 /* calibration_agg(p, y float8 [, nbins [, weight]]) transition */
@@ -340,7 +411,7 @@ PG_FUNCTION_INFO_V1(calibration_agg_trans_soft);
 Datum
 calibration_agg_trans_soft(PG_FUNCTION_ARGS)
 {
-	return calib_trans(fcinfo, MODE_FULL, true);
+	TRANS_ENTRY(MODE_FULL, true);
 }
 
 /* calibration_agg(probs, label, nbins) transition */
@@ -359,80 +430,12 @@ ece_agg_trans_probs(PG_FUNCTION_ARGS)
 	return calib_trans_probs(fcinfo, MODE_ECE);
 }
 
-/*
- * The common row of brier_score(p, y) and ece_agg(p, y): no weight, no
- * nbins, no NULL, p and y in [0, 1], the state already made, inside an
- * aggregate.  fast_row adds it exactly as calib_add does with w = 1 (a
- * total weight that counts rows cannot overflow) and returns true; any
- * other row, the first of a group included, makes it return false before
- * it touches the state, and the entry point hands the row to calib_trans,
- * which makes every check and raises every error.  Kept apart because the
- * fast path then calls nothing, needs no stack frame and has no branch on
- * the argument count or a weight: the transition was 15% of brier_score's
- * run time over 10M rows before, 13% after (doc/performance.md).
- */
-static pg_attribute_always_inline bool
-fast_row(FunctionCallInfo fcinfo, CalibMode mode, bool soft)
-{
-	double		p,
-				y;
-	CalibState *s;
-
-	if (PG_NARGS() != 3 || PG_ARGISNULL(0) || PG_ARGISNULL(1) ||
-		PG_ARGISNULL(2) || !IN_AGG(fcinfo))
-		return false;
-	p = PG_GETARG_FLOAT8(1);
-	y = soft ? PG_GETARG_FLOAT8(2) : pc_label01(PG_GETARG_DATUM(2));
-	if (!(p >= 0.0 && p <= 1.0) || (soft && !(y >= 0.0 && y <= 1.0)))
-		return false;
-	s = (CalibState *) PG_GETARG_POINTER(0);
-	if (mode == MODE_BRIER)
-	{
-		double		d = p - y;
-
-		s->w += 1.0;
-		calib_sum_add_finite(&s->brier, &s->brier_c, d * d);
-	}
-	else
-	{
-		CalibBin   *b;
-
-		Assert(mode == MODE_ECE);
-		/* ece_agg(p, y) has the default bins; the check costs nothing */
-		if (s->nbins != CALIB_DEFAULT_BINS)
-			return false;
-		b = &s->bins[calib_bin_index(p, CALIB_DEFAULT_BINS)];
-		s->w += 1.0;
-		b->w += 1.0;
-		b->wp += p;
-		b->wy += y;
-	}
-	return true;
-}
-
-/* the other rows, out of line so that the fast path stays a leaf */
-static pg_noinline Datum
-brier_trans_general(FunctionCallInfo fcinfo, bool soft)
-{
-	return soft ? calib_trans(fcinfo, MODE_BRIER, true) :
-		calib_trans(fcinfo, MODE_BRIER, false);
-}
-
-static pg_noinline Datum
-ece_trans_general(FunctionCallInfo fcinfo, bool soft)
-{
-	return soft ? calib_trans(fcinfo, MODE_ECE, true) :
-		calib_trans(fcinfo, MODE_ECE, false);
-}
-
 /* ece_agg(p, y bool [, nbins]) transition */
 PG_FUNCTION_INFO_V1(ece_agg_trans_bool);
 Datum
 ece_agg_trans_bool(PG_FUNCTION_ARGS)
 {
-	if (likely(fast_row(fcinfo, MODE_ECE, false)))
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	return ece_trans_general(fcinfo, false);
+	TRANS_ENTRY(MODE_ECE, false);
 }
 
 /* ece_agg(p, y float8 [, nbins]) transition */
@@ -440,9 +443,7 @@ PG_FUNCTION_INFO_V1(ece_agg_trans_soft);
 Datum
 ece_agg_trans_soft(PG_FUNCTION_ARGS)
 {
-	if (likely(fast_row(fcinfo, MODE_ECE, true)))
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	return ece_trans_general(fcinfo, true);
+	TRANS_ENTRY(MODE_ECE, true);
 }
 
 /* brier_score(p, y bool [, weight]) transition */
@@ -450,9 +451,7 @@ PG_FUNCTION_INFO_V1(brier_score_trans_bool);
 Datum
 brier_score_trans_bool(PG_FUNCTION_ARGS)
 {
-	if (likely(fast_row(fcinfo, MODE_BRIER, false)))
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	return brier_trans_general(fcinfo, false);
+	TRANS_ENTRY(MODE_BRIER, false);
 }
 
 /* brier_score(p, y float8 [, weight]) transition */
@@ -460,9 +459,7 @@ PG_FUNCTION_INFO_V1(brier_score_trans_soft);
 Datum
 brier_score_trans_soft(PG_FUNCTION_ARGS)
 {
-	if (likely(fast_row(fcinfo, MODE_BRIER, true)))
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	return brier_trans_general(fcinfo, true);
+	TRANS_ENTRY(MODE_BRIER, true);
 }
 
 /* brier_score(probs, label) transition */
@@ -478,7 +475,7 @@ PG_FUNCTION_INFO_V1(log_loss_trans_bool);
 Datum
 log_loss_trans_bool(PG_FUNCTION_ARGS)
 {
-	return calib_trans(fcinfo, MODE_LOGLOSS, false);
+	TRANS_ENTRY(MODE_LOGLOSS, false);
 }
 
 /* log_loss(p, y float8) transition */
@@ -486,7 +483,7 @@ PG_FUNCTION_INFO_V1(log_loss_trans_soft);
 Datum
 log_loss_trans_soft(PG_FUNCTION_ARGS)
 {
-	return calib_trans(fcinfo, MODE_LOGLOSS, true);
+	TRANS_ENTRY(MODE_LOGLOSS, true);
 }
 
 /* smooth_ece_agg(p, y bool) transition */
@@ -494,7 +491,7 @@ PG_FUNCTION_INFO_V1(smooth_ece_agg_trans_bool);
 Datum
 smooth_ece_agg_trans_bool(PG_FUNCTION_ARGS)
 {
-	return calib_trans(fcinfo, MODE_SMOOTH, false);
+	TRANS_ENTRY(MODE_SMOOTH, false);
 }
 
 /* smooth_ece_agg(p, y float8) transition */
@@ -502,7 +499,7 @@ PG_FUNCTION_INFO_V1(smooth_ece_agg_trans_soft);
 Datum
 smooth_ece_agg_trans_soft(PG_FUNCTION_ARGS)
 {
-	return calib_trans(fcinfo, MODE_SMOOTH, true);
+	TRANS_ENTRY(MODE_SMOOTH, true);
 }
 
 /*
