@@ -367,24 +367,24 @@ fast_row(FunctionCallInfo fcinfo, CalibMode mode, bool soft)
 static pg_noinline Datum
 trans_general(FunctionCallInfo fcinfo, CalibMode mode, bool soft)
 {
+	/* calib_trans specialised for each constant mode and target type */
+#define GENERAL(m) \
+	return soft ? calib_trans(fcinfo, (m), true) : calib_trans(fcinfo, (m), false)
+
 	switch (mode)
 	{
 		case MODE_FULL:
-			return soft ? calib_trans(fcinfo, MODE_FULL, true) :
-				calib_trans(fcinfo, MODE_FULL, false);
+			GENERAL(MODE_FULL);
 		case MODE_ECE:
-			return soft ? calib_trans(fcinfo, MODE_ECE, true) :
-				calib_trans(fcinfo, MODE_ECE, false);
+			GENERAL(MODE_ECE);
 		case MODE_BRIER:
-			return soft ? calib_trans(fcinfo, MODE_BRIER, true) :
-				calib_trans(fcinfo, MODE_BRIER, false);
+			GENERAL(MODE_BRIER);
 		case MODE_LOGLOSS:
-			return soft ? calib_trans(fcinfo, MODE_LOGLOSS, true) :
-				calib_trans(fcinfo, MODE_LOGLOSS, false);
+			GENERAL(MODE_LOGLOSS);
 		case MODE_SMOOTH:
-			return soft ? calib_trans(fcinfo, MODE_SMOOTH, true) :
-				calib_trans(fcinfo, MODE_SMOOTH, false);
+			GENERAL(MODE_SMOOTH);
 	}
+#undef GENERAL
 	pg_unreachable();
 }
 
