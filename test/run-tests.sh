@@ -1,7 +1,7 @@
 #!/bin/bash
 # test/run-tests.sh: what `make test` runs.
 #
-# 1. installs missing Debian packages (test/deps.sh);
+# 1. installs missing Debian packages (test/deps.sh --tests);
 # 2. builds prefcal with -Wall -Wextra -DUSE_ASSERT_CHECKING;
 # 3. installs it into a temporary DESTDIR (never into the system's
 #    PostgreSQL), made visible to a throwaway cluster through Debian's
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export PG_MAJOR=${PG_MAJOR:-15}
-./test/deps.sh
+./test/deps.sh --tests
 
 PG_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config
 export PG_CONFIG
