@@ -72,12 +72,12 @@
 #include <math.h>
 
 #include "calib_smooth.h"
+#include "kernels.h"
 
-#define INV_SQRT_2PI	0.39894228040143267794	/* 1 / sqrt(2 pi) */
 #define SQRT_2_PI		0.79788456080286535588	/* sqrt(2 / pi) */
 #define FOUR_PHI1		0.96788289492749900000	/* 4 phi(1) = E|Z^2 - 1| */
-#define SMECE_CUT		10.0					/* kernel support, in sigmas */
-#define CELLS_PER_SIGMA 4.0
+#define SMECE_CUT		PC_SMOOTH_UMAX	/* kernel support, in sigmas (10) */
+#define CELLS_PER_SIGMA PC_SMOOTH_CELLS_PER_SIGMA	/* the kernel's z uses it */
 #define TERM_TOL		1e-16
 #define MAX_DEPTH		60
 
@@ -177,7 +177,9 @@ smece_images_capacity(int nbins, double sigma)
 
 typedef struct Ctx
 {
-	const SmeceImage *im;
+	const double *c;			/* the images' centres, ascending */
+	const double *r;			/* their monopoles */
+	const double *d;			/* their dipoles */
 	int			n;
 	double		sigma;
 	double		cut;			/* SMECE_CUT * sigma */
@@ -193,37 +195,9 @@ typedef struct Node
 	int			le;				/* number of images with centre <= t */
 } Node;
 
-/*
- * Monotone envelopes of the standard normal's second and third
- * derivatives: sup over |v| >= z of |v^2 - 1| phi(v) and of |v^3 - 3v|
- * phi(v).  The first has its maxima at v = 0 (0.39894) and v = sqrt 3
- * (0.17851), the second at v^2 = 3 -+ sqrt 6 (0.55069 at 0.74196,
- * 0.14964 at 2.33441); beyond the last maximum each falls.  The constants
- * are rounded up.
- */
-static inline double
-env2(double z)
-{
-	if (z < 1.0)
-		return 0.39895;
-	if (z < 1.7320508075688772)
-		return 0.17852;
-	return (z * z - 1.0) * exp(-0.5 * z * z) * INV_SQRT_2PI;
-}
-
-static inline double
-env3(double z)
-{
-	if (z < 1.7320508075688772)
-		return 0.55070;
-	if (z < 2.3344142183389773)
-		return 0.14965;
-	return (z * z - 3.0) * z * exp(-0.5 * z * z) * INV_SQRT_2PI;
-}
-
-/* first index i with im[i].c > v (or >= v when ge) */
+/* first index i with c[i] > v (or >= v when ge) */
 static int
-search(const SmeceImage *im, int n, double v, bool ge)
+search(const double *c, int n, double v, bool ge)
 {
 	int			lo = 0,
 				hi = n;
@@ -232,7 +206,7 @@ search(const SmeceImage *im, int n, double v, bool ge)
 	{
 		int			mid = lo + (hi - lo) / 2;
 
-		if (ge ? im[mid].c >= v : im[mid].c > v)
+		if (ge ? c[mid] >= v : c[mid] > v)
 			hi = mid;
 		else
 			lo = mid + 1;
@@ -251,35 +225,20 @@ search(const SmeceImage *im, int n, double v, bool ge)
 static void
 eval_node(const Ctx *cx, double t, Node *nd)
 {
-	int			lo = search(cx->im, cx->n, t - cx->cut, false);
-	int			hi = search(cx->im, cx->n, t + cx->cut, true);
+	int			lo = search(cx->c, cx->n, t - cx->cut, false);
+	int			hi = search(cx->c, cx->n, t + cx->cut, true);
 	double		inv = 1.0 / cx->sigma;
-	double		h = 0.0,
-				psi = 0.0,
-				m2 = 0.0;
+	double		sums[3];
 
-	for (int i = lo; i < hi; i++)
-	{
-		const SmeceImage *m = &cx->im[i];
-		double		u = (t - m->c) * inv;
-		double		e = exp(-0.5 * u * u) * INV_SQRT_2PI * inv;
-		double		q = 0.5 * erfc(fabs(u) * M_SQRT1_2);
-		double		z = fabs(u) - 1.0 / CELLS_PER_SIGMA;
-
-		if (u >= 0.0)
-			q = -q;
-		h += m->r * e + m->d * u * inv * e;
-		psi += m->r * q - m->d * e;
-		if (z < 0.0)
-			z = 0.0;
-		m2 += (fabs(m->r) * env2(z) + fabs(m->d) * inv * env3(z)) * inv;
-	}
+	/* the sums over the images within the cut: a kernel (kernels.h) */
+	pc_kern->smooth_node(cx->c + lo, cx->r + lo, cx->d + lo, hi - lo, t, inv,
+						 sums);
 	nd->t = t;
-	nd->h = h;
-	nd->psi = psi;
+	nd->h = sums[0];
+	nd->psi = sums[1];
 	/* |phi_sigma''| = env2 / sigma^3, |phi_sigma'''| = env3 / sigma^4 */
-	nd->m2 = m2 * inv * inv;
-	nd->le = search(cx->im, cx->n, t, false);
+	nd->m2 = sums[2] * inv * inv;
+	nd->le = search(cx->c, cx->n, t, false);
 }
 
 /* the integral of h over [a.t, b.t] */
@@ -289,7 +248,7 @@ integral(const Ctx *cx, const Node *a, const Node *b)
 	double		v = b->psi - a->psi;
 
 	for (int i = a->le; i < b->le; i++)
-		v += cx->im[i].r;
+		v += cx->r[i];
 	return v;
 }
 
@@ -323,8 +282,10 @@ cell(Ctx *cx, const Node *a, const Node *b, int depth)
 
 /*
  * smECE_sigma of the bins' charges.  work must hold
- * smece_images_capacity(nbins, sigma) images.  *quad_err receives the
- * bound on the quadrature error (rounding aside).
+ * smece_images_capacity(nbins, sigma) images; it is used as three arrays
+ * of that many doubles (centres, monopoles, dipoles), which the node sums'
+ * kernel reads with vector loads.  *quad_err receives the bound on the
+ * quadrature error (rounding aside).
  */
 double
 smece_at(const SmeceBin *bins, int nbins, double sigma, SmeceImage *work,
@@ -337,6 +298,12 @@ smece_at(const SmeceBin *bins, int nbins, double sigma, SmeceImage *work,
 	Ctx			cx;
 	double		total = 0.0;
 	int			i;
+
+	/* the work buffer as three arrays, for the kernel's vector loads */
+	size_t		cap = smece_images_capacity(nbins, sigma);
+	double	   *wc = (double *) work,
+			   *wr = wc + cap,
+			   *wd = wr + cap;
 
 	/*
 	 * Images in increasing order of centre: for each k, the mirrored ones
@@ -352,9 +319,9 @@ smece_at(const SmeceBin *bins, int nbins, double sigma, SmeceImage *work,
 			if (c > -cut && c < 1.0 + cut &&
 				(bins[b].r != 0.0 || bins[b].c != 0.0))
 			{
-				work[n].c = c;
-				work[n].r = bins[b].r;
-				work[n].d = -bins[b].c;
+				wc[n] = c;
+				wr[n] = bins[b].r;
+				wd[n] = -bins[b].c;
 				n++;
 			}
 		}
@@ -365,15 +332,17 @@ smece_at(const SmeceBin *bins, int nbins, double sigma, SmeceImage *work,
 			if (c > -cut && c < 1.0 + cut &&
 				(bins[b].r != 0.0 || bins[b].c != 0.0))
 			{
-				work[n].c = c;
-				work[n].r = bins[b].r;
-				work[n].d = bins[b].c;
+				wc[n] = c;
+				wr[n] = bins[b].r;
+				wd[n] = bins[b].c;
 				n++;
 			}
 		}
 	}
 
-	cx.im = work;
+	cx.c = wc;
+	cx.r = wr;
+	cx.d = wd;
 	cx.n = n;
 	cx.sigma = sigma;
 	cx.cut = cut;
@@ -383,14 +352,14 @@ smece_at(const SmeceBin *bins, int nbins, double sigma, SmeceImage *work,
 	i = 0;
 	while (i < n)
 	{
-		double		u0 = fmax(0.0, work[i].c - cut),
-					u1 = fmin(1.0, work[i].c + cut);
+		double		u0 = fmax(0.0, wc[i] - cut),
+					u1 = fmin(1.0, wc[i] + cut);
 		int			ncell;
 		Node		prev,
 					cur;
 
-		for (i++; i < n && work[i].c - cut <= u1; i++)
-			u1 = fmin(1.0, fmax(u1, work[i].c + cut));
+		for (i++; i < n && wc[i] - cut <= u1; i++)
+			u1 = fmin(1.0, fmax(u1, wc[i] + cut));
 		if (!(u1 > u0))
 			continue;
 		ncell = (int) ceil((u1 - u0) / (sigma / CELLS_PER_SIGMA));

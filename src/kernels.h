@@ -78,6 +78,31 @@ typedef struct PcKernels
 								 const double *a, const double *b,
 								 const double *s, double offset,
 								 double *g, double *h, double *prob);
+
+	/*
+	 * The sums at one evaluation node t of the smooth ECE's quadrature
+	 * (calib_smooth.c), over n images with centres c[k], monopoles r[k]
+	 * and dipoles d[k].  With u = (t - c[k]) inv (|u| <= PC_SMOOTH_UMAX),
+	 * phi the standard normal density and Phi its distribution function:
+	 *
+	 *	 e = phi(u) inv,  q = Phi(-|u|), negated when u >= 0,
+	 *	 z = max(|u| - 1 / PC_SMOOTH_CELLS_PER_SIGMA, 0),
+	 *	 out[0] = sum_k r e + d u inv e					(h)
+	 *	 out[1] = sum_k r q - d e						(psi)
+	 *	 out[2] = sum_k (|r| env2(z) + |d| inv env3(z)) inv
+	 *
+	 * env2 and env3 are monotone envelopes of the absolute second and
+	 * third derivatives of phi (constants up to their last maximum, then
+	 * the function itself).  The scalar twin calls libm's exp and erfc.
+	 * The SIMD twins use the SIMD exp and erfc(x) = exp(-x^2) erfcx(x)
+	 * with erfcx a Chebyshev series (pc_erfcx_cheb), and sum in lanes;
+	 * they agree with the scalar twin within (PC_SMOOTH_TOL_EPS + n)
+	 * DBL_EPSILON times the sum of the terms' magnitudes, output by
+	 * output.
+	 */
+	void		(*smooth_node) (const double *c, const double *r,
+								const double *d, int n, double t,
+								double inv, double out[3]);
 } PcKernels;
 
 /* the table in use; never NULL once the library is loaded */
@@ -133,7 +158,27 @@ extern bool pc_check_exp(const double *x, const double *y, int n);
  */
 #define PC_PAIRS_TOL_EPS 16.0
 
+/* smooth_node: the kernel's reach in sigmas and the quadrature's cells */
+#define PC_SMOOTH_UMAX 10.0
+#define PC_SMOOTH_CELLS_PER_SIGMA 4.0
+#define PC_SMOOTH_TOL_EPS 32.0
+#define PC_INV_SQRT_2PI 0.39894228040143267794	/* 1 / sqrt(2 pi) */
+
+/*
+ * erfcx(x) = exp(x^2) erfc(x) on [0, 7.1] as a Chebyshev series in
+ * s = PC_ERFCX_A (x - PC_ERFCX_K) / (x + PC_ERFCX_K) + PC_ERFCX_B
+ * (test/ref/kernels/make_erfcx_cheb.py)
+ */
+#define PC_ERFCX_TERMS 21
+#define PC_ERFCX_K 3.0
+#define PC_ERFCX_A 1.4225352112676057
+#define PC_ERFCX_B 0.4225352112676056
+extern const double pc_erfcx_cheb[PC_ERFCX_TERMS];
+
 #ifdef USE_ASSERT_CHECKING
+extern bool pc_check_smooth(const double *c, const double *r,
+							const double *d, int n, double t, double inv,
+							const double out[3]);
 extern bool pc_check_pairs(int64_t m, const int32_t *i, const int32_t *j,
 						   const double *a, const double *b,
 						   const double *s, double offset,

@@ -258,6 +258,17 @@ neon_pairs_binary(int64_t m, const int32_t *i, const int32_t *j,
 	return pc_kernels_scalar.pairs_binary(m, i, j, a, b, s, offset, g, h, prob);
 }
 
+/*
+ * The smooth ECE's node sums have no NEON twin yet either: the scalar
+ * one.
+ */
+static void
+neon_smooth_node(const double *c, const double *r, const double *d, int n,
+				 double t, double inv, double out[3])
+{
+	pc_kernels_scalar.smooth_node(c, r, d, n, t, inv, out);
+}
+
 static const PcKernels pc_kernels_neon_table = {
 	"neon",
 	neon_prob_sumsq,
@@ -265,6 +276,7 @@ static const PcKernels pc_kernels_neon_table = {
 	neon_add,
 	neon_exp,
 	neon_pairs_binary,
+	neon_smooth_node,
 };
 
 const PcKernels *

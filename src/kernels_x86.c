@@ -31,6 +31,7 @@
 #if defined(__x86_64__)
 
 #include <cpuid.h>
+#include <math.h>
 
 #if !defined(PREFCAL_NO_SIMD) && \
 	((defined(__clang__) && __clang_major__ >= 7) || \
@@ -537,6 +538,110 @@ avx2_pairs_binary(int64_t m, const int32_t *i, const int32_t *j,
 	return ll;
 }
 
+/*
+ * erfcx(x) = exp(x^2) erfc(x) for 0 <= x <= 7.1: the Chebyshev series of
+ * kernels.c in s = A (x - K) / (x + K) + B, by Clenshaw's recurrence.
+ */
+PC_AVX2 static inline __m256d
+avx2_erfcx4(__m256d x)
+{
+	__m256d		k = _mm256_set1_pd(PC_ERFCX_K);
+	__m256d		s = _mm256_fmadd_pd(_mm256_set1_pd(PC_ERFCX_A),
+									_mm256_div_pd(_mm256_sub_pd(x, k),
+												  _mm256_add_pd(x, k)),
+									_mm256_set1_pd(PC_ERFCX_B));
+	__m256d		s2 = _mm256_add_pd(s, s);
+	__m256d		b1 = _mm256_setzero_pd(),
+				b2 = _mm256_setzero_pd();
+
+	for (int j = PC_ERFCX_TERMS - 1; j >= 1; j--)
+	{
+		__m256d		b0 = _mm256_add_pd(_mm256_fmsub_pd(s2, b1, b2),
+									   _mm256_set1_pd(pc_erfcx_cheb[j]));
+
+		b2 = b1;
+		b1 = b0;
+	}
+	return _mm256_add_pd(_mm256_fmsub_pd(s, b1, b2),
+						 _mm256_set1_pd(pc_erfcx_cheb[0]));
+}
+
+/* four images of smooth_node (kernels.h) into the accumulators */
+PC_AVX2 static inline void
+avx2_smooth4(__m256d t, __m256d inv, __m256d c, __m256d r, __m256d d,
+			 __m256d *h, __m256d *psi, __m256d *m2)
+{
+	__m256d		sign = _mm256_set1_pd(-0.0);
+	__m256d		u = _mm256_mul_pd(_mm256_sub_pd(t, c), inv);
+	__m256d		a = _mm256_andnot_pd(sign, u);
+	/* exp(-0.5 u u) with the scalar twin's roundings of its argument */
+	__m256d		g = avx2_exp4(_mm256_mul_pd(_mm256_mul_pd(_mm256_set1_pd(-0.5), u), u));
+	__m256d		e = _mm256_mul_pd(_mm256_mul_pd(g, _mm256_set1_pd(PC_INV_SQRT_2PI)), inv);
+	/* Phi(-|u|) = erfc(|u| / sqrt 2) / 2 = exp(-u^2 / 2) erfcx(...) / 2 */
+	__m256d		q = _mm256_mul_pd(_mm256_mul_pd(_mm256_set1_pd(0.5), g),
+								  avx2_erfcx4(_mm256_mul_pd(a, _mm256_set1_pd(M_SQRT1_2))));
+	__m256d		z = _mm256_max_pd(_mm256_sub_pd(a, _mm256_set1_pd(1.0 / PC_SMOOTH_CELLS_PER_SIGMA)),
+								  _mm256_setzero_pd());
+	__m256d		zz = _mm256_mul_pd(z, z);
+	__m256d		ez = _mm256_mul_pd(avx2_exp4(_mm256_mul_pd(_mm256_set1_pd(-0.5), zz)),
+								   _mm256_set1_pd(PC_INV_SQRT_2PI));
+	__m256d		sq3 = _mm256_set1_pd(1.7320508075688772);
+	__m256d		e2,
+				e3;
+
+	/* q < 0 where u >= 0 */
+	q = _mm256_xor_pd(q, _mm256_and_pd(sign, _mm256_cmp_pd(u, _mm256_setzero_pd(), _CMP_GE_OQ)));
+	*h = _mm256_add_pd(*h, _mm256_fmadd_pd(r, e, _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(d, u), inv), e)));
+	*psi = _mm256_add_pd(*psi, _mm256_fmsub_pd(r, q, _mm256_mul_pd(d, e)));
+
+	/* the envelopes (kernels.c): constants below the last maximum */
+	e2 = _mm256_mul_pd(_mm256_sub_pd(zz, _mm256_set1_pd(1.0)), ez);
+	e2 = _mm256_blendv_pd(e2, _mm256_set1_pd(0.17852), _mm256_cmp_pd(z, sq3, _CMP_LT_OQ));
+	e2 = _mm256_blendv_pd(e2, _mm256_set1_pd(0.39895),
+						  _mm256_cmp_pd(z, _mm256_set1_pd(1.0), _CMP_LT_OQ));
+	e3 = _mm256_mul_pd(_mm256_mul_pd(_mm256_sub_pd(zz, _mm256_set1_pd(3.0)), z), ez);
+	e3 = _mm256_blendv_pd(e3, _mm256_set1_pd(0.14965),
+						  _mm256_cmp_pd(z, _mm256_set1_pd(2.3344142183389773), _CMP_LT_OQ));
+	e3 = _mm256_blendv_pd(e3, _mm256_set1_pd(0.55070), _mm256_cmp_pd(z, sq3, _CMP_LT_OQ));
+	*m2 = _mm256_add_pd(*m2,
+						_mm256_mul_pd(_mm256_fmadd_pd(_mm256_andnot_pd(sign, r), e2,
+													  _mm256_mul_pd(_mm256_mul_pd(_mm256_andnot_pd(sign, d), inv), e3)),
+									  inv));
+}
+
+PC_AVX2 static void
+avx2_smooth_node(const double *c, const double *r, const double *d, int n,
+				 double t, double inv, double out[3])
+{
+	__m256d		vt = _mm256_set1_pd(t),
+				vinv = _mm256_set1_pd(inv);
+	__m256d		h = _mm256_setzero_pd(),
+				psi = _mm256_setzero_pd(),
+				m2 = _mm256_setzero_pd();
+	int			k = 0;
+
+	for (; k + 4 <= n; k += 4)
+		avx2_smooth4(vt, vinv, _mm256_loadu_pd(c + k), _mm256_loadu_pd(r + k),
+					 _mm256_loadu_pd(d + k), &h, &psi, &m2);
+	if (k < n)
+	{
+		/* the missing images: centre t (u = 0), no charge */
+		__m256i		mask = avx2_tail_mask(n - k);
+
+		avx2_smooth4(vt, vinv,
+					 _mm256_blendv_pd(vt, _mm256_maskload_pd(c + k, mask),
+									  _mm256_castsi256_pd(mask)),
+					 _mm256_maskload_pd(r + k, mask),
+					 _mm256_maskload_pd(d + k, mask), &h, &psi, &m2);
+	}
+	out[0] = avx2_hsum(h);
+	out[1] = avx2_hsum(psi);
+	out[2] = avx2_hsum(m2);
+#ifdef USE_ASSERT_CHECKING
+	PC_KCHECK(pc_check_smooth(c, r, d, n, t, inv, out), "avx2 smooth_node");
+#endif
+}
+
 static const PcKernels pc_kernels_avx2 = {
 	"avx2",
 	avx2_prob_sumsq,
@@ -544,6 +649,7 @@ static const PcKernels pc_kernels_avx2 = {
 	avx2_add,
 	avx2_exp,
 	avx2_pairs_binary,
+	avx2_smooth_node,
 };
 
 /* ================= AVX-512 (F + DQ) ================= */
@@ -992,6 +1098,100 @@ avx512_pairs_binary(int64_t m, const int32_t *i, const int32_t *j,
 	return ll;
 }
 
+PC_AVX512 static inline __m512d
+avx512_erfcx8(__m512d x)
+{
+	__m512d		k = _mm512_set1_pd(PC_ERFCX_K);
+	__m512d		s = _mm512_fmadd_pd(_mm512_set1_pd(PC_ERFCX_A),
+									_mm512_div_pd(_mm512_sub_pd(x, k),
+												  _mm512_add_pd(x, k)),
+									_mm512_set1_pd(PC_ERFCX_B));
+	__m512d		s2 = _mm512_add_pd(s, s);
+	__m512d		b1 = _mm512_setzero_pd(),
+				b2 = _mm512_setzero_pd();
+
+	for (int j = PC_ERFCX_TERMS - 1; j >= 1; j--)
+	{
+		__m512d		b0 = _mm512_add_pd(_mm512_fmsub_pd(s2, b1, b2),
+									   _mm512_set1_pd(pc_erfcx_cheb[j]));
+
+		b2 = b1;
+		b1 = b0;
+	}
+	return _mm512_add_pd(_mm512_fmsub_pd(s, b1, b2),
+						 _mm512_set1_pd(pc_erfcx_cheb[0]));
+}
+
+/* eight images of smooth_node; the AVX2 twin's steps, eight lanes wide */
+PC_AVX512 static inline void
+avx512_smooth8(__m512d t, __m512d inv, __m512d c, __m512d r, __m512d d,
+			   __m512d *h, __m512d *psi, __m512d *m2)
+{
+	__m512d		u = _mm512_mul_pd(_mm512_sub_pd(t, c), inv);
+	__m512d		a = _mm512_abs_pd(u);
+	__m512d		g = avx512_exp8(_mm512_mul_pd(_mm512_mul_pd(_mm512_set1_pd(-0.5), u), u));
+	__m512d		e = _mm512_mul_pd(_mm512_mul_pd(g, _mm512_set1_pd(PC_INV_SQRT_2PI)), inv);
+	__m512d		q = _mm512_mul_pd(_mm512_mul_pd(_mm512_set1_pd(0.5), g),
+								  avx512_erfcx8(_mm512_mul_pd(a, _mm512_set1_pd(M_SQRT1_2))));
+	__m512d		z = _mm512_max_pd(_mm512_sub_pd(a, _mm512_set1_pd(1.0 / PC_SMOOTH_CELLS_PER_SIGMA)),
+								  _mm512_setzero_pd());
+	__m512d		zz = _mm512_mul_pd(z, z);
+	__m512d		ez = _mm512_mul_pd(avx512_exp8(_mm512_mul_pd(_mm512_set1_pd(-0.5), zz)),
+								   _mm512_set1_pd(PC_INV_SQRT_2PI));
+	__m512d		sq3 = _mm512_set1_pd(1.7320508075688772);
+	__m512d		e2,
+				e3;
+
+	q = _mm512_mask_sub_pd(q, _mm512_cmp_pd_mask(u, _mm512_setzero_pd(), _CMP_GE_OQ),
+						   _mm512_setzero_pd(), q);
+	*h = _mm512_add_pd(*h, _mm512_fmadd_pd(r, e, _mm512_mul_pd(_mm512_mul_pd(_mm512_mul_pd(d, u), inv), e)));
+	*psi = _mm512_add_pd(*psi, _mm512_fmsub_pd(r, q, _mm512_mul_pd(d, e)));
+
+	e2 = _mm512_mul_pd(_mm512_sub_pd(zz, _mm512_set1_pd(1.0)), ez);
+	e2 = _mm512_mask_mov_pd(e2, _mm512_cmp_pd_mask(z, sq3, _CMP_LT_OQ), _mm512_set1_pd(0.17852));
+	e2 = _mm512_mask_mov_pd(e2, _mm512_cmp_pd_mask(z, _mm512_set1_pd(1.0), _CMP_LT_OQ),
+							_mm512_set1_pd(0.39895));
+	e3 = _mm512_mul_pd(_mm512_mul_pd(_mm512_sub_pd(zz, _mm512_set1_pd(3.0)), z), ez);
+	e3 = _mm512_mask_mov_pd(e3, _mm512_cmp_pd_mask(z, _mm512_set1_pd(2.3344142183389773), _CMP_LT_OQ),
+							_mm512_set1_pd(0.14965));
+	e3 = _mm512_mask_mov_pd(e3, _mm512_cmp_pd_mask(z, sq3, _CMP_LT_OQ), _mm512_set1_pd(0.55070));
+	*m2 = _mm512_add_pd(*m2,
+						_mm512_mul_pd(_mm512_fmadd_pd(_mm512_abs_pd(r), e2,
+													  _mm512_mul_pd(_mm512_mul_pd(_mm512_abs_pd(d), inv), e3)),
+									  inv));
+}
+
+PC_AVX512 static void
+avx512_smooth_node(const double *c, const double *r, const double *d, int n,
+				   double t, double inv, double out[3])
+{
+	__m512d		vt = _mm512_set1_pd(t),
+				vinv = _mm512_set1_pd(inv);
+	__m512d		h = _mm512_setzero_pd(),
+				psi = _mm512_setzero_pd(),
+				m2 = _mm512_setzero_pd();
+	int			k = 0;
+
+	for (; k + 8 <= n; k += 8)
+		avx512_smooth8(vt, vinv, _mm512_loadu_pd(c + k), _mm512_loadu_pd(r + k),
+					   _mm512_loadu_pd(d + k), &h, &psi, &m2);
+	if (k < n)
+	{
+		/* the missing images: centre t (u = 0), no charge */
+		__mmask8	mask = avx512_tail_mask(n - k);
+
+		avx512_smooth8(vt, vinv, _mm512_mask_loadu_pd(vt, mask, c + k),
+					   _mm512_maskz_loadu_pd(mask, r + k),
+					   _mm512_maskz_loadu_pd(mask, d + k), &h, &psi, &m2);
+	}
+	out[0] = _mm512_reduce_add_pd(h);
+	out[1] = _mm512_reduce_add_pd(psi);
+	out[2] = _mm512_reduce_add_pd(m2);
+#ifdef USE_ASSERT_CHECKING
+	PC_KCHECK(pc_check_smooth(c, r, d, n, t, inv, out), "avx512 smooth_node");
+#endif
+}
+
 static const PcKernels pc_kernels_avx512 = {
 	"avx512",
 	avx512_prob_sumsq,
@@ -999,6 +1199,7 @@ static const PcKernels pc_kernels_avx512 = {
 	avx512_add,
 	avx512_exp,
 	avx512_pairs_binary,
+	avx512_smooth_node,
 };
 
 #endif							/* PC_X86_SIMD */

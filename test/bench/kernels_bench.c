@@ -18,7 +18,8 @@
  * Output: "KERNEL <name> <K> <level> <ns per call> <speedup vs scalar>"
  * lines, "ADDCALL ..." lines (the fixed cost of a call, for add),
  * "ADDALIGN ..." lines (add against the buffers' alignment),
- * "PAIRS ..." and "BATCH ..." lines, for run.sh to tabulate.
+ * "PAIRS ...", "SMOOTH ..." and "BATCH ..." lines, for run.sh to
+ * tabulate.
  *
  *-------------------------------------------------------------------------
  */
@@ -372,6 +373,51 @@ main(int argc, char **argv)
 		free(ph);
 		free(pp);
 		free(sc);
+	}
+
+	/*
+	 * Smooth ECE node sums: 1000 images within the kernel's reach of the
+	 * node (sigma = 0.05), ns per image.
+	 * "SMOOTH <n> <level> <ns per image> <speedup>"
+	 */
+	{
+		int			n = 1000;
+		double	   *c = malloc(n * sizeof(double)),
+				   *r = malloc(n * sizeof(double)),
+				   *d = malloc(n * sizeof(double));
+		double		sigma = 0.05,
+					t = 0.5,
+					out[3],
+					t2[4][64],
+					med[4];
+
+		for (int q = 0; q < n; q++)
+		{
+			c[q] = t + (rng_unit() * 2 - 1) * 10 * sigma;
+			r[q] = rng_unit() * 2 - 1;
+			d[q] = (rng_unit() * 2 - 1) * sigma;
+		}
+		for (int rr = 0; rr < runs && rr < 64; rr++)
+			for (int l = 0; l < nlev; l++)
+			{
+				double		t0 = now_ns(),
+							acc = 0.0;
+
+				for (int rep = 0; rep < 200; rep++)
+				{
+					tabs[l]->smooth_node(c, r, d, n, t + rep * 1e-6, 1.0 / sigma, out);
+					acc += out[0] + out[1] + out[2];
+				}
+				t2[l][rr] = (now_ns() - t0) / (200.0 * n);
+				sink = acc;
+			}
+		for (int l = 0; l < nlev; l++)
+			med[l] = median(t2[l], runs < 64 ? runs : 64);
+		for (int l = 0; l < nlev; l++)
+			printf("SMOOTH %d %s %.3f %.2f\n", n, names[l], med[l], med[0] / med[l]);
+		free(c);
+		free(r);
+		free(d);
 	}
 
 	/* batching prototype: ns per row, median over runs */

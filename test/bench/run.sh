@@ -152,6 +152,10 @@ make -s -C "$ROOT/test/kernels" bench OUT="$WORK" PG_CONFIG="${PG_CONFIG:-pg_con
 					printf "%-58s %12s\n", "kernel add K=" ak[i] " " al[i] " speedup net of the call",
 						sprintf("%.2fx", (sc["add " ak[i]] - call[ak[i]]) / (ans[i] - call[ak[i]]))
 		 }
+		 $1 == "SMOOTH" && $3 == "scalar" { ss = $4 }
+		 $1 == "SMOOTH" && $3 != "scalar" {
+			printf "%-58s %12s  %s\n", "kernel smooth_node n=" $2 " " $3 " speedup", sprintf("%.2fx", $5),
+				sprintf("(%s ns/image vs scalar %s ns/image)", $4, ss) }
 		 $1 == "PAIRS" && $3 == "scalar" { ps = $4 }
 		 $1 == "PAIRS" && $3 != "scalar" {
 			printf "%-58s %12s  %s\n", "kernel pairs_binary m=" $2 " " $3 " speedup", sprintf("%.2fx", $5),
@@ -159,24 +163,41 @@ make -s -C "$ROOT/test/kernels" bench OUT="$WORK" PG_CONFIG="${PG_CONFIG:-pg_con
 	echo
 } >>"$RESULTS"
 
+# one query, serial, with prefcal.simd = 'scalar' against 'auto' (rounds
+# interleaved): a row "label  speedup  (scalar ms, auto ms, what)"
+simd_row()
+{
+	local ts ta
+
+	bench_time "$BENCH_REPS" \
+		"scalar|$serial; SET prefcal.simd = 'scalar'|$2" \
+		"auto|$serial; SET prefcal.simd = 'auto'|$2" >"$WORK/t"
+	ts=$(awk '$1 == "scalar" {print $2}' "$WORK/t")
+	ta=$(awk '$1 == "auto" {print $2}' "$WORK/t")
+	bench_row "$1" "$(awk -v a="$ts" -v b="$ta" 'BEGIN {printf "%.2fx", a / b}')" \
+		"(scalar $ts ms, auto $ta ms, $3)"
+}
+
 # ---------------------------------------------------------------- K-class end to end
 if bench_have 'brier_score(float8[],int4)'; then
 	echo "== multi-class brier_score: scalar vs auto =="
 	echo "-- brier_score(probs, label), serial, time scalar / time auto (median of $BENCH_REPS interleaved rounds)" >>"$RESULTS"
 	for K in $KS; do
-		q="SELECT brier_score(probs, label) FROM bench_k$K"
-		bench_time "$BENCH_REPS" \
-			"scalar|$serial; SET prefcal.simd = 'scalar'|$q" \
-			"auto|$serial; SET prefcal.simd = 'auto'|$q" >"$WORK/t"
-		ts=$(awk '$1 == "scalar" {print $2}' "$WORK/t")
-		ta=$(awk '$1 == "auto" {print $2}' "$WORK/t")
-		bench_row "brier_score(probs,label) K=$K SIMD speedup" \
-			"$(awk -v a="$ts" -v b="$ta" 'BEGIN {printf "%.2fx", a / b}')" \
-			"(scalar $ts ms, auto $ta ms, $(krows "$K") rows)"
+		simd_row "brier_score(probs,label) K=$K SIMD speedup" \
+			"SELECT brier_score(probs, label) FROM bench_k$K" "$(krows "$K") rows"
 	done
 	echo >>"$RESULTS"
 else
 	bench_row "brier_score(probs,label)" "absent" "(not in this build)"
+fi
+
+# ---------------------------------------------------------------- smooth ECE end to end
+if bench_have 'smooth_ece_agg(float8,bool)'; then
+	echo "== smooth_ece_agg: scalar vs auto =="
+	echo "-- smooth_ece_agg(p, y), serial (its final function integrates the 10000 bins' kernel sums), time scalar / time auto (median of $BENCH_REPS interleaved rounds)" >>"$RESULTS"
+	simd_row "smooth_ece_agg(p, y) SIMD speedup" \
+		"SELECT smooth_ece_agg(p, y) FROM bench_rows" "$BENCH_ROWS rows"
+	echo >>"$RESULTS"
 fi
 
 # ---------------------------------------------------------------- per-row aggregates vs avg(p)
@@ -313,8 +334,12 @@ for fam in calibration bt; do
 		{
 			echo "-- $fam family (test/bench/$fam.sh)"
 			# bt.sh: the suite's row count (BT_BENCH_ROWS=10000000 for the
-			# issue's size), 3 rounds unless told otherwise
-			PGDATABASE=$BENCH_DB BT_BENCH_ROWS=${BT_BENCH_ROWS:-$BENCH_ROWS} \
+			# issue's size), 3 rounds unless told otherwise; below 1M rows
+			# one item per 100 rows, since with 10000 items some would never
+			# lose and the fit without a prior has no estimate
+			btrows=${BT_BENCH_ROWS:-$BENCH_ROWS}
+			btitems=${BT_BENCH_ITEMS:-$((btrows >= 1000000 ? 10000 : btrows / 100))}
+			PGDATABASE=$BENCH_DB BT_BENCH_ROWS=$btrows BT_BENCH_ITEMS=$btitems \
 				BT_BENCH_REPS=${BT_BENCH_REPS:-3} "$s" 2>&1 || echo "($fam.sh failed with status $?)"
 			echo
 		} >>"$RESULTS"

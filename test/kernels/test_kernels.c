@@ -24,7 +24,12 @@
  *	  (exp underflow), NaN/Infinity/denormal scores, three offsets, with
  *	  and without prob, within PC_PAIRS_TOL_EPS of the scalar twin, nothing
  *	  written past m, index arrays ending at an unreadable page, and
- *	  log1p(exp(-d)) alone against libm (at most 8 ulp).
+ *	  log1p(exp(-d)) alone against libm (at most 8 ulp);
+ *	  smooth_node: n = 0 to 67 and longer, bandwidths 1e-6 to 2, |u| up to
+ *	  the kernel's reach with the branch points placed on purpose, zero
+ *	  charges, within (PC_SMOOTH_TOL_EPS + n) eps of the scalar twin on
+ *	  the scale of the terms (pc_check_smooth), each array ending at an
+ *	  unreadable page, and Phi(-|u|) alone against libm's erfc.
  *
  * Output: one line per (level, kernel): "PASS", "FAIL" or "SKIP", then a
  * summary; exit status 0 only when nothing failed.  test/t/005_kernels.t
@@ -576,6 +581,121 @@ test_pairs(const PcKernels *k, const char *level, double *page_end)
 		   level, worst_l1);
 }
 
+/* ---------- smooth ECE node sums ---------- */
+
+/*
+ * |u| values where the kernel's branches meet: u = 0 (the sign of q), the
+ * envelopes' thresholds shifted by the quarter-sigma cell (z = 0, 1,
+ * sqrt 3, 2.334...), the reach of the kernel, and a denormal.
+ */
+static const double smooth_edges[] = {
+	0.0, 0.25, 1.25, 1.9820508075688772, 2.5844142183389773, 10.0, 4.9e-324,
+	0.5, 3.0, 7.5
+};
+
+static void
+test_smooth(const PcKernels *k, const char *level, double *page_end)
+{
+	static const double sigmas[] = {1e-6, 1e-3, 0.05, 0.5, 2.0};
+	static const int ns[] = {100, 257, 1000};
+	static double c[MAXN],
+				r[MAXN],
+				d[MAXN];
+	double		out[3],
+				worst_q = 0.0;
+
+	for (int si = 0; si < (int) (sizeof(sigmas) / sizeof(sigmas[0])); si++)
+	{
+		double		sigma = sigmas[si],
+					inv = 1.0 / sigma;
+
+		for (int ni = 0; ni < 68 + 3; ni++)
+		{
+			int			n = ni < 68 ? ni : ns[ni - 68];
+
+			for (int rep = 0; rep < 4; rep++)
+			{
+				double		t = rng_unit();
+
+				for (int q = 0; q < n; q++)
+				{
+					double		u = (rng_unit() * 2 - 1) * PC_SMOOTH_UMAX;
+
+					if (rep == 1 && q % 3 == 0)
+						u = (q % 2 ? 1 : -1) *
+							smooth_edges[rng_next() % (sizeof(smooth_edges) / sizeof(double))];
+					c[q] = t - u * sigma;
+					r[q] = rep == 2 && q % 2 ? 0.0 : rng_unit() * 2 - 1;
+					d[q] = rep == 3 && q % 2 ? 0.0 : (rng_unit() * 2 - 1) * sigma;
+				}
+				k->smooth_node(c, r, d, n, t, inv, out);
+				checks++;
+				if (!pc_check_smooth(c, r, d, n, t, inv, out))
+					fail(level, "smooth_node", "differs beyond tolerance", c, n, rep);
+			}
+		}
+	}
+
+	/* each array in turn ending at an unreadable page */
+	for (int which = 0; which < 3; which++)
+		for (int n = 0; n <= 40; n++)
+		{
+			double	   *p = page_end - n;
+			const double *cc = which == 0 ? p : c,
+					   *rr = which == 1 ? p : r,
+					   *dd = which == 2 ? p : d;
+			double		t = 0.5;
+
+			for (int q = 0; q < n; q++)
+			{
+				c[q] = t - (rng_unit() * 2 - 1) * 0.1;
+				r[q] = rng_unit();
+				d[q] = rng_unit() * 0.01;
+				if (which == 0)
+					p[q] = c[q];
+				else if (which == 1)
+					p[q] = r[q];
+				else
+					p[q] = d[q];
+			}
+			k->smooth_node(cc, rr, dd, n, t, 100.0, out);
+			checks++;
+			if (!pc_check_smooth(cc, rr, dd, n, t, 100.0, out))
+				fail(level, "smooth_node", "differs at the page end", c, n, which);
+		}
+
+	/*
+	 * q alone (one image, r = 1, d = 0: out[1] = -sign(u) Phi(-|u|))
+	 * against libm's erfc, relative to q; the argument of the exponential
+	 * is rounded as the scalar twin rounds it, so the two differ by up to
+	 * about u^2 DBL_EPSILON relative besides the series' own error.
+	 */
+	for (int rep = 0; rep < 20000; rep++)
+	{
+		double		u = (rng_unit() * 2 - 1) * PC_SMOOTH_UMAX,
+					one = 1.0,
+					zero = 0.0,
+					cu = -u,
+					ref = 0.5 * erfc(fabs(u) * M_SQRT1_2),
+					err;
+
+		if (u >= 0.0)
+			ref = -ref;
+		k->smooth_node(&cu, &one, &zero, 1, 0.0, 1.0, out);
+		err = fabs(out[1] - ref) / (fabs(ref) * DBL_EPSILON);
+		if (err > worst_q)
+			worst_q = err;
+		checks++;
+		if (!(err <= 16.0 + u * u))
+		{
+			fail(level, "smooth_node", "q off by more than (16 + u^2) eps", &u, 1, 0);
+			break;
+		}
+	}
+	printf("INFO %s smooth_node: Phi(-|u|) largest error %.1f DBL_EPSILON relative against libm's erfc\n",
+		   level, worst_q);
+}
+
 #ifdef USE_ASSERT_CHECKING
 /* the cross-check helpers must be able to fail */
 static void
@@ -593,6 +713,26 @@ test_checkers(void)
 	{
 		failures++;
 		fprintf(stderr, "FAIL detail: cross-check helpers accept a wrong result\n");
+	}
+	{
+		double		c[2] = {0.4, 0.55},
+					r[2] = {0.3, -0.2},
+					d[2] = {0.01, 0.0},
+					out[3];
+
+		checks++;
+		pc_kernels_scalar.smooth_node(c, r, d, 2, 0.5, 10.0, out);
+		if (!pc_check_smooth(c, r, d, 2, 0.5, 10.0, out))
+		{
+			failures++;
+			fprintf(stderr, "FAIL detail: smooth cross-check refuses the scalar result\n");
+		}
+		out[1] *= 1.0 + 1e-12;
+		if (pc_check_smooth(c, r, d, 2, 0.5, 10.0, out))
+		{
+			failures++;
+			fprintf(stderr, "FAIL detail: smooth cross-check accepts a wrong result\n");
+		}
 	}
 }
 #endif
@@ -658,6 +798,9 @@ main(int argc, char **argv)
 		f0 = failures;
 		test_pairs(k, name, page_end);
 		printf("%s %s pairs_binary\n", failures == f0 ? "PASS" : "FAIL", name);
+		f0 = failures;
+		test_smooth(k, name, page_end);
+		printf("%s %s smooth_node\n", failures == f0 ? "PASS" : "FAIL", name);
 	}
 
 	printf("INFO %d levels tested, %ld kernel calls checked, %ld failures\n",

@@ -54,7 +54,8 @@ for my $line (split /\n/, $log)
 }
 is($rc, 0, 'aarch64 kernel test exits 0') or diag($log);
 # the NEON table itself must have run, every kernel group of it
-for my $group ('prob_sumsq, prob_argmax', 'add', 'exp', 'pairs_binary')
+for my $group ('prob_sumsq, prob_argmax', 'add', 'exp', 'pairs_binary',
+	'smooth_node')
 {
 	ok($neon{"neon $group"}, "NEON $group checked against the scalar twin");
 }
