@@ -97,6 +97,14 @@ nbins_changed(int have, int got)
 			 errhint("Pass the same number of bins on every row of a group.")));
 }
 
+/* the bins of a mode's state when the call gives no nbins */
+static inline int
+default_nbins(CalibMode mode)
+{
+	return mode == MODE_SMOOTH ? SMECE_AGG_BINS :
+		MODE_BINNED(mode) ? CALIB_DEFAULT_BINS : 0;
+}
+
 /*
  * One row (p, y [, nbins] [, weight]) into the state.  Arguments:
  * binned modes (state, p, y [, nbins [, weight]]); totals-only modes
@@ -109,8 +117,7 @@ calib_trans(FunctionCallInfo fcinfo, CalibMode mode, bool soft)
 	int			nargs = PG_NARGS();
 	int			barg = -1,
 				warg = -1;
-	int			nbins = mode == MODE_SMOOTH ? SMECE_AGG_BINS :
-		MODE_BINNED(mode) ? CALIB_DEFAULT_BINS : 0;
+	int			nbins = default_nbins(mode);
 	double		p,
 				y,
 				w = 1.0;
@@ -355,8 +362,7 @@ fast_row(FunctionCallInfo fcinfo, CalibMode mode, bool soft)
 		return false;
 	s = (CalibState *) PG_GETARG_POINTER(0);
 	/* the (p, y) forms have the default bins; the check costs nothing */
-	if (MODE_BINNED(mode) &&
-		s->nbins != (mode == MODE_SMOOTH ? SMECE_AGG_BINS : CALIB_DEFAULT_BINS))
+	if (s->nbins != default_nbins(mode))
 		return false;
 	(void) calib_add(s, p, y, 1.0, MODE_BINNED(mode), MODE_LOGS(mode),
 					 mode != MODE_ECE);
@@ -422,14 +428,6 @@ calibration_agg_trans_probs(PG_FUNCTION_ARGS)
 	return calib_trans_probs(fcinfo, MODE_FULL);
 }
 
-/* ece_agg(probs, label, nbins) transition */
-PG_FUNCTION_INFO_V1(ece_agg_trans_probs);
-Datum
-ece_agg_trans_probs(PG_FUNCTION_ARGS)
-{
-	return calib_trans_probs(fcinfo, MODE_ECE);
-}
-
 /* ece_agg(p, y bool [, nbins]) transition */
 PG_FUNCTION_INFO_V1(ece_agg_trans_bool);
 Datum
@@ -444,6 +442,14 @@ Datum
 ece_agg_trans_soft(PG_FUNCTION_ARGS)
 {
 	TRANS_ENTRY(MODE_ECE, true);
+}
+
+/* ece_agg(probs, label, nbins) transition */
+PG_FUNCTION_INFO_V1(ece_agg_trans_probs);
+Datum
+ece_agg_trans_probs(PG_FUNCTION_ARGS)
+{
+	return calib_trans_probs(fcinfo, MODE_ECE);
 }
 
 /* brier_score(p, y bool [, weight]) transition */

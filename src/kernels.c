@@ -130,26 +130,38 @@ scalar_pairs_binary(int64_t m, const int32_t *i, const int32_t *j,
 static inline double
 env2(double z)
 {
-	if (z < 1.0)
-		return 0.39895;
-	if (z < 1.7320508075688772)
-		return 0.17852;
+	if (z < PC_ENV_T1)
+		return PC_ENV2_C0;
+	if (z < PC_ENV_SQRT3)
+		return PC_ENV2_C1;
 	return (z * z - 1.0) * exp(-0.5 * z * z) * PC_INV_SQRT_2PI;
 }
 
 static inline double
 env3(double z)
 {
-	if (z < 1.7320508075688772)
-		return 0.55070;
-	if (z < 2.3344142183389773)
-		return 0.14965;
+	if (z < PC_ENV_SQRT3)
+		return PC_ENV3_C0;
+	if (z < PC_ENV_T3)
+		return PC_ENV3_C1;
 	return (z * z - 3.0) * z * exp(-0.5 * z * z) * PC_INV_SQRT_2PI;
 }
 
-static void
-scalar_smooth_node(const double *c, const double *r, const double *d, int n,
-				   double t, double inv, double out[3])
+#if defined(__GNUC__) || defined(__clang__)
+#define PC_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define PC_ALWAYS_INLINE inline
+#endif
+
+/*
+ * The scalar node sums; with mag not NULL also the scale of
+ * pc_check_smooth's tolerance for each output (kernels.h): the sum of its
+ * terms' magnitudes, with |q| taken at its bound 1/2.  mag is a constant
+ * NULL in scalar_smooth_node, so that work vanishes there.
+ */
+static PC_ALWAYS_INLINE void
+smooth_sums(const double *c, const double *r, const double *d, int n,
+			double t, double inv, double out[3], double *mag)
 {
 	double		h = 0.0,
 				psi = 0.0,
@@ -161,6 +173,7 @@ scalar_smooth_node(const double *c, const double *r, const double *d, int n,
 		double		e = exp(-0.5 * u * u) * PC_INV_SQRT_2PI * inv;
 		double		q = 0.5 * erfc(fabs(u) * M_SQRT1_2);
 		double		z = fabs(u) - 1.0 / PC_SMOOTH_CELLS_PER_SIGMA;
+		double		mterm;
 
 		if (u >= 0.0)
 			q = -q;
@@ -168,11 +181,27 @@ scalar_smooth_node(const double *c, const double *r, const double *d, int n,
 		psi += r[k] * q - d[k] * e;
 		if (z < 0.0)
 			z = 0.0;
-		m2 += (fabs(r[k]) * env2(z) + fabs(d[k]) * inv * env3(z)) * inv;
+		mterm = (fabs(r[k]) * env2(z) + fabs(d[k]) * inv * env3(z)) * inv;
+		m2 += mterm;
+		if (mag)
+		{
+			mag[0] += fabs(r[k] * e) + fabs(d[k] * u * inv * e);
+			/* the bound 1/2 of |q|: the SIMD q differs from libm's by up
+			 * to (16 + u^2) eps relative, beyond (32 + n) eps of |r q| */
+			mag[1] += 0.5 * fabs(r[k]) + fabs(d[k] * e);
+			mag[2] += mterm;
+		}
 	}
 	out[0] = h;
 	out[1] = psi;
 	out[2] = m2;
+}
+
+static void
+scalar_smooth_node(const double *c, const double *r, const double *d, int n,
+				   double t, double inv, double out[3])
+{
+	smooth_sums(c, r, d, n, t, inv, out, NULL);
 }
 
 /*
@@ -383,7 +412,7 @@ pc_check_pairs(int64_t m, const int32_t *i, const int32_t *j,
 
 /*
  * smooth_node within (PC_SMOOTH_TOL_EPS + n) DBL_EPSILON of the scalar
- * twin, on the scale of each output's sum of term magnitudes (kernels.h).
+ * twin, on the scale smooth_sums gives for each output (kernels.h).
  */
 bool
 pc_check_smooth(const double *c, const double *r, const double *d, int n,
@@ -393,20 +422,7 @@ pc_check_smooth(const double *c, const double *r, const double *d, int n,
 				scale[3] = {0.0, 0.0, 0.0};
 	double		tol = (PC_SMOOTH_TOL_EPS + n) * DBL_EPSILON;
 
-	scalar_smooth_node(c, r, d, n, t, inv, ref);
-	for (int k = 0; k < n; k++)
-	{
-		double		u = (t - c[k]) * inv;
-		double		e = exp(-0.5 * u * u) * PC_INV_SQRT_2PI * inv;
-		double		z = fabs(u) - 1.0 / PC_SMOOTH_CELLS_PER_SIGMA;
-
-		if (z < 0.0)
-			z = 0.0;
-		scale[0] += fabs(r[k] * e) + fabs(d[k] * u * inv * e);
-		/* |q| <= 1/2 */
-		scale[1] += 0.5 * fabs(r[k]) + fabs(d[k] * e);
-		scale[2] += (fabs(r[k]) * env2(z) + fabs(d[k]) * inv * env3(z)) * inv;
-	}
+	smooth_sums(c, r, d, n, t, inv, ref, scale);
 	for (int j = 0; j < 3; j++)
 	{
 		if (isnan(ref[j]) || isnan(out[j]))

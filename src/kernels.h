@@ -98,7 +98,9 @@ typedef struct PcKernels
 	 * with erfcx a Chebyshev series (pc_erfcx_cheb), and sum in lanes;
 	 * they agree with the scalar twin within (PC_SMOOTH_TOL_EPS + n)
 	 * DBL_EPSILON times the sum of the terms' magnitudes, output by
-	 * output.
+	 * output, with |q| counted at its bound 1/2 (the SIMD q is within
+	 * (16 + u^2) DBL_EPSILON of libm's relative to q, more than that
+	 * scale allows a lone term far in the tail).
 	 */
 	void		(*smooth_node) (const double *c, const double *r,
 								const double *d, int n, double t,
@@ -163,6 +165,19 @@ extern bool pc_check_exp(const double *x, const double *y, int n);
 #define PC_SMOOTH_CELLS_PER_SIGMA 4.0
 #define PC_SMOOTH_TOL_EPS 32.0
 #define PC_INV_SQRT_2PI 0.39894228040143267794	/* 1 / sqrt(2 pi) */
+
+/*
+ * smooth_node's envelopes of |phi''| and |phi'''| (kernels.c, env2 and
+ * env3), shared by every level: below each threshold the constant, from
+ * the last threshold on the function itself.
+ */
+#define PC_ENV_T1 1.0					/* env2: 0.39895 below */
+#define PC_ENV_SQRT3 1.7320508075688772 /* env2: 0.17852 below; env3: 0.55070 */
+#define PC_ENV_T3 2.3344142183389773	/* env3: 0.14965 below */
+#define PC_ENV2_C0 0.39895
+#define PC_ENV2_C1 0.17852
+#define PC_ENV3_C0 0.55070
+#define PC_ENV3_C1 0.14965
 
 /*
  * erfcx(x) = exp(x^2) erfc(x) on [0, 7.1] as a Chebyshev series in

@@ -585,7 +585,7 @@ avx2_smooth4(__m256d t, __m256d inv, __m256d c, __m256d r, __m256d d,
 	__m256d		zz = _mm256_mul_pd(z, z);
 	__m256d		ez = _mm256_mul_pd(avx2_exp4(_mm256_mul_pd(_mm256_set1_pd(-0.5), zz)),
 								   _mm256_set1_pd(PC_INV_SQRT_2PI));
-	__m256d		sq3 = _mm256_set1_pd(1.7320508075688772);
+	__m256d		sq3 = _mm256_set1_pd(PC_ENV_SQRT3);
 	__m256d		e2,
 				e3;
 
@@ -596,13 +596,13 @@ avx2_smooth4(__m256d t, __m256d inv, __m256d c, __m256d r, __m256d d,
 
 	/* the envelopes (kernels.c): constants below the last maximum */
 	e2 = _mm256_mul_pd(_mm256_sub_pd(zz, _mm256_set1_pd(1.0)), ez);
-	e2 = _mm256_blendv_pd(e2, _mm256_set1_pd(0.17852), _mm256_cmp_pd(z, sq3, _CMP_LT_OQ));
-	e2 = _mm256_blendv_pd(e2, _mm256_set1_pd(0.39895),
-						  _mm256_cmp_pd(z, _mm256_set1_pd(1.0), _CMP_LT_OQ));
+	e2 = _mm256_blendv_pd(e2, _mm256_set1_pd(PC_ENV2_C1), _mm256_cmp_pd(z, sq3, _CMP_LT_OQ));
+	e2 = _mm256_blendv_pd(e2, _mm256_set1_pd(PC_ENV2_C0),
+						  _mm256_cmp_pd(z, _mm256_set1_pd(PC_ENV_T1), _CMP_LT_OQ));
 	e3 = _mm256_mul_pd(_mm256_mul_pd(_mm256_sub_pd(zz, _mm256_set1_pd(3.0)), z), ez);
-	e3 = _mm256_blendv_pd(e3, _mm256_set1_pd(0.14965),
-						  _mm256_cmp_pd(z, _mm256_set1_pd(2.3344142183389773), _CMP_LT_OQ));
-	e3 = _mm256_blendv_pd(e3, _mm256_set1_pd(0.55070), _mm256_cmp_pd(z, sq3, _CMP_LT_OQ));
+	e3 = _mm256_blendv_pd(e3, _mm256_set1_pd(PC_ENV3_C1),
+						  _mm256_cmp_pd(z, _mm256_set1_pd(PC_ENV_T3), _CMP_LT_OQ));
+	e3 = _mm256_blendv_pd(e3, _mm256_set1_pd(PC_ENV3_C0), _mm256_cmp_pd(z, sq3, _CMP_LT_OQ));
 	*m2 = _mm256_add_pd(*m2,
 						_mm256_mul_pd(_mm256_fmadd_pd(_mm256_andnot_pd(sign, r), e2,
 													  _mm256_mul_pd(_mm256_mul_pd(_mm256_andnot_pd(sign, d), inv), e3)),
@@ -1138,7 +1138,7 @@ avx512_smooth8(__m512d t, __m512d inv, __m512d c, __m512d r, __m512d d,
 	__m512d		zz = _mm512_mul_pd(z, z);
 	__m512d		ez = _mm512_mul_pd(avx512_exp8(_mm512_mul_pd(_mm512_set1_pd(-0.5), zz)),
 								   _mm512_set1_pd(PC_INV_SQRT_2PI));
-	__m512d		sq3 = _mm512_set1_pd(1.7320508075688772);
+	__m512d		sq3 = _mm512_set1_pd(PC_ENV_SQRT3);
 	__m512d		e2,
 				e3;
 
@@ -1148,13 +1148,13 @@ avx512_smooth8(__m512d t, __m512d inv, __m512d c, __m512d r, __m512d d,
 	*psi = _mm512_add_pd(*psi, _mm512_fmsub_pd(r, q, _mm512_mul_pd(d, e)));
 
 	e2 = _mm512_mul_pd(_mm512_sub_pd(zz, _mm512_set1_pd(1.0)), ez);
-	e2 = _mm512_mask_mov_pd(e2, _mm512_cmp_pd_mask(z, sq3, _CMP_LT_OQ), _mm512_set1_pd(0.17852));
-	e2 = _mm512_mask_mov_pd(e2, _mm512_cmp_pd_mask(z, _mm512_set1_pd(1.0), _CMP_LT_OQ),
-							_mm512_set1_pd(0.39895));
+	e2 = _mm512_mask_mov_pd(e2, _mm512_cmp_pd_mask(z, sq3, _CMP_LT_OQ), _mm512_set1_pd(PC_ENV2_C1));
+	e2 = _mm512_mask_mov_pd(e2, _mm512_cmp_pd_mask(z, _mm512_set1_pd(PC_ENV_T1), _CMP_LT_OQ),
+							_mm512_set1_pd(PC_ENV2_C0));
 	e3 = _mm512_mul_pd(_mm512_mul_pd(_mm512_sub_pd(zz, _mm512_set1_pd(3.0)), z), ez);
-	e3 = _mm512_mask_mov_pd(e3, _mm512_cmp_pd_mask(z, _mm512_set1_pd(2.3344142183389773), _CMP_LT_OQ),
-							_mm512_set1_pd(0.14965));
-	e3 = _mm512_mask_mov_pd(e3, _mm512_cmp_pd_mask(z, sq3, _CMP_LT_OQ), _mm512_set1_pd(0.55070));
+	e3 = _mm512_mask_mov_pd(e3, _mm512_cmp_pd_mask(z, _mm512_set1_pd(PC_ENV_T3), _CMP_LT_OQ),
+							_mm512_set1_pd(PC_ENV3_C1));
+	e3 = _mm512_mask_mov_pd(e3, _mm512_cmp_pd_mask(z, sq3, _CMP_LT_OQ), _mm512_set1_pd(PC_ENV3_C0));
 	*m2 = _mm512_add_pd(*m2,
 						_mm512_mul_pd(_mm512_fmadd_pd(_mm512_abs_pd(r), e2,
 													  _mm512_mul_pd(_mm512_mul_pd(_mm512_abs_pd(d), inv), e3)),
