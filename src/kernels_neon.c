@@ -6,12 +6,14 @@
  *
  * Plain C, no PostgreSQL headers (see kernels.h).  The algorithms are
  * those of kernels_x86.c (read the conventions there), with 2-lane
- * vectors and a scalar tail.  AArch64's FMIN/FMAX return NaN when either
- * operand is NaN, so the range test needs no separate NaN test.
+ * vectors; an odd last element is handled by scalar code in prob_sumsq
+ * and prob_argmax and by the vector code on one lane in exp, pairs_binary
+ * and smooth_node.  AArch64's FMIN/FMAX return NaN when either operand is
+ * NaN, so the range test needs no separate NaN test.
  *
- * This file has been compiled for aarch64 (clang --target=aarch64) but
- * not run: the project's test machine is x86-64.  test/kernels checks it
- * against the scalar twins wherever it is built on aarch64.
+ * test/kernels checks every kernel here against its scalar twin, natively
+ * on aarch64 and under user-mode QEMU on x86-64 (make -C test/kernels
+ * check-aarch64, run by test/t/006_kernels_aarch64.t).
  *
  *-------------------------------------------------------------------------
  */
@@ -20,6 +22,7 @@
 #if defined(__aarch64__) && !defined(PREFCAL_NO_SIMD)
 
 #include <arm_neon.h>
+#include <math.h>
 
 /* the constants of the vector exp; see kernels_x86.c */
 #define PC_LOG2E	1.4426950408889634
@@ -245,9 +248,64 @@ neon_exp(const double *x, double *y, int n)
 #endif
 }
 
+/* log1p(e) for e in [0, 1] (kernels.h, pc_atanh_coef) */
+static inline float64x2_t
+neon_log1p_unit2(float64x2_t e)
+{
+	float64x2_t t = vdivq_f64(e, vaddq_f64(e, vdupq_n_f64(2.0)));
+	float64x2_t t2 = vmulq_f64(t, t);
+	float64x2_t tt = vaddq_f64(t, t);
+	float64x2_t t4 = vmulq_f64(t2, t2);
+	float64x2_t qe = vdupq_n_f64(pc_atanh_coef[PC_ATANH_TERMS - 2]);
+	float64x2_t qo = vdupq_n_f64(pc_atanh_coef[PC_ATANH_TERMS - 1]);
+	float64x2_t q;
+
+	/* even and odd halves in t^4, two independent Horner chains */
+	for (int k = PC_ATANH_TERMS - 4; k >= 0; k -= 2)
+	{
+		qe = vfmaq_f64(vdupq_n_f64(pc_atanh_coef[k]), qe, t4);
+		qo = vfmaq_f64(vdupq_n_f64(pc_atanh_coef[k + 1]), qo, t4);
+	}
+	q = vfmaq_f64(qe, qo, t2);
+	/* 2t + 2t * t^2 * q, the small part added last */
+	return vfmaq_f64(tt, vmulq_f64(tt, t2), q);
+}
+
 /*
- * The Bradley-Terry pair kernel has no NEON twin yet: the NEON table calls
- * the scalar one.
+ * Two pairs of pairs_binary (kernels.h) from their d, a and b: g, h and p
+ * into *g, *h and *p, and a log p + b log(1 - p) returned.
+ */
+static inline float64x2_t
+neon_pairs2(float64x2_t d, float64x2_t va, float64x2_t vb,
+			float64x2_t *g, float64x2_t *h, float64x2_t *p)
+{
+	const float64x2_t zero = vdupq_n_f64(0.0);
+	const float64x2_t one = vdupq_n_f64(1.0);
+	float64x2_t e = neon_exp2(vnegq_f64(vabsq_f64(d)));	/* exp(-|d|) */
+	float64x2_t l1 = neon_log1p_unit2(e);
+	uint64x2_t ge = vcgeq_f64(d, zero);
+	float64x2_t pp = vdivq_f64(vbslq_f64(ge, one, e), vaddq_f64(one, e));
+
+	/*
+	 * d >= 0: log p = -l1, log q = -d - l1; else d - l1 and -l1.  (FMIN
+	 * and FMAX propagate a NaN d, but l1 is NaN then anyway.)
+	 */
+	float64x2_t logp = vsubq_f64(vminq_f64(d, zero), l1);
+	float64x2_t logq = vsubq_f64(vnegq_f64(vmaxq_f64(d, zero)), l1);
+	float64x2_t np = vmulq_f64(vaddq_f64(va, vb), pp);
+
+	*g = vsubq_f64(va, np);
+	*h = vmulq_f64(np, vsubq_f64(one, pp));
+	*p = pp;
+	return vfmaq_f64(vmulq_f64(vb, logq), va, logp);
+}
+
+/*
+ * The Bradley-Terry pair kernel: the algorithm of avx2_pairs_binary, two
+ * pairs per vector, the scores gathered by plain loads (AdvSIMD has no
+ * gather), the log-likelihood in two accumulators.  An odd last pair goes
+ * through the same vector code in both lanes, of which lane 0 is kept, so
+ * every pair gets the same exp and log1p and nothing past m is touched.
  */
 static double
 neon_pairs_binary(int64_t m, const int32_t *i, const int32_t *j,
@@ -255,18 +313,167 @@ neon_pairs_binary(int64_t m, const int32_t *i, const int32_t *j,
 				  const double *s, double offset,
 				  double *g, double *h, double *prob)
 {
-	return pc_kernels_scalar.pairs_binary(m, i, j, a, b, s, offset, g, h, prob);
+	const float64x2_t off = vdupq_n_f64(offset);
+	float64x2_t acc0 = vdupq_n_f64(0.0),
+				acc1 = vdupq_n_f64(0.0);
+	float64x2_t vg,
+				vh,
+				vp,
+				lab;
+	double		ll;
+	int64_t		k = 0;
+
+	for (; k + 2 <= m; k += 2)
+	{
+		float64x2_t si = vcombine_f64(vld1_f64(s + i[k]),
+									  vld1_f64(s + i[k + 1]));
+		float64x2_t sj = vcombine_f64(vld1_f64(s + j[k]),
+									  vld1_f64(s + j[k + 1]));
+		float64x2_t d = vaddq_f64(vsubq_f64(si, sj), off);
+
+		lab = neon_pairs2(d, vld1q_f64(a + k), vld1q_f64(b + k), &vg, &vh, &vp);
+		if (k & 2)
+			acc1 = vaddq_f64(acc1, lab);
+		else
+			acc0 = vaddq_f64(acc0, lab);
+		vst1q_f64(g + k, vg);
+		vst1q_f64(h + k, vh);
+		if (prob)
+			vst1q_f64(prob + k, vp);
+	}
+	ll = vaddvq_f64(vaddq_f64(acc0, acc1));
+	if (k < m)
+	{
+		float64x2_t d = vaddq_f64(vsubq_f64(vld1q_dup_f64(s + i[k]),
+											vld1q_dup_f64(s + j[k])),
+								  off);
+
+		lab = neon_pairs2(d, vld1q_dup_f64(a + k), vld1q_dup_f64(b + k),
+						  &vg, &vh, &vp);
+		ll += vgetq_lane_f64(lab, 0);
+		vst1q_lane_f64(g + k, vg, 0);
+		vst1q_lane_f64(h + k, vh, 0);
+		if (prob)
+			vst1q_lane_f64(prob + k, vp, 0);
+	}
+#ifdef USE_ASSERT_CHECKING
+	PC_KCHECK(pc_check_pairs(m, i, j, a, b, s, offset, g, h, prob, ll),
+			  "neon pairs_binary");
+#endif
+	return ll;
 }
 
 /*
- * The smooth ECE's node sums have no NEON twin yet either: the scalar
- * one.
+ * erfcx(x) = exp(x^2) erfc(x) for 0 <= x <= 7.1: the Chebyshev series of
+ * kernels.c in s = A (x - K) / (x + K) + B, by Clenshaw's recurrence (as
+ * avx2_erfcx4).
+ */
+static inline float64x2_t
+neon_erfcx2(float64x2_t x)
+{
+	float64x2_t k = vdupq_n_f64(PC_ERFCX_K);
+	float64x2_t s = vfmaq_f64(vdupq_n_f64(PC_ERFCX_B),
+							  vdupq_n_f64(PC_ERFCX_A),
+							  vdivq_f64(vsubq_f64(x, k), vaddq_f64(x, k)));
+	float64x2_t s2 = vaddq_f64(s, s);
+	float64x2_t b1 = vdupq_n_f64(0.0),
+				b2 = vdupq_n_f64(0.0);
+
+	for (int jj = PC_ERFCX_TERMS - 1; jj >= 1; jj--)
+	{
+		/* b0 = (s2 b1 - b2) + c[jj], the product not rounded */
+		float64x2_t b0 = vaddq_f64(vfmaq_f64(vnegq_f64(b2), s2, b1),
+								   vdupq_n_f64(pc_erfcx_cheb[jj]));
+
+		b2 = b1;
+		b1 = b0;
+	}
+	return vaddq_f64(vfmaq_f64(vnegq_f64(b2), s, b1),
+					 vdupq_n_f64(pc_erfcx_cheb[0]));
+}
+
+/* two images of smooth_node (kernels.h) into the accumulators */
+static inline void
+neon_smooth2(float64x2_t t, float64x2_t inv, float64x2_t c, float64x2_t r,
+			 float64x2_t d, float64x2_t *h, float64x2_t *psi, float64x2_t *m2)
+{
+	const float64x2_t zero = vdupq_n_f64(0.0);
+	float64x2_t u = vmulq_f64(vsubq_f64(t, c), inv);
+	float64x2_t a = vabsq_f64(u);
+
+	/* exp(-0.5 u u) with the scalar twin's roundings of its argument */
+	float64x2_t g = neon_exp2(vmulq_f64(vmulq_f64(vdupq_n_f64(-0.5), u), u));
+	float64x2_t e = vmulq_f64(vmulq_f64(g, vdupq_n_f64(PC_INV_SQRT_2PI)), inv);
+
+	/* Phi(-|u|) = erfc(|u| / sqrt 2) / 2 = exp(-u^2 / 2) erfcx(...) / 2 */
+	float64x2_t q = vmulq_f64(vmulq_f64(vdupq_n_f64(0.5), g),
+							  neon_erfcx2(vmulq_f64(a, vdupq_n_f64(M_SQRT1_2))));
+
+	/* FMAX keeps a NaN |u| - 1/4, as the scalar twin's test does */
+	float64x2_t z = vmaxq_f64(vsubq_f64(a, vdupq_n_f64(1.0 / PC_SMOOTH_CELLS_PER_SIGMA)),
+							  zero);
+	float64x2_t zz = vmulq_f64(z, z);
+	float64x2_t ez = vmulq_f64(neon_exp2(vmulq_f64(vdupq_n_f64(-0.5), zz)),
+							   vdupq_n_f64(PC_INV_SQRT_2PI));
+	float64x2_t sq3 = vdupq_n_f64(PC_ENV_SQRT3);
+	float64x2_t e2,
+				e3;
+	uint64x2_t below_sq3 = vcltq_f64(z, sq3);
+
+	/* q < 0 where u >= 0 */
+	q = vbslq_f64(vcgeq_f64(u, zero), vnegq_f64(q), q);
+	*h = vaddq_f64(*h, vfmaq_f64(vmulq_f64(vmulq_f64(vmulq_f64(d, u), inv), e),
+								 r, e));
+	/* r q - d e, the product r q not rounded */
+	*psi = vaddq_f64(*psi, vfmaq_f64(vnegq_f64(vmulq_f64(d, e)), r, q));
+
+	/* the envelopes (kernels.c): constants below the last maximum */
+	e2 = vmulq_f64(vsubq_f64(zz, vdupq_n_f64(1.0)), ez);
+	e2 = vbslq_f64(below_sq3, vdupq_n_f64(PC_ENV2_C1), e2);
+	e2 = vbslq_f64(vcltq_f64(z, vdupq_n_f64(PC_ENV_T1)),
+				   vdupq_n_f64(PC_ENV2_C0), e2);
+	e3 = vmulq_f64(vmulq_f64(vsubq_f64(zz, vdupq_n_f64(3.0)), z), ez);
+	e3 = vbslq_f64(vcltq_f64(z, vdupq_n_f64(PC_ENV_T3)),
+				   vdupq_n_f64(PC_ENV3_C1), e3);
+	e3 = vbslq_f64(below_sq3, vdupq_n_f64(PC_ENV3_C0), e3);
+	*m2 = vaddq_f64(*m2,
+					vmulq_f64(vfmaq_f64(vmulq_f64(vmulq_f64(vabsq_f64(d), inv),
+												  e3),
+										vabsq_f64(r), e2),
+							  inv));
+}
+
+/*
+ * The smooth ECE's node sums: the algorithm of avx2_smooth_node, two
+ * images per vector, the sums in lanes.  An odd last image is loaded into
+ * lane 0 alone; lane 1 holds a missing image, centre t (u = 0) and no
+ * charge, which adds nothing, so nothing past n is read.
  */
 static void
 neon_smooth_node(const double *c, const double *r, const double *d, int n,
 				 double t, double inv, double out[3])
 {
-	pc_kernels_scalar.smooth_node(c, r, d, n, t, inv, out);
+	const float64x2_t vt = vdupq_n_f64(t),
+				vinv = vdupq_n_f64(inv),
+				zero = vdupq_n_f64(0.0);
+	float64x2_t h = zero,
+				psi = zero,
+				m2 = zero;
+	int			k = 0;
+
+	for (; k + 2 <= n; k += 2)
+		neon_smooth2(vt, vinv, vld1q_f64(c + k), vld1q_f64(r + k),
+					 vld1q_f64(d + k), &h, &psi, &m2);
+	if (k < n)
+		neon_smooth2(vt, vinv, vld1q_lane_f64(c + k, vt, 0),
+					 vld1q_lane_f64(r + k, zero, 0),
+					 vld1q_lane_f64(d + k, zero, 0), &h, &psi, &m2);
+	out[0] = vaddvq_f64(h);
+	out[1] = vaddvq_f64(psi);
+	out[2] = vaddvq_f64(m2);
+#ifdef USE_ASSERT_CHECKING
+	PC_KCHECK(pc_check_smooth(c, r, d, n, t, inv, out), "neon smooth_node");
+#endif
 }
 
 static const PcKernels pc_kernels_neon_table = {

@@ -75,19 +75,6 @@
 #define PC_C12	2.08767569878681e-09
 #define PC_C13	1.6059043836821613e-10
 
-/*
- * log1p(e) for e in [0, 1] (the e = exp(-|d|) of the Bradley-Terry pair
- * kernel): with t = e / (2 + e) in [0, 1/3], log1p(e) = 2 atanh(t) =
- * 2t (1 + t^2/3 + t^4/5 + ...).  Seventeen terms leave a truncation error
- * below 2e-18 relative; t carries two roundings, so the result is within
- * a few ulp.  NaN gives NaN; e = 0 gives 0.
- */
-#define PC_ATANH_TERMS 16		/* coefficients 1/3 .. 1/33 */
-static const double pc_atanh_coef[PC_ATANH_TERMS] = {
-	1.0 / 3, 1.0 / 5, 1.0 / 7, 1.0 / 9, 1.0 / 11, 1.0 / 13, 1.0 / 15, 1.0 / 17,
-	1.0 / 19, 1.0 / 21, 1.0 / 23, 1.0 / 25, 1.0 / 27, 1.0 / 29, 1.0 / 31, 1.0 / 33,
-};
-
 /* ================= AVX2 + FMA ================= */
 
 /* lanes 0..r-1 set: mask for a masked load of the last r (< 4) doubles */
