@@ -23,7 +23,7 @@
  *	  pairs_binary: m = 0 to 67 and longer, score spreads from 0 to 900
  *	  (exp underflow), NaN/Infinity/denormal scores, three offsets, with
  *	  and without prob, within PC_PAIRS_TOL_EPS of the scalar twin, nothing
- *	  written past m, index arrays ending at an unreadable page, and
+ *	  written past m, each array ending at an unreadable page, and
  *	  log1p(exp(-d)) alone against libm (at most 8 ulp);
  *	  smooth_node: n = 0 to 67 and longer, bandwidths 1e-6 to 2, |u| up to
  *	  the kernel's reach with the branch points placed on purpose, zero
@@ -545,6 +545,44 @@ test_pairs(const PcKernels *k, const char *level, double *page_end)
 		(void) k->pairs_binary(m, jj, ip, a, b, sc, 0.0, g, h, p);
 		checks++;
 	}
+
+	/*
+	 * each double array in turn ending at an unreadable page: the inputs a
+	 * and b, the outputs g, h and prob (a write past m crashes too)
+	 */
+	for (int which = 0; which < 5; which++)
+		for (int64_t m = 0; m <= 40; m++)
+		{
+			double	   *pe = page_end - m;
+			double	   *pa = which == 0 ? pe : a,
+					   *pb = which == 1 ? pe : b,
+					   *pg = which == 2 ? pe : g,
+					   *ph = which == 3 ? pe : h,
+					   *pp = which == 4 ? pe : p;
+			double		ll,
+						rll,
+						scale = 0.0;
+
+			for (int q = 0; q < NITEMS; q++)
+				sc[q] = rng_unit() * 4 - 2;
+			for (int64_t q = 0; q < m; q++)
+			{
+				ii[q] = (int32_t) (rng_next() % NITEMS);
+				jj[q] = (int32_t) (rng_next() % NITEMS);
+				a[q] = (double) (rng_next() % 4);
+				b[q] = (double) (rng_next() % 3);
+				scale += (a[q] + b[q]) * (fabs(sc[ii[q]] - sc[jj[q]] + 0.25) + 1.4) + 1.0;
+			}
+			if (pa != a)
+				memcpy(pa, a, m * sizeof(double));
+			if (pb != b)
+				memcpy(pb, b, m * sizeof(double));
+			rll = pc_kernels_scalar.pairs_binary(m, ii, jj, a, b, sc, 0.25, rg, rh, rp);
+			ll = k->pairs_binary(m, ii, jj, pa, pb, sc, 0.25, pg, ph, pp);
+			checks++;
+			if (!pairs_agree(m, a, b, pg, rg, ph, rh, pp, rp, ll, rll, scale))
+				fail(level, "pairs_binary", "differs at the page end", sc, 0, which);
+		}
 
 	/*
 	 * log1p(exp(-d)) alone: pair 0 with a = 1, b = 0 and d >= 0 returns
