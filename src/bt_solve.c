@@ -602,31 +602,48 @@ bt_hess_dense(BtWork *w, double *hm)
  * In-place Cholesky A = L L' of a row-major symmetric matrix (lower
  * triangle used and overwritten).  Returns false when A is not
  * numerically positive definite.
+ *
+ * Blocked by four columns: for columns j0 .. j0 + 3, each row i >= j0
+ * takes the four sums L[i][0..j0) . L[j][0..j0) in one dot4 call, which
+ * reads the row once (the kernel layer's SIMD), and the few terms inside
+ * the block one by one.  Row i's entries in the block need only rows
+ * j0 .. i of it, done before it.
  */
 static bool
 bt_cholesky(double *a, int p, const BtEnv *env)
 {
-	for (int j = 0; j < p; j++)
+	for (int j0 = 0; j0 < p; j0 += 4)
 	{
-		double	   *rj = a + (size_t) j * p;
-		double		d = rj[j];
+		int			nb = p - j0 < 4 ? p - j0 : 4;
+		const double *rj[4];
 
-		for (int k = 0; k < j; k++)
-			d -= rj[k] * rj[k];
-		if (!(d > 0) || !isfinite(d))
-			return false;
-		d = sqrt(d);
-		rj[j] = d;
-		for (int i = j + 1; i < p; i++)
+		for (int q = 0; q < 4; q++)
+			rj[q] = a + (size_t) (j0 + (q < nb ? q : nb - 1)) * p;
+		for (int i = j0; i < p; i++)
 		{
 			double	   *ri = a + (size_t) i * p;
-			double		s = ri[j];
+			double		s[4];
+			int			qn = i - j0 + 1 < nb ? i - j0 + 1 : nb;
 
-			for (int k = 0; k < j; k++)
-				s -= ri[k] * rj[k];
-			ri[j] = s / d;
+			pc_kern->dot4(ri, rj[0], rj[1], rj[2], rj[3], j0, s);
+			for (int q = 0; q < qn; q++)
+			{
+				int			j = j0 + q;
+				double		v = ri[j] - s[q];
+
+				for (int k = j0; k < j; k++)
+					v -= ri[k] * rj[q][k];
+				if (j < i)
+					ri[j] = v / rj[q][j];
+				else
+				{
+					if (!(v > 0) || !isfinite(v))
+						return false;
+					ri[j] = sqrt(v);
+				}
+			}
 		}
-		if ((j & 63) == 63 && env->interrupt)
+		if ((j0 & 63) == 60 && env->interrupt)
 			env->interrupt();
 	}
 	return true;
@@ -869,7 +886,8 @@ bt_standard_errors(BtWork *w, BtResult *res)
 	int			p = w->p;
 	int			n = w->n;
 	double	   *hm = env->alloc(sizeof(double) * p * p);
-	double	   *col = env->alloc(sizeof(double) * p);
+	double	   *colbuf = env->alloc(sizeof(double) * p * 4);
+	double	   *col[4] = {colbuf, colbuf + p, colbuf + 2 * p, colbuf + 3 * p};
 	double	   *cdiag = env->alloc(sizeof(double) * p);
 	double	   *cref = NULL;
 	double		vv = 1.0 / (n * (w->vscale + pb->prior));
@@ -878,29 +896,40 @@ bt_standard_errors(BtWork *w, BtResult *res)
 	if (!bt_cholesky(hm, p, env))
 	{
 		env->release(hm);
-		env->release(col);
+		env->release(colbuf);
 		env->release(cdiag);
 		return false;
 	}
 
-	/* diag(C)_c = |L^-1 e_c|^2: one forward solve per column */
-	for (int c = 0; c < p; c++)
+	/*
+	 * diag(C)_c = |L^-1 e_c|^2: forward solves, four columns c0 .. c0 + 3
+	 * at a time.  col[q][r] = (delta(r, c0 + q) - L[r][c0..r) .
+	 * col[q][c0..r)) / L[r][r] from r = c0 on: entries above c0 + q come
+	 * out exactly 0, so the four solves share one dot4 call a row.
+	 */
+	for (int c0 = 0; c0 < p; c0 += 4)
 	{
-		double		s2 = 0.0;
+		double		s2[4] = {0.0, 0.0, 0.0, 0.0};
 
-		if ((c & 31) == 31 && env->interrupt)
+		if ((c0 & 31) == 28 && env->interrupt)
 			env->interrupt();
-		for (int r = c; r < p; r++)
+		for (int r = c0; r < p; r++)
 		{
 			const double *rr = hm + (size_t) r * p;
-			double		s = (r == c) ? 1.0 : 0.0;
+			double		s[4];
 
-			for (int k = c; k < r; k++)
-				s -= rr[k] * col[k];
-			col[r] = s / rr[r];
-			s2 += col[r] * col[r];
+			pc_kern->dot4(rr + c0, col[0] + c0, col[1] + c0, col[2] + c0,
+						  col[3] + c0, r - c0, s);
+			for (int q = 0; q < 4; q++)
+			{
+				double		v = ((r == c0 + q) ? 1.0 : 0.0) - s[q];
+
+				col[q][r] = v / rr[r];
+				s2[q] += col[q][r] * col[q][r];
+			}
 		}
-		cdiag[c] = s2;
+		for (int q = 0; q < 4 && c0 + q < p; q++)
+			cdiag[c0 + q] = s2[q];
 	}
 
 	if (pb->reference >= 0)
@@ -929,7 +958,7 @@ bt_standard_errors(BtWork *w, BtResult *res)
 		res->tie_log_se = sqrt(fmax(cdiag[w->it], 0.0));
 
 	env->release(hm);
-	env->release(col);
+	env->release(colbuf);
 	env->release(cdiag);
 	if (cref)
 		env->release(cref);

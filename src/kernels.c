@@ -233,6 +233,31 @@ const double pc_erfcx_cheb[PC_ERFCX_TERMS] = {
 	0x1.2cc2012b5356cp-58,
 };
 
+/* four dot products in index order (kernels.h) */
+static void
+scalar_dot4(const double *x, const double *y0, const double *y1,
+			const double *y2, const double *y3, int n, double out[4])
+{
+	double		s0 = 0.0,
+				s1 = 0.0,
+				s2 = 0.0,
+				s3 = 0.0;
+
+	for (int k = 0; k < n; k++)
+	{
+		double		xk = x[k];
+
+		s0 += xk * y0[k];
+		s1 += xk * y1[k];
+		s2 += xk * y2[k];
+		s3 += xk * y3[k];
+	}
+	out[0] = s0;
+	out[1] = s1;
+	out[2] = s2;
+	out[3] = s3;
+}
+
 const PcKernels pc_kernels_scalar = {
 	"scalar",
 	scalar_prob_sumsq,
@@ -241,6 +266,7 @@ const PcKernels pc_kernels_scalar = {
 	scalar_exp,
 	scalar_pairs_binary,
 	scalar_smooth_node,
+	scalar_dot4,
 };
 
 const PcKernels *pc_kern = &pc_kernels_scalar;
@@ -432,6 +458,42 @@ pc_check_smooth(const double *c, const double *r, const double *d, int n,
 			continue;
 		}
 		if (!(fabs(out[j] - ref[j]) <= tol * scale[j]))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * dot4 within PC_DOT_TOL_EPS (n + 1) DBL_EPSILON of the scalar twin on the
+ * scale sum_k |x[k] yq[k]| (kernels.h), plus n denormal steps for products
+ * that fall below DBL_MIN; NaN where the scalar twin gives NaN (unless the
+ * scale overflows, where the orders may differ in any way).
+ */
+bool
+pc_check_dot4(const double *x, const double *y0, const double *y1,
+			  const double *y2, const double *y3, int n, const double out[4])
+{
+	const double *ys[4] = {y0, y1, y2, y3};
+	double		ref[4];
+
+	scalar_dot4(x, y0, y1, y2, y3, n, ref);
+	for (int q = 0; q < 4; q++)
+	{
+		double		scale = 0.0;
+
+		for (int k = 0; k < n; k++)
+			scale += fabs(x[k] * ys[q][k]);
+		if (isinf(scale))
+			continue;
+		if (isnan(ref[q]) || isnan(out[q]))
+		{
+			if (!isnan(ref[q]) || !isnan(out[q]))
+				return false;
+			continue;
+		}
+		if (!(fabs(out[q] - ref[q]) <=
+			  PC_DOT_TOL_EPS * (n + 1) * DBL_EPSILON * scale +
+			  n * 0x1p-1074))
 			return false;
 	}
 	return true;

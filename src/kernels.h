@@ -105,6 +105,21 @@ typedef struct PcKernels
 	void		(*smooth_node) (const double *c, const double *r,
 								const double *d, int n, double t,
 								double inv, double out[3]);
+
+	/*
+	 * Four dot products sharing one vector: out[q] = sum_{k < n} x[k] yq[k]
+	 * for q = 0 .. 3 (the y may be the same array; out[q] = 0 for n = 0).
+	 * The blocked Cholesky factorisation and the inverse's diagonal behind
+	 * the Bradley-Terry dense Newton steps and standard errors (bt_solve.c):
+	 * x is read once for four columns.  The scalar twin sums in index
+	 * order; the SIMD twins sum in lanes and agree with it within
+	 * PC_DOT_TOL_EPS (n + 1) DBL_EPSILON sum_k |x[k] yq[k]|, output by
+	 * output.  A NaN among the terms gives NaN.  When that magnitude sum
+	 * overflows, the results may differ between levels.
+	 */
+	void		(*dot4) (const double *x, const double *y0, const double *y1,
+						 const double *y2, const double *y3, int n,
+						 double out[4]);
 } PcKernels;
 
 /* the table in use; never NULL once the library is loaded */
@@ -207,7 +222,16 @@ static const double pc_atanh_coef[PC_ATANH_TERMS] = {
 #define PC_ERFCX_B 0.4225352112676056
 extern const double pc_erfcx_cheb[PC_ERFCX_TERMS];
 
+/*
+ * dot4: two orders of one n-term sum differ by at most about n eps times
+ * its magnitude sum; the tolerance allows twice (n + 1) eps.
+ */
+#define PC_DOT_TOL_EPS 2.0
+
 #ifdef USE_ASSERT_CHECKING
+extern bool pc_check_dot4(const double *x, const double *y0,
+						  const double *y1, const double *y2,
+						  const double *y3, int n, const double out[4]);
 extern bool pc_check_smooth(const double *c, const double *r,
 							const double *d, int n, double t, double inv,
 							const double out[3]);

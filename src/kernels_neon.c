@@ -476,6 +476,66 @@ neon_smooth_node(const double *c, const double *r, const double *d, int n,
 #endif
 }
 
+/*
+ * Four dot products sharing x: two vectors of x a step, eight
+ * accumulators; an odd last element in lane 0 alone.
+ */
+static void
+neon_dot4(const double *x, const double *y0, const double *y1,
+		  const double *y2, const double *y3, int n, double out[4])
+{
+	const float64x2_t zero = vdupq_n_f64(0.0);
+	float64x2_t a0 = zero,
+				a1 = zero,
+				a2 = zero,
+				a3 = zero,
+				b0 = zero,
+				b1 = zero,
+				b2 = zero,
+				b3 = zero;
+	int			k = 0;
+
+	for (; k + 4 <= n; k += 4)
+	{
+		float64x2_t xa = vld1q_f64(x + k);
+		float64x2_t xb = vld1q_f64(x + k + 2);
+
+		a0 = vfmaq_f64(a0, xa, vld1q_f64(y0 + k));
+		a1 = vfmaq_f64(a1, xa, vld1q_f64(y1 + k));
+		a2 = vfmaq_f64(a2, xa, vld1q_f64(y2 + k));
+		a3 = vfmaq_f64(a3, xa, vld1q_f64(y3 + k));
+		b0 = vfmaq_f64(b0, xb, vld1q_f64(y0 + k + 2));
+		b1 = vfmaq_f64(b1, xb, vld1q_f64(y1 + k + 2));
+		b2 = vfmaq_f64(b2, xb, vld1q_f64(y2 + k + 2));
+		b3 = vfmaq_f64(b3, xb, vld1q_f64(y3 + k + 2));
+	}
+	for (; k + 2 <= n; k += 2)
+	{
+		float64x2_t xa = vld1q_f64(x + k);
+
+		a0 = vfmaq_f64(a0, xa, vld1q_f64(y0 + k));
+		a1 = vfmaq_f64(a1, xa, vld1q_f64(y1 + k));
+		a2 = vfmaq_f64(a2, xa, vld1q_f64(y2 + k));
+		a3 = vfmaq_f64(a3, xa, vld1q_f64(y3 + k));
+	}
+	if (k < n)
+	{
+		float64x2_t xb = vld1q_lane_f64(x + k, zero, 0);
+
+		b0 = vfmaq_f64(b0, xb, vld1q_lane_f64(y0 + k, zero, 0));
+		b1 = vfmaq_f64(b1, xb, vld1q_lane_f64(y1 + k, zero, 0));
+		b2 = vfmaq_f64(b2, xb, vld1q_lane_f64(y2 + k, zero, 0));
+		b3 = vfmaq_f64(b3, xb, vld1q_lane_f64(y3 + k, zero, 0));
+	}
+	out[0] = vaddvq_f64(vaddq_f64(a0, b0));
+	out[1] = vaddvq_f64(vaddq_f64(a1, b1));
+	out[2] = vaddvq_f64(vaddq_f64(a2, b2));
+	out[3] = vaddvq_f64(vaddq_f64(a3, b3));
+#ifdef USE_ASSERT_CHECKING
+	PC_KCHECK(pc_check_dot4(x, y0, y1, y2, y3, n, out), "neon dot4");
+#endif
+}
+
 static const PcKernels pc_kernels_neon_table = {
 	"neon",
 	neon_prob_sumsq,
@@ -484,6 +544,7 @@ static const PcKernels pc_kernels_neon_table = {
 	neon_exp,
 	neon_pairs_binary,
 	neon_smooth_node,
+	neon_dot4,
 };
 
 const PcKernels *

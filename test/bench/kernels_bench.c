@@ -2,24 +2,27 @@
  *
  * kernels_bench.c
  *	  Micro-benchmark of prefcal's kernels, every SIMD level this machine
- *	  supports against the scalar twin, for K = 4, 16, 64, 128, 256, and a
- *	  prototype measuring whether batching scalar per-row inputs inside a
- *	  state (flushing blocks through a kernel) can pay.
+ *	  supports against the scalar twin: the probability kernels for K = 4,
+ *	  16, 64, 128, 256, the Bradley-Terry pair pass, the smooth ECE's node
+ *	  sums and dot4 for n = 16, 64, 128, 256, 1000; and a prototype
+ *	  measuring whether batching scalar per-row inputs inside a state
+ *	  (flushing blocks through a kernel) can pay.
  *
  * Built from the kernel sources alone by test/kernels/Makefile (target
  * bench, optimised, assertions off); run by test/bench/run.sh.
  *
  * Method: a pool of random probability vectors (about 64 kB, so it stays
- * in cache as a detoasted array would), each call through the table's
- * function pointer as the aggregates call it; RUNS runs, each timing
+ * in cache as a detoasted array would; the pair pass, the node sums and
+ * dot4 have inputs of their own, in cache too), each call through the
+ * table's function pointer as the aggregates call it; RUNS runs, each timing
  * every level in turn (interleaved, so drift in machine load hits all
  * levels alike), ns per call = median over runs.
  *
  * Output: "KERNEL <name> <K> <level> <ns per call> <speedup vs scalar>"
  * lines, "ADDCALL ..." lines (the fixed cost of a call, for add),
  * "ADDALIGN ..." lines (add against the buffers' alignment),
- * "PAIRS ...", "SMOOTH ..." and "BATCH ..." lines, for run.sh to
- * tabulate.
+ * "PAIRS ...", "SMOOTH ...", "DOT <n> <level> <ns per call> <speedup vs
+ * scalar>" and "BATCH ..." lines, for run.sh to tabulate.
  *
  *-------------------------------------------------------------------------
  */
@@ -418,6 +421,50 @@ main(int argc, char **argv)
 		free(c);
 		free(r);
 		free(d);
+	}
+
+	/*
+	 * dot4 as the blocked Cholesky calls it: x and four y, the first n
+	 * doubles of five rows 1000 doubles apart (40 kB at most, so in
+	 * cache), ns per call, ELEMS_PER_RUN elements of x a run.
+	 * "DOT <n> <level> <ns per call> <speedup>"
+	 */
+	{
+		static const int dns[] = {16, 64, 128, 256, 1000};
+		int			stride = 1000;
+		double	   *dx = malloc(5 * stride * sizeof(double));
+		double		out[4];
+
+		for (int i = 0; i < 5 * stride; i++)
+			dx[i] = rng_unit() * 2 - 1;
+		for (int ni = 0; ni < (int) (sizeof(dns) / sizeof(dns[0])); ni++)
+		{
+			int			n = dns[ni],
+						reps = ELEMS_PER_RUN / n;
+			double		t[4][64],
+						med[4];
+
+			for (int r = 0; r < runs && r < 64; r++)
+				for (int l = 0; l < nlev; l++)
+				{
+					double		t0 = now_ns(),
+								acc = 0.0;
+
+					for (int rep = 0; rep < reps; rep++)
+					{
+						tabs[l]->dot4(dx, dx + stride, dx + 2 * stride,
+									  dx + 3 * stride, dx + 4 * stride, n, out);
+						acc += out[0] + out[1] + out[2] + out[3];
+					}
+					t[l][r] = (now_ns() - t0) / reps;
+					sink = acc;
+				}
+			for (int l = 0; l < nlev; l++)
+				med[l] = median(t[l], runs < 64 ? runs : 64);
+			for (int l = 0; l < nlev; l++)
+				printf("DOT %d %s %.2f %.2f\n", n, names[l], med[l], med[0] / med[l]);
+		}
+		free(dx);
 	}
 
 	/* batching prototype: ns per row, median over runs */

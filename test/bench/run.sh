@@ -7,9 +7,11 @@
 # 2. starts a throwaway cluster with pg_virtualenv, with settings for
 #    benchmarking (shared_buffers large enough to cache the tables, jit off,
 #    parallel workers available) and re-runs itself inside it;
-# 3. there: the kernel micro-benchmark (every SIMD level against scalar,
-#    K = 4 .. 256), end-to-end multi-class brier_score with prefcal.simd =
-#    'scalar' against 'auto', per-row aggregates against avg(p) and the
+# 3. there: the kernel micro-benchmark (every SIMD level against scalar:
+#    the probability kernels at K = 4 .. 256, the Bradley-Terry pair pass,
+#    the smooth ECE's node sums, dot4 at n = 16 .. 1000, each tabulated),
+#    end-to-end multi-class brier_score with prefcal.simd = 'scalar'
+#    against 'auto', per-row aggregates against avg(p) and the
 #    plain-SQL formulation, serial against 2 parallel workers, memory per
 #    state, export + numpy, the batching prototype, then each family's
 #    script (test/bench/calibration.sh, test/bench/bt.sh) when present;
@@ -160,6 +162,14 @@ make -s -C "$ROOT/test/kernels" bench OUT="$WORK" PG_CONFIG="${PG_CONFIG:-pg_con
 		 $1 == "PAIRS" && $3 != "scalar" {
 			printf "%-58s %12s  %s\n", "kernel pairs_binary m=" $2 " " $3 " speedup", sprintf("%.2fx", $5),
 				sprintf("(%s ns/pair vs scalar %s ns/pair)", $4, ps) }' "$WORK/kernels.out"
+	echo
+} >>"$RESULTS"
+{
+	echo "-- dot4 (the blocked Cholesky's four dot products): ns per call, x and four y of n doubles in cache (median of $BENCH_KERNEL_RUNS interleaved runs), speedup = scalar / level"
+	awk '$1 == "DOT" && $3 == "scalar" { ds[$2] = $4 }
+		 $1 == "DOT" && $3 != "scalar" {
+			printf "%-58s %12s  %s\n", "kernel dot4 n=" $2 " " $3 " speedup", sprintf("%.2fx", $5),
+				sprintf("(%s ns vs scalar %s ns)", $4, ds[$2]) }' "$WORK/kernels.out"
 	echo
 } >>"$RESULTS"
 

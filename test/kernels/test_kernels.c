@@ -29,7 +29,22 @@
  *	  the kernel's reach with the branch points placed on purpose, zero
  *	  charges, within (PC_SMOOTH_TOL_EPS + n) eps of the scalar twin on
  *	  the scale of the terms (pc_check_smooth), each array ending at an
- *	  unreadable page, and Phi(-|u|) alone against libm's erfc.
+ *	  unreadable page, and Phi(-|u|) alone against libm's erfc;
+ *	  dot4: n = 0 to 67, 100, 257, 1000 and 4099, data of mixed signs and
+ *	  magnitudes, small integers (exact sums: bit for bit), pairs of terms
+ *	  cancelling (sums far below the magnitude sums), products that
+ *	  underflow; x and each y at every offset 0 to 7 doubles past a 64-byte
+ *	  boundary (and at random ones), the y all one array, y0 = x, and all
+ *	  five one array; within PC_DOT_TOL_EPS (n + 1) eps sum|x yq| (plus n
+ *	  denormal steps) of the scalar twin, and both within (n + 1) eps
+ *	  sum|x yq| of the exact sum (a compensated Dot2 in the test, not
+ *	  pc_check_dot4); each of x, y0 .. y3 and out ending at an unreadable
+ *	  page; NaN, +-Infinity, -0.0, denormals and huge values at every
+ *	  position of x and of one y, Infinity times 0 (either side), two
+ *	  infinities: NaN exactly in the outputs with a NaN term (or
+ *	  infinities of both signs), the infinity of one-signed infinite
+ *	  terms, the other outputs within tolerance; all-zero terms give 0,
+ *	  n = 0 gives exactly 0.0; the largest errors seen are printed.
  *
  * Output: one line per (level, kernel): "PASS", "FAIL" or "SKIP", then a
  * summary; exit status 0 only when nothing failed.  test/t/005_kernels.t
@@ -734,6 +749,425 @@ test_smooth(const PcKernels *k, const char *level, double *page_end)
 		   level, worst_q);
 }
 
+/* ---------- dot4 ---------- */
+
+#define DOT_MAXN 4099
+
+/* lengths past 0 .. 67: the unrolled main loops and a long run */
+static const int dot_lens[] = {100, 257, 1000, DOT_MAXN};
+#define NDOTLENS ((int) (sizeof(dot_lens) / sizeof(dot_lens[0])))
+
+/* largest errors seen at a level, in units of (n + 1) eps sum_k |x[k] yq[k]| */
+static double dot_worst_twin,	/* |level - scalar twin| */
+			dot_worst_exact,	/* |level - exact| */
+			dot_worst_scalar;	/* |scalar twin - exact| */
+
+/*
+ * The exact dot product, near enough, independently of the kernels: Ogita,
+ * Rump and Oishi's Dot2 (each product split exactly by fma, the running
+ * sum by Knuth's two-sum), as accurate as a sum in twice the working
+ * precision: within DBL_EPSILON/2 of the exact value relative to it, plus
+ * (n DBL_EPSILON)^2 of the magnitude sum, plus 2^-1075 for each product
+ * that underflows.  *mag = sum_k |x[k] y[k]| (the contract's scale),
+ * *finmag the same over the finite terms; *cls classifies the terms: 0 all
+ * finite, 1 or -1 some infinite, all of that sign (so the sum is that
+ * infinity in any order while *finmag is finite), 2 a NaN term or infinite
+ * terms of both signs (NaN in any order).
+ */
+static double
+dot_exact(const double *x, const double *y, int n, double *mag,
+		  double *finmag, int *cls)
+{
+	double		s = 0.0,
+				c = 0.0,
+				m = 0.0,
+				fm = 0.0;
+	bool		pos = false,
+				neg = false,
+				nan = false;
+
+	for (int k = 0; k < n; k++)
+	{
+		/* volatile: the product rounded alone, never fused into the sum */
+		volatile double vp = x[k] * y[k];
+		double		p = vp,
+					pe = fma(x[k], y[k], -p),
+					t = s + p,
+					z = t - s;
+
+		c += ((s - (t - z)) + (p - z)) + pe;
+		s = t;
+		m += fabs(p);
+		if (isnan(p))
+			nan = true;
+		else if (isinf(p))
+		{
+			if (p > 0)
+				pos = true;
+			else
+				neg = true;
+		}
+		else
+			fm += fabs(p);
+	}
+	*mag = m;
+	*finmag = fm;
+	*cls = nan || (pos && neg) ? 2 : pos ? 1 : neg ? -1 : 0;
+	return s + c;
+}
+
+/*
+ * One call of k->dot4 against the scalar twin and the exact sums (off is
+ * x's offset for the report, -1 at the page end, where out may sit too).
+ * Per output: exactly 0.0 for n = 0; NaN at both levels where a term is
+ * NaN or infinite terms of both signs meet; the infinity of the infinite
+ * terms where they have one sign (and the finite terms' magnitudes do not
+ * overflow); else, unless the magnitude sum overflows (the contract then
+ * allows anything), 0 where every term is 0, within PC_DOT_TOL_EPS (n + 1)
+ * eps sum|x yq| + n 2^-1074 of the scalar twin, both within (n + 1) eps
+ * sum|x yq| + n 2^-1074 of the exact sum, and the exact sum itself where
+ * every partial sum is exact (exact_sums).
+ */
+static void
+check_dot4(const PcKernels *k, const char *level, const char *what,
+		   int off, const double *x, const double *const ys[4], int n,
+		   double *out, bool exact_sums)
+{
+	double		ref[4];
+
+	for (int q = 0; q < 4; q++)
+		out[q] = ref[q] = -12345.0;
+	pc_kernels_scalar.dot4(x, ys[0], ys[1], ys[2], ys[3], n, ref);
+	k->dot4(x, ys[0], ys[1], ys[2], ys[3], n, out);
+	checks++;
+	for (int q = 0; q < 4; q++)
+	{
+		int			cls;
+		double		mag,
+					finmag;
+		double		exact = dot_exact(x, ys[q], n, &mag, &finmag, &cls);
+		double		unit = (n + 1) * DBL_EPSILON * mag,
+					den = n * 0x1p-1074;
+		const char *bad = NULL;
+
+		if (n == 0)
+		{
+			if (!same_bits(out[q], 0.0) || !same_bits(ref[q], 0.0))
+				bad = "n = 0 does not give exactly 0.0";
+		}
+		else if (cls == 2)
+		{
+			if (!isnan(out[q]) || !isnan(ref[q]))
+				bad = "a NaN term (or infinities of both signs) does not give NaN";
+		}
+		else if (cls != 0)
+		{
+			if (!isinf(finmag) && (out[q] != cls * INFINITY || ref[q] != cls * INFINITY))
+				bad = "infinite terms of one sign do not give that infinity";
+		}
+		else if (isinf(mag))
+			;					/* overflow: the contract allows anything */
+		else if (isnan(out[q]) || isnan(ref[q]))
+			bad = "NaN from finite terms";
+		else if (mag == 0.0 && (out[q] != 0.0 || ref[q] != 0.0))
+			bad = "terms all 0 do not give 0";
+		else if (!(fabs(out[q] - ref[q]) <= PC_DOT_TOL_EPS * unit + den))
+			bad = "differs from the scalar twin beyond PC_DOT_TOL_EPS (n + 1) eps sum|x y|";
+		else if (!(fabs(out[q] - exact) <= unit + den))
+			bad = "not within (n + 1) eps sum|x y| of the exact sum";
+		else if (!(fabs(ref[q] - exact) <= unit + den))
+			bad = "the scalar twin is not within (n + 1) eps sum|x y| of the exact sum";
+		else if (exact_sums && (out[q] != exact || ref[q] != exact))
+			bad = "an exact sum (small integers) is not exact";
+		else if (mag > 0.0)
+		{
+			double		e1 = fabs(out[q] - ref[q]) / (unit + den),
+						e2 = fabs(out[q] - exact) / (unit + den),
+						e3 = fabs(ref[q] - exact) / (unit + den);
+
+			if (e1 > dot_worst_twin)
+				dot_worst_twin = e1;
+			if (e2 > dot_worst_exact)
+				dot_worst_exact = e2;
+			if (e3 > dot_worst_scalar)
+				dot_worst_scalar = e3;
+		}
+		if (bad)
+		{
+			char		msg[512];
+
+			snprintf(msg, sizeof(msg),
+					 "%s: out[%d] %s (level %a, scalar %a, exact %a, sum|x y| %a)",
+					 what, q, bad, out[q], ref[q], exact, mag);
+			fail(level, "dot4", msg, x, n, off);
+		}
+	}
+}
+
+#define DOT_PAT_INT 2
+#define NDOTPATTERNS 8
+
+/*
+ * x and y[0..3] of length n:
+ *	0 uniform in (-1, 1);
+ *	1 mixed signs and magnitudes 2^-40 .. 2^41;
+ *	2 integers in [-1000, 1000] (every partial sum exact, in any order);
+ *	3, 4 patterns 0 and 1 with the terms in pairs cancelling to 2^-30 of
+ *	  their size (neighbours; mirror images k, n-1-k), so the sums are far
+ *	  smaller than the magnitude sums;
+ *	5 x and y near 2^-540: the products underflow to denormals and 0;
+ *	6 denormal x times y up to 2^60: products either side of DBL_MIN;
+ *	7 products near DBL_MIN in cancelling pairs.
+ */
+static void
+dot_fill(double *x, double *const y[4], int n, int pat)
+{
+	for (int a = 0; a < 5; a++)
+	{
+		double	   *v = a == 0 ? x : y[a - 1];
+
+		for (int i = 0; i < n; i++)
+		{
+			double		s = (rng_next() & 1) ? -1.0 : 1.0;
+
+			switch (pat)
+			{
+				case 0:
+				case 3:
+					v[i] = rng_unit() * 2 - 1;
+					break;
+				case 1:
+				case 4:
+					v[i] = s * ldexp(1.0 + rng_unit(), (int) (rng_next() % 81) - 40);
+					break;
+				case DOT_PAT_INT:
+					v[i] = (double) ((int) (rng_next() % 2001) - 1000);
+					break;
+				case 5:
+					v[i] = s * ldexp(1.0 + rng_unit(), -500 - (int) (rng_next() % 80));
+					break;
+				case 6:
+					v[i] = a == 0 ? s * ldexp(rng_unit(), -1022 - (int) (rng_next() % 53))
+						: s * ldexp(1.0 + rng_unit(), (int) (rng_next() % 61));
+					break;
+				default:
+					v[i] = s * ldexp(1.0 + rng_unit(), -511 - (int) (rng_next() % 6));
+					break;
+			}
+		}
+	}
+	if (pat == 3 || pat == 4 || pat == 7)
+		for (int i = 0; i < n / 2; i++)
+		{
+			int			a = pat == 4 ? i : 2 * i,
+						b = pat == 4 ? n - 1 - i : 2 * i + 1;
+
+			x[b] = x[a];
+			for (int q = 0; q < 4; q++)
+				y[q][b] = -y[q][a] * (1.0 + ldexp(rng_unit(), -30));
+		}
+}
+
+static void
+test_dot4(const PcKernels *k, const char *level, double *page_end)
+{
+	static double bx[DOT_MAXN + 16] __attribute__((aligned(64))),
+				by[4][DOT_MAXN + 16] __attribute__((aligned(64)));
+	static const double special[] = {
+		NAN, -NAN, INFINITY, -INFINITY, -0.0, 0x1p-1074, -0x1p-1030,
+		-DBL_MIN, 1e300, DBL_MAX,
+	};
+	double		out[4];
+	double	   *x,
+			   *y[4];
+	const double *ys[4];
+	char		what[160];
+
+	dot_worst_twin = dot_worst_exact = dot_worst_scalar = 0.0;
+
+	/*
+	 * Every pattern at every length: x and every y at offsets 0; each in
+	 * turn at 1 .. 7 doubles past the 64-byte boundary, the others at 0;
+	 * then four random combinations of offsets 0 .. 7.  At offset 0 also
+	 * aliased: the four y the same array, y0 = x, and all five the same.
+	 */
+	for (int ni = 0; ni < 68 + NDOTLENS; ni++)
+	{
+		int			n = ni < 68 ? ni : dot_lens[ni - 68];
+
+		for (int pat = 0; pat < NDOTPATTERNS; pat++)
+			for (int v = 0; v < 1 + 5 * 7 + 4; v++)
+			{
+				int			off[5];
+
+				for (int a = 0; a < 5; a++)
+				{
+					if (v == 0)
+						off[a] = 0;
+					else if (v <= 5 * 7)
+						off[a] = (v - 1) / 7 == a ? (v - 1) % 7 + 1 : 0;
+					else
+						off[a] = (int) (rng_next() % 8);
+				}
+				x = bx + off[0];
+				for (int q = 0; q < 4; q++)
+					ys[q] = y[q] = by[q] + off[q + 1];
+				dot_fill(x, y, n, pat);
+				snprintf(what, sizeof(what), "pattern %d, offsets x %d, y %d %d %d %d",
+						 pat, off[0], off[1], off[2], off[3], off[4]);
+				check_dot4(k, level, what, off[0], x, ys, n, out,
+						   pat == DOT_PAT_INT);
+				if (v == 0)
+				{
+					const double *same[4] = {y[0], y[0], y[0], y[0]},
+							   *yx[4] = {x, y[1], y[2], y[3]},
+							   *allx[4] = {x, x, x, x};
+
+					snprintf(what, sizeof(what), "pattern %d, y0 = y1 = y2 = y3", pat);
+					check_dot4(k, level, what, 0, x, same, n, out, pat == DOT_PAT_INT);
+					snprintf(what, sizeof(what), "pattern %d, y0 = x", pat);
+					check_dot4(k, level, what, 0, x, yx, n, out, pat == DOT_PAT_INT);
+					snprintf(what, sizeof(what), "pattern %d, every y = x", pat);
+					check_dot4(k, level, what, 0, x, allx, n, out, pat == DOT_PAT_INT);
+				}
+			}
+	}
+
+	/*
+	 * each of x, y0 .. y3 in turn ending at an unreadable page (a read past
+	 * n crashes), then out ending there (a write past out[3] crashes)
+	 */
+	for (int which = 0; which < 6; which++)
+		for (int ni = 0; ni <= 68; ni++)
+		{
+			int			n = ni < 68 ? ni : 257;
+			double	   *pe = page_end - (which == 5 ? 4 : n);
+			const double *px = bx;
+
+			x = bx;
+			for (int q = 0; q < 4; q++)
+				ys[q] = y[q] = by[q];
+			dot_fill(x, y, n, ni % 3 == 0 ? 1 : ni % 3 == 1 ? 0 : 3);
+			if (which == 0)
+				px = memcpy(pe, x, n * sizeof(double));
+			else if (which < 5)
+				ys[which - 1] = memcpy(pe, y[which - 1], n * sizeof(double));
+			snprintf(what, sizeof(what), "%s ending at the page end",
+					 which == 0 ? "x" : which == 5 ? "out" : which == 1 ? "y0" :
+					 which == 2 ? "y1" : which == 3 ? "y2" : "y3");
+			check_dot4(k, level, what, -1, px, ys, n, which == 5 ? pe : out, false);
+		}
+	{
+		const double *pp[4] = {page_end, page_end, page_end, page_end};
+
+		check_dot4(k, level, "n = 0, every array at the page end", -1, page_end,
+				   pp, 0, page_end - 4, false);
+	}
+
+	/*
+	 * each special value (NaN, +-Infinity, -0.0, denormals, huge) at every
+	 * position of x (every output affected), of one y (q = position % 4;
+	 * the other outputs finite), of x beside a 0 in y1, and of that y
+	 * beside a 0 in x (Infinity times 0 is NaN: a kernel may not skip zero
+	 * terms); the long lengths at 24 random positions each
+	 */
+	for (int ni = 1; ni < 68 + NDOTLENS; ni++)
+	{
+		int			n = ni < 68 ? ni : dot_lens[ni - 68];
+		int			npos = ni < 68 ? n : 24;
+
+		x = bx + (ni & 1);
+		for (int q = 0; q < 4; q++)
+			ys[q] = y[q] = by[q] + ((ni + q) % 3);
+		dot_fill(x, y, n, 0);
+		for (int a = 0; a < (int) (sizeof(special) / sizeof(special[0])); a++)
+			for (int pi = 0; pi < npos; pi++)
+			{
+				int			pos = ni < 68 ? pi : (int) (rng_next() % n);
+				int			q = pos % 4;
+				double		sx = x[pos],
+							sy = y[q][pos],
+							s1 = y[1][pos];
+
+				x[pos] = special[a];
+				snprintf(what, sizeof(what), "x[%d] = %a", pos, special[a]);
+				check_dot4(k, level, what, ni & 1, x, ys, n, out, false);
+				x[pos] = sx;
+				y[q][pos] = special[a];
+				snprintf(what, sizeof(what), "y%d[%d] = %a", q, pos, special[a]);
+				check_dot4(k, level, what, ni & 1, x, ys, n, out, false);
+				y[q][pos] = sy;
+				x[pos] = special[a];
+				y[1][pos] = 0.0;
+				snprintf(what, sizeof(what), "x[%d] = %a, y1[%d] = 0", pos, special[a], pos);
+				check_dot4(k, level, what, ni & 1, x, ys, n, out, false);
+				x[pos] = sx;
+				y[1][pos] = s1;
+				x[pos] = 0.0;
+				y[q][pos] = special[a];
+				snprintf(what, sizeof(what), "x[%d] = 0, y%d[%d] = %a", pos, q, pos, special[a]);
+				check_dot4(k, level, what, ni & 1, x, ys, n, out, false);
+				x[pos] = sx;
+				y[q][pos] = sy;
+			}
+	}
+
+	/* two infinities of random signs in random arrays at random positions */
+	for (int rep = 0; rep < 4000; rep++)
+	{
+		int			n = rep % 8 == 7 ? dot_lens[rng_next() % NDOTLENS] : 2 + (int) (rng_next() % 66);
+		double	   *arr[2];
+		int			pos[2];
+
+		x = bx + rep % 8;
+		for (int q = 0; q < 4; q++)
+			ys[q] = y[q] = by[q] + (rep + q) % 8;
+		dot_fill(x, y, n, rep % 2 ? 1 : 0);
+		for (int j = 0; j < 2; j++)
+		{
+			int			a = (int) (rng_next() % 5);
+
+			arr[j] = a == 0 ? x : y[a - 1];
+			pos[j] = (int) (rng_next() % n);
+			arr[j][pos[j]] = (rng_next() & 1) ? INFINITY : -INFINITY;
+		}
+		snprintf(what, sizeof(what), "infinities at %d and %d", pos[0], pos[1]);
+		check_dot4(k, level, what, rep % 8, x, ys, n, out, false);
+	}
+
+	/* zeros of both signs: all of x, then all of the y */
+	for (int ni = 1; ni < 68 + NDOTLENS; ni++)
+	{
+		int			n = ni < 68 ? ni : dot_lens[ni - 68];
+
+		x = bx;
+		for (int q = 0; q < 4; q++)
+			ys[q] = y[q] = by[q] + 1;
+		for (int side = 0; side < 2; side++)
+		{
+			dot_fill(x, y, n, 1);
+			for (int i = 0; i < n; i++)
+			{
+				double		z = (rng_next() & 1) ? -0.0 : 0.0;
+
+				if (side == 0)
+					x[i] = z;
+				else
+					for (int q = 0; q < 4; q++)
+						y[q][i] = q == 0 ? -0.0 : z;
+			}
+			check_dot4(k, level, side == 0 ? "x all zeros of both signs" :
+					   "the y all zeros of both signs (y0 all -0.0)", 0, x, ys, n, out,
+					   false);
+		}
+	}
+
+	printf("INFO %s dot4: largest |level - scalar| %.3f, |level - exact| %.3f, "
+		   "|scalar - exact| %.3f, in (n + 1) DBL_EPSILON sum|x y| "
+		   "(tolerances %.0f, 1, 1)\n",
+		   level, dot_worst_twin, dot_worst_exact, dot_worst_scalar, PC_DOT_TOL_EPS);
+}
+
 #ifdef USE_ASSERT_CHECKING
 /* the cross-check helpers must be able to fail */
 static void
@@ -770,6 +1204,33 @@ test_checkers(void)
 		{
 			failures++;
 			fprintf(stderr, "FAIL detail: smooth cross-check accepts a wrong result\n");
+		}
+	}
+	{
+		double		x[3] = {0.5, -0.25, 3.0},
+					y[3] = {1.0, 2.0, -0.125},
+					nan[3] = {1.0, NAN, 2.0},
+					out[4];
+
+		checks++;
+		pc_kernels_scalar.dot4(x, y, x, nan, y, 3, out);
+		if (!pc_check_dot4(x, y, x, nan, y, 3, out))
+		{
+			failures++;
+			fprintf(stderr, "FAIL detail: dot4 cross-check refuses the scalar result\n");
+		}
+		out[3] *= 1.0 + 1e-12;
+		if (pc_check_dot4(x, y, x, nan, y, 3, out))
+		{
+			failures++;
+			fprintf(stderr, "FAIL detail: dot4 cross-check accepts a wrong result\n");
+		}
+		out[3] = out[1];
+		out[2] = 0.0;
+		if (pc_check_dot4(x, y, x, nan, y, 3, out))
+		{
+			failures++;
+			fprintf(stderr, "FAIL detail: dot4 cross-check accepts a number for NaN\n");
 		}
 	}
 }
@@ -839,6 +1300,9 @@ main(int argc, char **argv)
 		f0 = failures;
 		test_smooth(k, name, page_end);
 		printf("%s %s smooth_node\n", failures == f0 ? "PASS" : "FAIL", name);
+		f0 = failures;
+		test_dot4(k, name, page_end);
+		printf("%s %s dot4\n", failures == f0 ? "PASS" : "FAIL", name);
 	}
 
 	printf("INFO %d levels tested, %ld kernel calls checked, %ld failures\n",
