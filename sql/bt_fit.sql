@@ -174,16 +174,36 @@ SELECT (bt_info(m)->>'converged')::boolean AS converged,
 	(bt_info(m)->>'n_items')::int > 600 AS newton_cg
 FROM (SELECT bt_fit(bt_counts(a, b, o, 1), prior => 0.01) m FROM zipf) q;
 
--- beyond the standard-error limit (2000 items) Newton-CG keeps the
+-- below the standard-error limit (3000 items), 2200 items: every item
+-- has a finite, positive SE, and none is too small: with x = e_i - 1/n
+-- (centred scores), SE_i^2 = x' M^-1 x >= (x'x)^2 / x' M x =
+-- (1 - 1/n)^2 / (H_ii + prior (1 - 1/n)) by Cauchy-Schwarz, and H_ii is at
+-- most the item's comparison count / 4
+SELECT setseed(0.25);
+CREATE TEMP TABLE se2200 AS
+SELECT a, b, (random() < 1 / (1 + exp(-(((a * 7919) % 1000) - ((b * 7919) % 1000)) / 300.0)))::int::float8 AS o
+FROM (SELECT floor(random() * 2200)::bigint AS a, floor(random() * 2200)::bigint AS b
+	FROM generate_series(1, 66000)) q WHERE a <> b;
+SELECT (bt_info(m)->>'n_items')::int AS n_items,
+	(bt_info(m)->>'standard_errors')::boolean AS standard_errors,
+	(SELECT bool_and(se > 0 AND se < 'Infinity') FROM bt_scores(m)) AS all_finite,
+	(SELECT bool_and(s.se >= (1 - 1 / 2200.0) / sqrt(c.n / 4.0 + 0.01) * (1 - 1e-9))
+	 FROM bt_scores(m) s
+	 JOIN (SELECT item, count(*) AS n
+		   FROM (SELECT a AS item FROM se2200 UNION ALL SELECT b FROM se2200) x
+		   GROUP BY item) c ON c.item::text = s.item) AS above_bound
+FROM (SELECT bt_fit(bt_counts(a, b, o, 1), prior => 0.01) m FROM se2200) q;
+
+-- beyond the standard-error limit (3000 items) Newton-CG keeps the
 -- per-pair curvature in single precision; the fit is still the optimum:
 -- recomputed in SQL from bt_predict, every item's score equation
 -- (observed minus expected wins = prior * score) holds
 SELECT setseed(0.5);
 CREATE TEMP TABLE cg AS
 SELECT a, b, (random() < 1 / (1 + exp(-(((a * 7919) % 1000) - ((b * 7919) % 1000)) / 300.0)))::int::float8 AS o
-FROM (SELECT floor(random() * 2500)::bigint AS a, floor(random() * 2500)::bigint AS b
-	FROM generate_series(1, 100000)) q WHERE a <> b;
-SELECT (bt_info(m)->>'n_items')::int > 2000 AS beyond_se_limit,
+FROM (SELECT floor(random() * 3500)::bigint AS a, floor(random() * 3500)::bigint AS b
+	FROM generate_series(1, 140000)) q WHERE a <> b;
+SELECT (bt_info(m)->>'n_items')::int > 3000 AS beyond_se_limit,
 	(bt_info(m)->>'converged')::boolean AS converged,
 	(SELECT bool_and(se IS NULL) FROM bt_scores(m)) AS no_se,
 	(SELECT max(abs(e.g - 0.01 * s.score))

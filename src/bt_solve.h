@@ -39,10 +39,12 @@ typedef enum BtTies
 
 /*
  * Largest item count for which standard errors are computed (one dense
- * factorisation and inverse, O(n^3) time, n^2 doubles of memory); beyond
- * it the SEs are reported as NULL.
+ * factorisation and inverse, O(n^3) time, n^2 doubles of address space of
+ * which the lower triangle is touched: about 1.1-1.4 s and 54 MB at 3000
+ * items on the test machine, doc/performance.md); beyond it the SEs are
+ * reported as NULL.
  */
-#define BT_SE_MAX_ITEMS 2000
+#define BT_SE_MAX_ITEMS 3000
 
 /*
  * Beyond this absolute log-odds a fitted parameter is treated as
