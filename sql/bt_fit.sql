@@ -193,6 +193,18 @@ SELECT (bt_info(m)->>'n_items')::int AS n_items,
 		   FROM (SELECT a AS item FROM se2200 UNION ALL SELECT b FROM se2200) x
 		   GROUP BY item) c ON c.item::text = s.item) AS above_bound
 FROM (SELECT bt_fit(bt_counts(a, b, o, 1), prior => 0.01) m FROM se2200) q;
+-- the same fit with the scalar kernels (the dense factorisation and the
+-- SEs through dot4's scalar twin): scores and SEs agree with the session's
+-- level to rounding (under the scalar pass of the suite both are scalar)
+SET prefcal.simd = 'scalar';
+CREATE TEMP TABLE se2200_scalar AS
+SELECT (bt_scores(bt_fit(bt_counts(a, b, o, 1), prior => 0.01))).* FROM se2200;
+RESET prefcal.simd;
+SELECT count(*) AS items,
+	max(abs(x.score - y.score)) < 1e-12 AS same_scores,
+	max(abs(x.se - y.se) / y.se) < 1e-12 AS same_se
+FROM (SELECT (bt_scores(bt_fit(bt_counts(a, b, o, 1), prior => 0.01))).* FROM se2200) x
+JOIN se2200_scalar y USING (item);
 
 -- beyond the standard-error limit (3000 items) Newton-CG keeps the
 -- per-pair curvature in single precision; the fit is still the optimum:
