@@ -436,6 +436,15 @@ pc_check_pairs(int64_t m, const int32_t *i, const int32_t *j,
 	return fabs(ll - rll) <= tol * scale;
 }
 
+/* got agrees with ref: both NaN, or within bound of each other */
+static bool
+pc_agree(double got, double ref, double bound)
+{
+	if (isnan(ref) || isnan(got))
+		return isnan(ref) && isnan(got);
+	return fabs(got - ref) <= bound;
+}
+
 /*
  * smooth_node within (PC_SMOOTH_TOL_EPS + n) DBL_EPSILON of the scalar
  * twin, on the scale smooth_sums gives for each output (kernels.h).
@@ -450,16 +459,8 @@ pc_check_smooth(const double *c, const double *r, const double *d, int n,
 
 	smooth_sums(c, r, d, n, t, inv, ref, scale);
 	for (int j = 0; j < 3; j++)
-	{
-		if (isnan(ref[j]) || isnan(out[j]))
-		{
-			if (!isnan(ref[j]) || !isnan(out[j]))
-				return false;
-			continue;
-		}
-		if (!(fabs(out[j] - ref[j]) <= tol * scale[j]))
+		if (!pc_agree(out[j], ref[j], tol * scale[j]))
 			return false;
-	}
 	return true;
 }
 
@@ -485,15 +486,9 @@ pc_check_dot4(const double *x, const double *y0, const double *y1,
 			scale += fabs(x[k] * ys[q][k]);
 		if (isinf(scale))
 			continue;
-		if (isnan(ref[q]) || isnan(out[q]))
-		{
-			if (!isnan(ref[q]) || !isnan(out[q]))
-				return false;
-			continue;
-		}
-		if (!(fabs(out[q] - ref[q]) <=
-			  PC_DOT_TOL_EPS * (n + 1) * DBL_EPSILON * scale +
-			  n * 0x1p-1074))
+		if (!pc_agree(out[q], ref[q],
+					  PC_DOT_TOL_EPS * (n + 1) * DBL_EPSILON * scale +
+					  n * 0x1p-1074))
 			return false;
 	}
 	return true;

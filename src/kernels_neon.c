@@ -7,8 +7,8 @@
  * Plain C, no PostgreSQL headers (see kernels.h).  The algorithms are
  * those of kernels_x86.c (read the conventions there), with 2-lane
  * vectors; an odd last element is handled by scalar code in prob_sumsq
- * and prob_argmax and by the vector code on one lane in exp, pairs_binary
- * and smooth_node.  AArch64's FMIN/FMAX return NaN when either operand is
+ * and prob_argmax and by the vector code on one lane in exp, pairs_binary,
+ * smooth_node and dot4.  AArch64's FMIN/FMAX return NaN when either operand is
  * NaN, so the range test needs no separate NaN test.
  *
  * test/kernels checks every kernel here against its scalar twin, natively
