@@ -142,6 +142,8 @@ make -s -C "$ROOT/test/kernels" bench OUT="$WORK" PG_CONFIG="${PG_CONFIG:-pg_con
 		 $1 == "ADDCALL" {
 			printf "%-58s %12s  %s\n", "kernel add K=" $2 ": the call alone (a no-op add)", $3 " ns",
 				"(speedups net of it: (scalar - call) / (level - call) below)"
+			printf "%-58s %12s  %s\n", "kernel add K=" $2 ": most any add could reach", sprintf("%.2fx", sc["add " $2] / $3),
+				"(scalar / the call alone: an add that took no time)"
 			call[$2] = $3 }
 		 $1 == "ADDALIGN" && $4 == "scalar" { as[$2 " " $3] = $5 }
 		 $1 == "ADDALIGN" && $4 != "scalar" {
