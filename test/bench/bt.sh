@@ -23,6 +23,8 @@
 #   4. scaling: the same at BT_BENCH_BIG_ITEMS items (100k; 0 skips it),
 #      total and fit, with prior => 0.01 (at 100k items some may never
 #      lose).
+# Step 3 needs python3-numpy and python3-scipy (BENCH_PYTHON names
+# another interpreter); without them it says so and is skipped.
 # The tables are dropped at the end unless BT_BENCH_KEEP=1.
 # Targets: total <= 3x the avg() scan; fit >= 10x faster than scipy.
 # test/bench/run.sh calls this with BT_BENCH_ROWS defaulting to its
@@ -35,7 +37,7 @@ ITEMS=${BT_BENCH_ITEMS:-10000}
 BIG_ITEMS=${BT_BENCH_BIG_ITEMS:-100000}
 REPS=${BT_BENCH_REPS:-3}
 DB=${BENCH_DB:-prefcal_bench}
-PY=/usr/bin/python3
+PY=${BENCH_PYTHON:-/usr/bin/python3}
 TMP=$(mktemp -d -t prefcal-btbench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 chmod 755 "$TMP"
@@ -114,9 +116,12 @@ run_size() {
 }
 
 run_size "$ITEMS"
-P -c "\\copy (SELECT item, score FROM bt_scores((SELECT bt_fit(s) FROM bt_bench_state))) TO '$TMP/ours.csv' CSV"
-P -c "\\copy (SELECT a, b, sum(o), sum(1 - o) FROM bt_bench GROUP BY a, b) TO '$TMP/counts.csv' CSV"
-$PY - "$TMP/counts.csv" "$TMP/ours.csv" "$(med fit)" "$REPS" <<'PYEOF'
+if ! [ -x "$PY" ] || ! "$PY" -c 'import numpy, scipy' 2>/dev/null; then
+	printf '%-40s %10s  %s\n' "scipy L-BFGS-B fit" "skipped" "(needs python3-numpy and python3-scipy)"
+else
+	P -c "\\copy (SELECT item, score FROM bt_scores((SELECT bt_fit(s) FROM bt_bench_state))) TO '$TMP/ours.csv' CSV"
+	P -c "\\copy (SELECT a, b, sum(o), sum(1 - o) FROM bt_bench GROUP BY a, b) TO '$TMP/counts.csv' CSV"
+	$PY - "$TMP/counts.csv" "$TMP/ours.csv" "$(med fit)" "$REPS" <<'PYEOF'
 # scipy L-BFGS-B on the Bradley-Terry negative log-likelihood with analytic
 # gradient (FastChat's method), on the deduplicated counts
 import sys, time
@@ -148,6 +153,7 @@ print(f"{'scipy L-BFGS-B fit (median)':40s} {t * 1000:10.1f} ms  [{','.join('%.0
 print(f"{'  fit speed-up (scipy / ours)':40s} {t * 1000 / float(sys.argv[3]):10.1f} x   target >= 10x")
 print(f"{'  max |score difference|':40s} {np.abs(s - o).max():10.2e}")
 PYEOF
+fi
 
 # at 100k items some items may never lose: a small prior keeps the
 # estimate finite (BT_BENCH_BIG_ITEMS=0 skips this)

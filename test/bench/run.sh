@@ -285,7 +285,7 @@ if bench_have 'calibration_agg(float8,bool,int4)'; then
 fi
 
 # ---------------------------------------------------------------- export + numpy
-PY=/usr/bin/python3
+PY=${BENCH_PYTHON:-/usr/bin/python3}
 if [ -x "$PY" ] && "$PY" -c 'import numpy' 2>/dev/null && bench_have 'brier_score(float8,bool)'; then
 	echo "== export + numpy =="
 	echo "-- export + numpy: \\copy to CSV then numpy, against brier_score(p, y) in the database" >>"$RESULTS"
