@@ -100,7 +100,10 @@ typedef struct PcKernels
 	 * DBL_EPSILON times the sum of the terms' magnitudes, output by
 	 * output, with |q| counted at its bound 1/2 (the SIMD q is within
 	 * (16 + u^2) DBL_EPSILON of libm's relative to q, more than that
-	 * scale allows a lone term far in the tail).
+	 * scale allows a lone term far in the tail).  The inputs are finite:
+	 * the images come from a state's bins, whose sums are checked
+	 * finite, and inv from a validated bandwidth.  For NaN or infinite
+	 * inputs the outputs are not specified and may differ between levels.
 	 */
 	void		(*smooth_node) (const double *c, const double *r,
 								const double *d, int n, double t,
