@@ -68,10 +68,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 round_ratios() {
 	awk -v a="$(all "$1")" -v b="$(all "$2")" 'BEGIN {
 		n = split(a, x, ","); split(b, y, ",")
-		for (k = 1; k <= n; k++) { r[k] = x[k] / y[k]; s = s (k > 1 ? "," : "") sprintf("%.2f", r[k]) }
+		for (k = 1; k <= n; k++) {
+			if (!(y[k] > 0)) { printf "n/a [n/a]"; exit }
+			r[k] = x[k] / y[k]; s = s (k > 1 ? "," : "") sprintf("%.2f", r[k]) }
 		for (k = 2; k <= n; k++) for (m = k; m > 1 && r[m - 1] > r[m]; m--) { t = r[m]; r[m] = r[m - 1]; r[m - 1] = t }
 		h = int((n + 1) / 2)
-		printf "%.2f [%s]", (n % 2 ? r[h] : (r[h] + r[h + 1]) / 2), s }'
+		printf "%.2fx [%s]", (n % 2 ? r[h] : (r[h] + r[h + 1]) / 2), s }'
 }
 
 make_table() {
@@ -111,8 +113,8 @@ run_size() {
 	printf '%-40s %10s  %s\n' "bt_counts(...) state only" "$(med counts) ms" "[$(all counts)] $(ratio "$(med counts)" "$(med avg)")x avg"
 	printf '%-40s %10s  %s\n' "bt_fit(bt_counts(...)) total" "$(med total) ms" "[$(all total)] $(ratio "$(med total)" "$(med avg)")x avg; target <= 3x"
 	printf '%-40s %10s  %s\n' "fit phase bt_fit(stored state)" "$(med fit) ms" "[$(all fit)]"
-	printf '%-40s %10s  %s\n' "  state / avg() round by round" "$(round_ratios counts avg | cut -d' ' -f1)x" "$(round_ratios counts avg | cut -d' ' -f2)"
-	printf '%-40s %10s  %s\n' "  total / avg() round by round" "$(round_ratios total avg | cut -d' ' -f1)x" "$(round_ratios total avg | cut -d' ' -f2); target <= 3x"
+	printf '%-40s %10s  %s\n' "  state / avg() round by round" "$(round_ratios counts avg | cut -d' ' -f1)" "$(round_ratios counts avg | cut -d' ' -f2)"
+	printf '%-40s %10s  %s\n' "  total / avg() round by round" "$(round_ratios total avg | cut -d' ' -f1)" "$(round_ratios total avg | cut -d' ' -f2); target <= 3x"
 }
 
 run_size "$ITEMS"

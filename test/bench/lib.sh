@@ -10,7 +10,7 @@
 #                                 them in turn; prints "label median_ms
 #                                 all_ms" lines (median over the rounds,
 #                                 then every round's time in round order,
-#                                 comma-separated)
+#                                 comma-separated, to 0.01 ms)
 #   bench_row LABEL VALUE NOTE    append a line to the result table
 
 : "${BENCH_DB:=prefcal_bench}"
@@ -66,7 +66,7 @@ bench_time()
 			my @v = sort { $a <=> $b } @{$t{$l}};
 			my $n = @v;
 			my $m = $n % 2 ? $v[$n / 2] : ($v[$n / 2 - 1] + $v[$n / 2]) / 2;
-			printf "%s %.3f %s\n", $l, $m, join(",", map { sprintf "%.0f", $_ } @{$t{$l}});
+			printf "%s %.3f %s\n", $l, $m, join(",", map { sprintf "%.2f", $_ } @{$t{$l}});
 		}' "$out"
 	rm -f "$script" "$out"
 }

@@ -58,6 +58,8 @@ EXPLAIN SELECT greatest(ceil(p * 15)::int, 1), count(*) FROM bench_calibration G
 	{
 		like($out, qr/^\Q$row\E\s+[0-9.]+ ms/m, "bt.sh times $row");
 	}
+	like($out, qr/^  total \/ avg\(\) round by round\s+(?:[0-9.]+x\s+\[[0-9.,]+\]|n\/a\s+\[n\/a\]); target/m,
+		'and its ratios round by round');
 	like($out, qr/^scipy L-BFGS-B fit(?: \(median\)\s+[0-9.]+ ms|\s+skipped)/m,
 		'it compares with scipy, or says why not');
 	is(pc_psql($db, q{SELECT count(*) FROM pg_class WHERE relname IN ('bt_bench', 'bt_bench_state')}),
