@@ -495,8 +495,12 @@ class Fuzzer:
         self.run(sql, o.signature)
 
     def seed_pools(self, deadline):
-        """Build valid values of every type first: sane calls of everything
+        """Build valid values of every type first: the hand-made ones of
+        table fuzz_seed_values when it exists (hostile-tables.sql: values
+        the sane calls below cannot make), then sane calls of everything
         that returns one of our types (within the run's time budget)."""
+        if self.conn.scalar("SELECT pg_catalog.to_regclass('fuzz_seed_values') IS NOT NULL") == 't':
+            self.run('SELECT * FROM fuzz_seed_values', 'seed values')
         for _ in range(3):
             for f in self.callable + self.aggs:
                 if f.rettype in self.type_by_oid:

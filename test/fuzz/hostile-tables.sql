@@ -69,3 +69,36 @@ SELECT i, i % 10,
 
 ALTER TABLE fuzz_rows SET (parallel_workers = 2);
 ANALYZE fuzz_special, fuzz_ids, fuzz_rows;
+
+-- Valid values the fuzzer cannot build from the rows above: a fitted
+-- Bradley-Terry model needs a strongly connected comparison graph (every
+-- item wins and loses), which the random pairs of fuzz_rows seldom give a
+-- group, so without these the functions that read a bt_model would only
+-- ever see NULLs and garbage.  fuzz.py harvests every column of our types
+-- from this table before it starts, then mutates what it harvested.  Four
+-- items compared in both orders with mixed outcomes (text and bigint ids;
+-- the bigint ids 0..3 are among the fuzzer's special integers).
+CREATE TABLE fuzz_pairs_connected AS
+SELECT * FROM (VALUES
+  ('a', 'b', 1.0::float8, 1::bigint, 2::bigint), ('b', 'a', 1, 2, 1),
+  ('a', 'c', 0, 1, 3), ('c', 'a', 1, 3, 1), ('b', 'c', 0.5, 2, 3),
+  ('c', 'b', 1, 3, 2), ('c', 'd', 1, 3, 0), ('d', 'c', 0, 0, 3),
+  ('d', 'a', 1, 0, 1), ('a', 'd', 0, 1, 0), ('b', 'd', 1, 2, 0),
+  ('d', 'b', 0.5, 0, 2), ('a', 'b', 0, 1, 2), ('c', 'd', 0, 3, 0)) v(a, b, o, ai, bi);
+
+CREATE TABLE fuzz_seed_values AS
+SELECT
+  (SELECT bt_counts(a, b, o, 1.0) FROM fuzz_pairs_connected) AS counts_text,
+  (SELECT bt_counts(ai, bi, o, 2.5) FROM fuzz_pairs_connected) AS counts_bigint,
+  (SELECT bt_fit(bt_counts(a, b, o, 1.0)) FROM fuzz_pairs_connected) AS model_half,
+  (SELECT bt_fit(bt_counts(a, b, o, 1.0), ties => 'davidson')
+     FROM fuzz_pairs_connected) AS model_davidson,
+  (SELECT bt_fit(bt_counts(a, b, o, 1.0), position_effect => true, prior => 0.1)
+     FROM fuzz_pairs_connected) AS model_position,
+  (SELECT bt_fit(bt_counts(a, b, o, 2.5), reference => 'c', augment => 'swap')
+     FROM fuzz_pairs_connected) AS model_reference,
+  (SELECT bt_fit(bt_counts(a, b, o, 1.0), objective => 'logloss+brier', ties => 'drop')
+     FROM fuzz_pairs_connected) AS model_brier,
+  (SELECT bt_fit(bt_counts(ai, bi, o, 1.0), ties => 'davidson',
+                             position_effect => true, prior => 0.5)
+     FROM fuzz_pairs_connected) AS model_bigint;
