@@ -323,7 +323,7 @@ PY
 		"$(awk -v a="$npval" -v b="$dbval" 'BEGIN {d = a - b; if (d < 0) d = -d; print (d <= 1e-12 ? "yes" : "NO")}')" "($npval vs $dbval)"
 	echo >>"$RESULTS"
 else
-	bench_row "export + numpy" "skipped" "(no /usr/bin/python3 with numpy, or no brier_score)"
+	bench_row "export + numpy" "skipped" "(no numpy for $PY, or no brier_score)"
 fi
 
 # ---------------------------------------------------------------- batching prototype

@@ -1,10 +1,12 @@
-# test/t/097_bench_smoke.t: the benchmark scripts that run inside a
-# cluster (test/bench/calibration.sh and test/bench/bt.sh, which
-# test/bench/run.sh calls) run to the end at a tiny size and print every
-# table they promise, so that `make bench` cannot rot unnoticed between
-# benchmark runs.  No figure is checked: at these sizes the timings mean
-# nothing.  bt.sh's scipy comparison runs where python3-scipy is
-# installed and says it skipped where it is not; either is accepted.
+# test/t/097_bench_smoke.t: the benchmark scripts run to the end at a tiny
+# size and print every table they promise, so that `make bench` cannot rot
+# unnoticed between benchmark runs: test/bench/calibration.sh and
+# test/bench/bt.sh, then test/bench/run.sh --in-cluster (what `make bench`
+# runs once it has built an optimised copy and started its own cluster; it
+# calls the other two again).  No timing is checked: at these sizes the
+# figures mean nothing.  The comparisons with numpy and scipy run where
+# python3-numpy and python3-scipy are installed and say they skipped where
+# they are not; either is accepted.
 use strict;
 use warnings;
 use Test::More;
@@ -72,6 +74,42 @@ EXPLAIN SELECT greatest(ceil(p * 15)::int, 1), count(*) FROM bench_calibration G
 	is($? >> 8, 0, 'bt.sh runs to the end without python3-scipy') or diag($out);
 	like($out, qr/^scipy L-BFGS-B fit\s+skipped\s+\(needs python3-numpy and python3-scipy\)/m,
 		'and says it skipped the comparison');
+}
+
+# --- run.sh (make bench), in this cluster ---------------------------------
+# --in-cluster skips its own build and pg_virtualenv cluster: it uses the
+# prefcal this cluster has, builds only the kernel benchmark, and runs the
+# two scripts above again at its own sizes
+{
+	local $ENV{BENCH_ROWS} = 2000;
+	local $ENV{BENCH_REPS} = 1;
+	local $ENV{BENCH_KERNEL_RUNS} = 1;
+	local $ENV{BT_BENCH_ROWS} = 2000;
+	my $out = `test/bench/run.sh --in-cluster 2>&1`;
+	is($? >> 8, 0, 'run.sh runs to the end') or diag($out);
+	like($out, qr/^================ prefcal performance ================$/m, 'and prints its table');
+	my ($levels) = $out =~ /^SIMD levels supported: (.*?);/m;
+	ok(defined $levels, 'it names the SIMD levels');
+  SKIP: {
+		skip 'no SIMD level on this machine', 7 if !defined $levels || $levels eq 'scalar';
+		for my $k ('prob_sumsq K=16', 'prob_argmax K=16', 'add K=16', 'exp K=16',
+			'pairs_binary m=4096', 'smooth_node n=1000', 'dot4 n=16')
+		{
+			like($out, qr/^kernel \Q$k\E \S+ speedup\s+[0-9.]+x/m, "kernel $k against its scalar twin");
+		}
+	}
+	like($out, qr/^kernel add K=16: most any add could reach\s+[0-9.]+x/m, 'the bound on add');
+	like($out, qr/^brier_score\(probs,label\) K=128 SIMD speedup\s+[0-9.]+x/m, 'multi-class brier_score end to end');
+	like($out, qr/^smooth_ece_agg\(p, y\) SIMD speedup\s+[0-9.]+x/m, 'smooth_ece_agg end to end');
+	like($out, qr/^brier_score\(p, y\) \/ avg\(p\)\s+[0-9.]+x/m, 'per-row aggregates against avg(p)');
+	like($out, qr/^brier_score\(p, y\) parallel speedup\s+[0-9.]+x/m, 'serial against 2 workers');
+	like($out, qr/^calibration_state, nbins=15\s+784  bytes$/m, 'memory per state (784 bytes at 15 bins)');
+	like($out, qr/^(?:export \+ numpy \/ brier_score\(p, y\)\s+[0-9.]+x|export \+ numpy\s+skipped)/m,
+		'export + numpy, or why not');
+	like($out, qr/^brier transition, 64-row buffer \+ vector flush\s+[0-9.]+ ns/m, 'the batching prototype');
+	like($out, qr/^-- calibration family/m, 'the calibration family');
+	like($out, qr/^-- bt family/m, 'the Bradley-Terry family');
+	unlike($out, qr/failed with status/, 'no family script failed');
 }
 
 pc_dropdb($db);
