@@ -110,6 +110,7 @@ EXPLAIN SELECT greatest(ceil(p * 15)::int, 1), count(*) FROM bench_calibration G
 	like($out, qr/^-- calibration family/m, 'the calibration family');
 	like($out, qr/^-- bt family/m, 'the Bradley-Terry family');
 	unlike($out, qr/failed with status/, 'no family script failed');
+	pc_dropdb('prefcal_bench');		# run.sh's own database
 }
 
 pc_dropdb($db);
