@@ -58,6 +58,15 @@ SELECT '{"version": 1, "ids": "text", "pairs": [["a", "b", -1, 0, 0]]}'::bt_coun
 \echo :LAST_ERROR_SQLSTATE
 SELECT '{"version": 1, "ids": "text", "pairs": [["a", "b", 1, NaN, 0]]}'::bt_counts;
 \echo :LAST_ERROR_SQLSTATE
+-- each count finite, their total not: out of range (22003), as when rows
+-- or merged states add up past the largest float8
+SELECT '{"version": 1, "ids": "text", "pairs": [["a", "d", 1e308, 0, 1e308]]}'::bt_counts;
+\echo :LAST_ERROR_SQLSTATE
+SELECT '{"version": 1, "ids": "bigint", "pairs": [[1, 2, 1e308, 1e308, 0]]}'::bt_counts;
+\echo :LAST_ERROR_SQLSTATE
+-- just below the largest float8: accepted, and it round-trips
+SELECT s::text = s::text::bt_counts::text AS round_trip, s::text
+  FROM (SELECT '{"version": 1, "ids": "text", "pairs": [["a", "d", 1e308, 0, 7e307]]}'::bt_counts AS s) v;
 SELECT '{"version": 1, "ids": "bigint", "pairs": [[1, 2, 1, 0]]}'::bt_counts;
 \echo :LAST_ERROR_SQLSTATE
 SELECT '{"version": 1, "ids": "bigint", "pairs": [[1, 99999999999999999999, 1, 0, 0]]}'::bt_counts;

@@ -1757,6 +1757,9 @@ bt_counts_in(PG_FUNCTION_ARGS)
 				if (!(w[k] >= 0) || isinf(w[k]))
 					bt_lex_error(&lx, "finite non-negative counts");
 			}
+			/* as every other path in: the pair's total must be finite too */
+			if (isinf(w[0] + w[1] + w[2]))
+				bt_count_overflow();
 			bt_lex_expect(&lx, ']');
 			if (!bt_builder_add(b, i, j, w[0], w[1], w[2]))
 				bt_lex_error(&lx, "each ordered pair once");
