@@ -145,15 +145,18 @@ GROUP BY m.mode ORDER BY m.mode DESC;
 -- columns per row and its transition (int8inc_any) does nothing but add
 -- one.  Plain SQL over it is the most any transition function, however
 -- cheap, could be faster than plain SQL in this mode on this machine.
-SELECT m.mode, round((pb.ms / f.ms)::numeric, 2) AS "plain SQL Brier / count(y)",
+WITH med AS (
+	SELECT mode, id, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms
+	FROM bench_t GROUP BY mode, id)
+SELECT f.mode, round((pb.ms / f.ms)::numeric, 2) AS "plain SQL Brier / count(y)",
        round((pe.ms / f.ms)::numeric, 2) AS "plain SQL ECE / count(y)",
        round((b.ms / f.ms)::numeric, 2) AS "brier_score / count(y)"
-FROM (SELECT DISTINCT mode FROM bench_t) m
-JOIN (SELECT mode, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms FROM bench_t WHERE id = 9 GROUP BY 1) f USING (mode)
-JOIN (SELECT mode, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms FROM bench_t WHERE id = 5 GROUP BY 1) pb USING (mode)
-JOIN (SELECT mode, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms FROM bench_t WHERE id = 6 GROUP BY 1) pe USING (mode)
-JOIN (SELECT mode, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms FROM bench_t WHERE id = 3 GROUP BY 1) b USING (mode)
-ORDER BY m.mode DESC;
+FROM med f
+JOIN med pb ON pb.mode = f.mode AND pb.id = 5
+JOIN med pe ON pe.mode = f.mode AND pe.id = 6
+JOIN med b ON b.mode = f.mode AND b.id = 3
+WHERE f.id = 9
+ORDER BY f.mode DESC;
 
 -- parallel speed-up per query (serial median over parallel median)
 SELECT q.name AS query, round((s.ms / p.ms)::numeric, 2) AS "serial / parallel 2"
