@@ -362,9 +362,9 @@ bt_eval(BtWork *w, const double *x, bool derivs)
 			 * (weights near 1e38 overflow it, near 1e-38 lose it): keep
 			 * double precision from here on and evaluate again
 			 */
-			w->hd = w->env->alloc(sizeof(double) * (w->m + 1));
-			w->env->release(w->hf);
-			w->env->release(w->hblk);
+			w->hd = bt_env_alloc(w->env, sizeof(double) * (w->m + 1));
+			bt_env_release(w->env, w->hf);
+			bt_env_release(w->env, w->hblk);
 			w->hf = NULL;
 			w->hblk = NULL;
 			return bt_eval(w, x, derivs);
@@ -630,7 +630,7 @@ static double *
 bt_dense_alloc(const BtEnv *env, int p, int rows, int *ld, void **raw)
 {
 	int			l = (p + 7) & ~7;
-	char	   *m = env->alloc(sizeof(double) * (size_t) rows * l + 64);
+	char	   *m = bt_env_alloc(env, sizeof(double) * (size_t) rows * l + 64);
 
 	*ld = l;
 	*raw = m;
@@ -682,8 +682,8 @@ bt_cholesky(double *a, int p, int ld, const BtEnv *env)
 				}
 			}
 		}
-		if ((j0 & 63) == 60 && env->interrupt)
-			env->interrupt();
+		if ((j0 & 63) == 60)
+			bt_env_interrupt(env);
 	}
 	return true;
 }
@@ -811,8 +811,7 @@ bt_pcg(BtWork *w, double eta, int max_cg, double *dx,
 					rnorm,
 					rz_new;
 
-		if (w->env->interrupt)
-			w->env->interrupt();
+		bt_env_interrupt(w->env);
 		bt_hess_matvec(w, d, q);
 		for (int k = 0; k < p; k++)
 			dq += d[k] * q[k];
@@ -930,16 +929,16 @@ bt_standard_errors(BtWork *w, BtResult *res)
 	double	   *hm = bt_dense_alloc(env, p, p, &ld, &hraw);
 	double	   *colbuf = bt_dense_alloc(env, p, 4, &ld, &craw);
 	double	   *col[4] = {colbuf, colbuf + ld, colbuf + 2 * ld, colbuf + 3 * ld};
-	double	   *cdiag = env->alloc(sizeof(double) * p);
+	double	   *cdiag = bt_env_alloc(env, sizeof(double) * p);
 	double	   *cref = NULL;
 	double		vv = 1.0 / (n * (w->vscale + pb->prior));
 
 	bt_hess_dense(w, hm, ld);
 	if (!bt_cholesky(hm, p, ld, env))
 	{
-		env->release(hraw);
-		env->release(craw);
-		env->release(cdiag);
+		bt_env_release(env, hraw);
+		bt_env_release(env, craw);
+		bt_env_release(env, cdiag);
 		return false;
 	}
 
@@ -953,8 +952,8 @@ bt_standard_errors(BtWork *w, BtResult *res)
 	{
 		double		s2[4] = {0.0, 0.0, 0.0, 0.0};
 
-		if ((c0 & 31) == 28 && env->interrupt)
-			env->interrupt();
+		if ((c0 & 31) == 28)
+			bt_env_interrupt(env);
 		for (int r = c0; r < p; r++)
 		{
 			const double *rr = hm + (size_t) r * ld;
@@ -976,12 +975,12 @@ bt_standard_errors(BtWork *w, BtResult *res)
 
 	if (pb->reference >= 0)
 	{
-		cref = env->alloc(sizeof(double) * p);
+		cref = bt_env_alloc(env, sizeof(double) * p);
 		cref[pb->reference] = 1.0;
 		bt_chol_solve(hm, p, ld, cref);
 	}
 
-	res->se = env->alloc(sizeof(double) * n);
+	res->se = bt_env_alloc(env, sizeof(double) * n);
 	for (int i = 0; i < n; i++)
 	{
 		double		var;
@@ -999,11 +998,11 @@ bt_standard_errors(BtWork *w, BtResult *res)
 	if (w->it >= 0)
 		res->tie_log_se = sqrt(fmax(cdiag[w->it], 0.0));
 
-	env->release(hraw);
-	env->release(craw);
-	env->release(cdiag);
+	bt_env_release(env, hraw);
+	bt_env_release(env, craw);
+	bt_env_release(env, cdiag);
 	if (cref)
-		env->release(cref);
+		bt_env_release(env, cref);
 	return true;
 }
 
@@ -1099,17 +1098,17 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 	if (!dense && !(want_se && n <= BT_SE_MAX_ITEMS && pb->brier_weight == 0) &&
 		w.ig < 0 && w.it < 0)
 	{
-		w.hf = env->alloc(sizeof(float) * (pb->m + 1));
-		w.hblk = env->alloc(sizeof(double) * BT_EVAL_BLOCK);
+		w.hf = bt_env_alloc(env, sizeof(float) * (pb->m + 1));
+		w.hblk = bt_env_alloc(env, sizeof(double) * BT_EVAL_BLOCK);
 	}
 	else
-		w.hd = env->alloc(sizeof(double) * (pb->m + 1));
+		w.hd = bt_env_alloc(env, sizeof(double) * (pb->m + 1));
 	if (pb->ties == BT_TIES_DAVIDSON)
 	{
-		w.gd = env->alloc(sizeof(double) * (pb->m + 1));
-		w.gt = env->alloc(sizeof(double) * (pb->m + 1));
-		w.hdt = env->alloc(sizeof(double) * (pb->m + 1));
-		w.htt = env->alloc(sizeof(double) * (pb->m + 1));
+		w.gd = bt_env_alloc(env, sizeof(double) * (pb->m + 1));
+		w.gt = bt_env_alloc(env, sizeof(double) * (pb->m + 1));
+		w.hdt = bt_env_alloc(env, sizeof(double) * (pb->m + 1));
+		w.htt = bt_env_alloc(env, sizeof(double) * (pb->m + 1));
 	}
 	else
 	{
@@ -1130,7 +1129,7 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 			double	   *ea,
 					   *eb;
 
-			w.ab = env->alloc(sizeof(double) * 2 * (pb->m + 1));
+			w.ab = bt_env_alloc(env, sizeof(double) * 2 * (pb->m + 1));
 			ea = w.ab;
 			eb = w.ab + pb->m + 1;
 			for (int c = 0, k = 0; c < pb->nchunk; c++)
@@ -1146,22 +1145,22 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 			}
 		}
 		/* else no ties, or ties dropped: the chunks' counts themselves */
-		w.gblk = env->alloc(sizeof(double) * BT_EVAL_BLOCK);
-		w.pblk = env->alloc(sizeof(double) * BT_EVAL_BLOCK);
+		w.gblk = bt_env_alloc(env, sizeof(double) * BT_EVAL_BLOCK);
+		w.pblk = bt_env_alloc(env, sizeof(double) * BT_EVAL_BLOCK);
 	}
-	w.grad = env->alloc(sizeof(double) * p);
-	w.diag = env->alloc(sizeof(double) * p);
-	x = env->alloc(sizeof(double) * p);
-	xn = env->alloc(sizeof(double) * p);
-	dx = env->alloc(sizeof(double) * p);
+	w.grad = bt_env_alloc(env, sizeof(double) * p);
+	w.diag = bt_env_alloc(env, sizeof(double) * p);
+	x = bt_env_alloc(env, sizeof(double) * p);
+	xn = bt_env_alloc(env, sizeof(double) * p);
+	dx = bt_env_alloc(env, sizeof(double) * p);
 	if (dense)
 		hm = bt_dense_alloc(env, p, p, &ld, &hraw);
 	else
 	{
-		r = env->alloc(sizeof(double) * p);
-		z = env->alloc(sizeof(double) * p);
-		q = env->alloc(sizeof(double) * p);
-		dd = env->alloc(sizeof(double) * p);
+		r = bt_env_alloc(env, sizeof(double) * p);
+		z = bt_env_alloc(env, sizeof(double) * p);
+		q = bt_env_alloc(env, sizeof(double) * p);
+		dd = bt_env_alloc(env, sizeof(double) * p);
 	}
 
 	if (pb->ties != BT_TIES_DAVIDSON)
@@ -1177,8 +1176,7 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 					sg2;
 		bool		accepted = false;
 
-		if (env->interrupt)
-			env->interrupt();
+		bt_env_interrupt(env);
 		if (iter == 0)
 			g0 = gnorm > 0 ? gnorm : 1.0;
 		sg2 = bt_scaled_grad2(&w);
@@ -1283,44 +1281,44 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 			res->se = NULL;
 	}
 
-	res->score = env->alloc(sizeof(double) * n);
+	res->score = bt_env_alloc(env, sizeof(double) * n);
 	for (int i = 0; i < n; i++)
 		res->score[i] = x[i] - (pb->reference >= 0 ? x[pb->reference] : 0.0);
 
 	if (w.hd)
-		env->release(w.hd);
+		bt_env_release(env, w.hd);
 	if (w.hf)
 	{
-		env->release(w.hf);
-		env->release(w.hblk);
+		bt_env_release(env, w.hf);
+		bt_env_release(env, w.hblk);
 	}
 	if (w.gt)
 	{
-		env->release(w.gd);
-		env->release(w.gt);
-		env->release(w.hdt);
-		env->release(w.htt);
+		bt_env_release(env, w.gd);
+		bt_env_release(env, w.gt);
+		bt_env_release(env, w.hdt);
+		bt_env_release(env, w.htt);
 	}
 	if (w.ab)
-		env->release(w.ab);
+		bt_env_release(env, w.ab);
 	if (w.gblk)
 	{
-		env->release(w.gblk);
-		env->release(w.pblk);
+		bt_env_release(env, w.gblk);
+		bt_env_release(env, w.pblk);
 	}
-	env->release(w.grad);
-	env->release(w.diag);
-	env->release(x);
-	env->release(xn);
-	env->release(dx);
+	bt_env_release(env, w.grad);
+	bt_env_release(env, w.diag);
+	bt_env_release(env, x);
+	bt_env_release(env, xn);
+	bt_env_release(env, dx);
 	if (hraw)
-		env->release(hraw);
+		bt_env_release(env, hraw);
 	if (r)
 	{
-		env->release(r);
-		env->release(z);
-		env->release(q);
-		env->release(dd);
+		bt_env_release(env, r);
+		bt_env_release(env, z);
+		bt_env_release(env, q);
+		bt_env_release(env, dd);
 	}
 	return BT_OK;
 }
@@ -1356,8 +1354,8 @@ static int
 bt_scc_sweep(int n, int nchunk, const BtChunk *chunk, const uint8_t *arc,
 			 const BtEnv *env)
 {
-	uint8_t    *fr = env->alloc(n);	/* reached from item 0 */
-	uint8_t    *br = env->alloc(n);	/* reaches item 0 */
+	uint8_t    *fr = bt_env_alloc(env, n);	/* reached from item 0 */
+	uint8_t    *br = bt_env_alloc(env, n);	/* reaches item 0 */
 	int			verdict = -1;
 	int64_t		both = 1;		/* items with both marks, as counted */
 
@@ -1367,8 +1365,7 @@ bt_scc_sweep(int n, int nchunk, const BtChunk *chunk, const uint8_t *arc,
 		unsigned	changed = 0;
 		const uint8_t *ak = arc;
 
-		if (env->interrupt)
-			env->interrupt();
+		bt_env_interrupt(env);
 
 		for (int c = 0; c < nchunk && verdict < 0; ak += chunk[c].m, c++)
 		{
@@ -1413,8 +1410,8 @@ bt_scc_sweep(int n, int nchunk, const BtChunk *chunk, const uint8_t *arc,
 				verdict = 0;
 		}
 	}
-	env->release(fr);
-	env->release(br);
+	bt_env_release(env, fr);
+	bt_env_release(env, br);
 	return verdict;
 }
 
@@ -1446,13 +1443,13 @@ bt_scc(int n, int nchunk, const BtChunk *chunk, const uint8_t *arc,
 		return 1;
 	}
 
-	start = env->alloc(sizeof(int64_t) * (n + 1));
-	index = env->alloc(sizeof(int32_t) * n);
-	low = env->alloc(sizeof(int32_t) * n);
-	onstack = env->alloc(sizeof(bool) * n);
-	stack = env->alloc(sizeof(int32_t) * n);
-	cstack = env->alloc(sizeof(int32_t) * n);
-	cpos = env->alloc(sizeof(int64_t) * n);
+	start = bt_env_alloc(env, sizeof(int64_t) * (n + 1));
+	index = bt_env_alloc(env, sizeof(int32_t) * n);
+	low = bt_env_alloc(env, sizeof(int32_t) * n);
+	onstack = bt_env_alloc(env, sizeof(bool) * n);
+	stack = bt_env_alloc(env, sizeof(int32_t) * n);
+	cstack = bt_env_alloc(env, sizeof(int32_t) * n);
+	cpos = bt_env_alloc(env, sizeof(int64_t) * n);
 
 	/* CSR adjacency: arc u -> v when u beat v */
 	k = 0;
@@ -1472,8 +1469,8 @@ bt_scc(int n, int nchunk, const BtChunk *chunk, const uint8_t *arc,
 		}
 	for (int u = 0; u < n; u++)
 		start[u + 1] += start[u];
-	adj = env->alloc(sizeof(int32_t) * (narcs + 1));
-	fill = env->alloc(sizeof(int64_t) * (n + 1));
+	adj = bt_env_alloc(env, sizeof(int32_t) * (narcs + 1));
+	fill = bt_env_alloc(env, sizeof(int64_t) * (n + 1));
 	memcpy(fill, start, sizeof(int64_t) * (n + 1));
 	k = 0;
 	for (int c = 0; c < nchunk; c++)
@@ -1494,8 +1491,7 @@ bt_scc(int n, int nchunk, const BtChunk *chunk, const uint8_t *arc,
 
 		if (index[root] >= 0)
 			continue;
-		if (env->interrupt)
-			env->interrupt();
+		bt_env_interrupt(env);
 		cstack[csp] = root;
 		cpos[csp] = start[root];
 		csp++;
@@ -1548,15 +1544,15 @@ bt_scc(int n, int nchunk, const BtChunk *chunk, const uint8_t *arc,
 		}
 	}
 
-	env->release(start);
-	env->release(adj);
-	env->release(fill);
-	env->release(index);
-	env->release(low);
-	env->release(onstack);
-	env->release(stack);
-	env->release(cstack);
-	env->release(cpos);
+	bt_env_release(env, start);
+	bt_env_release(env, adj);
+	bt_env_release(env, fill);
+	bt_env_release(env, index);
+	bt_env_release(env, low);
+	bt_env_release(env, onstack);
+	bt_env_release(env, stack);
+	bt_env_release(env, cstack);
+	bt_env_release(env, cpos);
 	return ncomp;
 }
 

@@ -121,13 +121,37 @@ typedef struct BtResult
 	int			cg_iterations;	/* total CG steps (Newton-CG) */
 } BtResult;
 
-/* callbacks the caller provides */
+/*
+ * What the caller provides: an allocator (zeroed memory, never NULL) and
+ * its release, both given arg, and the interrupt check (may longjmp out;
+ * NULL: none).
+ */
 typedef struct BtEnv
 {
-	void	   *(*alloc) (size_t size);		/* zeroed memory, never NULL */
-	void		(*release) (void *ptr);
-	void		(*interrupt) (void);	/* may longjmp out */
+	void	   *(*alloc) (void *arg, size_t size);
+	void		(*release) (void *arg, void *ptr);
+	void		(*interrupt) (void);
+	void	   *arg;
 } BtEnv;
+
+static inline void *
+bt_env_alloc(const BtEnv *env, size_t size)
+{
+	return env->alloc(env->arg, size);
+}
+
+static inline void
+bt_env_release(const BtEnv *env, void *ptr)
+{
+	env->release(env->arg, ptr);
+}
+
+static inline void
+bt_env_interrupt(const BtEnv *env)
+{
+	if (env->interrupt)
+		env->interrupt();
+}
 
 typedef enum BtStatus
 {

@@ -13,6 +13,7 @@
 
 #include "common/shortest_dec.h"
 #include "kernels.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 
@@ -24,6 +25,12 @@ void
 _PG_init(void)
 {
 	pc_kernels_init_guc();
+}
+
+void
+pc_interrupt(void)
+{
+	CHECK_FOR_INTERRUPTS();
 }
 
 /*

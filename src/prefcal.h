@@ -64,4 +64,11 @@ extern MemoryContext pc_agg_context(FunctionCallInfo fcinfo,
 extern void pc_check_probability(double p, const char *what);
 extern void pc_check_unit_target(double y, const char *what);
 
+/*
+ * CHECK_FOR_INTERRUPTS() as a function, for the pure maths: the glue
+ * passes it as the interrupt callback of the maths' environment (see
+ * doc/internals.md, "Interrupts").
+ */
+extern void pc_interrupt(void);
+
 #endif							/* PREFCAL_H */

@@ -34,7 +34,7 @@
 #define CHUNK (1 << 18)
 
 static void *
-bench_alloc(size_t size)
+bench_alloc(void *arg, size_t size)
 {
 	void	   *p = calloc(1, size ? size : 1);
 
@@ -47,7 +47,7 @@ bench_alloc(size_t size)
 }
 
 static void
-bench_release(void *p)
+bench_release(void *arg, void *p)
 {
 	free(p);
 }
@@ -89,7 +89,7 @@ main(int argc, char **argv)
 	double	   *wins,
 			   *losses,
 			   *times;
-	BtEnv		env = {bench_alloc, bench_release, NULL};
+	BtEnv		env = {bench_alloc, bench_release, NULL, NULL};
 	BtResult	res;
 
 	if (argc < 2 || runs < 1)
