@@ -1,35 +1,45 @@
--- prefcal--0.1.0--0.2.0.sql: upgrade from 0.1.0 to 0.2.0.  Creates the
--- objects 0.2.0 adds (the smooth ECE, src/sql/15_smooth_ece.sql) and
--- rewords two comments of 0.1.0's recalibration functions, whose stopping
--- test changed; no other object of 0.1.0 changes.  test/t/096_upgrade.t checks that an upgraded database
--- has the same catalog as a fresh 0.2.0 install.
+-- prefcal--0.1.0--0.2.0.sql: upgrade from 0.1.0 to 0.2.0.  Every catalog
+-- change it makes:
+--  - creates the smooth ECE (calibration_smooth_ece, calibration_smooth_ece_detail,
+--    smooth_ece_agg and its transitions; src/sql/15_smooth_ece.sql);
+--  - rewords the comments of recal_fit and recal_info, whose stopping test
+--    became relative to the log loss;
+--  - creates bt_counts_final and replaces the five bt_counts aggregates
+--    (bt_counts x4, bt_counts_merge) so that they use it as final function;
+--  - marks STABLE, no longer IMMUTABLE, the functions whose result depends
+--    on a setting or on the loaded library: bt_fit, bt_fit_final and the
+--    K-class brier_score transition (their last bits follow prefcal.simd)
+--    and prefcal_version().
+-- Nothing else in the catalog changes; what 0.2.0 changes in behaviour comes
+-- with the library (CHANGELOG.md).  test/t/096_upgrade.t checks that an
+-- upgraded database has the same catalog as a fresh 0.2.0 install.
 
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION prefcal UPDATE TO '0.2.0'" to load this file. \quit
 
 CREATE FUNCTION @extschema@.calibration_smooth_ece(s @extschema@.calibration_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_smooth_ece'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_smooth_ece(@extschema@.calibration_state) IS
 'smooth ECE (Blasiok and Nakkiran): smECE_sigma at its fixed point sigma = smECE_sigma, reflected Gaussian kernel';
 
 CREATE FUNCTION @extschema@.calibration_smooth_ece(s @extschema@.calibration_state, sigma float8)
 RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_smooth_ece'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_smooth_ece(@extschema@.calibration_state, float8) IS
 'smECE_sigma: integral over [0,1] of the absolute kernel-smoothed residual at bandwidth sigma (1e-6 to 2)';
 
 CREATE FUNCTION @extschema@.calibration_smooth_ece_detail(s @extschema@.calibration_state,
 	OUT smooth_ece float8, OUT bandwidth float8, OUT error_bound float8)
 RETURNS record AS 'MODULE_PATHNAME', 'calibration_smooth_ece_detail'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_smooth_ece_detail(@extschema@.calibration_state) IS
 'smooth ECE at its fixed point, the bandwidth, and a bound on its distance from the smooth ECE of the rows the state summarises';
 
 CREATE FUNCTION @extschema@.calibration_smooth_ece_detail(s @extschema@.calibration_state, sigma float8,
 	OUT smooth_ece float8, OUT bandwidth float8, OUT error_bound float8)
 RETURNS record AS 'MODULE_PATHNAME', 'calibration_smooth_ece_detail'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_smooth_ece_detail(@extschema@.calibration_state, float8) IS
 'smECE_sigma at the given bandwidth, the bandwidth, and a bound on its distance from smECE_sigma of the rows the state summarises';
 
@@ -95,3 +105,10 @@ CREATE OR REPLACE AGGREGATE @extschema@.bt_counts_merge(@extschema@.bt_counts) (
 	SFUNC = @extschema@.bt_counts_combine, STYPE = @extschema@.bt_counts,
 	COMBINEFUNC = @extschema@.bt_counts_combine,
 	FINALFUNC = @extschema@.bt_counts_final, PARALLEL = SAFE);
+
+-- functions whose result depends on a setting (prefcal.simd) or on the
+-- loaded library are STABLE in 0.2.0
+ALTER FUNCTION @extschema@.prefcal_version() STABLE;
+ALTER FUNCTION @extschema@.bt_fit(@extschema@.bt_counts, text, float8, text, boolean, text, text, float8, int, float8) STABLE;
+ALTER FUNCTION @extschema@.bt_fit_final(@extschema@.bt_counts) STABLE;
+ALTER FUNCTION @extschema@.brier_score_trans(@extschema@.calibration_state, float8[], integer) STABLE;

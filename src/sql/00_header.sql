@@ -10,14 +10,17 @@
  *  - every reference inside a SQL or PL/pgSQL body is schema-qualified
  *    (@extschema@ for ours, pg_catalog for core) and those functions carry
  *    SET search_path = pg_catalog, pg_temp;
- *  - volatility tells the truth: maths IMMUTABLE STRICT PARALLEL SAFE,
- *    readers of stored models STABLE, writers VOLATILE PARALLEL UNSAFE.
+ *  - volatility tells the truth: maths IMMUTABLE STRICT PARALLEL SAFE;
+ *    STABLE where the result depends on a setting (the last bits of the
+ *    functions whose kernels follow prefcal.simd) or on the loaded library
+ *    (prefcal_version), and for readers of stored models; writers VOLATILE
+ *    PARALLEL UNSAFE.
  */
 
 CREATE FUNCTION @extschema@.prefcal_version()
 RETURNS text
 AS 'MODULE_PATHNAME', 'prefcal_version'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.prefcal_version() IS
 'version of the loaded prefcal library';

@@ -108,7 +108,7 @@ RETURNS @extschema@.calibration_state AS 'MODULE_PATHNAME', 'brier_score_trans_s
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.brier_score_trans(@extschema@.calibration_state, float8[], integer)
 RETURNS @extschema@.calibration_state AS 'MODULE_PATHNAME', 'brier_score_trans_probs'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
+LANGUAGE C STABLE PARALLEL SAFE;
 
 CREATE FUNCTION @extschema@.log_loss_trans(@extschema@.calibration_state, float8, boolean)
 RETURNS @extschema@.calibration_state AS 'MODULE_PATHNAME', 'log_loss_trans_bool'

@@ -4,27 +4,27 @@
 
 CREATE FUNCTION @extschema@.calibration_smooth_ece(s @extschema@.calibration_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_smooth_ece'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_smooth_ece(@extschema@.calibration_state) IS
 'smooth ECE (Blasiok and Nakkiran): smECE_sigma at its fixed point sigma = smECE_sigma, reflected Gaussian kernel';
 
 CREATE FUNCTION @extschema@.calibration_smooth_ece(s @extschema@.calibration_state, sigma float8)
 RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_smooth_ece'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_smooth_ece(@extschema@.calibration_state, float8) IS
 'smECE_sigma: integral over [0,1] of the absolute kernel-smoothed residual at bandwidth sigma (1e-6 to 2)';
 
 CREATE FUNCTION @extschema@.calibration_smooth_ece_detail(s @extschema@.calibration_state,
 	OUT smooth_ece float8, OUT bandwidth float8, OUT error_bound float8)
 RETURNS record AS 'MODULE_PATHNAME', 'calibration_smooth_ece_detail'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_smooth_ece_detail(@extschema@.calibration_state) IS
 'smooth ECE at its fixed point, the bandwidth, and a bound on its distance from the smooth ECE of the rows the state summarises';
 
 CREATE FUNCTION @extschema@.calibration_smooth_ece_detail(s @extschema@.calibration_state, sigma float8,
 	OUT smooth_ece float8, OUT bandwidth float8, OUT error_bound float8)
 RETURNS record AS 'MODULE_PATHNAME', 'calibration_smooth_ece_detail'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_smooth_ece_detail(@extschema@.calibration_state, float8) IS
 'smECE_sigma at the given bandwidth, the bandwidth, and a bound on its distance from smECE_sigma of the rows the state summarises';
 

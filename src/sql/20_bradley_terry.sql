@@ -179,7 +179,7 @@ CREATE FUNCTION @extschema@.bt_fit(
 	tol float8 DEFAULT 1e-9)
 RETURNS @extschema@.bt_model
 AS 'MODULE_PATHNAME', 'bt_fit'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
+LANGUAGE C STABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.bt_fit(@extschema@.bt_counts, text, float8, text, boolean, text, text, float8, int, float8) IS
 'fit a Bradley-Terry model to pair counts (ties half|davidson|drop, L2 prior, reference item, position effect, swap augmentation, Brier term)';
@@ -187,7 +187,7 @@ COMMENT ON FUNCTION @extschema@.bt_fit(@extschema@.bt_counts, text, float8, text
 CREATE FUNCTION @extschema@.bt_fit_final(@extschema@.bt_counts)
 RETURNS @extschema@.bt_model
 AS 'MODULE_PATHNAME', 'bt_fit_final'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
+LANGUAGE C STABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.bt_fit_final(@extschema@.bt_counts) IS
 'final function of the bt_fit aggregates: bt_fit with every option at its default';

@@ -97,6 +97,28 @@ SELECT a.aggcombinefn <> 0, a.aggtranstype <> 'pg_catalog.internal'::regtype,
 	is($r, 't,t,t,t', "$a->{sig}: combine function, concrete state, parallel safe, no core name");
 }
 
+# volatility: a function whose result follows a setting (the SIMD kernels
+# chosen by prefcal.simd give last bits of their own: the Bradley-Terry pair
+# pass and dense factorisation, the K-class sum of squares, the smooth ECE's
+# node sums) or the loaded library is STABLE, never IMMUTABLE
+$bad = pc_val($db, q{
+SELECT pg_catalog.string_agg(p.oid::regprocedure::text || ' ' || p.provolatile::text, ', ' ORDER BY 1)
+  FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+  JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'prefcal'
+ WHERE p.prolang = (SELECT oid FROM pg_catalog.pg_language WHERE lanname = 'c')
+   AND p.prosrc IN ('bt_fit', 'bt_fit_final', 'brier_score_trans_probs',
+                    'calibration_smooth_ece', 'calibration_smooth_ece_detail',
+                    'prefcal_version', 'prefcal_simd_level', 'prefcal_simd_levels')
+   AND p.provolatile <> 's'});
+is($bad, '', 'functions whose result follows prefcal.simd or the library are STABLE');
+is(pc_val($db, q{
+SELECT count(*) FROM pg_catalog.pg_proc p
+ WHERE p.prosrc IN ('bt_fit', 'bt_fit_final', 'brier_score_trans_probs',
+                    'calibration_smooth_ece', 'calibration_smooth_ece_detail',
+                    'prefcal_version', 'prefcal_simd_level', 'prefcal_simd_levels')}),
+	'10', 'the volatility check sees all ten of them');
+
 my $secdef = join ', ', map { $_->{sig} } grep { $_->{secdef} } @f;
 is($secdef, '', 'no SECURITY DEFINER function');
 
