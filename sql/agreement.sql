@@ -18,9 +18,15 @@ SELECT abs(krippendorff_alpha(unit::text, value::text) - 0.7434210526315789) < 1
 FROM kripp;
 -- random data from test/ref/consistency/krippendorff_ref.py
 CREATE TABLE arand (unit text, value int);
-\copy arand FROM 'test/ref/consistency/alpha_random.csv' CSV HEADER
+-- reference files are read relative to pg_regress --inputdir
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set f :abs_srcdir '/test/ref/consistency/alpha_random.csv'
+\set cmd '\\copy arand FROM ' :'f' ' CSV HEADER'
+:cmd
 CREATE TABLE arand_exp (metric text, alpha float8);
-\copy arand_exp FROM 'test/ref/consistency/alpha_random_expected.csv' CSV HEADER
+\set f :abs_srcdir '/test/ref/consistency/alpha_random_expected.csv'
+\set cmd '\\copy arand_exp FROM ' :'f' ' CSV HEADER'
+:cmd
 SELECT abs(krippendorff_alpha(unit, value::text) - (SELECT alpha FROM arand_exp WHERE metric = 'nominal')) < 1e-12 AS nominal_ok,
        abs(krippendorff_alpha_interval(unit, value) - (SELECT alpha FROM arand_exp WHERE metric = 'interval')) < 1e-12 AS interval_ok
 FROM arand;
@@ -85,7 +91,9 @@ SELECT 'v1 n=1 {"u" "v" 1 2}'::krippendorff_alpha_state;
 -- alphas of the same float8 values from test/ref/consistency/alpha_extreme_ref.py
 -- (Python fractions); ok = 1 - alpha within 1e-10 relative
 CREATE TABLE aext (name text, alpha float8, one_minus_alpha float8);
-\copy aext FROM 'test/ref/consistency/alpha_extreme_expected.csv' CSV HEADER
+\set f :abs_srcdir '/test/ref/consistency/alpha_extreme_expected.csv'
+\set cmd '\\copy aext FROM ' :'f' ' CSV HEADER'
+:cmd
 CREATE TABLE arev AS SELECT i % 20 AS u, (i % 20) + (i * 0.37 - floor(i * 0.37)) AS v
 FROM generate_series(1, 200) i;
 CREATE FUNCTION aext_ok(name text, got float8) RETURNS bool LANGUAGE sql AS

@@ -9,13 +9,21 @@
 SET extra_float_digits = 0;
 CREATE TEMP TABLE bt_pairs (dataset text, first text, second text,
 	w1 float8, w2 float8, wt float8);
-\copy bt_pairs FROM 'test/ref/bt/pairs.csv' CSV HEADER
+-- reference files are read relative to pg_regress --inputdir
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set f :abs_srcdir '/test/ref/bt/pairs.csv'
+\set cmd '\\copy bt_pairs FROM ' :'f' ' CSV HEADER'
+:cmd
 CREATE TEMP TABLE r_fits (dataset text, variant text, item text,
 	estimate float8, se float8);
-\copy r_fits FROM 'test/ref/bt/r_fits.csv' CSV HEADER
+\set f :abs_srcdir '/test/ref/bt/r_fits.csv'
+\set cmd '\\copy r_fits FROM ' :'f' ' CSV HEADER'
+:cmd
 CREATE TEMP TABLE sp_fits (dataset text, variant text, item text,
 	estimate float8, se float8);
-\copy sp_fits FROM 'test/ref/bt/scipy_fits.csv' CSV HEADER
+\set f :abs_srcdir '/test/ref/bt/scipy_fits.csv'
+\set cmd '\\copy sp_fits FROM ' :'f' ' CSV HEADER'
+:cmd
 
 -- one row per (pair, outcome) with the count as weight
 CREATE TEMP TABLE bt_rows AS

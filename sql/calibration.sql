@@ -283,15 +283,17 @@ ORDER BY name;
 -- a hand-written state reads back in canonical form
 SELECT ' version=1  nbins=3 classes=0 w=2 brier=0.125 brier_comp=0 logloss=1.5 logloss_comp=0 bins=[ 1:(1, 0.25,0,0.0625,0,0)   3:(1,0.75,1,0.5625,0.75,1) ] '::calibration_state;
 
--- binary send/recv through COPY BINARY (server file in the data directory)
+-- binary send/recv through COPY BINARY (client-side files in pg_regress's
+-- output directory: \copy does not take psql variables, so each command is
+-- built in one)
+\getenv abs_builddir PG_ABS_BUILDDIR
+\set fstates :abs_builddir '/results/calibration_states.bin'
+\set fbad :abs_builddir '/results/calibration_bad.bin'
 CREATE TEMP TABLE states_back (name text, s calibration_state);
-DO $$
-BEGIN
-  EXECUTE format('COPY (SELECT name, s FROM states) TO %L (FORMAT binary)',
-                 current_setting('data_directory') || '/calibration_states.bin');
-  EXECUTE format('COPY states_back FROM %L (FORMAT binary)',
-                 current_setting('data_directory') || '/calibration_states.bin');
-END $$;
+\set cmd '\\copy (SELECT name, s FROM states) TO ' :'fstates' ' (FORMAT binary)'
+:cmd
+\set cmd '\\copy states_back FROM ' :'fstates' ' (FORMAT binary)'
+:cmd
 SELECT a.name, a.s::text = b.s::text AS binary_round_trip,
        calibration_state_send(a.s) = calibration_state_send(b.s) AS same_bytes
 FROM states a JOIN states_back b USING (name) ORDER BY a.name;
@@ -304,17 +306,42 @@ SELECT 'nbins 20000', overlay(calibration_state_send(s) placing '\x00004e20'::by
 SELECT 'w negative', set_byte(calibration_state_send(s), 12, 192) FROM states WHERE name = 'bool' UNION ALL
 SELECT 'flags', set_byte(calibration_state_send(s), 2, 1) FROM states WHERE name = 'bool';
 CREATE TEMP TABLE bad_back (s calibration_state);
-CREATE FUNCTION pg_temp.read_bad(what text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE format('COPY (SELECT b FROM bad_bytes WHERE name = %L) TO %L (FORMAT binary)',
-                 what, current_setting('data_directory') || '/calibration_bad.bin');
-  EXECUTE format('COPY bad_back FROM %L (FORMAT binary)',
-                 current_setting('data_directory') || '/calibration_bad.bin');
-  RETURN 'accepted';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ' ' || regexp_replace(SQLERRM, '\d+ bytes', 'N bytes');
-END $$;
-SELECT name, pg_temp.read_bad(name) FROM bad_bytes ORDER BY name;
+-- each one written alone, then read back as a calibration_state: the
+-- SQLSTATE, then the message
+\set read_bad '\\copy bad_back FROM ' :'fbad' ' (FORMAT binary)'
+\set SHOW_CONTEXT never
+\set cmd '\\copy (SELECT b FROM bad_bytes WHERE name = ''flags'') TO ' :'fbad' ' (FORMAT binary)'
+:cmd
+\set VERBOSITY sqlstate
+:read_bad
+\set VERBOSITY default
+:read_bad
+\set cmd '\\copy (SELECT b FROM bad_bytes WHERE name = ''nbins 20000'') TO ' :'fbad' ' (FORMAT binary)'
+:cmd
+\set VERBOSITY sqlstate
+:read_bad
+\set VERBOSITY default
+:read_bad
+\set cmd '\\copy (SELECT b FROM bad_bytes WHERE name = ''truncated'') TO ' :'fbad' ' (FORMAT binary)'
+:cmd
+\set VERBOSITY sqlstate
+:read_bad
+\set VERBOSITY default
+:read_bad
+\set cmd '\\copy (SELECT b FROM bad_bytes WHERE name = ''version 9'') TO ' :'fbad' ' (FORMAT binary)'
+:cmd
+\set VERBOSITY sqlstate
+:read_bad
+\set VERBOSITY default
+:read_bad
+\set cmd '\\copy (SELECT b FROM bad_bytes WHERE name = ''w negative'') TO ' :'fbad' ' (FORMAT binary)'
+:cmd
+\set VERBOSITY sqlstate
+:read_bad
+\set VERBOSITY default
+:read_bad
+\set SHOW_CONTEXT errors
+SELECT count(*) AS accepted FROM bad_back;
 
 -- malformed text: syntax (22P02) and inconsistent values (22023, 22003)
 CREATE FUNCTION pg_temp.read_text(t text) RETURNS text LANGUAGE plpgsql AS $$

@@ -4,19 +4,31 @@ CREATE FUNCTION pg_temp.close(a float8, b float8) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$ SELECT a = b OR abs(a - b) <= 1e-12 * greatest(1, abs(b)) $$;
 
 CREATE TEMP TABLE ref_rows (set text, i int, p float8, y boolean, ys float8, w float8);
-\copy ref_rows FROM 'test/ref/calibration/rows.csv' WITH (FORMAT csv, HEADER)
+-- reference files are read relative to pg_regress --inputdir
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set f :abs_srcdir '/test/ref/calibration/rows.csv'
+\set cmd '\\copy ref_rows FROM ' :'f' ' WITH (FORMAT csv, HEADER)'
+:cmd
 CREATE TEMP TABLE ref_expected (set text, target text, weighted boolean, nbins int, n float8,
   brier float8, logloss float8, ece float8, mce float8, rmsce float8, reliability float8,
   resolution float8, uncertainty float8, wbv float8, wbc float8);
-\copy ref_expected FROM 'test/ref/calibration/expected.csv' WITH (FORMAT csv, HEADER)
+\set f :abs_srcdir '/test/ref/calibration/expected.csv'
+\set cmd '\\copy ref_expected FROM ' :'f' ' WITH (FORMAT csv, HEADER)'
+:cmd
 CREATE TEMP TABLE ref_bins (set text, target text, weighted boolean, nbins int, bin int,
   lower float8, upper float8, n float8, mean_p float8, mean_y float8);
-\copy ref_bins FROM 'test/ref/calibration/bins.csv' WITH (FORMAT csv, HEADER)
+\set f :abs_srcdir '/test/ref/calibration/bins.csv'
+\set cmd '\\copy ref_bins FROM ' :'f' ' WITH (FORMAT csv, HEADER)'
+:cmd
 CREATE TEMP TABLE ref_k (set text, i int, probs float8[], label int);
-\copy ref_k FROM 'test/ref/calibration/kclass.csv' WITH (FORMAT csv, HEADER)
+\set f :abs_srcdir '/test/ref/calibration/kclass.csv'
+\set cmd '\\copy ref_k FROM ' :'f' ' WITH (FORMAT csv, HEADER)'
+:cmd
 CREATE TEMP TABLE ref_k_expected (set text, nbins int, n int, brier_multi float8, ece_top float8,
   mce_top float8, brier_top float8, logloss_top float8);
-\copy ref_k_expected FROM 'test/ref/calibration/kclass_expected.csv' WITH (FORMAT csv, HEADER)
+\set f :abs_srcdir '/test/ref/calibration/kclass_expected.csv'
+\set cmd '\\copy ref_k_expected FROM ' :'f' ' WITH (FORMAT csv, HEADER)'
+:cmd
 SELECT (SELECT count(*) FROM ref_rows) AS rows, (SELECT count(*) FROM ref_expected) AS cases,
        (SELECT count(*) FROM ref_bins) AS bins, (SELECT count(*) FROM ref_k) AS k_rows;
 

@@ -85,7 +85,11 @@ SELECT (c).n, (c).n_conditions, round((c).log_ml_genuine::numeric, 6) AS lg, rou
 -- posteriors to 1e-12, the agreement fields to 1e-13 relative (across
 -- agreement lost up to eight digits once the counts passed about 1e8)
 CREATE TABLE xref_fixed (kind text, name text, input text, field text, value float8);
-\copy xref_fixed FROM 'test/ref/consistency/extreme_expected.csv' CSV HEADER
+-- reference files are read relative to pg_regress --inputdir
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set f :abs_srcdir '/test/ref/consistency/extreme_expected.csv'
+\set cmd '\\copy xref_fixed FROM ' :'f' ' CSV HEADER'
+:cmd
 SELECT name, field,
        CASE WHEN field LIKE 'log_ml%' THEN abs(v - value) <= 1e-12 * greatest(1, abs(value))
             WHEN field LIKE 'p\_%' THEN abs(v - value) <= 1e-12

@@ -68,11 +68,17 @@ SELECT preference_consistency_direction(NULL, p) IS NULL AS strict FROM hp;
 -- prior (fitted by numpy's EM), the groups' states, and numpy's
 -- direction votes, Bradley-Terry fit (prior 0.5) and posteriors
 CREATE TEMP TABLE dprior (prior consistency_prior);
-\copy dprior FROM 'test/ref/consistency/direction_prior.csv' CSV HEADER
+-- reference files are read relative to pg_regress --inputdir
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set f :abs_srcdir '/test/ref/consistency/direction_prior.csv'
+\set cmd '\\copy dprior FROM ' :'f' ' CSV HEADER'
+:cmd
 CREATE TEMP TABLE dref (item_a bigint, item_b bigint, state preference_consistency_state,
   direction float8, p_genuine0 float8, direction_p float8,
   p_genuine float8, p_non_attitude float8, p_constructed float8);
-\copy dref FROM 'test/ref/consistency/direction_ref.csv' CSV HEADER
+\set f :abs_srcdir '/test/ref/consistency/direction_ref.csv'
+\set cmd '\\copy dref FROM ' :'f' ' CSV HEADER'
+:cmd
 CREATE TEMP TABLE dbt AS
 SELECT bt_fit(bt_counts(x, y, 1, w), prior => 0.5) AS m
 FROM (SELECT r.item_a, r.item_b, (classify_preference_consistency(r.state, d.prior)).p_genuine AS pg,
@@ -98,7 +104,9 @@ FROM dref r, dprior d;
 -- q just above 1/2 with 2e9 responses; a logit near -725 (exp overflowed:
 -- 0 came back for 1.26e-315)
 CREATE TABLE xref_dir (kind text, name text, input text, field text, value float8);
-\copy xref_dir FROM 'test/ref/consistency/extreme_expected.csv' CSV HEADER
+\set f :abs_srcdir '/test/ref/consistency/extreme_expected.csv'
+\set cmd '\\copy xref_dir FROM ' :'f' ' CSV HEADER'
+:cmd
 SELECT name, d > 0 AS positive, (abs(d - value) <= 1e-322 OR abs(d - value) / abs(value) <= 1e-12) AS ok
 FROM xref_dir, LATERAL (SELECT preference_consistency_direction(split_part(input, '|', 1)::preference_consistency_state,
                                                             split_part(input, '|', 2)::consistency_prior) d) x

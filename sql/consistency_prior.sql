@@ -121,7 +121,11 @@ RESET ALL;
 -- posterior depends on 1 - q = 3e-17, below what a float8 q near 1 can
 -- hold (documented); they are checked to be a distribution
 CREATE TABLE xref_em (kind text, name text, input text, field text, value float8);
-\copy xref_em FROM 'test/ref/consistency/extreme_expected.csv' CSV HEADER
+-- reference files are read relative to pg_regress --inputdir
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set f :abs_srcdir '/test/ref/consistency/extreme_expected.csv'
+\set cmd '\\copy xref_em FROM ' :'f' ' CSV HEADER'
+:cmd
 CREATE FUNCTION prior_field(p consistency_prior, f text) RETURNS float8 LANGUAGE sql AS $$
   SELECT (regexp_match(p::text, CASE WHEN f LIKE 'r:%' THEN '\{"' || substr(f, 3) || '" (\S+)\}'
                                      WHEN f LIKE 'pi:%' THEN '\{"' || substr(f, 4) || '" (\S+)\}'

@@ -3,10 +3,16 @@
 -- NULL handling, text I/O and every documented error.
 SET extra_float_digits = 0;
 CREATE TEMP TABLE ref_points (set text, x float8, y float8, w float8);
-\copy ref_points FROM 'test/ref/recal_ref_points.csv' CSV HEADER
+-- reference files are read relative to pg_regress --inputdir
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set f :abs_srcdir '/test/ref/recal_ref_points.csv'
+\set cmd '\\copy ref_points FROM ' :'f' ' CSV HEADER'
+:cmd
 CREATE TEMP TABLE ref_fits (set text, method text, smoothing boolean,
                             param1 float8, param2 float8, logloss float8);
-\copy ref_fits FROM 'test/ref/recal_ref_fits.csv' CSV HEADER
+\set f :abs_srcdir '/test/ref/recal_ref_fits.csv'
+\set cmd '\\copy ref_fits FROM ' :'f' ' CSV HEADER'
+:cmd
 SELECT set, count(*) FROM ref_points GROUP BY set ORDER BY set;
 
 -- 1. every reference fit, through recal_fit over the stored state
@@ -227,10 +233,14 @@ SELECT 'v1 temperature p T=1 rows=1 weight=1 logloss=0 logloss_identity=0 iterat
 --     tiny, huge    scores 1e-170 * i and 1e154 * i (temperature on scores
 --                   through recal_fit), scaled before standardising.
 CREATE TEMP TABLE hard_points (set text, i int, p float8, score float8, y float8, w float8);
-\copy hard_points FROM 'test/ref/recal_ref_extreme_points.csv' CSV HEADER
+\set f :abs_srcdir '/test/ref/recal_ref_extreme_points.csv'
+\set cmd '\\copy hard_points FROM ' :'f' ' CSV HEADER'
+:cmd
 CREATE TEMP TABLE hard_ref (set text, method text, smoothing boolean,
                             param1 float8, param2 float8, logloss float8);
-\copy hard_ref FROM 'test/ref/recal_ref_extreme_fits.csv' CSV HEADER
+\set f :abs_srcdir '/test/ref/recal_ref_extreme_fits.csv'
+\set cmd '\\copy hard_ref FROM ' :'f' ' CSV HEADER'
+:cmd
 UPDATE hard_points SET w = w * '5e-324'::float8 WHERE set = 'sub';
 SELECT set, count(*), min(w) > 0 AND max(w) < '2.2250738585072014e-308' AS subnormal
 FROM hard_points GROUP BY set ORDER BY set;

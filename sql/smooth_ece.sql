@@ -4,9 +4,15 @@
 -- charges a state of nbins bins holds), the bound on what binning changes,
 -- every error with its SQLSTATE, and the parallel plan.
 CREATE TEMP TABLE sm_rows (set text, i int, p float8, y float8, w float8);
-\copy sm_rows FROM 'test/ref/calibration/smooth_rows.csv' WITH (FORMAT csv, HEADER)
+-- reference files are read relative to pg_regress --inputdir
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set f :abs_srcdir '/test/ref/calibration/smooth_rows.csv'
+\set cmd '\\copy sm_rows FROM ' :'f' ' WITH (FORMAT csv, HEADER)'
+:cmd
 CREATE TEMP TABLE sm_expected (set text, nbins int, sigma float8, value float8);
-\copy sm_expected FROM 'test/ref/calibration/smooth_expected.csv' WITH (FORMAT csv, HEADER)
+\set f :abs_srcdir '/test/ref/calibration/smooth_expected.csv'
+\set cmd '\\copy sm_expected FROM ' :'f' ' WITH (FORMAT csv, HEADER)'
+:cmd
 SELECT set, count(*) AS rows, sum(w) AS weight FROM sm_rows GROUP BY set ORDER BY set;
 
 -- one state per data set and bin count

@@ -2,9 +2,10 @@
 # tests (test/t/09x_*.t) and the bad-input matrix (test/fuzz/bad-input.pl).
 #
 # Everything here is derived from the catalog (the objects pg_depend records
-# as members of extension prefcal), so a function added later is covered
-# without editing the tests.  Talks to the server with psql only (CI has no
-# Python).
+# as members of extension prefcal, through the queries of
+# test/fuzz/catalog.sql, which the fuzzer's catalog.py reads too), so a
+# function added later is covered without editing the tests.  Talks to the
+# server with psql.
 #
 #   pc_ext_functions(db)      list of hashes, one per function/aggregate/
 #                             procedure: oid, kind (f a p w), sig
@@ -64,38 +65,37 @@ sub pc_query_rows
 	return map { [split /\t/, $_, -1] } grep { length } split /\n/, $out;
 }
 
+# the named queries of test/fuzz/catalog.sql (shared with catalog.py), for
+# extension prefcal
+sub _catalog_sql
+{
+	my ($name) = @_;
+	my $file = __FILE__;
+	$file =~ s{[^/]*$}{catalog.sql};
+	open(my $fh, '<', $file) or die "$file: $!";
+	local $/;
+	my $text = <$fh>;
+	close $fh;
+	my (undef, %q) = split /^-- query: (\w+)\n/m, $text;
+	die "no query $name in $file" unless defined $q{$name};
+	(my $sql = $q{$name}) =~ s/:ext\b/'prefcal'/g;
+	return $sql;
+}
+
+sub _list { my ($s) = @_; return $s eq '' ? () : split /\|/, $s; }
+
 sub pc_ext_functions
 {
 	my ($db) = @_;
-	my @rows = pc_query_rows($db, q{
-SELECT p.oid, p.prokind, p.oid::pg_catalog.regprocedure,
-       pg_catalog.format('%I.%I', n.nspname, p.proname), p.proname,
-       COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format_type(t, NULL), '|' ORDER BY o)
-          FROM pg_catalog.unnest(p.proargtypes::pg_catalog.oid[]) WITH ORDINALITY AS a(t, o)), ''),
-       pg_catalog.array_to_string(p.proargtypes::pg_catalog.oid[], '|'),
-       p.pronargdefaults, l.lanname, p.proretset,
-       pg_catalog.format_type(p.prorettype, NULL), p.proisstrict,
-       COALESCE(pg_catalog.array_to_string(p.proconfig, ','), ''), p.prosecdef,
-       p.provolatile, p.proparallel
-  FROM pg_catalog.pg_depend d
-  JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
-  JOIN pg_catalog.pg_proc p ON p.oid = d.objid
-  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-  JOIN pg_catalog.pg_language l ON l.oid = p.prolang
- WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-   AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
-   AND d.deptype = 'e' AND e.extname = 'prefcal'
- ORDER BY p.proname, p.oid});
 	my @f;
-	for my $r (@rows)
+	for my $r (pc_query_rows($db, _catalog_sql('functions')))
 	{
 		push @f, {
-			oid => $r->[0], kind => $r->[1], sig => $r->[2], qname => $r->[3],
-			name => $r->[4], args => [$r->[5] eq '' ? () : split /\|/, $r->[5]],
-			argoids => [$r->[6] eq '' ? () : split /\|/, $r->[6]],
-			ndefaults => $r->[7], lang => $r->[8], retset => $r->[9] eq 't',
-			ret => $r->[10], strict => $r->[11] eq 't', config => $r->[12],
-			secdef => $r->[13] eq 't', volatile => $r->[14], parallel => $r->[15] };
+			oid => $r->[0], kind => $r->[1], name => $r->[3], qname => $r->[4],
+			sig => $r->[5], argoids => [_list($r->[6])], args => [_list($r->[7])],
+			ndefaults => $r->[8], retset => $r->[10] eq 't', ret => $r->[12],
+			strict => $r->[13] eq 't', lang => $r->[14], config => $r->[15],
+			secdef => $r->[16] eq 't', volatile => $r->[17], parallel => $r->[18] };
 	}
 	return @f;
 }
@@ -103,18 +103,9 @@ SELECT p.oid, p.prokind, p.oid::pg_catalog.regprocedure,
 sub pc_ext_types
 {
 	my ($db) = @_;
-	my @rows = pc_query_rows($db, q{
-SELECT t.oid, pg_catalog.format_type(t.oid, NULL), t.typinput, t.typoutput,
-       t.typreceive, t.typsend, t.typtype
-  FROM pg_catalog.pg_depend d
-  JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
-  JOIN pg_catalog.pg_type t ON t.oid = d.objid
- WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
-   AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
-   AND d.deptype = 'e' AND e.extname = 'prefcal'
- ORDER BY 2});
-	return map { { oid => $_->[0], name => $_->[1], input => $_->[2], output => $_->[3],
-			receive => $_->[4], send => $_->[5], typtype => $_->[6] } } @rows;
+	return map { { oid => $_->[0], name => $_->[1], typtype => $_->[2], input => $_->[3],
+			output => $_->[4], receive => $_->[5], send => $_->[6] } }
+	  pc_query_rows($db, _catalog_sql('types'));
 }
 
 # Statements run in one psql session; after each, psql's SQLSTATE variable

@@ -1,4 +1,4 @@
-# test/t/061_study_sql.t: the study files (doc/study/*.sql) run end to end
+# test/t/062_study_sql.t: the study files (doc/study/*.sql) run end to end
 # on a part of the bundled labeling database (60 of 160 annotators), and
 # their numbers hold together:
 #   - every remedy has the four verdicts and every metric row is finite;
