@@ -8,8 +8,8 @@ ITEMS items with true scores drawn from N(0, 1); ITEMS * PER_ITEM (default
 winning with the Bradley-Terry probability.  One line an ordered pair,
 "i,j,w1,w2,wt" (0-based indices, first won, second won, ties: none),
 sorted by (i, j), as bt_solve_bench reads it.  The standard library only.
-The dense-fit figures of doc/performance.md (tenth series) were measured
-on files of this kind (300 to 4000 items, 50 comparisons an item).
+The solver figures of doc/performance.md ("Bradley-Terry") were measured
+on files of this kind (300 to 3000 items, 50 comparisons an item).
 """
 import math
 import random
