@@ -14,6 +14,7 @@
 #include "common/shortest_dec.h"
 #include "kernels.h"
 #include "miscadmin.h"
+#include "reward.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 
@@ -24,6 +25,7 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	rw_init_guc();
 	pc_kernels_init_guc();
 }
 

@@ -1,0 +1,816 @@
+/*-------------------------------------------------------------------------
+ *
+ * reward_model.c
+ *	  The fitted reward model type reward_model (text and binary I/O, a
+ *	  versioned format) and the functions that use it: reward_score,
+ *	  reward_predict, reward_predict_shown.  The SQL functions that list
+ *	  coefficients and diagnostics read its JSON-shaped text form
+ *	  (src/sql/25_reward.sql).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "reward.h"
+
+#include <limits.h>
+#include <math.h>
+
+#include "bt_text.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/memutils.h"
+
+/* stored form */
+typedef struct RwModelDisk
+{
+	int32		vl_len_;
+	int32		version;
+	int32		d;
+	int32		nitems;
+	int32		objective;
+	int32		optimiser;
+	int32		augment;
+	int32		nspurious;
+	int32		iterations;
+	int32		passes;
+	int32		max_iter;
+	int32		flags;
+	int64		n;
+	double		wsum;
+	double		prior;
+	double		brier_weight;
+	double		tol;
+	double		loglik;
+	double		objective_value;
+	double		brier;
+	double		grad_norm;
+	double		gamma;
+	double		gamma_se;
+	double		data[FLEXIBLE_ARRAY_MEMBER];
+} RwModelDisk;
+
+#define RWF_POSITION 1
+#define RWF_CONVERGED 2
+#define RWF_IN_MEMORY 4
+#define RWF_SE 8
+#define RWF_SCALES 16
+
+static const char *const aug_names[] = {"none", "swap", "counterfactual"};
+static const char *const opt_names[] = {"newton", "lbfgs"};
+
+static void
+rw_model_invalid(const char *typname, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid value for type %s", typname),
+			 errdetail("%s.", what)));
+}
+
+static bool
+all_finite(const double *x, int n, bool nonneg)
+{
+	for (int i = 0; i < n; i++)
+		if (!isfinite(x[i]) || (nonneg && x[i] < 0.0))
+			return false;
+	return true;
+}
+
+/* the checks every model from outside passes */
+static void
+rw_model_validate(const RwModelInfo *mi)
+{
+	const char *t = "reward_model";
+
+	if (mi->d < 0 || mi->d > RW_MAX_FEATURES || mi->nitems < 0 ||
+		(mi->d == 0 && mi->nitems < 2))
+		rw_model_invalid(t, "feature or item count out of range");
+	if (mi->objective < 0 || mi->objective >= RW_OBJ_COUNT ||
+		mi->optimiser < 0 || mi->optimiser > 1 ||
+		mi->augment < 0 || mi->augment > 2)
+		rw_model_invalid(t, "unknown objective, optimiser or augmentation");
+	if ((mi->augment == RW_AUG_COUNTERFACTUAL) != (mi->nspurious > 0) ||
+		mi->nspurious > mi->d)
+		rw_model_invalid(t, "spurious features are given exactly for counterfactual augmentation");
+	for (int i = 0; i < mi->nspurious; i++)
+		if (mi->spurious[i] < 1 || mi->spurious[i] > mi->d ||
+			(i > 0 && mi->spurious[i] <= mi->spurious[i - 1]))
+			rw_model_invalid(t, "spurious features must be increasing feature numbers");
+	if (mi->iterations < 0 || mi->passes < 0 || mi->max_iter < 1 || mi->n < 0)
+		rw_model_invalid(t, "counts out of range");
+	if (!isfinite(mi->wsum) || mi->wsum < 0 || !isfinite(mi->prior) ||
+		mi->prior < 0 || !isfinite(mi->brier_weight) || mi->brier_weight < 0 ||
+		!isfinite(mi->tol) || !(mi->tol > 0) || !isfinite(mi->loglik) ||
+		mi->loglik > 0 || !isfinite(mi->objective_value) ||
+		!isfinite(mi->brier) || mi->brier < 0 || !isfinite(mi->grad_norm) ||
+		mi->grad_norm < 0 || !isfinite(mi->gamma) ||
+		(!mi->position && mi->gamma != 0.0))
+		rw_model_invalid(t, "a number is out of range");
+	if ((mi->se != NULL) != (mi->item_se != NULL))
+		rw_model_invalid(t, "se and item_se must both be given or both be null");
+	if (!isnan(mi->gamma_se) && !(mi->gamma_se >= 0 && isfinite(mi->gamma_se)))
+		rw_model_invalid(t, "gamma_se out of range");
+	if (!all_finite(mi->coef, mi->d, false) ||
+		(mi->se && !all_finite(mi->se, mi->d, true)) ||
+		(mi->scales && !all_finite(mi->scales, mi->d, false)) ||
+		!all_finite(mi->item_effect, mi->nitems, false) ||
+		(mi->item_se && !all_finite(mi->item_se, mi->nitems, true)))
+		rw_model_invalid(t, "a coefficient or standard error is not finite");
+	if (mi->scales)
+		for (int i = 0; i < mi->d; i++)
+			if (!(mi->scales[i] > 0))
+				rw_model_invalid(t, "scales must be positive");
+}
+
+struct varlena *
+rw_model_build(const RwModelInfo *mi)
+{
+	bool		has_se = mi->se != NULL;
+	size_t		nd = mi->d + (has_se ? mi->d : 0) + (mi->scales ? mi->d : 0) +
+		mi->nitems + (has_se ? mi->nitems : 0);
+	size_t		names = 0;
+	size_t		sz;
+	RwModelDisk *m;
+	double	   *p;
+	char	   *c;
+
+	Assert((mi->se != NULL) == (mi->item_se != NULL));
+	for (int i = 0; i < mi->nitems; i++)
+		names += strlen(mi->item[i]) + 1;
+	sz = offsetof(RwModelDisk, data) + nd * sizeof(double) +
+		mi->nspurious * sizeof(int32) + names;
+	if (sz > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("reward model too large")));
+	m = palloc0(sz);
+	SET_VARSIZE(m, sz);
+	m->version = RW_MODEL_VERSION;
+	m->d = mi->d;
+	m->nitems = mi->nitems;
+	m->objective = mi->objective;
+	m->optimiser = mi->optimiser;
+	m->augment = mi->augment;
+	m->nspurious = mi->nspurious;
+	m->iterations = mi->iterations;
+	m->passes = mi->passes;
+	m->max_iter = mi->max_iter;
+	m->flags = (mi->position ? RWF_POSITION : 0) |
+		(mi->converged ? RWF_CONVERGED : 0) |
+		(mi->in_memory ? RWF_IN_MEMORY : 0) |
+		(has_se ? RWF_SE : 0) | (mi->scales ? RWF_SCALES : 0);
+	m->n = mi->n;
+	m->wsum = mi->wsum;
+	m->prior = mi->prior;
+	m->brier_weight = mi->brier_weight;
+	m->tol = mi->tol;
+	m->loglik = mi->loglik;
+	m->objective_value = mi->objective_value;
+	m->brier = mi->brier;
+	m->grad_norm = mi->grad_norm;
+	m->gamma = mi->gamma;
+	m->gamma_se = mi->gamma_se;
+	p = m->data;
+	memcpy(p, mi->coef, sizeof(double) * mi->d);
+	p += mi->d;
+	if (has_se)
+	{
+		memcpy(p, mi->se, sizeof(double) * mi->d);
+		p += mi->d;
+	}
+	if (mi->scales)
+	{
+		memcpy(p, mi->scales, sizeof(double) * mi->d);
+		p += mi->d;
+	}
+	memcpy(p, mi->item_effect, sizeof(double) * mi->nitems);
+	p += mi->nitems;
+	if (has_se)
+	{
+		memcpy(p, mi->item_se, sizeof(double) * mi->nitems);
+		p += mi->nitems;
+	}
+	c = (char *) p;
+	memcpy(c, mi->spurious, sizeof(int32) * mi->nspurious);
+	c += sizeof(int32) * mi->nspurious;
+	for (int i = 0; i < mi->nitems; i++)
+	{
+		size_t		l = strlen(mi->item[i]) + 1;
+
+		memcpy(c, mi->item[i], l);
+		c += l;
+	}
+	return (struct varlena *) m;
+}
+
+void
+rw_model_unpack(struct varlena *v, RwModelInfo *mi)
+{
+	RwModelDisk *m = (RwModelDisk *) v;
+	const double *p = m->data;
+	const char *c;
+	const char **names;
+
+	if (m->version != RW_MODEL_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("reward_model value has unsupported version %d", m->version)));
+	memset(mi, 0, sizeof(*mi));
+	mi->d = m->d;
+	mi->nitems = m->nitems;
+	mi->objective = m->objective;
+	mi->optimiser = m->optimiser;
+	mi->augment = m->augment;
+	mi->nspurious = m->nspurious;
+	mi->iterations = m->iterations;
+	mi->passes = m->passes;
+	mi->max_iter = m->max_iter;
+	mi->position = (m->flags & RWF_POSITION) != 0;
+	mi->converged = (m->flags & RWF_CONVERGED) != 0;
+	mi->in_memory = (m->flags & RWF_IN_MEMORY) != 0;
+	mi->n = m->n;
+	mi->wsum = m->wsum;
+	mi->prior = m->prior;
+	mi->brier_weight = m->brier_weight;
+	mi->tol = m->tol;
+	mi->loglik = m->loglik;
+	mi->objective_value = m->objective_value;
+	mi->brier = m->brier;
+	mi->grad_norm = m->grad_norm;
+	mi->gamma = m->gamma;
+	mi->gamma_se = m->gamma_se;
+	mi->coef = p;
+	p += m->d;
+	if (m->flags & RWF_SE)
+	{
+		mi->se = p;
+		p += m->d;
+	}
+	if (m->flags & RWF_SCALES)
+	{
+		mi->scales = p;
+		p += m->d;
+	}
+	mi->item_effect = p;
+	p += m->nitems;
+	if (m->flags & RWF_SE)
+	{
+		mi->item_se = p;
+		p += m->nitems;
+	}
+	c = (const char *) p;
+	mi->spurious = (const int32 *) c;
+	c += sizeof(int32) * m->nspurious;
+	names = palloc(sizeof(char *) * (m->nitems + 1));
+	for (int i = 0; i < m->nitems; i++)
+	{
+		names[i] = c;
+		c += strlen(c) + 1;
+	}
+	mi->item = names;
+}
+
+static void
+append_arr(StringInfo buf, const double *x, int n)
+{
+	appendStringInfoChar(buf, '[');
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(buf, ',');
+		pc_append_float8(buf, x[i]);
+	}
+	appendStringInfoChar(buf, ']');
+}
+
+static void
+append_arr_or_null(StringInfo buf, const double *x, int n)
+{
+	if (x == NULL)
+		appendStringInfoString(buf, "null");
+	else
+		append_arr(buf, x, n);
+}
+
+static void
+key(StringInfo buf, const char *k)
+{
+	appendStringInfo(buf, ",\"%s\":", k);
+}
+
+/*
+ * Text form: a JSON object with a fixed key order (see rw_model_text);
+ * readable with ::text::jsonb.
+ */
+static char *
+rw_model_text(const RwModelInfo *mi)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"version\":%d,\"d\":%d,\"n\":" INT64_FORMAT,
+					 RW_MODEL_VERSION, mi->d, mi->n);
+	key(&buf, "weight_sum");
+	pc_append_float8(&buf, mi->wsum);
+	appendStringInfo(&buf, ",\"objective\":\"%s\"", rw_objective_name(mi->objective));
+	key(&buf, "brier_weight");
+	pc_append_float8(&buf, mi->brier_weight);
+	key(&buf, "prior");
+	pc_append_float8(&buf, mi->prior);
+	appendStringInfo(&buf, ",\"position_effect\":%s,\"augment\":\"%s\",\"spurious\":",
+					 mi->position ? "true" : "false", aug_names[mi->augment]);
+	if (mi->nspurious == 0)
+		appendStringInfoString(&buf, "null");
+	else
+	{
+		appendStringInfoChar(&buf, '[');
+		for (int i = 0; i < mi->nspurious; i++)
+			appendStringInfo(&buf, "%s%d", i ? "," : "", mi->spurious[i]);
+		appendStringInfoChar(&buf, ']');
+	}
+	appendStringInfo(&buf, ",\"standardize\":%s,\"optimiser\":\"%s\",\"in_memory\":%s,\"max_iter\":%d",
+					 mi->scales ? "true" : "false", opt_names[mi->optimiser],
+					 mi->in_memory ? "true" : "false", mi->max_iter);
+	key(&buf, "tol");
+	pc_append_float8(&buf, mi->tol);
+	appendStringInfo(&buf, ",\"passes\":%d,\"iterations\":%d,\"converged\":%s",
+					 mi->passes, mi->iterations, mi->converged ? "true" : "false");
+	key(&buf, "grad_norm");
+	pc_append_float8(&buf, mi->grad_norm);
+	key(&buf, "loglik");
+	pc_append_float8(&buf, mi->loglik);
+	key(&buf, "objective_value");
+	pc_append_float8(&buf, mi->objective_value);
+	key(&buf, "brier");
+	pc_append_float8(&buf, mi->brier);
+	key(&buf, "gamma");
+	pc_append_float8(&buf, mi->gamma);
+	key(&buf, "gamma_se");
+	if (isnan(mi->gamma_se))
+		appendStringInfoString(&buf, "null");
+	else
+		pc_append_float8(&buf, mi->gamma_se);
+	key(&buf, "coefficients");
+	append_arr(&buf, mi->coef, mi->d);
+	key(&buf, "se");
+	append_arr_or_null(&buf, mi->se, mi->d);
+	key(&buf, "scales");
+	append_arr_or_null(&buf, mi->scales, mi->d);
+	key(&buf, "items");
+	appendStringInfoChar(&buf, '[');
+	for (int i = 0; i < mi->nitems; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&buf, ',');
+		bt_append_json_string(&buf, mi->item[i]);
+	}
+	appendStringInfoChar(&buf, ']');
+	key(&buf, "item_effects");
+	append_arr(&buf, mi->item_effect, mi->nitems);
+	key(&buf, "item_se");
+	append_arr_or_null(&buf, mi->item_se, mi->nitems);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+PG_FUNCTION_INFO_V1(reward_model_out);
+Datum
+reward_model_out(PG_FUNCTION_ARGS)
+{
+	RwModelInfo mi;
+
+	rw_model_unpack(PG_DETOAST_DATUM(PG_GETARG_DATUM(0)), &mi);
+	PG_RETURN_CSTRING(rw_model_text(&mi));
+}
+
+/* a JSON array of n finite numbers (n < 0: any length, returned) */
+static double *
+lex_arr(BtLex *lx, int *n, bool allow_null)
+{
+	int			cap = 16,
+				len = 0;
+	double	   *x;
+
+	if (allow_null && bt_lex_null(lx))
+	{
+		*n = -1;
+		return NULL;
+	}
+	x = palloc(sizeof(double) * cap);
+	bt_lex_expect(lx, '[');
+	if (!bt_lex_accept(lx, ']'))
+	{
+		do
+		{
+			if (len == cap)
+			{
+				if (cap >= RW_MAX_FEATURES * 64)
+					bt_lex_error(lx, "a shorter array");
+				cap *= 2;
+				x = repalloc(x, sizeof(double) * cap);
+			}
+			x[len++] = bt_lex_finite(lx);
+		} while (bt_lex_accept(lx, ','));
+		bt_lex_expect(lx, ']');
+	}
+	*n = len;
+	return x;
+}
+
+static const double *
+lex_arr_n(BtLex *lx, int n, bool allow_null, const char *what)
+{
+	int			got;
+	double	   *x = lex_arr(lx, &got, allow_null);
+
+	if (x != NULL && got != n)
+		bt_lex_error(lx, what);
+	return x;
+}
+
+static int
+lex_name(BtLex *lx, const char *const *names, int nnames)
+{
+	int			len;
+	char	   *s = bt_lex_string(lx, &len);
+
+	for (int i = 0; i < nnames; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	bt_lex_error(lx, "a known name");
+}
+
+PG_FUNCTION_INFO_V1(reward_model_in);
+Datum
+reward_model_in(PG_FUNCTION_ARGS)
+{
+	const char *str = PG_GETARG_CSTRING(0);
+	BtLex		lx;
+	RwModelInfo mi;
+	bool		standardize;
+	int			len,
+				cap;
+	const char *objnames[RW_OBJ_COUNT];
+	int32	   *sp = NULL;
+	char	  **names;
+
+	for (int i = 0; i < RW_OBJ_COUNT; i++)
+		objnames[i] = rw_objective_name(i);
+	memset(&mi, 0, sizeof(mi));
+	bt_lex_init(&lx, str, "reward_model");
+	bt_lex_expect(&lx, '{');
+	bt_lex_key(&lx, "version");
+	if (bt_lex_int4(&lx, 0, INT_MAX) != RW_MODEL_VERSION)
+		bt_lex_error(&lx, "version 1");
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "d");
+	mi.d = bt_lex_int4(&lx, 0, RW_MAX_FEATURES);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "n");
+	mi.n = bt_lex_int8(&lx);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "weight_sum");
+	mi.wsum = bt_lex_finite(&lx);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "objective");
+	mi.objective = lex_name(&lx, objnames, RW_OBJ_COUNT);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "brier_weight");
+	mi.brier_weight = bt_lex_finite(&lx);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "prior");
+	mi.prior = bt_lex_finite(&lx);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "position_effect");
+	mi.position = bt_lex_bool(&lx);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "augment");
+	mi.augment = lex_name(&lx, aug_names, 3);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "spurious");
+	if (!bt_lex_null(&lx))
+	{
+		bt_lex_expect(&lx, '[');
+		sp = palloc(sizeof(int32) * (mi.d + 1));
+		do
+		{
+			if (mi.nspurious >= mi.d)
+				bt_lex_error(&lx, "at most d spurious features");
+			sp[mi.nspurious++] = bt_lex_int4(&lx, 1, RW_MAX_FEATURES);
+		} while (bt_lex_accept(&lx, ','));
+		bt_lex_expect(&lx, ']');
+	}
+	mi.spurious = sp;
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "standardize");
+	standardize = bt_lex_bool(&lx);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "optimiser");
+	mi.optimiser = lex_name(&lx, opt_names, 2);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "in_memory");
+	mi.in_memory = bt_lex_bool(&lx);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "max_iter");
+	mi.max_iter = bt_lex_int4(&lx, 1, INT_MAX);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "tol");
+	mi.tol = bt_lex_finite(&lx);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "passes");
+	mi.passes = bt_lex_int4(&lx, 0, INT_MAX);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "iterations");
+	mi.iterations = bt_lex_int4(&lx, 0, INT_MAX);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "converged");
+	mi.converged = bt_lex_bool(&lx);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "grad_norm");
+	mi.grad_norm = bt_lex_finite(&lx);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "loglik");
+	mi.loglik = bt_lex_finite(&lx);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "objective_value");
+	mi.objective_value = bt_lex_finite(&lx);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "brier");
+	mi.brier = bt_lex_finite(&lx);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "gamma");
+	mi.gamma = bt_lex_finite(&lx);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "gamma_se");
+	mi.gamma_se = bt_lex_null(&lx) ? get_float8_nan() : bt_lex_finite(&lx);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "coefficients");
+	mi.coef = lex_arr_n(&lx, mi.d, false, "d coefficients");
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "se");
+	mi.se = lex_arr_n(&lx, mi.d, true, "d standard errors");
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "scales");
+	mi.scales = lex_arr_n(&lx, mi.d, true, "d scales");
+	if ((mi.scales != NULL) != standardize)
+		bt_lex_error(&lx, "scales exactly when standardize is true");
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "items");
+	bt_lex_expect(&lx, '[');
+	cap = 16;
+	names = palloc(sizeof(char *) * cap);
+	if (!bt_lex_accept(&lx, ']'))
+	{
+		do
+		{
+			if (mi.nitems == cap)
+			{
+				cap *= 2;
+				names = repalloc(names, sizeof(char *) * cap);
+			}
+			names[mi.nitems++] = bt_lex_string(&lx, &len);
+		} while (bt_lex_accept(&lx, ','));
+		bt_lex_expect(&lx, ']');
+	}
+	mi.item = (const char *const *) names;
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "item_effects");
+	mi.item_effect = lex_arr_n(&lx, mi.nitems, false, "one effect per item");
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "item_se");
+	mi.item_se = lex_arr_n(&lx, mi.nitems, true, "one standard error per item");
+	bt_lex_expect(&lx, '}');
+	bt_lex_end(&lx);
+	if ((mi.se != NULL) != (mi.item_se != NULL))
+		rw_model_invalid("reward_model", "se and item_se must both be given or both be null");
+	rw_model_validate(&mi);
+	PG_RETURN_POINTER(rw_model_build(&mi));
+}
+
+/*
+ * Binary form: int4 version, then the text form's fields in order
+ * (int4 counts and flags, float8 numbers, a NaN for a null gamma_se,
+ * an int4 presence flag before each optional array, item names as
+ * text).
+ */
+PG_FUNCTION_INFO_V1(reward_model_send);
+Datum
+reward_model_send(PG_FUNCTION_ARGS)
+{
+	RwModelInfo mi;
+	StringInfoData buf;
+	bool		has_se;
+
+	rw_model_unpack(PG_DETOAST_DATUM(PG_GETARG_DATUM(0)), &mi);
+	has_se = mi.item_se != NULL;
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, RW_MODEL_VERSION);
+	pq_sendint32(&buf, mi.d);
+	pq_sendint32(&buf, mi.nitems);
+	pq_sendint32(&buf, mi.objective);
+	pq_sendint32(&buf, mi.optimiser);
+	pq_sendint32(&buf, mi.augment);
+	pq_sendint32(&buf, mi.nspurious);
+	pq_sendint32(&buf, mi.iterations);
+	pq_sendint32(&buf, mi.passes);
+	pq_sendint32(&buf, mi.max_iter);
+	pq_sendint32(&buf, (mi.position ? RWF_POSITION : 0) |
+				 (mi.converged ? RWF_CONVERGED : 0) |
+				 (mi.in_memory ? RWF_IN_MEMORY : 0) |
+				 (has_se ? RWF_SE : 0) | (mi.scales ? RWF_SCALES : 0));
+	pq_sendint64(&buf, mi.n);
+	pq_sendfloat8(&buf, mi.wsum);
+	pq_sendfloat8(&buf, mi.prior);
+	pq_sendfloat8(&buf, mi.brier_weight);
+	pq_sendfloat8(&buf, mi.tol);
+	pq_sendfloat8(&buf, mi.loglik);
+	pq_sendfloat8(&buf, mi.objective_value);
+	pq_sendfloat8(&buf, mi.brier);
+	pq_sendfloat8(&buf, mi.grad_norm);
+	pq_sendfloat8(&buf, mi.gamma);
+	pq_sendfloat8(&buf, mi.gamma_se);
+	for (int i = 0; i < mi.d; i++)
+		pq_sendfloat8(&buf, mi.coef[i]);
+	if (has_se)
+		for (int i = 0; i < mi.d; i++)
+			pq_sendfloat8(&buf, mi.se[i]);
+	if (mi.scales)
+		for (int i = 0; i < mi.d; i++)
+			pq_sendfloat8(&buf, mi.scales[i]);
+	for (int i = 0; i < mi.nitems; i++)
+		pq_sendfloat8(&buf, mi.item_effect[i]);
+	if (has_se)
+		for (int i = 0; i < mi.nitems; i++)
+			pq_sendfloat8(&buf, mi.item_se[i]);
+	for (int i = 0; i < mi.nspurious; i++)
+		pq_sendint32(&buf, mi.spurious[i]);
+	for (int i = 0; i < mi.nitems; i++)
+		pq_sendstring(&buf, mi.item[i]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+static double *
+recv_arr(StringInfo msg, int n)
+{
+	double	   *x;
+
+	if (n > (msg->len - msg->cursor) / 8)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary value for type reward_model"),
+				 errdetail("The value is too short.")));
+	x = palloc(sizeof(double) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		x[i] = pq_getmsgfloat8(msg);
+	return x;
+}
+
+PG_FUNCTION_INFO_V1(reward_model_recv);
+Datum
+reward_model_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	msg = (StringInfo) PG_GETARG_POINTER(0);
+	RwModelInfo mi;
+	int			flags;
+	int32	   *sp;
+	const char **names;
+
+	memset(&mi, 0, sizeof(mi));
+	if (pq_getmsgint(msg, 4) != RW_MODEL_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary value for type reward_model"),
+				 errdetail("Unsupported version.")));
+	mi.d = pq_getmsgint(msg, 4);
+	mi.nitems = pq_getmsgint(msg, 4);
+	mi.objective = pq_getmsgint(msg, 4);
+	mi.optimiser = pq_getmsgint(msg, 4);
+	mi.augment = pq_getmsgint(msg, 4);
+	mi.nspurious = pq_getmsgint(msg, 4);
+	mi.iterations = pq_getmsgint(msg, 4);
+	mi.passes = pq_getmsgint(msg, 4);
+	mi.max_iter = pq_getmsgint(msg, 4);
+	flags = pq_getmsgint(msg, 4);
+	if (mi.d < 0 || mi.d > RW_MAX_FEATURES || mi.nitems < 0 ||
+		mi.nitems > (msg->len - msg->cursor) || mi.nspurious < 0 ||
+		mi.nspurious > mi.d || (flags & ~31) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary value for type reward_model")));
+	mi.position = (flags & RWF_POSITION) != 0;
+	mi.converged = (flags & RWF_CONVERGED) != 0;
+	mi.in_memory = (flags & RWF_IN_MEMORY) != 0;
+	mi.n = pq_getmsgint64(msg);
+	mi.wsum = pq_getmsgfloat8(msg);
+	mi.prior = pq_getmsgfloat8(msg);
+	mi.brier_weight = pq_getmsgfloat8(msg);
+	mi.tol = pq_getmsgfloat8(msg);
+	mi.loglik = pq_getmsgfloat8(msg);
+	mi.objective_value = pq_getmsgfloat8(msg);
+	mi.brier = pq_getmsgfloat8(msg);
+	mi.grad_norm = pq_getmsgfloat8(msg);
+	mi.gamma = pq_getmsgfloat8(msg);
+	mi.gamma_se = pq_getmsgfloat8(msg);
+	mi.coef = recv_arr(msg, mi.d);
+	if (flags & RWF_SE)
+		mi.se = recv_arr(msg, mi.d);
+	if (flags & RWF_SCALES)
+		mi.scales = recv_arr(msg, mi.d);
+	mi.item_effect = recv_arr(msg, mi.nitems);
+	if (flags & RWF_SE)
+		mi.item_se = recv_arr(msg, mi.nitems);
+	sp = palloc(sizeof(int32) * (mi.nspurious + 1));
+	for (int i = 0; i < mi.nspurious; i++)
+		sp[i] = pq_getmsgint(msg, 4);
+	mi.spurious = sp;
+	names = palloc(sizeof(char *) * (mi.nitems + 1));
+	for (int i = 0; i < mi.nitems; i++)
+		names[i] = pq_getmsgstring(msg);
+	mi.item = names;
+	pq_getmsgend(msg);
+	rw_model_validate(&mi);
+	PG_RETURN_POINTER(rw_model_build(&mi));
+}
+
+/* ---------------------------------------------------------------------
+ * using a model
+ * ---------------------------------------------------------------------
+ */
+
+static double
+rw_model_dot(FunctionCallInfo fcinfo, const RwModelInfo *mi, int argno,
+			 bool diff)
+{
+	RwScratch  *sc = rw_scratch(fcinfo);
+	int			n1,
+				n2;
+	double		s = 0.0;
+
+	n1 = rw_read_vector(PG_GETARG_DATUM(argno), sc->x1,
+						diff ? "first_features" : "features", sc);
+	if (n1 != mi->d)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("the model has %d features, the array %d", mi->d, n1)));
+	if (diff)
+	{
+		n2 = rw_read_vector(PG_GETARG_DATUM(argno + 1), sc->x2,
+							"second_features", sc);
+		if (n2 != mi->d)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("the model has %d features, the array %d", mi->d, n2)));
+		for (int i = 0; i < mi->d; i++)
+			s += mi->coef[i] * (sc->x1[i] - sc->x2[i]);
+	}
+	else
+		for (int i = 0; i < mi->d; i++)
+			s += mi->coef[i] * sc->x1[i];
+	if (!isfinite(s))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("reward is not finite"),
+				 errdetail("Features must be finite numbers.")));
+	return s;
+}
+
+static double
+sigmoid(double x)
+{
+	if (x >= 0)
+		return 1.0 / (1.0 + exp(-x));
+	return exp(x) / (1.0 + exp(x));
+}
+
+/* reward_score(model, features) -> w . x */
+PG_FUNCTION_INFO_V1(reward_score);
+Datum
+reward_score(PG_FUNCTION_ARGS)
+{
+	RwModelInfo mi;
+
+	rw_model_unpack(PG_DETOAST_DATUM(PG_GETARG_DATUM(0)), &mi);
+	PG_RETURN_FLOAT8(rw_model_dot(fcinfo, &mi, 1, false));
+}
+
+/* reward_predict(model, first, second) -> sigma(w . (x1 - x2)) */
+PG_FUNCTION_INFO_V1(reward_predict);
+Datum
+reward_predict(PG_FUNCTION_ARGS)
+{
+	RwModelInfo mi;
+
+	rw_model_unpack(PG_DETOAST_DATUM(PG_GETARG_DATUM(0)), &mi);
+	PG_RETURN_FLOAT8(sigmoid(rw_model_dot(fcinfo, &mi, 1, true)));
+}
+
+/* reward_predict_shown(model, first, second) -> sigma(w . (x1 - x2) + gamma) */
+PG_FUNCTION_INFO_V1(reward_predict_shown);
+Datum
+reward_predict_shown(PG_FUNCTION_ARGS)
+{
+	RwModelInfo mi;
+
+	rw_model_unpack(PG_DETOAST_DATUM(PG_GETARG_DATUM(0)), &mi);
+	PG_RETURN_FLOAT8(sigmoid(rw_model_dot(fcinfo, &mi, 1, true) + mi.gamma));
+}
