@@ -6,9 +6,15 @@ SET extra_float_digits = 0;
 CREATE TEMP TABLE rw_raw (dataset text, r int, first_features float8[],
 	second_features float8[], outcome float8, weight float8,
 	first_item text, second_item text);
-\copy rw_raw FROM 'test/ref/reward/comparisons.csv' CSV HEADER
+-- reference files are read relative to pg_regress --inputdir
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set f :abs_srcdir '/test/ref/reward/comparisons.csv'
+\set cmd '\\copy rw_raw FROM ' :'f' ' CSV HEADER'
+:cmd
 CREATE TEMP TABLE rw_ref (variant text, kind text, name text, value float8);
-\copy rw_ref FROM 'test/ref/reward/sklearn_fits.csv' CSV HEADER
+\set f :abs_srcdir '/test/ref/reward/sklearn_fits.csv'
+\set cmd '\\copy rw_ref FROM ' :'f' ' CSV HEADER'
+:cmd
 UPDATE rw_ref SET name = '' WHERE name IS NULL;
 
 -- the large set's features, by the formula the script states
