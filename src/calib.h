@@ -17,6 +17,10 @@
  *	bins	 nbins x { w, wp, wy, wpp, wpy, wyy }: per bin the sums of
  *			 w, w*p, w*y, w*p^2, w*p*y, w*y^2
  *
+ * A state with CALIB_F_NO_MOMENTS (built by ece_agg) keeps per bin only
+ * w, wp and wy: its Brier sum and second moments are 0 and mean nothing,
+ * and the accessors that would need them refuse the state.
+ *
  * nbins = 0 means a totals-only state (brier_score, log_loss).  nclasses
  * is 0 for binary or soft targets; K >= 2 for states built from K-class
  * probability vectors: with bins the state describes the top-label
@@ -45,7 +49,10 @@
 
 /* flags */
 #define CALIB_F_LOGLOSS		0x0001	/* the logloss sum is tracked */
-#define CALIB_F_ALL			CALIB_F_LOGLOSS
+#define CALIB_F_NO_MOMENTS	0x0002	/* the Brier sum and the bins' second
+									 * moments are not tracked (ece_agg):
+									 * they stay 0 */
+#define CALIB_F_ALL			(CALIB_F_LOGLOSS | CALIB_F_NO_MOMENTS)
 
 typedef struct CalibBin
 {
@@ -176,8 +183,8 @@ calib_logloss_term(double p, double y)
  * has validated p, y and w; binned says whether the state has bins
  * (nbins > 0), logloss whether it tracks the log loss, and moments
  * whether it tracks the Brier sum and the bins' second moments (ece_agg
- * needs neither), all constants at every call site so the unused paths
- * vanish.  Returns false when a sum overflowed (the total weight, or the
+ * needs neither: its states carry CALIB_F_NO_MOMENTS), all constants at
+ * every call site so the unused paths vanish.  Returns false when a sum overflowed (the total weight, or the
  * log loss without a certain wrong prediction, whose +Infinity is a
  * result): the caller raises the error.  Every other sum is at most the
  * total weight.

@@ -8,8 +8,9 @@
  *	  diagram as SVG text and the smooth ECE (maths in calib_smooth.c).
  *
  * A state with zero total weight gives NULL; a measure that needs bins
- * on a totals-only state, or the log loss of a state that does not track
- * it, is an error.
+ * on a totals-only state, the log loss of a state that does not track
+ * it, or the Brier score, decomposition or smooth ECE of a state without
+ * second moments (ece_agg's), is an error.
  *
  *-------------------------------------------------------------------------
  */
@@ -38,6 +39,21 @@ state_arg(FunctionCallInfo fcinfo, bool need_bins)
 	if (!(s->w > 0.0))
 		return NULL;
 	return s;
+}
+
+/*
+ * Refuse a state that does not track the Brier sum and the second moments
+ * (one built by ece_agg) for a measure that needs them.
+ */
+static void
+need_moments(const CalibState *s)
+{
+	if (s->flags & CALIB_F_NO_MOMENTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("calibration state does not track the Brier score or second moments"),
+				 errdetail("It was built by ece_agg, or merged with such a state."),
+				 errhint("Build the state with calibration_agg.")));
 }
 
 /* calibration_ece(calibration_state) -> float8 */
@@ -85,6 +101,7 @@ calibration_brier(PG_FUNCTION_ARGS)
 
 	if (s == NULL)
 		PG_RETURN_NULL();
+	need_moments(s);
 	PG_RETURN_FLOAT8(calib_brier(s));
 }
 
@@ -133,6 +150,7 @@ calibration_decomposition(PG_FUNCTION_ARGS)
 
 	if (s == NULL)
 		PG_RETURN_NULL();
+	need_moments(s);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);
@@ -225,6 +243,7 @@ smooth_ece_compute(FunctionCallInfo fcinfo, SmeceResult *res)
 	}
 	if (s == NULL)
 		return false;
+	need_moments(s);
 	bins = palloc(sizeof(SmeceBin) * s->nbins);
 	nb = smece_bins(s, bins);
 	work = palloc(sizeof(SmeceImage) * Max(smece_images_capacity(nb, sigma), 1));

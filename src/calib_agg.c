@@ -20,9 +20,12 @@
  * What each aggregate tracks (the mode):
  *	calibration_agg  bins and log loss
  *	ece_agg			 each bin's weight and sums of p and y only: no second
- *					 moments, no Brier sum, no logarithm (its state never
- *					 leaves the aggregate except to a parallel leader's
- *					 combine, and calibration_ece reads nothing else)
+ *					 moments, no Brier sum, no logarithm (calibration_ece
+ *					 reads nothing else).  The state says so with
+ *					 CALIB_F_NO_MOMENTS, set when it is made, so that it
+ *					 passes the type's own input checks when Citus ships
+ *					 it between nodes as text, and the accessors that
+ *					 need the missing sums refuse it
  *	brier_score		 totals only
  *	log_loss		 totals and log loss
  *	smooth_ece_agg	 bins only, SMECE_AGG_BINS of them
@@ -105,6 +108,14 @@ default_nbins(CalibMode mode)
 		MODE_BINNED(mode) ? CALIB_DEFAULT_BINS : 0;
 }
 
+/* the flags of a new state of the mode: what it tracks */
+static inline int
+mode_flags(CalibMode mode)
+{
+	return (MODE_LOGS(mode) ? CALIB_F_LOGLOSS : 0) |
+		(mode == MODE_ECE ? CALIB_F_NO_MOMENTS : 0);
+}
+
 /*
  * One row (p, y [, nbins] [, weight]) into the state.  Arguments:
  * binned modes (state, p, y [, nbins [, weight]]); totals-only modes
@@ -171,7 +182,7 @@ calib_trans(FunctionCallInfo fcinfo, CalibMode mode, bool soft)
 	{
 		if (MODE_BINNED(mode))
 			calib_check_nbins(nbins);
-		s = calib_alloc(nbins, 0, MODE_LOGS(mode) ? CALIB_F_LOGLOSS : 0);
+		s = calib_alloc(nbins, 0, mode_flags(mode));
 	}
 	else
 	{
@@ -289,7 +300,7 @@ calib_trans_probs(FunctionCallInfo fcinfo, CalibMode mode)
 	{
 		if (MODE_BINNED(mode))
 			calib_check_nbins(nbins);
-		s = calib_alloc(nbins, k, MODE_LOGS(mode) ? CALIB_F_LOGLOSS : 0);
+		s = calib_alloc(nbins, k, mode_flags(mode));
 	}
 	else
 	{

@@ -33,8 +33,9 @@ calib_init(CalibState *s, int nbins, int nclasses, int flags)
 
 /*
  * dst += src.  The caller has checked that nbins and nclasses agree.  The
- * log loss stays tracked only if both sides track it.  Returns false when
- * a sum overflowed (as calib_add); dst is then unusable.
+ * log loss stays tracked only if both sides track it, and so do the Brier
+ * sum and the second moments (a state of ece_agg has neither).  Returns
+ * false when a sum overflowed (as calib_add); dst is then unusable.
  */
 bool
 calib_merge(CalibState *dst, const CalibState *src,
@@ -64,6 +65,19 @@ calib_merge(CalibState *dst, const CalibState *src,
 	if (dst->nbins > 0)
 		add((double *) dst->bins, (const double *) src->bins,
 			dst->nbins * CALIB_BIN_FIELDS);
+	if ((dst->flags | src->flags) & CALIB_F_NO_MOMENTS)
+	{
+		dst->flags |= CALIB_F_NO_MOMENTS;
+		dst->brier = 0.0;
+		dst->brier_c = 0.0;
+		for (int b = 0; b < dst->nbins; b++)
+		{
+			dst->bins[b].wpp = 0.0;
+			dst->bins[b].wpy = 0.0;
+			dst->bins[b].wyy = 0.0;
+		}
+		ok = !isinf(dst->w);
+	}
 	return ok;
 }
 
@@ -259,7 +273,8 @@ static char calib_msg[200];
  * aggregates could have produced: known version and flags, sane sizes,
  * no NaN, non-negative weights, and sums within what the weights allow
  * (each p in its bin's range, y in [0, 1], Cauchy-Schwarz, the bin
- * weights adding up to the total, the Brier sum agreeing with the bins).
+ * weights adding up to the total, the Brier sum agreeing with the bins;
+ * for a state without second moments, those and the Brier sum at 0).
  * Returns NULL when the state is fine, else a message and *code.
  */
 const char *
@@ -286,6 +301,15 @@ calib_check(const CalibState *s, int maxbins, int *code)
 		FAIL(CALIB_BAD_VALUE, "totals must not be NaN");
 	if (!(s->w >= 0.0) || !isfinite(s->w))
 		FAIL(CALIB_OUT_OF_RANGE, "total weight %g is out of range", s->w);
+
+	if (s->flags & CALIB_F_NO_MOMENTS)
+	{
+		if (s->nbins == 0 || (s->flags & CALIB_F_LOGLOSS))
+			FAIL(CALIB_BAD_VALUE,
+				 "a state without second moments must have bins and no log loss");
+		if (s->brier != 0.0 || s->brier_c != 0.0)
+			FAIL(CALIB_BAD_VALUE, "untracked brier sum must be 0");
+	}
 
 	bound = (s->nclasses > 0 && s->nbins == 0) ? s->nclasses : 1.0;
 	if (!(s->brier >= 0.0) || !isfinite(s->brier) ||
@@ -341,6 +365,14 @@ calib_check(const CalibState *s, int maxbins, int *code)
 			FAIL(CALIB_OUT_OF_RANGE,
 				 "bin %d: sum of y %g is outside [0, weight %g]",
 				 b + 1, bin->wy, bin->w);
+		sumw += bin->w;
+		if (s->flags & CALIB_F_NO_MOMENTS)
+		{
+			if (bin->wpp != 0.0 || bin->wpy != 0.0 || bin->wyy != 0.0)
+				FAIL(CALIB_BAD_VALUE,
+					 "bin %d: untracked second moments must be 0", b + 1);
+			continue;
+		}
 		if (!(bin->wpp >= 0.0) || !le_tol(bin->wpp, bin->wp) ||
 			!le_tol(bin->wp * bin->wp, bin->w * bin->wpp))
 			FAIL(CALIB_OUT_OF_RANGE,
@@ -356,7 +388,6 @@ calib_check(const CalibState *s, int maxbins, int *code)
 			FAIL(CALIB_OUT_OF_RANGE,
 				 "bin %d: sum of p*y %g is inconsistent with the sums of p and y",
 				 b + 1, bin->wpy);
-		sumw += bin->w;
 		sumb += bin->wpp - 2.0 * bin->wpy + bin->wyy;
 		scale += bin->wpp + 2.0 * bin->wpy + bin->wyy;
 	}
@@ -366,7 +397,8 @@ calib_check(const CalibState *s, int maxbins, int *code)
 			FAIL(CALIB_BAD_VALUE,
 				 "bin weights add up to %g, not the total weight %g",
 				 sumw, s->w);
-		if (fabs(sumb - s->brier) > CALIB_TOL * scale + 1e-300)
+		if (!(s->flags & CALIB_F_NO_MOMENTS) &&
+			fabs(sumb - s->brier) > CALIB_TOL * scale + 1e-300)
 			FAIL(CALIB_BAD_VALUE,
 				 "brier sum %g disagrees with the bins (%g)", s->brier, sumb);
 	}

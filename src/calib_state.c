@@ -11,7 +11,9 @@
  *
  * where logloss may be the word "untracked" (then without logloss_comp),
  * and bins lists only the non-empty bins, 1-based, in increasing order,
- * each with its six sums.  Every float8 is printed in the shortest form
+ * each with its six sums.  A state of ece_agg (CALIB_F_NO_MOMENTS) says
+ * brier=untracked (without brier_comp) and lists three sums per bin,
+ * (w,wp,wy).  Every float8 is printed in the shortest form
  * that reads back to the same double, so text round trips are exact.
  *
  * Binary form: int16 version, int16 flags, int32 nbins, int32 classes,
@@ -168,7 +170,8 @@ calibration_state_in(PG_FUNCTION_ARGS)
 	int			version,
 				nbins,
 				nclasses,
-				last = 0;
+				last = 0,
+				nfields = CALIB_BIN_FIELDS;
 	CalibState *s;
 
 	expect(&p, "version=", whole);
@@ -185,9 +188,19 @@ calibration_state_in(PG_FUNCTION_ARGS)
 	expect(&p, "w=", whole);
 	s->w = parse_f8(&p, whole);
 	expect(&p, "brier=", whole);
-	s->brier = parse_f8(&p, whole);
-	expect(&p, "brier_comp=", whole);
-	s->brier_c = parse_f8(&p, whole);
+	skip_ws(&p);
+	if (strncmp(p, "untracked", 9) == 0)
+	{
+		p += 9;
+		s->flags |= CALIB_F_NO_MOMENTS;
+		nfields = 3;
+	}
+	else
+	{
+		s->brier = parse_f8(&p, whole);
+		expect(&p, "brier_comp=", whole);
+		s->brier_c = parse_f8(&p, whole);
+	}
 	expect(&p, "logloss=", whole);
 	skip_ws(&p);
 	if (strncmp(p, "untracked", 9) == 0)
@@ -222,7 +235,7 @@ calibration_state_in(PG_FUNCTION_ARGS)
 		last = idx;
 		expect(&p, ":(", whole);
 		f = (double *) &s->bins[idx - 1];
-		for (int i = 0; i < CALIB_BIN_FIELDS; i++)
+		for (int i = 0; i < nfields; i++)
 		{
 			if (i > 0)
 				expect(&p, ",", whole);
@@ -248,15 +261,21 @@ calibration_state_out(PG_FUNCTION_ARGS)
 	CalibState *s = PG_GETARG_CALIB_P(0);
 	StringInfoData buf;
 	bool		first = true;
+	int			nfields = (s->flags & CALIB_F_NO_MOMENTS) ? 3 : CALIB_BIN_FIELDS;
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "version=%d nbins=%d classes=%d w=",
 					 (int) s->version, (int) s->nbins, (int) s->nclasses);
 	pc_append_float8(&buf, s->w);
-	appendStringInfoString(&buf, " brier=");
-	pc_append_float8(&buf, s->brier);
-	appendStringInfoString(&buf, " brier_comp=");
-	pc_append_float8(&buf, s->brier_c);
+	if (s->flags & CALIB_F_NO_MOMENTS)
+		appendStringInfoString(&buf, " brier=untracked");
+	else
+	{
+		appendStringInfoString(&buf, " brier=");
+		pc_append_float8(&buf, s->brier);
+		appendStringInfoString(&buf, " brier_comp=");
+		pc_append_float8(&buf, s->brier_c);
+	}
 	if (s->flags & CALIB_F_LOGLOSS)
 	{
 		appendStringInfoString(&buf, " logloss=");
@@ -272,14 +291,14 @@ calibration_state_out(PG_FUNCTION_ARGS)
 		const double *f = (const double *) &s->bins[b];
 		bool		empty = true;
 
-		for (int i = 0; i < CALIB_BIN_FIELDS; i++)
+		for (int i = 0; i < nfields; i++)
 			if (f[i] != 0.0 || signbit(f[i]))
 				empty = false;
 		if (empty)
 			continue;
 		appendStringInfo(&buf, "%s%d:(", first ? "" : " ", b + 1);
 		first = false;
-		for (int i = 0; i < CALIB_BIN_FIELDS; i++)
+		for (int i = 0; i < nfields; i++)
 		{
 			if (i > 0)
 				appendStringInfoChar(&buf, ',');
