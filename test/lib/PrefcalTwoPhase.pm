@@ -44,6 +44,15 @@ our %feed = (
 	'bt_counts' => 'bc',
 	'recal_points' => 'rp',
 	'preference_consistency_state' => 'pcs',
+	'double precision[], double precision[], double precision[], double precision, double precision'
+	  => "'{0.25,-0.5,0.125}'::float8[], ff, sf, outcome, w",
+	'double precision[], real[], real[], double precision, double precision'
+	  => "'{0.25,-0.5,0.125}'::float8[], ff::real[], sf::real[], outcome, w",
+	'double precision[], double precision[], double precision[], double precision, double precision, text, double precision, boolean'
+	  => "'{0.25,-0.5,0.125}'::float8[], ff, sf, outcome, w, 'logloss+brier', 2, true",
+	'double precision[], real[], real[], double precision, double precision, text, double precision, boolean'
+	  => "'{0.25,-0.5,0.125}'::float8[], ff::real[], sf::real[], outcome, w, 'hinge+brier', 2, true",
+	'reward_pass_state' => 'rps',
 );
 
 # aggregates whose results on the dyadic table agree within the 1e-9
@@ -57,6 +66,9 @@ our %dyadic_bound = (
 	'bt_fit' => 'the solver sums over the pairs in the order of the state, which merging changes',
 	'preference_consistency_prior' => 'an EM fit whose sums run over the groups in the order of the state',
 	'krippendorff_alpha_interval' => 'per-unit means and deviations merged by the pairwise update, from the first value seen',
+	'classify_preference_consistency' => 'sums of log-Beta terms over the conditions in the order of the state, which merging changes',
+	'reward_pass' => 'sums of logistic and logarithmic terms',
+	'reward_pass_merge' => 'merges reward_pass states (sums of logistic and logarithmic terms)',
 );
 
 # results whose text lists a set in an order that depends on the order of
@@ -114,15 +126,20 @@ SELECT id, 3 + id % 3 AS part, 1 + (id * 7) % 3 AS g,
        'u' || (id % 60) AS unit, (ARRAY['x', 'y', 'z', 'y'])[1 + floor(random() * 4)::int] AS vote,
        $iv AS ival,
        NULL::calibration_state AS cs, NULL::bt_counts AS bc, NULL::recal_points AS rp,
-       NULL::preference_consistency_state AS pcs
+       NULL::preference_consistency_state AS pcs,
+       ARRAY[f1 / 8.0 - 0.5, f2 / 8.0 - 0.5, f3 / 8.0 - 0.5]::float8[] AS ff,
+       ARRAY[f3 / 8.0 - 0.5, f1 / 8.0 - 0.25, f2 / 4.0 - 1]::float8[] AS sf,
+       NULL::reward_pass_state AS rps
 FROM (SELECT id, $pv AS p, floor(random() * 12)::int AS i1,
              floor(random() * 9)::int AS a, floor(random() * 9)::int AS b,
-             floor(random() * 9)::int AS c, (1 / 32.0 + random() / 16) / 8 AS s
+             floor(random() * 9)::int AS c, (1 / 32.0 + random() / 16) / 8 AS s,
+             floor(random() * 9)::int AS f1, floor(random() * 9)::int AS f2,
+             floor(random() * 9)::int AS f3
       FROM generate_series(1, $rows) id) q;
 -- scattered NULLs
 UPDATE tp_data SET p = NULL WHERE id % 37 = 0;
 UPDATE tp_data SET y = NULL, ys = NULL, label = NULL, vote = NULL WHERE id % 41 = 0;
-UPDATE tp_data SET w = NULL, probs = NULL, ta = NULL, ia = NULL, unit = NULL WHERE id % 43 = 0;
+UPDATE tp_data SET w = NULL, probs = NULL, ta = NULL, ia = NULL, unit = NULL, ff = NULL WHERE id % 43 = 0;
 UPDATE tp_data SET outcome = NULL, choice = NULL, cond = NULL, ival = NULL, conf = NULL WHERE id % 47 = 0;
 CREATE INDEX ON tp_data (id);
 -- per-row states over a few neighbouring rows, built by prefcal itself
@@ -130,11 +147,12 @@ UPDATE tp_data d SET
   cs = (SELECT calibration_agg(e.p, e.y) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
   bc = (SELECT bt_counts(e.ta, e.tb, e.outcome, e.w) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
   rp = (SELECT recal_points(e.p, e.y) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
-  pcs = (SELECT preference_consistency_state_agg(e.choice, e.cond) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2)
+  pcs = (SELECT preference_consistency_state_agg(e.choice, e.cond) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
+  rps = (SELECT reward_pass('{0.25,-0.5,0.125}', e.ff, e.sf, e.outcome, e.w) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2)
 WHERE d.id % 7 = 1;
 -- one row in part 1; rows with every column NULL in part 2
 INSERT INTO tp_data SELECT $rows + 1, 1, 1, p, y, ys, nb, w, probs, label, ta, tb, ia, ib, outcome,
-  choice, cond, conf, unit, vote, ival, cs, bc, rp, pcs FROM tp_data WHERE id = 1;
+  choice, cond, conf, unit, vote, ival, cs, bc, rp, pcs, ff, sf, rps FROM tp_data WHERE id = 1;
 INSERT INTO tp_data (id, part, g) SELECT $rows + 1 + g, 2, g FROM generate_series(1, 3) g;
 DROP TABLE IF EXISTS tp_parts;
 CREATE TABLE tp_parts AS SELECT generate_series(0, $np - 1) AS part;
