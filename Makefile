@@ -25,7 +25,12 @@ DATA = $(filter-out $(DATA_built),$(wildcard prefcal--*.sql))
 REGRESS = $(basename $(notdir $(sort $(wildcard sql/*.sql))))
 REGRESS_OPTS = --load-extension=prefcal --inputdir=. --outputdir=$(or $(REGRESS_OUTDIR),.)
 
-EXTRA_CLEAN = results regression.diffs regression.out
+# isolation specs (specs/*.spec, expected/*.out): interleavings of refits and
+# concurrent writers, run by pg_isolation_regress
+ISOLATION = $(basename $(notdir $(sort $(wildcard specs/*.spec))))
+ISOLATION_OPTS = --load-extension=prefcal
+
+EXTRA_CLEAN = results regression.diffs regression.out output_iso
 
 # No host-specific -march flag and no fast-math: SIMD kernels are chosen at run time
 # (src/kernels*.c).  PREFCAL_CFLAGS lets the test harness add assertions.

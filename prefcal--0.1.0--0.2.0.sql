@@ -13,7 +13,12 @@
 --  - creates the reward models on features (reward_pass_state, reward_pass
 --    and reward_pass_merge, reward_model, reward_fit, reward_score,
 --    reward_predict, reward_predict_shown, reward_coefficients,
---    reward_item_effects, reward_info; src/sql/25_reward.sql).
+--    reward_item_effects, reward_info; src/sql/25_reward.sql);
+--  - creates prefcal_source_relations, prefcal_await_writers,
+--    prefcal_oldest_xact_start and prefcal_settled_watermark, and replaces
+--    prefcal_refit_fold and the prefcal_refit procedure, so that a refit
+--    waits for the writers of its source before moving its watermark
+--    (src/sql/60_operations.sql, doc/pg_cron.md).
 -- Nothing else in the catalog changes; what 0.2.0 changes in behaviour comes
 -- with the library (CHANGELOG.md).  test/t/096_upgrade.t checks that an
 -- upgraded database has the same catalog as a fresh 0.2.0 install.
@@ -373,3 +378,258 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.reward_info(@extschema@.reward_model) IS
 'fit diagnostics of a reward model: objective, optimiser, passes, iterations, convergence, gradient norm, log-likelihood, d, n, gamma with SE, standardisation';
+
+-- refits wait for the writers of their source before moving the watermark
+-- (no row committed late is skipped) in 0.2.0
+-- Concurrent writers (doc/pg_cron.md): a refit may only move the watermark
+-- to a bound below which no row can still appear.  These functions find
+-- such a bound; prefcal_refit_fold uses them, and any other job that folds
+-- rows by a watermark can too.
+
+-- every relation whose writers can add rows to source: itself, the
+-- relations its view rules read (recursively) and its inheritance children
+-- and partitions
+CREATE FUNCTION @extschema@.prefcal_source_relations(source regclass)
+RETURNS regclass[]
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH RECURSIVE rel(oid) AS (
+		SELECT source::pg_catalog.oid
+		UNION
+		SELECT nxt.oid
+		FROM rel, LATERAL (
+			SELECT d.refobjid AS oid
+			FROM pg_catalog.pg_rewrite r
+			JOIN pg_catalog.pg_depend d
+			  ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid
+			 AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+			WHERE r.ev_class = rel.oid AND d.refobjid <> rel.oid
+			UNION ALL
+			SELECT i.inhrelid FROM pg_catalog.pg_inherits i WHERE i.inhparent = rel.oid
+		) nxt
+	)
+	SELECT pg_catalog.array_agg(c.oid::pg_catalog.regclass ORDER BY c.oid)
+	FROM rel JOIN pg_catalog.pg_class c ON c.oid = rel.oid
+	WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+$$;
+
+COMMENT ON FUNCTION @extschema@.prefcal_source_relations(regclass) IS
+'the relations whose writers can add rows to a refit source: itself, the relations its views read (recursively), its inheritance children and partitions';
+
+CREATE FUNCTION @extschema@.prefcal_await_writers(relations regclass[], timeout interval DEFAULT NULL)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'prefcal_await_writers'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION @extschema@.prefcal_await_writers(regclass[], interval) IS
+'wait until every transaction holding a write lock on one of the relations when called has ended, at most timeout (NULL: prefcal.refit_wait_timeout); returns how many were still running (0: all ended)';
+
+CREATE FUNCTION @extschema@.prefcal_oldest_xact_start()
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'prefcal_oldest_xact_start'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION @extschema@.prefcal_oldest_xact_start() IS
+'the earliest start of another open transaction (or running statement) in this database, at most the current time; autovacuum is left out';
+
+-- the watermark a fold may move to: the largest key above after such that
+-- every row at or below it that will ever commit is visible to the next
+-- statement; after itself when there is none or the writers did not finish
+-- within the timeout (with a NOTICE).  Keys from a sequence (CACHE 1) are
+-- handed out while the writer holds ROW EXCLUSIVE on the table, so waiting
+-- for the current writers suffices; timestamp and date keys filled from the
+-- writing transaction's clock are also capped below the oldest open
+-- transaction's start, because a transaction that has started but not yet
+-- inserted holds no lock.
+CREATE FUNCTION @extschema@.prefcal_settled_watermark(source regclass, watermark_column name, after text,
+													  timeout interval DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'iso_8601'
+SET TimeZone = 'UTC'
+SET extra_float_digits = 3
+AS $$
+DECLARE
+	wm_type regtype;
+	wm_typename text;
+	cap text;
+	tz text;
+	bound text;
+	still integer;
+BEGIN
+	IF source IS NULL OR watermark_column IS NULL THEN
+		RAISE EXCEPTION 'a settled watermark needs a source and its watermark column'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
+		RAISE EXCEPTION 'a refit fold must run at READ COMMITTED, not %',
+			pg_catalog.upper(pg_catalog.current_setting('transaction_isolation'))
+			USING ERRCODE = 'invalid_transaction_state',
+				  DETAIL = 'The fold waits for open writers and then reads their rows; a transaction snapshot taken before the wait cannot see them.',
+				  HINT = 'CALL prefcal_refit() runs its fold at READ COMMITTED itself; otherwise call the fold in a READ COMMITTED transaction.';
+	END IF;
+	SELECT a.atttypid, pg_catalog.format_type(a.atttypid, a.atttypmod) INTO wm_type, wm_typename
+	FROM pg_catalog.pg_attribute a
+	WHERE a.attrelid = source AND a.attname = watermark_column AND a.attnum > 0 AND NOT a.attisdropped;
+	IF wm_type IS NULL THEN
+		RAISE EXCEPTION 'watermark column "%" of relation % does not exist', watermark_column, source
+			USING ERRCODE = 'undefined_column';
+	END IF;
+
+	IF wm_type IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+		-- rows keyed below the oldest open transaction's start are all
+		-- committed or gone; local times are compared in the time zone
+		-- sessions start with
+		SELECT s.reset_val INTO tz FROM pg_catalog.pg_settings s WHERE s.name = 'TimeZone';
+		cap := CASE WHEN wm_type = 'timestamptz'::regtype
+					THEN @extschema@.prefcal_oldest_xact_start()::pg_catalog.text
+					WHEN wm_type = 'timestamp'::regtype
+					THEN pg_catalog.timezone(tz, @extschema@.prefcal_oldest_xact_start())::pg_catalog.text
+					ELSE pg_catalog.timezone(tz, @extschema@.prefcal_oldest_xact_start())::pg_catalog.date::pg_catalog.text END;
+		EXECUTE pg_catalog.format(
+			'SELECT pg_catalog.max(%1$I)::pg_catalog.text FROM %2$s '
+			'WHERE ($1 IS NULL OR %1$I > $1::%3$s) AND %1$I < $2::%3$s',
+			watermark_column, source, wm_typename)
+		INTO bound USING after, cap;
+	ELSE
+		EXECUTE pg_catalog.format(
+			'SELECT pg_catalog.max(%1$I)::pg_catalog.text FROM %2$s WHERE $1 IS NULL OR %1$I > $1::%3$s',
+			watermark_column, source, wm_typename)
+		INTO bound USING after;
+	END IF;
+	IF bound IS NULL THEN
+		RETURN after;
+	END IF;
+
+	-- the bound is read: wait for every writer that may still commit a key
+	-- at or below it (a writer that starts now takes a higher one)
+	still := @extschema@.prefcal_await_writers(@extschema@.prefcal_source_relations(source), timeout);
+	IF still > 0 THEN
+		RAISE NOTICE '% transaction(s) writing to % were still open after %; rows above watermark % are left for the next run',
+			still, source,
+			coalesce(timeout::pg_catalog.text, pg_catalog.current_setting('prefcal.refit_wait_timeout')),
+			coalesce(after, '(none)')
+			USING HINT = 'A writer that keeps its transaction open holds back every fold of this source; the wait is prefcal.refit_wait_timeout.';
+		RETURN after;
+	END IF;
+	RETURN bound;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.prefcal_settled_watermark(regclass, name, text, interval) IS
+'the watermark a fold of source may move to from after: every row at or below it that will ever commit is visible to the next statement (waits for open writers, at most timeout); after when nothing is new or the wait timed out';
+
+CREATE OR REPLACE FUNCTION @extschema@.prefcal_refit_fold(job text, OUT new_rows bigint, OUT watermark text)
+RETURNS record
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'iso_8601'
+SET TimeZone = 'UTC'
+SET extra_float_digits = 3
+AS $$
+DECLARE
+	j @extschema@.bt_state_store;
+	src regclass;
+	wm_type text;
+	delta @extschema@.bt_counts;
+	new_wm text;
+BEGIN
+	-- the row lock serialises folds even when two runs overlap
+	SELECT * INTO j FROM @extschema@.bt_state_store s WHERE s.name = job FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'refit job "%" is not registered', job
+			USING ERRCODE = 'undefined_object',
+				  HINT = 'Register it with prefcal_register_refit().';
+	END IF;
+	src := pg_catalog.format('%I.%I', j.source_schema, j.source_table)::regclass;
+	SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) INTO wm_type
+	FROM pg_catalog.pg_attribute a
+	WHERE a.attrelid = src AND a.attname = j.watermark_column AND a.attnum > 0 AND NOT a.attisdropped;
+	IF wm_type IS NULL THEN
+		RAISE EXCEPTION 'watermark column "%" of relation % does not exist', j.watermark_column, src
+			USING ERRCODE = 'undefined_column';
+	END IF;
+
+	-- an upper bound below which every row that will ever commit is
+	-- visible now; the fold below runs as a new statement, so it sees them
+	new_wm := @extschema@.prefcal_settled_watermark(src, j.watermark_column, j.watermark);
+	IF new_wm IS NOT DISTINCT FROM j.watermark THEN
+		new_rows := 0;
+		watermark := j.watermark;
+		RETURN;
+	END IF;
+
+	EXECUTE pg_catalog.format(
+		'SELECT @extschema@.bt_counts(%1$s, %2$s, %3$s, %4$s), pg_catalog.count(*) FROM %5$s '
+		'WHERE ($1 IS NULL OR %6$I > $1::%7$s) AND %6$I <= $2::%7$s',
+		@extschema@.prefcal_column_expr(src, j.first_column, 'item'),
+		@extschema@.prefcal_column_expr(src, j.second_column, 'item'),
+		@extschema@.prefcal_column_expr(src, j.outcome_column, 'value'),
+		CASE WHEN j.weight_column IS NULL THEN '1.0::pg_catalog.float8'
+			 ELSE @extschema@.prefcal_column_expr(src, j.weight_column, 'value') END,
+		src, j.watermark_column, wm_type)
+	INTO delta, new_rows USING j.watermark, new_wm;
+
+	UPDATE @extschema@.bt_state_store s
+	SET counts = (SELECT @extschema@.bt_counts_merge(c) FROM (VALUES (j.counts), (delta)) v(c)),
+		rows_folded = s.rows_folded + new_rows,
+		watermark = new_wm,
+		updated_at = pg_catalog.clock_timestamp()
+	WHERE s.name = job;
+	watermark := new_wm;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.prefcal_refit_fold(text) IS
+'refit step 1: fold the source rows above the stored watermark into the stored bt_counts; returns the rows folded and the new watermark';
+
+CREATE OR REPLACE PROCEDURE @extschema@.prefcal_refit(job text, force boolean DEFAULT false)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	lock_key bigint;
+	folded record;
+	v integer;
+	has_model boolean;
+BEGIN
+	PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+	-- end the CALL's own transaction first: inside a transaction block this
+	-- fails (2D000) before anything is locked, and the fold below gets a
+	-- transaction of its own, made READ COMMITTED whatever the session's
+	-- default, so that it sees the writers it waits for
+	COMMIT;
+	SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+	PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+	lock_key := pg_catalog.hashtextextended('prefcal_refit:' || job, 0);
+	-- a session lock, held across the COMMITs below
+	IF NOT pg_catalog.pg_try_advisory_lock(lock_key) THEN
+		RAISE NOTICE 'refit job "%" is already running; skipped', job;
+		RETURN;
+	END IF;
+
+	SELECT * INTO folded FROM @extschema@.prefcal_refit_fold(job);
+	COMMIT;
+	PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+
+	SELECT EXISTS (SELECT 1 FROM @extschema@.bt_model_store ms WHERE ms.name = job) INTO has_model;
+	IF folded.new_rows > 0 OR force OR NOT has_model THEN
+		v := @extschema@.prefcal_refit_fit(job);
+		COMMIT;
+		PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+		IF v IS NOT NULL THEN
+			PERFORM @extschema@.prefcal_refit_measure(job, v);
+			COMMIT;
+		END IF;
+	END IF;
+	PERFORM pg_catalog.pg_advisory_unlock(lock_key);
+	RAISE NOTICE 'refit job "%": % new rows folded, watermark %, model version %',
+		job, folded.new_rows, folded.watermark, coalesce(v::text, 'unchanged');
+END
+$$;
+
+COMMENT ON PROCEDURE @extschema@.prefcal_refit(text, boolean) IS
+'run a registered refit job: fold new rows, refit, store the version, measure hold-out calibration; commits between steps; skips if the job is already running (advisory lock); force refits without new rows';

@@ -26,6 +26,7 @@ void
 _PG_init(void)
 {
 	rw_init_guc();
+	pc_refit_wait_init_guc();
 	pc_kernels_init_guc();
 }
 

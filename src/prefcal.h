@@ -55,6 +55,9 @@ pc_label01(uint64 b)
 	return (double) (int) (b & 1);
 }
 
+/* refit_wait.c */
+extern void pc_refit_wait_init_guc(void);
+
 /* prefcal.c */
 extern void pc_append_float8(StringInfo buf, double x);
 extern double pc_parse_float8(const char **ptr, const char *typname,

@@ -174,6 +174,147 @@ $$;
 COMMENT ON FUNCTION @extschema@.prefcal_register_refit(text, regclass, name, name, name, name, name, jsonb, regclass) IS
 'register a refit job: rows of source (first-shown item, second item, outcome 1/0/0.5 or boolean, optional weight) folded above a watermark column; bt_fit options; optional hold-out relation with the same columns';
 
+-- Concurrent writers (doc/pg_cron.md): a refit may only move the watermark
+-- to a bound below which no row can still appear.  These functions find
+-- such a bound; prefcal_refit_fold uses them, and any other job that folds
+-- rows by a watermark can too.
+
+-- every relation whose writers can add rows to source: itself, the
+-- relations its view rules read (recursively) and its inheritance children
+-- and partitions
+CREATE FUNCTION @extschema@.prefcal_source_relations(source regclass)
+RETURNS regclass[]
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH RECURSIVE rel(oid) AS (
+		SELECT source::pg_catalog.oid
+		UNION
+		SELECT nxt.oid
+		FROM rel, LATERAL (
+			SELECT d.refobjid AS oid
+			FROM pg_catalog.pg_rewrite r
+			JOIN pg_catalog.pg_depend d
+			  ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid
+			 AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+			WHERE r.ev_class = rel.oid AND d.refobjid <> rel.oid
+			UNION ALL
+			SELECT i.inhrelid FROM pg_catalog.pg_inherits i WHERE i.inhparent = rel.oid
+		) nxt
+	)
+	SELECT pg_catalog.array_agg(c.oid::pg_catalog.regclass ORDER BY c.oid)
+	FROM rel JOIN pg_catalog.pg_class c ON c.oid = rel.oid
+	WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+$$;
+
+COMMENT ON FUNCTION @extschema@.prefcal_source_relations(regclass) IS
+'the relations whose writers can add rows to a refit source: itself, the relations its views read (recursively), its inheritance children and partitions';
+
+CREATE FUNCTION @extschema@.prefcal_await_writers(relations regclass[], timeout interval DEFAULT NULL)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'prefcal_await_writers'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION @extschema@.prefcal_await_writers(regclass[], interval) IS
+'wait until every transaction holding a write lock on one of the relations when called has ended, at most timeout (NULL: prefcal.refit_wait_timeout); returns how many were still running (0: all ended)';
+
+CREATE FUNCTION @extschema@.prefcal_oldest_xact_start()
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'prefcal_oldest_xact_start'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION @extschema@.prefcal_oldest_xact_start() IS
+'the earliest start of another open transaction (or running statement) in this database, at most the current time; autovacuum is left out';
+
+-- the watermark a fold may move to: the largest key above after such that
+-- every row at or below it that will ever commit is visible to the next
+-- statement; after itself when there is none or the writers did not finish
+-- within the timeout (with a NOTICE).  Keys from a sequence (CACHE 1) are
+-- handed out while the writer holds ROW EXCLUSIVE on the table, so waiting
+-- for the current writers suffices; timestamp and date keys filled from the
+-- writing transaction's clock are also capped below the oldest open
+-- transaction's start, because a transaction that has started but not yet
+-- inserted holds no lock.
+CREATE FUNCTION @extschema@.prefcal_settled_watermark(source regclass, watermark_column name, after text,
+													  timeout interval DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'iso_8601'
+SET TimeZone = 'UTC'
+SET extra_float_digits = 3
+AS $$
+DECLARE
+	wm_type regtype;
+	wm_typename text;
+	cap text;
+	tz text;
+	bound text;
+	still integer;
+BEGIN
+	IF source IS NULL OR watermark_column IS NULL THEN
+		RAISE EXCEPTION 'a settled watermark needs a source and its watermark column'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
+		RAISE EXCEPTION 'a refit fold must run at READ COMMITTED, not %',
+			pg_catalog.upper(pg_catalog.current_setting('transaction_isolation'))
+			USING ERRCODE = 'invalid_transaction_state',
+				  DETAIL = 'The fold waits for open writers and then reads their rows; a transaction snapshot taken before the wait cannot see them.',
+				  HINT = 'CALL prefcal_refit() runs its fold at READ COMMITTED itself; otherwise call the fold in a READ COMMITTED transaction.';
+	END IF;
+	SELECT a.atttypid, pg_catalog.format_type(a.atttypid, a.atttypmod) INTO wm_type, wm_typename
+	FROM pg_catalog.pg_attribute a
+	WHERE a.attrelid = source AND a.attname = watermark_column AND a.attnum > 0 AND NOT a.attisdropped;
+	IF wm_type IS NULL THEN
+		RAISE EXCEPTION 'watermark column "%" of relation % does not exist', watermark_column, source
+			USING ERRCODE = 'undefined_column';
+	END IF;
+
+	IF wm_type IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+		-- rows keyed below the oldest open transaction's start are all
+		-- committed or gone; local times are compared in the time zone
+		-- sessions start with
+		SELECT s.reset_val INTO tz FROM pg_catalog.pg_settings s WHERE s.name = 'TimeZone';
+		cap := CASE WHEN wm_type = 'timestamptz'::regtype
+					THEN @extschema@.prefcal_oldest_xact_start()::pg_catalog.text
+					WHEN wm_type = 'timestamp'::regtype
+					THEN pg_catalog.timezone(tz, @extschema@.prefcal_oldest_xact_start())::pg_catalog.text
+					ELSE pg_catalog.timezone(tz, @extschema@.prefcal_oldest_xact_start())::pg_catalog.date::pg_catalog.text END;
+		EXECUTE pg_catalog.format(
+			'SELECT pg_catalog.max(%1$I)::pg_catalog.text FROM %2$s '
+			'WHERE ($1 IS NULL OR %1$I > $1::%3$s) AND %1$I < $2::%3$s',
+			watermark_column, source, wm_typename)
+		INTO bound USING after, cap;
+	ELSE
+		EXECUTE pg_catalog.format(
+			'SELECT pg_catalog.max(%1$I)::pg_catalog.text FROM %2$s WHERE $1 IS NULL OR %1$I > $1::%3$s',
+			watermark_column, source, wm_typename)
+		INTO bound USING after;
+	END IF;
+	IF bound IS NULL THEN
+		RETURN after;
+	END IF;
+
+	-- the bound is read: wait for every writer that may still commit a key
+	-- at or below it (a writer that starts now takes a higher one)
+	still := @extschema@.prefcal_await_writers(@extschema@.prefcal_source_relations(source), timeout);
+	IF still > 0 THEN
+		RAISE NOTICE '% transaction(s) writing to % were still open after %; rows above watermark % are left for the next run',
+			still, source,
+			coalesce(timeout::pg_catalog.text, pg_catalog.current_setting('prefcal.refit_wait_timeout')),
+			coalesce(after, '(none)')
+			USING HINT = 'A writer that keeps its transaction open holds back every fold of this source; the wait is prefcal.refit_wait_timeout.';
+		RETURN after;
+	END IF;
+	RETURN bound;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.prefcal_settled_watermark(regclass, name, text, interval) IS
+'the watermark a fold of source may move to from after: every row at or below it that will ever commit is visible to the next statement (waits for open writers, at most timeout); after when nothing is new or the wait timed out';
+
 -- step 1 of a refit: fold the new rows into the stored counts
 -- (the watermark is kept as text: the settings below make that text the
 -- same whatever the session's DateStyle, TimeZone or extra_float_digits)
@@ -209,12 +350,10 @@ BEGIN
 			USING ERRCODE = 'undefined_column';
 	END IF;
 
-	-- fix the upper bound first, so rows that arrive meanwhile wait for the next run
-	EXECUTE pg_catalog.format(
-		'SELECT pg_catalog.max(%1$I)::pg_catalog.text FROM %2$s WHERE $1 IS NULL OR %1$I > $1::%3$s',
-		j.watermark_column, src, wm_type)
-	INTO new_wm USING j.watermark;
-	IF new_wm IS NULL THEN
+	-- an upper bound below which every row that will ever commit is
+	-- visible now; the fold below runs as a new statement, so it sees them
+	new_wm := @extschema@.prefcal_settled_watermark(src, j.watermark_column, j.watermark);
+	IF new_wm IS NOT DISTINCT FROM j.watermark THEN
 		new_rows := 0;
 		watermark := j.watermark;
 		RETURN;
@@ -343,6 +482,13 @@ DECLARE
 	v integer;
 	has_model boolean;
 BEGIN
+	PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+	-- end the CALL's own transaction first: inside a transaction block this
+	-- fails (2D000) before anything is locked, and the fold below gets a
+	-- transaction of its own, made READ COMMITTED whatever the session's
+	-- default, so that it sees the writers it waits for
+	COMMIT;
+	SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
 	PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
 	lock_key := pg_catalog.hashtextextended('prefcal_refit:' || job, 0);
 	-- a session lock, held across the COMMITs below
