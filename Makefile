@@ -42,6 +42,12 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# The reward model's accumulation loops (rank-one Hessian and gradient
+# updates) are written to auto-vectorise; as PostgreSQL does for its page
+# checksums, compile that file with the vectoriser (no fast-math: sums
+# keep their order).
+src/reward_math.o: CFLAGS += $(CFLAGS_VECTORIZE)
+
 # PGXS does not track header dependencies: rebuild every object when any
 # header changes (the headers are few and small).
 $(OBJS): $(wildcard src/*.h)

@@ -97,8 +97,33 @@ typedef struct RwScratch
 	double		x1[RW_MAX_FEATURES + 1];
 	double		x2[RW_MAX_FEATURES + 1];
 	double		z[RW_MAX_FEATURES + 1];
-	double		shortbuf[32];	/* an aligned copy of a short-header array */
+	double		shortbuf[3][32];	/* aligned copies of short-header arrays */
 } RwScratch;
+
+/* a feature array read in place: n values of float8 or real at data */
+typedef struct RwView
+{
+	int			n;
+	bool		is_float8;
+	const void *data;
+	void	   *tofree;			/* a detoasted copy, or NULL */
+} RwView;
+
+/*
+ * Look at a one-dimensional float8[] or real[] without NULLs (slot 0..2
+ * chooses the scratch buffer for a short-header value); errors as
+ * rw_read_vector.  Release with rw_view_release.
+ */
+extern void rw_view(Datum d, const char *what, RwScratch *scratch, int slot,
+					RwView *v);
+extern void rw_view_to_double(const RwView *v, double *out);
+
+static inline void
+rw_view_release(RwView *v)
+{
+	if (v->tofree)
+		pfree(v->tofree);
+}
 
 extern RwScratch *rw_scratch(FunctionCallInfo fcinfo);
 

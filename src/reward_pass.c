@@ -34,29 +34,28 @@ rw_scratch(FunctionCallInfo fcinfo)
 	return (RwScratch *) fcinfo->flinfo->fn_extra;
 }
 
-int
-rw_read_vector(Datum d, double *out, const char *what, RwScratch *scratch)
+void
+rw_view(Datum d, const char *what, RwScratch *scratch, int slot, RwView *vw)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(d);
-	struct varlena *copy = NULL;
 	ArrayType  *a;
-	const char *data;
-	int			n;
 
+	vw->tofree = NULL;
 	if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
 	{
-		copy = pg_detoast_datum(v);
-		a = (ArrayType *) copy;
+		vw->tofree = pg_detoast_datum(v);
+		a = (ArrayType *) vw->tofree;
 	}
 	else if (VARATT_IS_SHORT(v))
 	{
 		/* a short header is not aligned: copy into scratch (fits: < 127 bytes) */
 		Size		len = VARSIZE_SHORT(v) - VARHDRSZ_SHORT;
+		char	   *buf = (char *) scratch->shortbuf[slot];
 
-		Assert(len + VARHDRSZ <= sizeof(scratch->shortbuf));
-		SET_VARSIZE(scratch->shortbuf, len + VARHDRSZ);
-		memcpy(VARDATA(scratch->shortbuf), VARDATA_SHORT(v), len);
-		a = (ArrayType *) scratch->shortbuf;
+		Assert(len + VARHDRSZ <= sizeof(scratch->shortbuf[slot]));
+		SET_VARSIZE(buf, len + VARHDRSZ);
+		memcpy(VARDATA(buf), VARDATA_SHORT(v), len);
+		a = (ArrayType *) buf;
 	}
 	else
 		a = (ArrayType *) v;
@@ -67,33 +66,50 @@ rw_read_vector(Datum d, double *out, const char *what, RwScratch *scratch)
 				 errmsg("%s must be a one-dimensional array", what),
 				 errdetail(ARR_NDIM(a) == 0 ? "The array is empty." :
 						   "The array has %d dimensions.", ARR_NDIM(a))));
-	n = ARR_DIMS(a)[0];
-	if (n > RW_MAX_FEATURES)
+	vw->n = ARR_DIMS(a)[0];
+	if (vw->n > RW_MAX_FEATURES)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("%s has %d features, more than the %d supported",
-						what, n, RW_MAX_FEATURES)));
+						what, vw->n, RW_MAX_FEATURES)));
 	if (ARR_HASNULL(a) && array_contains_nulls(a))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s contains a NULL", what),
 				 errdetail("Every feature of every comparison must be a number.")));
-	data = (const char *) a +
-		(ARR_HASNULL(a) ? (Size) a->dataoffset : (Size) ARR_OVERHEAD_NONULLS(1));
 	if (ARR_ELEMTYPE(a) == FLOAT8OID)
-		memcpy(out, data, sizeof(double) * n);
+		vw->is_float8 = true;
 	else if (ARR_ELEMTYPE(a) == FLOAT4OID)
-	{
-		const float *f = (const float *) data;
-
-		for (int i = 0; i < n; i++)
-			out[i] = f[i];
-	}
+		vw->is_float8 = false;
 	else
 		elog(ERROR, "unexpected element type %u of %s", ARR_ELEMTYPE(a), what);
-	if (copy != NULL)
-		pfree(copy);
-	return n;
+	vw->data = (const char *) a +
+		(ARR_HASNULL(a) ? (Size) a->dataoffset : (Size) ARR_OVERHEAD_NONULLS(1));
+}
+
+void
+rw_view_to_double(const RwView *v, double *out)
+{
+	if (v->is_float8)
+		memcpy(out, v->data, sizeof(double) * v->n);
+	else
+	{
+		const float *f = (const float *) v->data;
+
+		for (int i = 0; i < v->n; i++)
+			out[i] = f[i];
+	}
+}
+
+int
+rw_read_vector(Datum d, double *out, const char *what, RwScratch *scratch)
+{
+	RwView		v;
+
+	rw_view(d, what, scratch, 0, &v);
+	rw_view_to_double(&v, out);
+	rw_view_release(&v);
+	return v.n;
 }
 
 int
@@ -462,8 +478,10 @@ reward_pass_trans(PG_FUNCTION_ARGS)
 	MemoryContext aggcontext = pc_agg_context(fcinfo, "reward_pass_trans");
 	RewardPass *s = PG_ARGISNULL(0) ? NULL : (RewardPass *) PG_GETARG_POINTER(0);
 	RwScratch  *sc;
-	int			d,
-				d2;
+	int			d;
+	RwView		v1,
+				v2,
+				vp;
 	double		y,
 				w,
 				eta;
@@ -483,12 +501,13 @@ reward_pass_trans(PG_FUNCTION_ARGS)
 	w = PG_ARGISNULL(5) ? 1.0 : PG_GETARG_FLOAT8(5);
 	rw_check_outcome_weight(y, w);
 
-	d = rw_read_vector(PG_GETARG_DATUM(2), sc->x1, "first_features", sc);
-	d2 = rw_read_vector(PG_GETARG_DATUM(3), sc->x2, "second_features", sc);
-	if (d2 != d)
+	rw_view(PG_GETARG_DATUM(2), "first_features", sc, 1, &v1);
+	rw_view(PG_GETARG_DATUM(3), "second_features", sc, 2, &v2);
+	d = v1.n;
+	if (v2.n != d)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("first_features has %d features and second_features %d", d, d2),
+				 errmsg("first_features has %d features and second_features %d", d, v2.n),
 				 errdetail("Both sides of every comparison need the same features.")));
 
 	if (s == NULL)
@@ -548,22 +567,52 @@ reward_pass_trans(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 					 errmsg("comparison has %d features, earlier ones had %d", d, s->d),
 					 errdetail("Every comparison of a pass needs the same number of features.")));
-		np = rw_read_vector(PG_GETARG_DATUM(1), sc->z, "params", sc);
-		if (np != s->k || memcmp(sc->z, RW_PASS_PARAMS(s), sizeof(double) * np) != 0)
+		rw_view(PG_GETARG_DATUM(1), "params", sc, 0, &vp);
+		np = vp.n;
+		Assert(vp.is_float8);
+		if (np != s->k || memcmp(vp.data, RW_PASS_PARAMS(s), sizeof(double) * np) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("params changed within a pass"),
 					 errdetail("A pass evaluates the model at one parameter vector.")));
+		rw_view_release(&vp);
 	}
 
-	for (int i = 0; i < d; i++)
-		sc->z[i] = sc->x1[i] - sc->x2[i];
+	if (v1.is_float8 && v2.is_float8)
+	{
+		const double *x1 = v1.data,
+				   *x2 = v2.data;
+
+		for (int i = 0; i < d; i++)
+			sc->z[i] = x1[i] - x2[i];
+	}
+	else if (!v1.is_float8 && !v2.is_float8)
+	{
+		const float *x1 = v1.data,
+				   *x2 = v2.data;
+
+		for (int i = 0; i < d; i++)
+			sc->z[i] = (double) x1[i] - (double) x2[i];
+	}
+	else
+	{
+		rw_view_to_double(&v1, sc->x1);
+		rw_view_to_double(&v2, sc->x2);
+		for (int i = 0; i < d; i++)
+			sc->z[i] = sc->x1[i] - sc->x2[i];
+	}
 	sc->z[d] = 1.0;				/* the position effect's column, when k = d + 1 */
 	eta = rw_accumulate(s->k, sc->z, -1, -1, y, w, RW_PASS_PARAMS(s), 0,
 						s->objective, s->brier_weight, &s->sums,
 						RW_PASS_GRAD(s), s->hessian ? RW_PASS_HESS(s) : NULL);
 	if (!isfinite(eta))
+	{
+		rw_view_to_double(&v1, sc->x1);
+		rw_view_to_double(&v2, sc->x2);
 		rw_check_finite_row(eta, sc->x1, sc->x2, d);
+	}
+	rw_view_release(&v1);
+	rw_view_release(&v2);
 	if (!isfinite(s->sums.f) || !isfinite(s->sums.wsum))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),

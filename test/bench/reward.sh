@@ -55,7 +55,8 @@ ALTER TABLE rw_bench ADD y float8;
 UPDATE rw_bench SET y = (random() < 1 / (1 + exp(-(2 * (a[1] - b[1]) - (a[2] - b[2]) + 0.5 * (a[3] - b[3])))))::int;
 VACUUM ANALYZE rw_bench;
 SQL
-W="ARRAY(SELECT 0.01 * j FROM generate_series(1, $D) j)::float8[]"
+# the parameters as a constant (an expression here would be evaluated per row)
+W="'{$(perl -e "print join ',', map { \$_ / 100 } 1 .. $D")}'::float8[]"
 SERIAL="SET max_parallel_workers_per_gather = 0; SET prefcal.reward_memory = '4GB'"
 mapfile -t T < <(bench_time "$REPS" \
 	"scan|$SERIAL|SELECT sum(a[1] + b[1]) FROM rw_bench" \
