@@ -27,6 +27,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "pav_glue.h"
 #include "recal.h"
 
 #define RECAL_POINTS_VERSION 1
@@ -764,6 +765,8 @@ recalibrate(PG_FUNCTION_ARGS)
 	Recalibrator *r = PG_GETARG_RECALIBRATOR(0);
 	double		x = PG_GETARG_FLOAT8(1);
 
+	if (r->method == RECAL_ISOTONIC)
+		PG_RETURN_FLOAT8(pav_recal_apply(r, x));
 	if (r->kind == RECAL_KIND_PROB)
 	{
 		pc_check_probability(x, "probability");
@@ -839,6 +842,8 @@ recalibrator_in(PG_FUNCTION_ARGS)
 	expect_token(&p, "v1", "recalibrator", whole);
 	while (*p == ' ')
 		p++;
+	if (strncmp(p, "isotonic", 8) == 0)
+		PG_RETURN_DATUM(pav_recal_in(whole));
 	if (strncmp(p, "temperature", 11) == 0)
 	{
 		r->method = RECAL_TEMPERATURE;
@@ -853,7 +858,7 @@ recalibrator_in(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type recalibrator: \"%s\"", whole),
-				 errdetail("The method must be \"temperature\" or \"platt\".")));
+				 errdetail("The method must be \"temperature\", \"platt\" or \"isotonic\".")));
 	while (*p == ' ')
 		p++;
 	if (*p == RECAL_KIND_PROB || *p == RECAL_KIND_SCORE)
@@ -944,7 +949,10 @@ recalibrator_out(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	recalibrator_text(&buf, r);
+	if (r->method == RECAL_ISOTONIC)
+		pav_recal_out(&buf, r);
+	else
+		recalibrator_text(&buf, r);
 	PG_RETURN_CSTRING(buf.data);
 }
 
@@ -956,6 +964,11 @@ recalibrator_send(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
+	if (r->method == RECAL_ISOTONIC)
+	{
+		pav_recal_send(&buf, r);
+		PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	}
 	pq_sendbyte(&buf, RECALIBRATOR_VERSION);
 	pq_sendbyte(&buf, r->method);
 	pq_sendbyte(&buf, r->kind);
@@ -976,9 +989,14 @@ Datum
 recalibrator_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	Recalibrator *r = palloc0(sizeof(Recalibrator));
+	Recalibrator *r;
 	int			version;
 
+	/* the second byte is the method */
+	if (buf->len - buf->cursor >= 2 &&
+		buf->data[buf->cursor + 1] == RECAL_ISOTONIC)
+		PG_RETURN_DATUM(pav_recal_recv(buf));
+	r = palloc0(sizeof(Recalibrator));
 	SET_VARSIZE(r, sizeof(Recalibrator));
 	version = pq_getmsgbyte(buf);
 	if (version != RECALIBRATOR_VERSION)
@@ -1018,6 +1036,11 @@ recal_info(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	initStringInfo(&buf);
+	if (r->method == RECAL_ISOTONIC)
+	{
+		pav_recal_info(&buf, r);
+		PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+	}
 	appendStringInfo(&buf, "{\"version\": %d, \"method\": \"%s\", \"input\": \"%s\"",
 					 r->version,
 					 r->method == RECAL_TEMPERATURE ? "temperature" : "platt",

@@ -42,7 +42,8 @@ typedef struct RecalPoint
 typedef enum RecalMethod
 {
 	RECAL_TEMPERATURE = 1,
-	RECAL_PLATT = 2
+	RECAL_PLATT = 2,
+	RECAL_ISOTONIC = 3			/* stored and applied by pav_access.c */
 } RecalMethod;
 
 /* result of a fit, or why there is none */
