@@ -6,12 +6,20 @@ SET extra_float_digits = 0;
 CREATE FUNCTION pg_temp.close(a float8, b float8) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$ SELECT a = b OR abs(a - b) <= 1e-12 $$;
 CREATE TEMP TABLE pts (set text, p float8, y float8, w float8);
-\copy pts FROM 'test/ref/pav/points.csv' CSV HEADER
+-- reference files are read relative to pg_regress --inputdir
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set f :abs_srcdir '/test/ref/pav/points.csv'
+\set cmd '\\copy pts FROM ' :'f' ' CSV HEADER'
+:cmd
 CREATE TEMP TABLE iso (set text, x float8, fitted float8);
-\copy iso FROM 'test/ref/pav/isotonic.csv' CSV HEADER
+\set f :abs_srcdir '/test/ref/pav/isotonic.csv'
+\set cmd '\\copy iso FROM ' :'f' ' CSV HEADER'
+:cmd
 CREATE TEMP TABLE met (set text, nbins int, score float8, mcb float8, dsc float8,
                        unc float8, ece_em float8, dsq_ece float8);
-\copy met FROM 'test/ref/pav/metrics.csv' CSV HEADER
+\set f :abs_srcdir '/test/ref/pav/metrics.csv'
+\set cmd '\\copy met FROM ' :'f' ' CSV HEADER'
+:cmd
 SELECT set, count(*) AS rows, count(DISTINCT p) AS distinct_p FROM pts GROUP BY set ORDER BY set;
 
 -- 1. isotonic_scaling = scikit-learn IsotonicRegression(out_of_bounds='clip')
