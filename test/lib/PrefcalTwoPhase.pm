@@ -53,6 +53,7 @@ our %feed = (
 	'double precision[], real[], real[], double precision, double precision, text, double precision, boolean'
 	  => "'{0.25,-0.5,0.125}'::float8[], ff::real[], sf::real[], outcome, w, 'hinge+brier', 2, true",
 	'reward_pass_state' => 'rps',
+	'pav_state' => 'pv',
 );
 
 # aggregates whose results on the dyadic table agree within the 1e-9
@@ -129,7 +130,7 @@ SELECT id, 3 + id % 3 AS part, 1 + (id * 7) % 3 AS g,
        NULL::preference_consistency_state AS pcs,
        ARRAY[f1 / 8.0 - 0.5, f2 / 8.0 - 0.5, f3 / 8.0 - 0.5]::float8[] AS ff,
        ARRAY[f3 / 8.0 - 0.5, f1 / 8.0 - 0.25, f2 / 4.0 - 1]::float8[] AS sf,
-       NULL::reward_pass_state AS rps
+       NULL::reward_pass_state AS rps, NULL::pav_state AS pv
 FROM (SELECT id, $pv AS p, floor(random() * 12)::int AS i1,
              floor(random() * 9)::int AS a, floor(random() * 9)::int AS b,
              floor(random() * 9)::int AS c, (1 / 32.0 + random() / 16) / 8 AS s,
@@ -148,11 +149,12 @@ UPDATE tp_data d SET
   bc = (SELECT bt_counts(e.ta, e.tb, e.outcome, e.w) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
   rp = (SELECT recal_points(e.p, e.y) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
   pcs = (SELECT preference_consistency_state_agg(e.choice, e.cond) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
-  rps = (SELECT reward_pass('{0.25,-0.5,0.125}', e.ff, e.sf, e.outcome, e.w) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2)
+  rps = (SELECT reward_pass('{0.25,-0.5,0.125}', e.ff, e.sf, e.outcome, e.w) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
+  pv = (SELECT pav_agg(e.p, e.y, e.w) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2)
 WHERE d.id % 7 = 1;
 -- one row in part 1; rows with every column NULL in part 2
 INSERT INTO tp_data SELECT $rows + 1, 1, 1, p, y, ys, nb, w, probs, label, ta, tb, ia, ib, outcome,
-  choice, cond, conf, unit, vote, ival, cs, bc, rp, pcs, ff, sf, rps FROM tp_data WHERE id = 1;
+  choice, cond, conf, unit, vote, ival, cs, bc, rp, pcs, ff, sf, rps, pv FROM tp_data WHERE id = 1;
 INSERT INTO tp_data (id, part, g) SELECT $rows + 1 + g, 2, g FROM generate_series(1, 3) g;
 DROP TABLE IF EXISTS tp_parts;
 CREATE TABLE tp_parts AS SELECT generate_series(0, $np - 1) AS part;
