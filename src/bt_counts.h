@@ -274,14 +274,6 @@ typedef struct BtCountsView
 
 extern BtCounts *bt_counts_new(MemoryContext parent, int kind,
 							   int32 items_hint, int32 pairs_hint);
-/* blocks of bt_alloc_big: 2 MB-aligned from BT_BIG_MIN bytes up */
-#define BT_BIG_MIN ((Size) 4 << 20)
-#define BT_HUGE_PAGE ((Size) 2 << 20)
-#define BT_BIG_HDR ((Size) 16)	/* room for the chunk pointer, keeps palloc's alignment */
-
-extern void *bt_alloc_big(MemoryContext cxt, Size sz);
-extern void bt_free_big(void *p);
-extern void bt_advise_big(void *p, Size sz);
 extern bool bt_counts_is_ours(Datum d);
 extern int32 bt_counts_item_text(BtCounts *bc, const char *s, int len);
 extern int32 bt_counts_item_int8(BtCounts *bc, int64 id);

@@ -18,6 +18,7 @@
 
 #include <math.h>
 
+#include "bt_bigmem.h"
 #include "bt_counts.h"
 #include "bt_model.h"
 #include "bt_solve.h"
