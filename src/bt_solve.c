@@ -1,7 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * bt_solve.c
- *	  Bradley-Terry maximum (penalised) likelihood on plain arrays.
+ *	  Bradley-Terry maximum (penalised) likelihood on plain arrays: the
+ *	  Newton iterations (dense Cholesky, bt_dense.c, or preconditioned CG),
+ *	  the line search, the starting point and the standard errors.  The
+ *	  objective and its derivatives over the pairs are in bt_eval.c, the
+ *	  win graph's components in bt_scc.c.
  *
  * Parameters x = (s_0 .. s_{n-1}, [gamma], [theta]): item scores, the
  * first-shown effect gamma (when pb->position) and theta = log nu, the
@@ -59,657 +63,13 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "bt_solve.h"
+#include "bt_dense.h"
+#include "bt_solve_int.h"
 #include "kernels.h"
 
 #include <float.h>
 #include <math.h>
 #include <string.h>
-
-/*
- * Pairs per block of the binary models' evaluation: the block's per-pair
- * first derivatives and probabilities (16 kB) stay in cache between the
- * kernel and the passes that use them.
- */
-#define BT_EVAL_BLOCK 1024
-
-/*
- * Range of per-pair curvatures kept in single precision (see bt_solve);
- * a curvature outside it switches the fit to double precision.
- */
-#define BT_HF_MAX 1e30
-#define BT_HF_MIN 1e-30
-
-/* working storage for one fit */
-typedef struct BtWork
-{
-	const BtProblem *pb;
-	const BtEnv *env;
-	int			n;
-	int			p;				/* parameter count */
-	int			ig;				/* index of gamma or -1 */
-	int			it;				/* index of theta or -1 */
-	int64_t		m;
-	double	   *ab;				/* binary with ties as halves: the
-								 * effective first-wins a = w1 + wt/2, then
-								 * (from m + 1) second-wins b; NULL: the
-								 * chunks' w1 and w2 */
-	double	   *gd;				/* Davidson, per pair: d obj / d d */
-	double	   *hd;				/* per pair: d2 obj / d d2 (or NULL: hf) */
-	float	   *hf;				/* the same in single precision, when only
-								 * the Newton-CG products read it */
-	double	   *hblk;			/* binary with hf: a block's d2 obj / d d2 */
-	double	   *gblk;			/* binary: a block's d obj / d d */
-	double	   *pblk;			/* binary: a block's P(first wins) */
-	double	   *gt;				/* Davidson: d obj / d theta per pair */
-	double	   *hdt;			/* Davidson: d2 obj / d d d theta */
-	double	   *htt;			/* Davidson: d2 obj / d theta2 */
-	double	   *grad;			/* p */
-	double	   *diag;			/* p: Hessian diagonal (no v v') */
-	double		vscale;			/* alpha of alpha v v': mean score curvature */
-	double		loglik;
-	double		brier;
-	double		tie_const;		/* sum wt/4 (half) for the Brier report */
-} BtWork;
-
-/*
- * y += L x for the Laplacian with pair weights h (double or float): a run
- * of pairs with the same first item adds to its y in registers, four
- * partial sums so that the additions do not wait on each other.
- */
-#define BT_SAME4(i, k, a) \
-	((((i)[(k)] ^ (a)) | ((i)[(k) + 1] ^ (a)) | ((i)[(k) + 2] ^ (a)) | ((i)[(k) + 3] ^ (a))) == 0)
-#define BT_LAP_MATVEC_BODY() \
-	for (int64_t k = 0; k < m;) \
-	{ \
-		int32_t		a = i[k]; \
-		double		xa = x[a], \
-					y0 = 0.0, \
-					y1 = 0.0, \
-					y2 = 0.0, \
-					y3 = 0.0; \
-\
-		for (; k + 4 <= m && BT_SAME4(i, k, a); k += 4) \
-		{ \
-			double		t0 = h[k] * (xa - x[j[k]]), \
-						t1 = h[k + 1] * (xa - x[j[k + 1]]), \
-						t2 = h[k + 2] * (xa - x[j[k + 2]]), \
-						t3 = h[k + 3] * (xa - x[j[k + 3]]); \
-\
-			y0 += t0; \
-			y1 += t1; \
-			y2 += t2; \
-			y3 += t3; \
-			y[j[k]] -= t0; \
-			y[j[k + 1]] -= t1; \
-			y[j[k + 2]] -= t2; \
-			y[j[k + 3]] -= t3; \
-		} \
-		for (; k < m && i[k] == a; k++) \
-		{ \
-			double		t = h[k] * (xa - x[j[k]]); \
-\
-			y0 += t; \
-			y[j[k]] -= t; \
-		} \
-		y[a] += (y0 + y1) + (y2 + y3); \
-	}
-
-/* See bt_solve.h. */
-void
-bt_lap_matvec(int64_t m, const int32_t *i, const int32_t *j,
-			  const double *h, const double *x, double *y)
-{
-	BT_LAP_MATVEC_BODY();
-}
-
-/* the same with single-precision weights (Newton-CG without SEs) */
-static void
-bt_lap_matvec_f(int64_t m, const int32_t *i, const int32_t *j,
-				const float *h, const double *x, double *y)
-{
-	BT_LAP_MATVEC_BODY();
-}
-
-/*
- * Add the per-pair first and second derivatives gk, hk of the m pairs
- * (i[k], j[k]) into the items' gradient g (+ for i, - for j) and Hessian
- * diagonal dg.  Pairs sharing their first item one after another (a state
- * from the aggregate lists them sorted) add to that item's entries in
- * registers; the pointers are locals, so stores through g and dg do not
- * force them to be reloaded.
- */
-static inline void
-bt_scatter_runs(int64_t m, const int32_t *i, const int32_t *j,
-				const double *gk, const double *hk, double *g, double *dg)
-{
-	for (int64_t k = 0; k < m;)
-	{
-		int32_t		a = i[k];
-		double		ga0 = 0.0,
-					ga1 = 0.0,
-					da0 = 0.0,
-					da1 = 0.0;
-
-		for (; k + 4 <= m && BT_SAME4(i, k, a); k += 4)
-		{
-			ga0 += gk[k] + gk[k + 2];
-			ga1 += gk[k + 1] + gk[k + 3];
-			da0 += hk[k] + hk[k + 2];
-			da1 += hk[k + 1] + hk[k + 3];
-			g[j[k]] -= gk[k];
-			g[j[k + 1]] -= gk[k + 1];
-			g[j[k + 2]] -= gk[k + 2];
-			g[j[k + 3]] -= gk[k + 3];
-			dg[j[k]] += hk[k];
-			dg[j[k + 1]] += hk[k + 1];
-			dg[j[k + 2]] += hk[k + 2];
-			dg[j[k + 3]] += hk[k + 3];
-		}
-		for (; k < m && i[k] == a; k++)
-		{
-			ga0 += gk[k];
-			da0 += hk[k];
-			g[j[k]] -= gk[k];
-			dg[j[k]] += hk[k];
-		}
-		g[a] += ga0 + ga1;
-		dg[a] += da0 + da1;
-	}
-}
-
-/*
- * log of Davidson's denominator e^u + e^-u + e^theta (u half the score
- * difference, theta the log tie parameter), without overflow
- */
-static inline double
-bt_davidson_logd(double u, double theta)
-{
-	double		mx = fmax(fabs(u), theta);
-
-	return mx + log(exp(u - mx) + exp(-u - mx) + exp(theta - mx));
-}
-
-/*
- * Evaluate the objective at x; when derivs, also fill the per-pair
- * derivative arrays, the gradient and the Hessian diagonal.  Returns the
- * objective.
- */
-static double
-bt_eval(BtWork *w, const double *x, bool derivs)
-{
-	const BtProblem *pb = w->pb;
-	int			n = w->n;
-	double		gamma = w->ig >= 0 ? x[w->ig] : 0.0;
-	double		theta = w->it >= 0 ? x[w->it] : 0.0;
-	double		lambda = pb->brier_weight;
-	double		obj;
-	double		pen = 0.0;
-
-	if (derivs)
-	{
-		memset(w->grad, 0, sizeof(double) * w->p);
-		memset(w->diag, 0, sizeof(double) * w->p);
-	}
-	if (pb->ties != BT_TIES_DAVIDSON)
-	{
-		/*
-		 * Binary models, block by block: the kernel writes the block's
-		 * per-pair derivatives (the first to a buffer that stays in cache,
-		 * the second to hd, which the Hessian products read), then the
-		 * Brier term, the count-weighted Brier score for the report, and
-		 * the scatter into the items, while the block is in cache.
-		 */
-		double	   *hd = w->hd;
-		double	   *gb = w->gblk;
-		double	   *pr = w->pblk;
-		double	   *g = w->grad;
-		double	   *dg = w->diag;
-		double		ll = 0.0,
-					br = 0.0,
-					sg = 0.0,
-					sh = 0.0;
-		bool		hf_bad = false;
-		int64_t		base = 0;
-
-		for (int c = 0; c < pb->nchunk; base += pb->chunk[c].m, c++)
-		{
-			const BtChunk *ch = &pb->chunk[c];
-			const double *va = w->ab ? w->ab + base : ch->w1;
-			const double *vb = w->ab ? w->ab + (w->m + 1) + base : ch->w2;
-
-			for (int64_t k0 = 0; k0 < ch->m; k0 += BT_EVAL_BLOCK)
-			{
-				int64_t		bn = ch->m - k0 < BT_EVAL_BLOCK ? ch->m - k0 : BT_EVAL_BLOCK;
-				double	   *h = hd ? hd + base + k0 : w->hblk;
-				const double *ak = va + k0;
-				const double *bk = vb + k0;
-
-				/* gb = d loglik / d d = a - n p: negated below */
-				ll += pc_kern->pairs_binary(bn, ch->i + k0, ch->j + k0, ak, bk,
-											x, gamma, gb, h, pr);
-				{
-					double		b0 = 0.0,
-								b1 = 0.0;
-					int64_t		t = 0;
-
-					/* two partial sums: the additions overlap */
-					for (; t + 2 <= bn; t += 2)
-					{
-						double		p0 = pr[t],
-									p1 = pr[t + 1];
-
-						b0 += ak[t] * (1.0 - p0) * (1.0 - p0) + bk[t] * p0 * p0;
-						b1 += ak[t + 1] * (1.0 - p1) * (1.0 - p1) + bk[t + 1] * p1 * p1;
-						gb[t] = -gb[t];
-						gb[t + 1] = -gb[t + 1];
-					}
-					for (; t < bn; t++)
-					{
-						double		p = pr[t];
-
-						b0 += ak[t] * (1.0 - p) * (1.0 - p) + bk[t] * p * p;
-						gb[t] = -gb[t];
-					}
-					br += b0 + b1;
-				}
-				for (int64_t t = 0; lambda > 0 && t < bn; t++)
-				{
-					double		p = pr[t];
-					double		q = p * (1.0 - p);
-					double		nk = ak[t] + bk[t];
-
-					/*
-					 * objective derivatives: -loglik plus lambda * Brier;
-					 * Brier curvature exact when the pair's total curvature
-					 * stays positive, else its Gauss-Newton part alone
-					 */
-					double		exact = h[t] + 2.0 * lambda *
-						(nk * q * q + (nk * p - ak[t]) * q * (1.0 - 2.0 * p));
-
-					gb[t] *= 1.0 + 2.0 * lambda * q;
-					if (exact > 0)
-						h[t] = exact;
-					else
-						h[t] += 2.0 * lambda * nk * q * q;
-				}
-				if (w->hf)
-				{
-					float	   *hf = w->hf + base + k0;
-
-					for (int64_t t = 0; t < bn; t++)
-					{
-						hf[t] = (float) h[t];
-						hf_bad |= (h[t] > BT_HF_MAX) | (h[t] > 0 && h[t] < BT_HF_MIN);
-					}
-				}
-				if (!derivs)
-					continue;
-
-				bt_scatter_runs(bn, ch->i + k0, ch->j + k0, gb, h, g, dg);
-				if (w->ig >= 0)
-					for (int64_t t = 0; t < bn; t++)
-					{
-						sg += gb[t];
-						sh += h[t];
-					}
-			}
-		}
-		if (hf_bad)
-		{
-			/*
-			 * a curvature outside single precision's comfortable range
-			 * (weights near 1e38 overflow it, near 1e-38 lose it): keep
-			 * double precision from here on and evaluate again
-			 */
-			w->hd = bt_env_alloc(w->env, sizeof(double) * (w->m + 1));
-			bt_env_release(w->env, w->hf);
-			bt_env_release(w->env, w->hblk);
-			w->hf = NULL;
-			w->hblk = NULL;
-			return bt_eval(w, x, derivs);
-		}
-		w->loglik = ll;
-		w->brier = br - w->tie_const;
-		obj = -ll + (lambda > 0 ? lambda * w->brier : 0.0);
-		if (derivs && w->ig >= 0)
-		{
-			g[w->ig] = sg;
-			dg[w->ig] = sh;
-		}
-	}
-	else
-	{
-		double		ll = 0.0;
-		int64_t		base = 0;
-
-		for (int c = 0; c < pb->nchunk; base += pb->chunk[c].m, c++)
-		{
-			const BtChunk *ch = &pb->chunk[c];
-
-			for (int64_t r = 0; r < ch->m; r++)
-			{
-				int64_t		k = base + r;
-				double		u = 0.5 * (x[ch->i[r]] - x[ch->j[r]] + gamma);
-				double		logd = bt_davidson_logd(u, theta);
-				double		p1 = exp(u - logd);
-				double		p2 = exp(-u - logd);
-				double		pt = exp(theta - logd);
-				double		nk = ch->w1[r] + ch->w2[r] + ch->wt[r];
-
-				ll += ch->w1[r] * (u - logd) + ch->w2[r] * (-u - logd) +
-					ch->wt[r] * (theta - logd);
-				/* derivatives of -loglik */
-				w->gd[k] = -(0.5 * (ch->w1[r] - ch->w2[r]) - 0.5 * nk * (p1 - p2));
-				w->gt[k] = -(ch->wt[r] - nk * pt);
-				w->hd[k] = nk * (0.25 * (p1 + p2) - 0.25 * (p1 - p2) * (p1 - p2));
-				w->hdt[k] = -0.5 * nk * (p1 - p2) * pt;
-				w->htt[k] = nk * pt * (1.0 - pt);
-			}
-		}
-		w->loglik = ll;
-		w->brier = 0.0;
-		obj = -ll;
-		if (derivs)
-		{
-			double	   *g = w->grad;
-			double	   *dg = w->diag;
-			double		sg = 0.0,
-						sh = 0.0,
-						st = 0.0,
-						stt = 0.0;
-
-			int64_t		base = 0;
-
-			for (int c = 0; c < pb->nchunk; base += pb->chunk[c].m, c++)
-				bt_scatter_runs(pb->chunk[c].m, pb->chunk[c].i, pb->chunk[c].j,
-								w->gd + base, w->hd + base, g, dg);
-			for (int64_t k = 0; k < w->m; k++)
-			{
-				sg += w->gd[k];
-				sh += w->hd[k];
-				st += w->gt[k];
-				stt += w->htt[k];
-			}
-			if (w->ig >= 0)
-			{
-				g[w->ig] = sg;
-				dg[w->ig] = sh;
-			}
-			g[w->it] = st;
-			dg[w->it] = stt;
-		}
-	}
-
-	if (pb->prior > 0)
-	{
-		for (int i = 0; i < n; i++)
-			pen += x[i] * x[i];
-		obj += 0.5 * pb->prior * pen;
-	}
-
-	if (derivs)
-	{
-		double	   *g = w->grad;
-		double	   *dg = w->diag;
-		double		sd = 0.0;
-
-		if (pb->prior > 0)
-			for (int i = 0; i < n; i++)
-			{
-				g[i] += pb->prior * x[i];
-				dg[i] += pb->prior;
-			}
-		for (int i = 0; i < n; i++)
-			sd += dg[i];
-		sd /= n;
-		w->vscale = (sd > 0 && isfinite(sd)) ? sd : 1.0;
-	}
-	return obj;
-}
-
-/*
- * y = (H + alpha v v') x over all p parameters, H and alpha from the
- * last bt_eval.
- */
-static void
-bt_hess_matvec(BtWork *w, const double *x, double *y)
-{
-	const BtProblem *pb = w->pb;
-	int			n = w->n;
-	double		xg = w->ig >= 0 ? x[w->ig] : 0.0;
-	double		xt = w->it >= 0 ? x[w->it] : 0.0;
-	double		yg = 0.0,
-				yt = 0.0;
-	double		mean = 0.0;
-
-	memset(y, 0, sizeof(double) * w->p);
-	if (w->ig < 0 && w->it < 0)
-	{
-		int64_t		base = 0;
-
-		for (int c = 0; c < pb->nchunk; base += pb->chunk[c].m, c++)
-		{
-			const BtChunk *ch = &pb->chunk[c];
-
-			if (w->hf)
-				bt_lap_matvec_f(ch->m, ch->i, ch->j, w->hf + base, x, y);
-			else
-				bt_lap_matvec(ch->m, ch->i, ch->j, w->hd + base, x, y);
-		}
-	}
-	else
-	{
-		int64_t		k = 0;
-
-		for (int c = 0; c < pb->nchunk; c++)
-		{
-			const BtChunk *ch = &pb->chunk[c];
-
-			for (int64_t r = 0; r < ch->m; r++, k++)
-			{
-				int32_t		i = ch->i[r];
-				int32_t		j = ch->j[r];
-				double		du = x[i] - x[j] + xg;
-				double		t = w->hd[k] * du;
-
-				if (w->it >= 0)
-				{
-					t += w->hdt[k] * xt;
-					yt += w->hdt[k] * du + w->htt[k] * xt;
-				}
-				y[i] += t;
-				y[j] -= t;
-				yg += t;
-			}
-		}
-		if (w->ig >= 0)
-			y[w->ig] = yg;
-		if (w->it >= 0)
-			y[w->it] = yt;
-	}
-	for (int i = 0; i < n; i++)
-		mean += x[i];
-	mean *= w->vscale / n;
-	for (int i = 0; i < n; i++)
-		y[i] += pb->prior * x[i] + mean;
-}
-
-/*
- * Add v at (a, b) and (b, a) of a symmetric matrix of which only the lower
- * triangle is kept: once below the diagonal, twice on it.
- */
-static inline void
-bt_sym_add(double *hm, int ld, int a, int b, double v)
-{
-	if (a > b)
-		hm[(size_t) a * ld + b] += v;
-	else if (a < b)
-		hm[(size_t) b * ld + a] += v;
-	else
-		hm[(size_t) a * ld + a] += 2.0 * v;
-}
-
-/*
- * Dense (H + alpha v v'), row-major p x p with rows ld apart (see
- * bt_dense_alloc), exact Hessian from the per-pair arrays.  Only the lower
- * triangle is written (and zeroed first), which is all that bt_cholesky
- * reads.  From an allocator that returns untouched memory (the solver
- * benchmark's calloc) the upper triangle's pages are then never touched,
- * and fresh pages cost a fault each (on this project's test VM about a
- * fifth of a 2000-item fit with SEs in that benchmark when both triangles
- * were written).  The server's allocator zeroes its blocks, on huge pages,
- * so there every page is touched once (doc/performance.md, eleventh
- * series).  Each lower
- * entry takes the same additions in the same order as when both were (no
- * pair has i = j, and the position and tie parameters come after the
- * items, so bt_sym_add never lands on the diagonal here).
- */
-static void
-bt_hess_dense(BtWork *w, double *hm, int ld)
-{
-	const BtProblem *pb = w->pb;
-	int			p = w->p;
-	int			n = w->n;
-	int			ig = w->ig;
-	int			it = w->it;
-	int64_t		k;
-
-	for (int i = 0; i < p; i++)
-		memset(hm + (size_t) i * ld, 0, sizeof(double) * (i + 1));
-	k = 0;
-	for (int c = 0; c < pb->nchunk; c++)
-	{
-		const BtChunk *ch = &pb->chunk[c];
-
-		for (int64_t r = 0; r < ch->m; r++, k++)
-		{
-			int32_t		i = ch->i[r];
-			int32_t		j = ch->j[r];
-			double		h = w->hd[k];
-
-			hm[(size_t) i * ld + i] += h;
-			hm[(size_t) j * ld + j] += h;
-			bt_sym_add(hm, ld, i, j, -h);
-			if (ig >= 0)
-			{
-				hm[(size_t) ig * ld + ig] += h;
-				bt_sym_add(hm, ld, i, ig, h);
-				bt_sym_add(hm, ld, j, ig, -h);
-			}
-			if (it >= 0)
-			{
-				double		hc = w->hdt[k];
-
-				hm[(size_t) it * ld + it] += w->htt[k];
-				bt_sym_add(hm, ld, i, it, hc);
-				bt_sym_add(hm, ld, j, it, -hc);
-				if (ig >= 0)
-					bt_sym_add(hm, ld, ig, it, hc);
-			}
-		}
-	}
-	for (int i = 0; i < n; i++)
-	{
-		hm[(size_t) i * ld + i] += pb->prior;
-		for (int j = 0; j <= i; j++)
-			hm[(size_t) i * ld + j] += w->vscale / n;
-	}
-}
-
-/*
- * A dense p x p matrix for the Newton steps and the standard errors: rows
- * ld doubles apart, ld = p rounded up to a multiple of 8, the first row on
- * a 64-byte boundary.  Every row then starts 64-byte aligned, so the rows
- * and columns that bt_cholesky and bt_standard_errors hand to dot4 are
- * congruent, and the kernel's aligning head aligns all five of them (on
- * 16-byte aligned rows the kernel ran at half its speed).  *raw is what
- * to release.
- */
-static double *
-bt_dense_alloc(const BtEnv *env, int p, int rows, int *ld, void **raw)
-{
-	int			l = (p + 7) & ~7;
-	char	   *m = bt_env_alloc(env, sizeof(double) * (size_t) rows * l + 64);
-
-	*ld = l;
-	*raw = m;
-	return (double *) (((uintptr_t) m + 63) & ~(uintptr_t) 63);
-}
-
-/*
- * In-place Cholesky A = L L' of a row-major symmetric matrix, rows ld
- * apart (lower triangle used and overwritten).  Returns false when A is not
- * numerically positive definite.
- *
- * Blocked by four columns: for columns j0 .. j0 + 3, each row i >= j0
- * takes the four sums L[i][0..j0) . L[j][0..j0) in one dot4 call, which
- * reads the row once (the kernel layer's SIMD), and the few terms inside
- * the block one by one.  Row i's entries in the block need only rows
- * j0 .. i of it, done before it.
- */
-static bool
-bt_cholesky(double *a, int p, int ld, const BtEnv *env)
-{
-	for (int j0 = 0; j0 < p; j0 += 4)
-	{
-		int			nb = p - j0 < 4 ? p - j0 : 4;
-		const double *rj[4];
-
-		for (int q = 0; q < 4; q++)
-			rj[q] = a + (size_t) (j0 + (q < nb ? q : nb - 1)) * ld;
-		for (int i = j0; i < p; i++)
-		{
-			double	   *ri = a + (size_t) i * ld;
-			double		s[4];
-			int			qn = i - j0 + 1 < nb ? i - j0 + 1 : nb;
-
-			pc_kern->dot4(ri, rj[0], rj[1], rj[2], rj[3], j0, s);
-			for (int q = 0; q < qn; q++)
-			{
-				int			j = j0 + q;
-				double		v = ri[j] - s[q];
-
-				for (int k = j0; k < j; k++)
-					v -= ri[k] * rj[q][k];
-				if (j < i)
-					ri[j] = v / rj[q][j];
-				else
-				{
-					if (!(v > 0) || !isfinite(v))
-						return false;
-					ri[j] = sqrt(v);
-				}
-			}
-		}
-		if ((j0 & 63) == 60)
-			bt_env_interrupt(env);
-	}
-	return true;
-}
-
-/* solve L L' x = b in place (rows of L ld apart) */
-static void
-bt_chol_solve(const double *l, int p, int ld, double *x)
-{
-	for (int i = 0; i < p; i++)
-	{
-		const double *ri = l + (size_t) i * ld;
-		double		s = x[i];
-
-		for (int k = 0; k < i; k++)
-			s -= ri[k] * x[k];
-		x[i] = s / ri[i];
-	}
-	for (int i = p - 1; i >= 0; i--)
-	{
-		double		s = x[i];
-
-		for (int k = i + 1; k < p; k++)
-			s -= l[(size_t) k * ld + i] * x[k];
-		x[i] = s / l[(size_t) i * ld + i];
-	}
-}
 
 /* x[0..n) -= its mean */
 static void
@@ -1049,137 +409,234 @@ bt_warm_start(BtWork *w, double *x)
 }
 
 /*
- * The fit.  See the file header.
+ * The binary models with ties as halves read a = w1 + wt/2 and
+ * b = w2 + wt/2 from arrays of their own when some pair has a tie (else
+ * the chunks' counts themselves, as with ties dropped).
  */
-BtStatus
-bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
+static void
+bt_work_halves(BtWork *w)
 {
-	BtWork		w;
-	int			n = pb->n;
-	int			p;
-	double	   *x,
-			   *xn,
-			   *dx,
-			   *hm = NULL,
-			   *r = NULL,
-			   *z = NULL,
-			   *q = NULL,
-			   *dd = NULL;
-	double		obj,
-				g0 = 0.0;
-	bool		dense = n <= BT_DENSE_NEWTON_MAX;
-	int			ld = 0;
-	void	   *hraw = NULL;
-	int			iter = 0;
+	const BtProblem *pb = w->pb;
+	bool		any_tie = false;
+	double	   *ea,
+			   *eb;
 
-	memset(&w, 0, sizeof(w));
-	memset(res, 0, sizeof(*res));
-	res->position_se = NAN;
-	res->tie_log_se = NAN;
-	w.pb = pb;
-	w.env = env;
-	w.n = n;
-	w.m = pb->m;
-	p = n;
-	w.ig = pb->position ? p++ : -1;
-	w.it = pb->ties == BT_TIES_DAVIDSON ? p++ : -1;
-	w.p = p;
-
-	/*
-	 * Newton-CG without standard errors reads the per-pair curvature only
-	 * in the Hessian products, which find an inexact Newton direction
-	 * anyway: single precision there (relative error 6e-8, far inside the
-	 * forcing term until the last step) halves that array and its
-	 * traffic.  The gradient, the Hessian diagonal and the convergence
-	 * test stay in double.  Dense Newton, SEs, a position effect and
-	 * Davidson ties keep the double array, and so does a fit whose
-	 * curvatures leave [BT_HF_MIN, BT_HF_MAX] (bt_eval switches).
-	 */
-	if (!dense && !(want_se && n <= BT_SE_MAX_ITEMS && pb->brier_weight == 0) &&
-		w.ig < 0 && w.it < 0)
+	for (int c = 0; !any_tie && c < pb->nchunk; c++)
+		for (int64_t k = 0; k < pb->chunk[c].m; k++)
+			if (pb->chunk[c].wt[k] != 0)
+			{
+				any_tie = true;
+				break;
+			}
+	if (!any_tie)
+		return;
+	w->ab = bt_env_alloc(w->env, sizeof(double) * 2 * (pb->m + 1));
+	ea = w->ab;
+	eb = w->ab + pb->m + 1;
+	for (int c = 0, k = 0; c < pb->nchunk; c++)
 	{
-		w.hf = bt_env_alloc(env, sizeof(float) * (pb->m + 1));
-		w.hblk = bt_env_alloc(env, sizeof(double) * BT_EVAL_BLOCK);
+		const BtChunk *ch = &pb->chunk[c];
+
+		for (int64_t r = 0; r < ch->m; r++, k++)
+		{
+			ea[k] = ch->w1[r] + 0.5 * ch->wt[r];
+			eb[k] = ch->w2[r] + 0.5 * ch->wt[r];
+			w->tie_const += 0.25 * ch->wt[r];
+		}
+	}
+}
+
+/*
+ * The fit's working storage.  Newton-CG without standard errors reads
+ * the per-pair curvature only in the Hessian products, which find an
+ * inexact Newton direction anyway: single precision there (relative error
+ * 6e-8, far inside the forcing term until the last step) halves that
+ * array and its traffic.  The gradient, the Hessian diagonal and the
+ * convergence test stay in double.  Dense Newton, SEs, a position effect
+ * and Davidson ties keep the double array, and so does a fit whose
+ * curvatures leave [BT_HF_MIN, BT_HF_MAX] (bt_eval switches).
+ */
+static void
+bt_work_alloc(BtWork *w, bool want_se)
+{
+	const BtProblem *pb = w->pb;
+	const BtEnv *env = w->env;
+	int			p = w->p;
+
+	if (!w->dense && !(want_se && w->n <= BT_SE_MAX_ITEMS && pb->brier_weight == 0) &&
+		w->ig < 0 && w->it < 0)
+	{
+		w->hf = bt_env_alloc(env, sizeof(float) * (pb->m + 1));
+		w->hblk = bt_env_alloc(env, sizeof(double) * BT_EVAL_BLOCK);
 	}
 	else
-		w.hd = bt_env_alloc(env, sizeof(double) * (pb->m + 1));
+		w->hd = bt_env_alloc(env, sizeof(double) * (pb->m + 1));
 	if (pb->ties == BT_TIES_DAVIDSON)
 	{
-		w.gd = bt_env_alloc(env, sizeof(double) * (pb->m + 1));
-		w.gt = bt_env_alloc(env, sizeof(double) * (pb->m + 1));
-		w.hdt = bt_env_alloc(env, sizeof(double) * (pb->m + 1));
-		w.htt = bt_env_alloc(env, sizeof(double) * (pb->m + 1));
+		w->gd = bt_env_alloc(env, sizeof(double) * (pb->m + 1));
+		w->gt = bt_env_alloc(env, sizeof(double) * (pb->m + 1));
+		w->hdt = bt_env_alloc(env, sizeof(double) * (pb->m + 1));
+		w->htt = bt_env_alloc(env, sizeof(double) * (pb->m + 1));
 	}
 	else
 	{
-		bool		half = pb->ties == BT_TIES_HALF;
+		if (pb->ties == BT_TIES_HALF)
+			bt_work_halves(w);
+		w->gblk = bt_env_alloc(env, sizeof(double) * BT_EVAL_BLOCK);
+		w->pblk = bt_env_alloc(env, sizeof(double) * BT_EVAL_BLOCK);
+	}
+	w->grad = bt_env_alloc(env, sizeof(double) * p);
+	w->diag = bt_env_alloc(env, sizeof(double) * p);
+	w->x = bt_env_alloc(env, sizeof(double) * p);
+	w->xn = bt_env_alloc(env, sizeof(double) * p);
+	w->dx = bt_env_alloc(env, sizeof(double) * p);
+	if (w->dense)
+		w->hm = bt_dense_alloc(env, p, p, &w->ld, &w->hraw);
+	else
+	{
+		w->r = bt_env_alloc(env, sizeof(double) * p);
+		w->z = bt_env_alloc(env, sizeof(double) * p);
+		w->q = bt_env_alloc(env, sizeof(double) * p);
+		w->dd = bt_env_alloc(env, sizeof(double) * p);
+	}
+}
 
-		bool		any_tie = false;
+/* release what bt_work_alloc (and bt_eval's switch to double) took */
+static void
+bt_work_free(BtWork *w)
+{
+	const BtEnv *env = w->env;
 
-		for (int c = 0; half && !any_tie && c < pb->nchunk; c++)
-			for (int64_t k = 0; k < pb->chunk[c].m; k++)
-				if (pb->chunk[c].wt[k] != 0)
-				{
-					any_tie = true;
-					break;
-				}
-		if (any_tie)
+	if (w->hd)
+		bt_env_release(env, w->hd);
+	if (w->hf)
+	{
+		bt_env_release(env, w->hf);
+		bt_env_release(env, w->hblk);
+	}
+	if (w->gt)
+	{
+		bt_env_release(env, w->gd);
+		bt_env_release(env, w->gt);
+		bt_env_release(env, w->hdt);
+		bt_env_release(env, w->htt);
+	}
+	if (w->ab)
+		bt_env_release(env, w->ab);
+	if (w->gblk)
+	{
+		bt_env_release(env, w->gblk);
+		bt_env_release(env, w->pblk);
+	}
+	bt_env_release(env, w->grad);
+	bt_env_release(env, w->diag);
+	bt_env_release(env, w->x);
+	bt_env_release(env, w->xn);
+	bt_env_release(env, w->dx);
+	if (w->hraw)
+		bt_env_release(env, w->hraw);
+	if (w->r)
+	{
+		bt_env_release(env, w->r);
+		bt_env_release(env, w->z);
+		bt_env_release(env, w->q);
+		bt_env_release(env, w->dd);
+	}
+}
+
+/*
+ * The Newton direction dx at the current derivatives: dense Cholesky, or
+ * preconditioned CG to the forcing term for gradient norm gnorm (g0 the
+ * first)
+ */
+static void
+bt_newton_direction(BtWork *w, double gnorm, double g0, BtResult *res)
+{
+	int			p = w->p;
+	double	   *dx = w->dx;
+
+	if (w->dense)
+	{
+		bt_hess_dense(w, w->hm, w->ld);
+		if (!bt_cholesky(w->hm, p, w->ld, w->env))
 		{
-			/* a = w1 + wt/2, b = w2 + wt/2 */
-			double	   *ea,
-					   *eb;
-
-			w.ab = bt_env_alloc(env, sizeof(double) * 2 * (pb->m + 1));
-			ea = w.ab;
-			eb = w.ab + pb->m + 1;
-			for (int c = 0, k = 0; c < pb->nchunk; c++)
-			{
-				const BtChunk *ch = &pb->chunk[c];
-
-				for (int64_t r = 0; r < ch->m; r++, k++)
-				{
-					ea[k] = ch->w1[r] + 0.5 * ch->wt[r];
-					eb[k] = ch->w2[r] + 0.5 * ch->wt[r];
-					w.tie_const += 0.25 * ch->wt[r];
-				}
-			}
+			/* cannot happen for a checked problem; gradient step */
+			for (int k = 0; k < p; k++)
+				dx[k] = -w->grad[k] / (w->diag[k] > 0 ? w->diag[k] : 1.0);
 		}
-		/* else no ties, or ties dropped: the chunks' counts themselves */
-		w.gblk = bt_env_alloc(env, sizeof(double) * BT_EVAL_BLOCK);
-		w.pblk = bt_env_alloc(env, sizeof(double) * BT_EVAL_BLOCK);
+		else
+		{
+			for (int k = 0; k < p; k++)
+				dx[k] = -w->grad[k];
+			bt_chol_solve(w->hm, p, w->ld, dx);
+		}
 	}
-	w.grad = bt_env_alloc(env, sizeof(double) * p);
-	w.diag = bt_env_alloc(env, sizeof(double) * p);
-	x = bt_env_alloc(env, sizeof(double) * p);
-	xn = bt_env_alloc(env, sizeof(double) * p);
-	dx = bt_env_alloc(env, sizeof(double) * p);
-	if (dense)
-		hm = bt_dense_alloc(env, p, p, &ld, &hraw);
 	else
 	{
-		r = bt_env_alloc(env, sizeof(double) * p);
-		z = bt_env_alloc(env, sizeof(double) * p);
-		q = bt_env_alloc(env, sizeof(double) * p);
-		dd = bt_env_alloc(env, sizeof(double) * p);
-	}
+		double		eta = fmin(BT_CG_ETA_MAX, fmax(gnorm / g0, BT_CG_ETA_MIN));
 
-	if (pb->ties != BT_TIES_DAVIDSON)
-		bt_warm_start(&w, x);
-	obj = bt_eval(&w, x, true);
+		res->cg_iterations += bt_pcg(w, eta, 1000, dx, w->r, w->z, w->q, w->dd);
+	}
+}
+
+/*
+ * Backtracking (Armijo) line search from x along dx, whose slope is
+ * slope; obj the objective at x, sg2 its squared scaled gradient.  Returns
+ * whether a step was accepted; then xn holds it, *objn its objective and
+ * the derivatives are at xn.
+ */
+static bool
+bt_line_search(BtWork *w, double obj, double slope, double sg2, double *objn)
+{
+	double		step = 1.0;
+
+	for (int ls = 0; ls < 40; ls++)
+	{
+		for (int k = 0; k < w->p; k++)
+			w->xn[k] = w->x[k] + step * w->dx[k];
+		bt_centre(w->xn, w->n);
+		*objn = bt_eval(w, w->xn, true);
+		if (*objn <= obj + 1e-4 * step * slope)
+			return true;
+
+		/*
+		 * Near the optimum the decrease of a full Newton step falls below
+		 * the rounding of the objective; accept the step when the
+		 * objective is unchanged up to rounding and the scaled gradient
+		 * shrank.
+		 */
+		if (fabs(*objn - obj) <= 1e-12 * fabs(obj) && bt_scaled_grad2(w) < sg2)
+			return true;
+		step *= 0.5;
+	}
+	return false;
+}
+
+/*
+ * Newton iterations from w->x until the scaled gradient is within tol,
+ * max_iter is reached, or no descent is possible.  Returns the objective
+ * at w->x; the derivatives are current there.
+ */
+static double
+bt_newton(BtWork *w, BtResult *res)
+{
+	const BtProblem *pb = w->pb;
+	double		obj = bt_eval(w, w->x, true);
+	double		g0 = 0.0;
+	int			iter = 0;
+
 	for (;;)
 	{
 		double		gnorm;
-		double		sg = bt_scaled_grad(&w, &gnorm);
+		double		sg = bt_scaled_grad(w, &gnorm);
 		double		slope = 0.0,
-					step = 1.0,
 					objn = obj,
 					sg2;
-		bool		accepted = false;
 
-		bt_env_interrupt(env);
+		bt_env_interrupt(w->env);
 		if (iter == 0)
 			g0 = gnorm > 0 ? gnorm : 1.0;
-		sg2 = bt_scaled_grad2(&w);
+		sg2 = bt_scaled_grad2(w);
 		res->scaled_grad = sg;
 		res->grad_norm = gnorm;
 		if (sg <= pb->tol)
@@ -1190,80 +647,60 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 		if (iter >= pb->max_iter)
 			break;
 
-		/* Newton direction */
-		if (dense)
-		{
-			bt_hess_dense(&w, hm, ld);
-			if (!bt_cholesky(hm, p, ld, env))
-			{
-				/* cannot happen for a checked problem; gradient step */
-				for (int k = 0; k < p; k++)
-					dx[k] = -w.grad[k] / (w.diag[k] > 0 ? w.diag[k] : 1.0);
-			}
-			else
-			{
-				for (int k = 0; k < p; k++)
-					dx[k] = -w.grad[k];
-				bt_chol_solve(hm, p, ld, dx);
-			}
-		}
-		else
-		{
-			double		eta = fmin(BT_CG_ETA_MAX, fmax(gnorm / g0, BT_CG_ETA_MIN));
-
-			res->cg_iterations += bt_pcg(&w, eta, 1000, dx, r, z, q, dd);
-		}
-		for (int k = 0; k < p; k++)
-			slope += dx[k] * w.grad[k];
+		bt_newton_direction(w, gnorm, g0, res);
+		for (int k = 0; k < w->p; k++)
+			slope += w->dx[k] * w->grad[k];
 		if (!(slope < 0))
 		{
 			/* not a descent direction (rounding at the optimum): stop */
 			break;
 		}
-
-		/* backtracking (Armijo) line search */
-		for (int ls = 0; ls < 40; ls++)
-		{
-			for (int k = 0; k < p; k++)
-				xn[k] = x[k] + step * dx[k];
-			bt_centre(xn, n);
-			objn = bt_eval(&w, xn, true);
-			if (objn <= obj + 1e-4 * step * slope)
-			{
-				accepted = true;
-				break;
-			}
-
-			/*
-			 * Near the optimum the decrease of a full Newton step falls
-			 * below the rounding of the objective; accept the step when
-			 * the objective is unchanged up to rounding and the scaled
-			 * gradient shrank.
-			 */
-			if (fabs(objn - obj) <= 1e-12 * fabs(obj) &&
-				bt_scaled_grad2(&w) < sg2)
-			{
-				accepted = true;
-				break;
-			}
-			step *= 0.5;
-		}
 		iter++;
-		if (!accepted)
+		if (!bt_line_search(w, obj, slope, sg2, &objn))
 		{
 			/* no decrease possible in floating point: measure and stop */
-			obj = bt_eval(&w, x, true);
-			res->scaled_grad = bt_scaled_grad(&w, &res->grad_norm);
+			obj = bt_eval(w, w->x, true);
+			res->scaled_grad = bt_scaled_grad(w, &res->grad_norm);
 			break;
 		}
 		/* derivatives at xn are current */
-		memcpy(x, xn, sizeof(double) * p);
+		memcpy(w->x, w->xn, sizeof(double) * w->p);
 		obj = objn;
 	}
-
 	res->iterations = iter;
-	res->dense = dense;
-	res->objective = obj;
+	return obj;
+}
+
+/*
+ * The fit.  See the file header.
+ */
+BtStatus
+bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
+{
+	BtWork		w;
+	int			n = pb->n;
+	int			p = n;
+	double	   *x;
+
+	memset(&w, 0, sizeof(w));
+	memset(res, 0, sizeof(*res));
+	res->position_se = NAN;
+	res->tie_log_se = NAN;
+	w.pb = pb;
+	w.env = env;
+	w.n = n;
+	w.m = pb->m;
+	w.ig = pb->position ? p++ : -1;
+	w.it = pb->ties == BT_TIES_DAVIDSON ? p++ : -1;
+	w.p = p;
+	w.dense = n <= BT_DENSE_NEWTON_MAX;
+	bt_work_alloc(&w, want_se);
+	x = w.x;
+
+	if (pb->ties != BT_TIES_DAVIDSON)
+		bt_warm_start(&w, x);
+	res->objective = bt_newton(&w, res);
+	res->dense = w.dense;
 	res->loglik = w.loglik;
 	res->brier = w.brier;
 	res->position = w.ig >= 0 ? x[w.ig] : 0.0;
@@ -1284,344 +721,8 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 	res->score = bt_env_alloc(env, sizeof(double) * n);
 	for (int i = 0; i < n; i++)
 		res->score[i] = x[i] - (pb->reference >= 0 ? x[pb->reference] : 0.0);
-
-	if (w.hd)
-		bt_env_release(env, w.hd);
-	if (w.hf)
-	{
-		bt_env_release(env, w.hf);
-		bt_env_release(env, w.hblk);
-	}
-	if (w.gt)
-	{
-		bt_env_release(env, w.gd);
-		bt_env_release(env, w.gt);
-		bt_env_release(env, w.hdt);
-		bt_env_release(env, w.htt);
-	}
-	if (w.ab)
-		bt_env_release(env, w.ab);
-	if (w.gblk)
-	{
-		bt_env_release(env, w.gblk);
-		bt_env_release(env, w.pblk);
-	}
-	bt_env_release(env, w.grad);
-	bt_env_release(env, w.diag);
-	bt_env_release(env, x);
-	bt_env_release(env, xn);
-	bt_env_release(env, dx);
-	if (hraw)
-		bt_env_release(env, hraw);
-	if (r)
-	{
-		bt_env_release(env, r);
-		bt_env_release(env, z);
-		bt_env_release(env, q);
-		bt_env_release(env, dd);
-	}
+	bt_work_free(&w);
 	return BT_OK;
 }
 
-/* whether every item carries both marks */
-static bool
-bt_scc_all_marked(int n, const uint8_t *fr, const uint8_t *br)
-{
-	unsigned	all = 1;
 
-	for (int u = 0; u < n; u++)
-		all &= fr[u] & br[u];
-	return all != 0;
-}
-
-/*
- * Whether every item reaches item 0 and is reached from it, by sweeps
- * over the pairs that spread both marks along the arcs (branch-free: an
- * arc that is absent masks its update).  Returns 1 when all are reached
- * both ways, 0 when a sweep changed nothing and some are not (the marks
- * are then closed: the graph has more than one component), -1 when
- * BT_SCC_SWEEPS did not settle it.
- *
- * The sweeps count the items that gain their second mark; once the count
- * reaches n (on a connected table, usually early in the first sweep) the
- * marks are checked item by item, every BT_SCC_BLOCK pairs, and the sweep
- * stops as soon as every item has both.  The count only triggers that
- * check, so the verdict never rests on it.
- */
-#define BT_SCC_BLOCK 65536
-
-static int
-bt_scc_sweep(int n, int nchunk, const BtChunk *chunk, const uint8_t *arc,
-			 const BtEnv *env)
-{
-	uint8_t    *fr = bt_env_alloc(env, n);	/* reached from item 0 */
-	uint8_t    *br = bt_env_alloc(env, n);	/* reaches item 0 */
-	int			verdict = -1;
-	int64_t		both = 1;		/* items with both marks, as counted */
-
-	fr[0] = br[0] = 1;
-	for (int sweep = 0; sweep < BT_SCC_SWEEPS && verdict < 0; sweep++)
-	{
-		unsigned	changed = 0;
-		const uint8_t *ak = arc;
-
-		bt_env_interrupt(env);
-
-		for (int c = 0; c < nchunk && verdict < 0; ak += chunk[c].m, c++)
-		{
-			const int32_t *pi = chunk[c].i;
-			const int32_t *pj = chunk[c].j;
-
-			for (int64_t k0 = 0; k0 < chunk[c].m && verdict < 0; k0 += BT_SCC_BLOCK)
-			{
-				int64_t		kend = chunk[c].m - k0 < BT_SCC_BLOCK ? chunk[c].m : k0 + BT_SCC_BLOCK;
-
-				for (int64_t k = k0; k < kend; k++)
-				{
-					int32_t		i = pi[k];
-					int32_t		j = pj[k];
-					unsigned	f = ak[k] & BT_ARC_FWD;
-					unsigned	b = (ak[k] >> 1) & 1;
-					unsigned	fi = fr[i],
-								fj = fr[j],
-								bi = br[i],
-								bj = br[j];
-					unsigned	nfj = fj | (fi & f),
-								nfi = fi | (fj & b),
-								nbi = bi | (bj & f),
-								nbj = bj | (bi & b);
-
-					changed |= (nfj ^ fj) | (nfi ^ fi) | (nbi ^ bi) | (nbj ^ bj);
-					both += ((nfi & nbi) ^ (fi & bi)) + ((nfj & nbj) ^ (fj & bj));
-					fr[j] = (uint8_t) nfj;
-					fr[i] = (uint8_t) nfi;
-					br[i] = (uint8_t) nbi;
-					br[j] = (uint8_t) nbj;
-				}
-				if (both >= n && bt_scc_all_marked(n, fr, br))
-					verdict = 1;
-			}
-		}
-		if (verdict < 0)
-		{
-			if (bt_scc_all_marked(n, fr, br))
-				verdict = 1;
-			else if (!changed)
-				verdict = 0;
-		}
-	}
-	bt_env_release(env, fr);
-	bt_env_release(env, br);
-	return verdict;
-}
-
-/*
- * Strongly connected components of the win graph.  See bt_solve.h.
- */
-int
-bt_scc(int n, int nchunk, const BtChunk *chunk, const uint8_t *arc,
-	   int32_t *comp, const BtEnv *env)
-{
-	int64_t    *start;
-	int64_t		narcs = 0;
-	int32_t    *adj;
-	int64_t    *fill;
-	int32_t    *index;
-	int32_t    *low;
-	bool	   *onstack;
-	int32_t    *stack;
-	int32_t    *cstack;			/* call stack */
-	int64_t    *cpos;
-	int			sp = 0,
-				ncomp = 0,
-				counter = 0;
-	int64_t		k;
-
-	if (n > 0 && bt_scc_sweep(n, nchunk, chunk, arc, env) == 1)
-	{
-		memset(comp, 0, sizeof(int32_t) * n);
-		return 1;
-	}
-
-	start = bt_env_alloc(env, sizeof(int64_t) * (n + 1));
-	index = bt_env_alloc(env, sizeof(int32_t) * n);
-	low = bt_env_alloc(env, sizeof(int32_t) * n);
-	onstack = bt_env_alloc(env, sizeof(bool) * n);
-	stack = bt_env_alloc(env, sizeof(int32_t) * n);
-	cstack = bt_env_alloc(env, sizeof(int32_t) * n);
-	cpos = bt_env_alloc(env, sizeof(int64_t) * n);
-
-	/* CSR adjacency: arc u -> v when u beat v */
-	k = 0;
-	for (int c = 0; c < nchunk; c++)
-		for (int64_t r = 0; r < chunk[c].m; r++, k++)
-		{
-			if (arc[k] & BT_ARC_FWD)
-			{
-				start[chunk[c].i[r] + 1]++;
-				narcs++;
-			}
-			if (arc[k] & BT_ARC_BWD)
-			{
-				start[chunk[c].j[r] + 1]++;
-				narcs++;
-			}
-		}
-	for (int u = 0; u < n; u++)
-		start[u + 1] += start[u];
-	adj = bt_env_alloc(env, sizeof(int32_t) * (narcs + 1));
-	fill = bt_env_alloc(env, sizeof(int64_t) * (n + 1));
-	memcpy(fill, start, sizeof(int64_t) * (n + 1));
-	k = 0;
-	for (int c = 0; c < nchunk; c++)
-		for (int64_t r = 0; r < chunk[c].m; r++, k++)
-		{
-			if (arc[k] & BT_ARC_FWD)
-				adj[fill[chunk[c].i[r]]++] = chunk[c].j[r];
-			if (arc[k] & BT_ARC_BWD)
-				adj[fill[chunk[c].j[r]]++] = chunk[c].i[r];
-		}
-
-	for (int u = 0; u < n; u++)
-		index[u] = -1;
-
-	for (int root = 0; root < n; root++)
-	{
-		int			csp = 0;
-
-		if (index[root] >= 0)
-			continue;
-		bt_env_interrupt(env);
-		cstack[csp] = root;
-		cpos[csp] = start[root];
-		csp++;
-		index[root] = low[root] = counter++;
-		stack[sp++] = root;
-		onstack[root] = true;
-		while (csp > 0)
-		{
-			int			u = cstack[csp - 1];
-
-			if (cpos[csp - 1] < start[u + 1])
-			{
-				int			v = adj[cpos[csp - 1]++];
-
-				if (index[v] < 0)
-				{
-					index[v] = low[v] = counter++;
-					stack[sp++] = v;
-					onstack[v] = true;
-					cstack[csp] = v;
-					cpos[csp] = start[v];
-					csp++;
-				}
-				else if (onstack[v] && index[v] < low[u])
-					low[u] = index[v];
-			}
-			else
-			{
-				csp--;
-				if (low[u] == index[u])
-				{
-					int			v;
-
-					do
-					{
-						v = stack[--sp];
-						onstack[v] = false;
-						comp[v] = ncomp;
-					} while (v != u);
-					ncomp++;
-				}
-				if (csp > 0)
-				{
-					int			parent = cstack[csp - 1];
-
-					if (low[u] < low[parent])
-						low[parent] = low[u];
-				}
-			}
-		}
-	}
-
-	bt_env_release(env, start);
-	bt_env_release(env, adj);
-	bt_env_release(env, fill);
-	bt_env_release(env, index);
-	bt_env_release(env, low);
-	bt_env_release(env, onstack);
-	bt_env_release(env, stack);
-	bt_env_release(env, cstack);
-	bt_env_release(env, cpos);
-	return ncomp;
-}
-
-/*
- * The deviance, 2 sum_k n_k KL(observed shares || fitted probabilities),
- * pair by pair.  Each KL is formed from the differences between shares
- * and probabilities (sum_c s_c log1p((s_c - P_c) / P_c)), so a pair fitted
- * to within rounding adds about n_k * 1e-32 rather than the 1e-16 * n_k
- * that subtracting totals leaves.  Uses the problem's counts as the
- * solver does (ties 'half' as half a win and half a loss, 'drop' without
- * them, Davidson's three outcomes).
- */
-double
-bt_deviance_pairs(const BtProblem *pb, const BtResult *res)
-{
-	const double *x = res->score;
-	double		gamma = pb->position ? res->position : 0.0;
-	double		theta = res->tie_log;
-	double		dev = 0.0;
-
-	for (int c = 0; c < pb->nchunk; c++)
-	{
-		const BtChunk *ch = &pb->chunk[c];
-
-		for (int64_t k = 0; k < ch->m; k++)
-		{
-			double		d = x[ch->i[k]] - x[ch->j[k]] + gamma;
-			double		t = 0.0,
-						nk;
-
-			if (pb->ties != BT_TIES_DAVIDSON)
-			{
-				double		half = pb->ties == BT_TIES_HALF ? 0.5 * ch->wt[k] : 0.0;
-				double		a = ch->w1[k] + half,
-							b = ch->w2[k] + half;
-				double		e = exp(-fabs(d));
-				double		hi = 1.0 / (1.0 + e),
-							lo = e / (1.0 + e);
-				double		p = d >= 0 ? hi : lo,
-							q = d >= 0 ? lo : hi;
-
-				nk = a + b;
-				if (!(nk > 0))
-					continue;
-				if (a > 0)
-					t += (a / nk) * log1p((a / nk - p) / p);
-				if (b > 0)
-					t += (b / nk) * log1p((b / nk - q) / q);
-			}
-			else
-			{
-				double		u = 0.5 * d;
-				double		logd = bt_davidson_logd(u, theta);
-				double		cnt[3] = {ch->w1[k], ch->w2[k], ch->wt[k]};
-				double		lp[3] = {u - logd, -u - logd, theta - logd};
-
-				nk = cnt[0] + cnt[1] + cnt[2];
-				if (!(nk > 0))
-					continue;
-				for (int o = 0; o < 3; o++)
-					if (cnt[o] > 0)
-					{
-						double		pc = exp(lp[o]);
-
-						t += (cnt[o] / nk) * log1p((cnt[o] / nk - pc) / pc);
-					}
-			}
-			dev += 2.0 * nk * fmax(t, 0.0);
-		}
-	}
-	return dev;
-}
