@@ -9,10 +9,12 @@
  *
  * Kernels are plain C on arrays: no Datum, no palloc, no ereport.  They
  * report bad input through their return value and the caller raises the
- * error.  The kernel files (kernels.c, kernels_x86.c, kernels_neon.c) do
- * not include PostgreSQL headers, so test/kernels/ can build and test them
- * alone; the prefcal.simd setting and the SQL functions are in
- * kernels_guc.c.
+ * error.  The kernel files (kernels.c: the table in use and the lookup
+ * by level; kernels_scalar.c: the scalar reference and the cross-checks;
+ * kernels_x86.c, kernels_avx2.c, kernels_avx512.c, kernels_neon.c: the
+ * platforms) do not include PostgreSQL headers, so test/kernels/ can
+ * build and test them alone; the prefcal.simd setting and the SQL
+ * functions are in kernels_guc.c.
  *
  *-------------------------------------------------------------------------
  */

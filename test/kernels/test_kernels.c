@@ -2,8 +2,8 @@
  *
  * test_kernels.c
  *	  Standalone test of prefcal's SIMD kernels against their scalar
- *	  twins, linking only the kernel sources (src/kernels.c,
- *	  src/kernels_x86.c, src/kernels_neon.c; no PostgreSQL).
+ *	  twins, linking only the kernel sources (src/kernels*.c but
+ *	  kernels_guc.c; no PostgreSQL).
  *
  * For every level this machine supports (the others are reported as
  * skipped) and every kernel:
