@@ -43,9 +43,8 @@ bt_advise_big(void *p, Size sz)
  * A block of BT_BIG_MIN bytes or more starts on a 2 MB boundary and is
  * advised whole (up to the next boundary), so every page of it can be a
  * huge page: a palloc chunk that large is a malloc'd mapping starting at
- * an arbitrary 4 kB page, which left up to 4 MB of each block to 4 kB
- * faults (on the 10M-row benchmark, most of the faults of building the
- * state: about 12000 a query).  The extra 2 MB of address space is never
+ * an arbitrary 4 kB page, which would leave up to 4 MB of each block to
+ * 4 kB faults.  The extra 2 MB of address space is never
  * touched except for the page holding the header.  Smaller blocks are
  * ordinary chunks.  Either way the word before the block points to the
  * chunk it lives in.

@@ -45,8 +45,7 @@
  * buffer), its capacity grown to between half and all of the merged
  * pairs (at least BT_LOG_MIN).  Outgrown logs and sort buffers are kept
  * as spare pair segments until the state is freed, up to about 16 bytes a
- * pair more: at most about 80 bytes a pair for large states; 45 resident
- * measured at 6.66M pairs, where the spares are all used.
+ * pair more: at most about 80 bytes a pair for large states.
  */
 #define BT_MAX_PAIRS (1 << 24)
 #define BT_MAX_ITEMS (1 << 24)

@@ -500,14 +500,10 @@ bt_sym_add(double *hm, int ld, int a, int b, double v)
  * Dense (H + alpha v v'), row-major p x p with rows ld apart (see
  * bt_dense_alloc), exact Hessian from the per-pair arrays.  Only the lower
  * triangle is written (and zeroed first), which is all that bt_cholesky
- * reads.  From an allocator that returns untouched memory (the solver
- * benchmark's calloc) the upper triangle's pages are then never touched,
- * and fresh pages cost a fault each (on this project's test VM about a
- * fifth of a 2000-item fit with SEs in that benchmark when both triangles
- * were written).  The server's allocator zeroes its blocks, on huge pages,
- * so there every page is touched once (doc/performance.md, eleventh
- * series).  Each lower
- * entry takes the same additions in the same order as when both were (no
+ * reads.  From an allocator that returns untouched memory (calloc) the
+ * upper triangle's pages are then never touched, and fresh pages cost a
+ * fault each; the server's allocator zeroes its blocks, so there every
+ * page is touched once either way.  Each lower entry takes the same additions in the same order as when both were (no
  * pair has i = j, and the position and tie parameters come after the
  * items, so bt_sym_add never lands on the diagonal here).
  */

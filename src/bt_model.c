@@ -13,6 +13,7 @@
 #include <math.h>
 
 #include "bt_model.h"
+#include "pc_math.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -188,7 +189,7 @@ bt_predict_common(FunctionCallInfo fcinfo, bool int8ids, BtPredictWhat what)
 		p = (what == BT_PRED_TIE) ? exp(m->tie_log - logd) : exp(u - logd);
 	}
 	else
-		p = d >= 0 ? 1.0 / (1.0 + exp(-d)) : exp(d) / (1.0 + exp(d));
+		p = pc_sigmoid(d);
 	PG_RETURN_FLOAT8(p);
 }
 

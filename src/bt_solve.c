@@ -100,11 +100,10 @@ bt_centre(double *x, int n)
  * Largest forcing term: each Newton system is solved to at least this
  * relative residual.  An evaluation pass (the kernel, the scatter into
  * the items) costs about three Hessian products, so a Newton step saved
- * is worth more than the products a tighter first step takes: on the
- * 10M-row benchmark's fit (6.7M pairs) 0.5 took 5 Newton steps and 15
- * products, 0.01 to 0.05 all take 4 steps and 17 products (at 100k items
- * with a prior, 5 and 17 against 4 and 19); the solve is about 8% faster
- * (test/bench/bt_solve_bench.c).
+ * is worth more than the products a tighter first step takes: a cap of
+ * 0.5 lets the first steps be loose enough to need an extra Newton step
+ * on large fits, while caps from 0.01 to 0.05 do not
+ * (test/bench/bt_solve_bench.c measures it).
  */
 #define BT_CG_ETA_MAX 0.02
 
@@ -114,10 +113,9 @@ static double bt_norm2(const double *x, int n);
  * z = P D^-1 r, the Jacobi preconditioner followed by the projection P
  * that takes the scores' mean out (the shift the constraint fixes), so the
  * CG iterates stay orthogonal to v; returns r'z.  H maps that subspace
- * into itself, so CG never spends steps on v, whatever alpha is.  On the
- * 10M-row benchmark states: 15 Hessian products (10k items) and 17 (100k
- * items, prior 0.01), against 18 and 22 with alpha = 1 and no projection,
- * and 21 at 10k items with the scaled alpha and no projection.
+ * into itself, so CG never spends steps on v, whatever alpha is; both
+ * the scaled alpha and the projection take CG steps off every Newton
+ * system.
  */
 static double
 bt_pcg_precond(const BtWork *w, const double *r, double *z)

@@ -40,10 +40,8 @@ typedef enum BtTies
 /*
  * Largest item count for which standard errors are computed (one dense
  * factorisation and inverse, O(n^3) time and n^2 doubles: at 3000 items
- * about 1.0-1.4 s on the test machine, and 72 MB, of which the solver
- * benchmark touches the lower triangle and the server, whose allocator
- * zeroes blocks, all; doc/performance.md); beyond it the SEs are reported
- * as NULL.
+ * 72 MB and on the order of a second); beyond it the SEs are reported as
+ * NULL.
  */
 #define BT_SE_MAX_ITEMS 3000
 

@@ -206,12 +206,6 @@ calibration_bins(PG_FUNCTION_ARGS)
 
 /* ---------- smooth ECE ---------- */
 
-static void
-smece_interrupt(void)
-{
-	CHECK_FOR_INTERRUPTS();
-}
-
 /*
  * smECE of the state argument at bandwidth sigma (argument 1), or at the
  * fixed point when the function has no such argument.  Returns false for
@@ -248,12 +242,12 @@ smooth_ece_compute(FunctionCallInfo fcinfo, SmeceResult *res)
 	nb = smece_bins(s, bins);
 	work = palloc(sizeof(SmeceImage) * Max(smece_images_capacity(nb, sigma), 1));
 	if (fixed)
-		smece_fixed_point(bins, nb, work, res, smece_interrupt);
+		smece_fixed_point(bins, nb, work, res, pc_interrupt);
 	else
 	{
 		double		q;
 
-		res->value = smece_at(bins, nb, sigma, work, &q, smece_interrupt);
+		res->value = smece_at(bins, nb, sigma, work, &q, pc_interrupt);
 		res->sigma = sigma;
 		res->bound = smece_bound(bins, nb, sigma) + q;
 	}

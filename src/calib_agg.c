@@ -353,9 +353,7 @@ calib_trans_probs(FunctionCallInfo fcinfo, CalibMode mode)
  * state, and the entry point hands the row to calib_trans, which makes
  * every check and raises every error.  Kept apart because the fast path
  * then has no branch on the argument count or a weight, and for
- * brier_score and ece_agg calls nothing, so it needs no stack frame: the
- * transition was 15% of brier_score's run time over 10M rows before, 13%
- * after (doc/performance.md).
+ * brier_score and ece_agg calls nothing, so it needs no stack frame.
  */
 static pg_attribute_always_inline bool
 fast_row(FunctionCallInfo fcinfo, CalibMode mode, bool soft)

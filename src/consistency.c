@@ -158,6 +158,29 @@ static const char *const cons_labels[] = {
 	"genuine", "non_attitude", "constructed", "insufficient"
 };
 
+/* the prior's index of a condition name (names in byte order), or -1 */
+int
+pc_prior_condition_index(const PcPriorNames *names, const char *name, int len)
+{
+	int			lo = 0,
+				hi = names->n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		const char *s = names->base + names->off[mid];
+		int			c = pc_cmp_bytes(s, strlen(s), name, len);
+
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
 /*
  * The preference_consistency composite of one group's map: under the
  * fixed priors (prior == NULL) or under a fitted consistency_prior.

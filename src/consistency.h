@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * consistency.h
- *	  Glue shared by consistency.c (the per-group aggregate and its state
- *	  type) and consistency_prior.c (the empirical-Bayes prior).
+ *	  What consistency.c (the per-group aggregate, its state type and the
+ *	  classification) offers consistency_prior.c (the empirical-Bayes
+ *	  prior): calls go that way only.
  *
  *-------------------------------------------------------------------------
  */
@@ -32,7 +33,7 @@ extern Datum pc_consistency_result(FunctionCallInfo fcinfo, PcMap *map,
 								   const PcPriorNames *names,
 								   double threshold);
 
-/* the prior's index of a condition name, or -1 */
+/* the prior's index of a condition name, or -1 (consistency.c) */
 extern int	pc_prior_condition_index(const PcPriorNames *names,
 									 const char *name, int len);
 

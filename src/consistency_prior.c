@@ -29,7 +29,7 @@
 #include "consistency.h"
 #include "consistency_eb.h"
 #include "consistency_model.h"
-#include "recal.h"
+#include "pc_math.h"
 
 #include <math.h>
 
@@ -254,28 +254,6 @@ prior_view(const PcPrior *pr, PcEbParams *par, PcPriorNames *names)
 	names->base = PRIOR_NAMES(pr);
 }
 
-int
-pc_prior_condition_index(const PcPriorNames *names, const char *name, int len)
-{
-	int			lo = 0,
-				hi = names->n - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-		const char *s = names->base + names->off[mid];
-		int			c = pc_cmp_bytes(s, strlen(s), name, len);
-
-		if (c == 0)
-			return mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
-}
-
 /* NULL if the parameters make a valid prior, else the reason */
 static const char *
 prior_check(const PcEbParams *par, char **names, const int *lens,
@@ -471,12 +449,6 @@ pc_cons_prior_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(pcmap_merge(a, b, &grp_spec));
 }
 
-static void
-eb_interrupt(void)
-{
-	CHECK_FOR_INTERRUPTS();
-}
-
 typedef struct NameRef
 {
 	const char *name;
@@ -608,7 +580,7 @@ pc_cons_prior_final(PG_FUNCTION_ARGS)
 	par.r = palloc(sizeof(double) * ncond);
 	par.pi = palloc(sizeof(double) * (par.npat + 1));
 	scratch = palloc(sizeof(double) * pc_eb_scratch_size(ncond, par.npat));
-	pc_eb_fit(&data, &par, scratch, eb_interrupt, &fit);
+	pc_eb_fit(&data, &par, scratch, pc_interrupt, &fit);
 	/* what the fit returns must be readable by the input functions */
 	{
 		const char *why = prior_check(&par, names, lens, fit.n_groups,
@@ -696,12 +668,12 @@ pc_cons_direction(PG_FUNCTION_ARGS)
 
 	/*
 	 * logit = diff * log(q / (1 - q)); q = 1 gives +-Infinity.
-	 * recal_sigmoid evaluates the logistic on the side where exp cannot
+	 * pc_sigmoid evaluates the logistic on the side where exp cannot
 	 * overflow: 1 / (1 + exp(-logit)) gave 0 for logits below about -709,
 	 * where the probability is a subnormal down to a logit of -745.
 	 */
 	logit = diff * (log(q) - log1p(-q));
-	PG_RETURN_FLOAT8(recal_sigmoid(logit));
+	PG_RETURN_FLOAT8(pc_sigmoid(logit));
 }
 
 /* ---------- consistency_prior text I/O ---------- */

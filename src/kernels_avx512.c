@@ -20,18 +20,17 @@
 /*
  * Below this length the AVX-512 table uses the AVX2 kernels (every CPU
  * with the AVX-512 level has AVX2): the 512-bit reductions and masked
- * tails cost more than they save on one or two vectors (measured with
- * test/bench/kernels_bench.c; see doc/performance.md).
+ * tails cost more than they save on one or two vectors
+ * (test/bench/kernels_bench.c measures where).
  */
 #define PC_AVX512_MIN_N 32
 
 /*
  * add is all loads and stores: below this length the AVX-512 table adds
  * with AVX2.  A destination that is not 64-byte aligned costs the 512-bit
- * add a masked head and tail; in the kernel benchmark's alignment sweep
- * that held it to 1.7-1.8x its scalar twin at 64 elements, against
- * AVX2's 2.0-2.9x (doc/performance.md).  From 128 elements the 512-bit
- * add is as fast or faster.
+ * add a masked head and tail, which on short arrays costs more than the
+ * wider vectors save; from 128 elements the 512-bit add is as fast or
+ * faster (test/bench/kernels_bench.c's alignment sweep).
  */
 #define PC_AVX512_ADD_MIN_N 128
 

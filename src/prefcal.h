@@ -46,8 +46,8 @@ pc_cmp_bytes(const char *a, int la, const char *b, int lb)
  * A 0/1 label (the low bit of b: a bool Datum, or a comparison) as 0.0 or
  * 1.0 by integer conversion.  Written as a choice between two constants,
  * or as a cast of a bool, compilers emit a branch on the label, which
- * mispredicts on half the rows of a table of random outcomes (perf put it
- * at 8% of brier_score's run time); through this mask they emit cvtsi2sd.
+ * mispredicts on half the rows of a table of random outcomes; through
+ * this mask they emit cvtsi2sd.
  */
 static inline double
 pc_label01(uint64 b)

@@ -581,12 +581,6 @@ recal_points_info(PG_FUNCTION_ARGS)
 /* fitting                                                           */
 /* ---------------------------------------------------------------- */
 
-static void
-recal_interrupts(void)
-{
-	CHECK_FOR_INTERRUPTS();
-}
-
 static Recalibrator *
 fit_state(const RecalPoints *state, RecalMethod method, bool smoothing,
 		  int max_iter, double tol)
@@ -598,9 +592,8 @@ fit_state(const RecalPoints *state, RecalMethod method, bool smoothing,
 	const char *what = (method == RECAL_TEMPERATURE) ?
 		"temperature scaling" : "Platt scaling";
 
-	recal_check_interrupts = recal_interrupts;
 	st = recal_fit_points(s->pts, s->npoints, method, smoothing,
-						  max_iter, tol, &fit);
+						  max_iter, tol, pc_interrupt, &fit);
 	if (st != RECAL_EMPTY && !isfinite(fit.sumw))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),

@@ -69,17 +69,8 @@ typedef struct RecalFit
 	int			iterations;
 } RecalFit;
 
-/*
- * Called once per solver iteration when set (the SQL glue points it at a
- * function running CHECK_FOR_INTERRUPTS, so long fits can be cancelled).
- */
-extern void (*recal_check_interrupts) (void);
-
 /* sort by x and merge equal x in place; returns the new count */
 extern int	recal_compact(RecalPoint *pts, int n);
-
-/* numerically stable 1 / (1 + exp(-u)) */
-extern double recal_sigmoid(double u);
 
 /* logit of a probability, clamped to +-RECAL_MAX_LOGIT */
 extern double recal_logit(double p);
@@ -90,11 +81,13 @@ extern double recal_logit(double p);
  * by Platt's (N+ + 1) / (N+ + 2) and 1 / (N- + 2).  The fit rescales
  * every w and wy of pts in place by one power of two (the loss does not
  * change; fit->sumw and fit->sumwy keep the caller's scale), so pass a
- * scratch copy.  fit->decrement is relative to the loss.
+ * scratch copy.  fit->decrement is relative to the loss.  interrupt
+ * (NULL: none) is called once per solver iteration and may longjmp out.
  */
 extern RecalStatus recal_fit_points(RecalPoint *pts, int n,
 									RecalMethod method, bool smoothing,
 									int max_iter, double tol,
+									void (*interrupt) (void),
 									RecalFit *fit);
 
 /* apply a fitted map to an input x (logit or score) */

@@ -41,28 +41,11 @@
  *-------------------------------------------------------------------------
  */
 #include "recal.h"
+#include "pc_math.h"
 
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
-
-void		(*recal_check_interrupts) (void) = NULL;
-
-#define RECAL_CHECK_INTERRUPTS() \
-	do { if (recal_check_interrupts) recal_check_interrupts(); } while (0)
-
-double
-recal_sigmoid(double u)
-{
-	if (u >= 0)
-		return 1.0 / (1.0 + exp(-u));
-	else
-	{
-		double		e = exp(u);
-
-		return e / (1.0 + e);
-	}
-}
 
 double
 recal_logit(double p)
@@ -113,8 +96,8 @@ double
 recal_apply(RecalMethod method, const double *param, double x)
 {
 	if (method == RECAL_TEMPERATURE)
-		return recal_sigmoid(x / param[0]);
-	return recal_sigmoid(param[0] * x + param[1]);
+		return pc_sigmoid(x / param[0]);
+	return pc_sigmoid(param[0] * x + param[1]);
 }
 
 /* ---------------------------------------------------------------- */
@@ -212,7 +195,8 @@ temp_eval(const RecalPoint *pts, int n, double xs, double invw, double theta,
 
 static RecalStatus
 fit_temperature(const RecalPoint *pts, int n, double xs, double invw,
-				int max_iter, double tol, RecalFit *fit)
+				int max_iter, double tol, void (*interrupt) (void),
+				RecalFit *fit)
 {
 	double		g0 = 0;
 	bool		any_nonzero = false;
@@ -254,7 +238,8 @@ fit_temperature(const RecalPoint *pts, int n, double xs, double invw,
 	temp_eval(pts, n, xs, invw, hi, &loss, &g, &h);
 	for (i = 0; g < 0 && hi < 1e300; i++)
 	{
-		RECAL_CHECK_INTERRUPTS();
+		if (interrupt)
+			interrupt();
 		lo = hi;
 		hi *= 2;
 		temp_eval(pts, n, xs, invw, hi, &loss, &g, &h);
@@ -275,7 +260,8 @@ fit_temperature(const RecalPoint *pts, int n, double xs, double invw,
 	{
 		double		next;
 
-		RECAL_CHECK_INTERRUPTS();
+		if (interrupt)
+			interrupt();
 		temp_eval(pts, n, xs, invw, theta, &loss, &g, &h);
 		/* squared Newton decrement relative to the loss (loss > 0 here) */
 		fit->decrement = (g == 0) ? 0 : (h > 0) ? g * g / h / loss : INFINITY;
@@ -381,7 +367,8 @@ platt_eval(const PlattData *d, double a, double b, double *grad,
 
 static RecalStatus
 fit_platt(const RecalPoint *pts, int n, bool smoothing, double xs,
-		  double invw, int max_iter, double tol, RecalFit *fit)
+		  double invw, int max_iter, double tol, void (*interrupt) (void),
+		  RecalFit *fit)
 {
 	PlattData	d;
 	double		mean = 0,
@@ -489,7 +476,8 @@ fit_platt(const RecalPoint *pts, int n, bool smoothing, double xs,
 					t;
 		bool		accepted = false;
 
-		RECAL_CHECK_INTERRUPTS();
+		if (interrupt)
+			interrupt();
 		loss = platt_eval(&d, a, b, g, hs);
 		det = hs[0] * hs[2] - hs[1] * hs[1];
 		fit->iterations = it;
@@ -546,7 +534,8 @@ fit_platt(const RecalPoint *pts, int n, bool smoothing, double xs,
 						nb = b + t * db;
 			double		nl;
 
-			RECAL_CHECK_INTERRUPTS();
+			if (interrupt)
+				interrupt();
 			nl = platt_eval(&d, na, nb, NULL, NULL);
 
 			if (nl <= loss - 0.25 * t * dec ||
@@ -579,7 +568,8 @@ done:
 
 RecalStatus
 recal_fit_points(RecalPoint *pts, int n, RecalMethod method,
-				 bool smoothing, int max_iter, double tol, RecalFit *fit)
+				 bool smoothing, int max_iter, double tol,
+				 void (*interrupt) (void), RecalFit *fit)
 {
 	double		sumw = 0,
 				sumwy = 0,
@@ -646,9 +636,11 @@ recal_fit_points(RecalPoint *pts, int n, RecalMethod method,
 	fit->loss_identity = lid / sumw;
 
 	if (method == RECAL_TEMPERATURE)
-		st = fit_temperature(pts, n, xs, 1.0 / sumw, max_iter, tol, fit);
+		st = fit_temperature(pts, n, xs, 1.0 / sumw, max_iter, tol,
+							 interrupt, fit);
 	else
-		st = fit_platt(pts, n, smoothing, xs, 1.0 / sumw, max_iter, tol, fit);
+		st = fit_platt(pts, n, smoothing, xs, 1.0 / sumw, max_iter, tol,
+					   interrupt, fit);
 
 	/* report the loss against the rows' own targets (not smoothed ones) */
 	if (st == RECAL_OK || st == RECAL_NOT_CONVERGED)

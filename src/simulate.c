@@ -34,7 +34,7 @@
  *-------------------------------------------------------------------------
  */
 #include "prefcal.h"
-#include "recal.h"
+#include "pc_math.h"
 
 #include <math.h>
 
@@ -191,7 +191,7 @@ sim_next_pair(SimState *st)
 		}
 	}
 	/* evaluated where exp cannot overflow (subnormal for differences below -709) */
-	st->true_p = recal_sigmoid(st->u[st->item_a] - st->u[st->item_b]);
+	st->true_p = pc_sigmoid(st->u[st->item_a] - st->u[st->item_b]);
 
 	r = pg_prng_double(rng);
 	if (r < st->p_genuine)
