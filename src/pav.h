@@ -104,6 +104,13 @@ pav_grid_round(double p)
 /* sort pts by p and merge equal p; returns the new count */
 extern int	pav_sort_compact(PavPoint *pts, int n);
 
+/*
+ * The same from src into dst (room for n) through nb equal-width buckets
+ * of p (counts: room for nb + 1); src is left as it was.
+ */
+extern int	pav_bucket_sort_compact(const PavPoint *src, int n, PavPoint *dst,
+									int *counts, int nb);
+
 /* round every p to the grid and merge equal p (pts sorted); new count */
 extern int	pav_grid_compact(PavPoint *pts, int n);
 

@@ -57,6 +57,62 @@ pav_sort_compact(PavPoint *pts, int n)
 	return k + 1;
 }
 
+/*
+ * Sort by p and merge equal p, from src into dst (room for n), by one
+ * distribution pass on the leading bits of p (nb buckets of equal width
+ * on [0, 1], counts has room for nb + 1) and a sort of each bucket: on
+ * spread-out predictions each bucket holds a handful of points, so a row
+ * costs a scatter and a few comparisons instead of log2(n).  Returns the
+ * count.
+ */
+int
+pav_bucket_sort_compact(const PavPoint *src, int n, PavPoint *dst,
+						int *counts, int nb)
+{
+	int			i,
+				k;
+
+	memset(counts, 0, sizeof(int) * (nb + 1));
+	for (i = 0; i < n; i++)
+	{
+		int			b = (int) (src[i].p * nb);
+
+		counts[Min(b, nb - 1) + 1]++;
+	}
+	for (i = 0; i < nb; i++)
+		counts[i + 1] += counts[i];
+	for (i = 0; i < n; i++)
+	{
+		int			b = (int) (src[i].p * nb);
+
+		dst[counts[Min(b, nb - 1)]++] = src[i];
+	}
+	/* counts[b] is now the end of bucket b */
+	for (i = 0, k = 0; i < nb; i++)
+	{
+		int			end = counts[i];
+
+		if (end - k > 1)
+			pav_sort_points(dst + k, end - k);
+		k = end;
+	}
+	if (n <= 1)
+		return n;
+	k = 0;
+	for (i = 1; i < n; i++)
+	{
+		if (dst[i].p == dst[k].p)
+		{
+			dst[k].w += dst[i].w;
+			dst[k].wy += dst[i].wy;
+			dst[k].wyy += dst[i].wyy;
+		}
+		else
+			dst[++k] = dst[i];
+	}
+	return k + 1;
+}
+
 int
 pav_grid_compact(PavPoint *pts, int n)
 {

@@ -17,7 +17,9 @@
  *
  * The transition appends (p, w, w*y, w*y^2) to the state's unsorted tail
  * (pav.h), with no allocation per row.  When the tail is full it is
- * sorted (its equal p added) and merged with the sorted run, and the tail
+ * sorted (a distribution pass on the leading bits of p into about one
+ * bucket per 8 points, then a sort of each bucket; its equal p added)
+ * and merged with the sorted run, and the tail
  * is sized for the run (the next power of two at least as large, 2^10 to
  * 2^20 points), so each row is sorted once and merged O(1) times on
  * average.  Past PAV_MAX_EXACT distinct predictions the state goes to
@@ -37,6 +39,10 @@
 #include "pav_glue.h"
 
 #define TYPNAME "pav_state"
+
+/* tails of this many points or more are sorted through buckets */
+#define PAV_BUCKET_MIN		2048
+#define PAV_BUCKETS_MAX		65536
 #define PAV_INITIAL_CAPACITY 1024
 
 PavState *
@@ -123,8 +129,19 @@ pav_merged(const PavState *s, PavPoint *scratch, PavPoint **out,
 	bool		overflow = false;
 
 	*flags = s->flags;
-	memcpy(scratch, tail, sizeof(PavPoint) * s->ntail);
-	nt = pav_sort_compact(scratch, s->ntail);
+	if (s->ntail >= PAV_BUCKET_MIN)
+	{
+		int			nb = Min(s->ntail / 8, PAV_BUCKETS_MAX);
+		int		   *counts = palloc(sizeof(int) * (nb + 1));
+
+		nt = pav_bucket_sort_compact(tail, s->ntail, scratch, counts, nb);
+		pfree(counts);
+	}
+	else
+	{
+		memcpy(scratch, tail, sizeof(PavPoint) * s->ntail);
+		nt = pav_sort_compact(scratch, s->ntail);
+	}
 	for (int i = 0; i < nt; i++)
 		if (isinf(scratch[i].w))
 			overflow = true;

@@ -1,6 +1,7 @@
 # test/t/061_recal_binary.t: binary send/recv of recal_points and
-# recalibrator round-trip exactly (COPY ... WITH (FORMAT binary) out and
-# back in), and recv refuses damaged input.
+# recalibrator (temperature, Platt and isotonic) round-trip exactly
+# (COPY ... WITH (FORMAT binary) out and back in), and recv refuses
+# damaged input.
 use strict;
 use warnings;
 use Test::More;
@@ -26,13 +27,16 @@ FROM (SELECT (g % 97 + 0.5) / 98.0 AS p, (g * 37 % 100) < (g % 97) AS y, 1 + (g 
       FROM generate_series(1, 3000) g) d;
 INSERT INTO src SELECT recal_score_points(s, s > 0.3 + 0.1 * (g % 7)), platt_scaling(s, s > 0.3 + 0.1 * (g % 7))
 FROM (SELECT g, sin(g) AS s FROM generate_series(1, 500) g) d;
+-- an isotonic recalibrator (variable length, its own binary layout)
+INSERT INTO src SELECT recal_points(p, y), isotonic_scaling(p, y)
+FROM (SELECT (g % 89) / 88.0 AS p, (g * 31 % 100) < (g % 89) AS y FROM generate_series(1, 2000) g) d;
 CREATE TABLE dst (LIKE src);
 \\copy src TO '$dir/src.bin' WITH (FORMAT binary)
 \\copy dst FROM '$dir/src.bin' WITH (FORMAT binary)
 SQL
 is($rc, 0, 'binary copy out and in') or diag($err);
 is(q1($db, q{SELECT count(*) FROM src s JOIN dst d ON s.st::text = d.st::text AND s.r::text = d.r::text}),
-	'2', 'both rows identical after the binary round trip');
+	'3', 'every row identical after the binary round trip');
 
 # damaged binary input: a recal_points with a bad version byte
 open my $fh, '<:raw', "$dir/src.bin" or die;
