@@ -169,16 +169,24 @@ upd(double *dst, double val, double maxd)
 	return d > maxd ? d : maxd;
 }
 
-void
-pc_eb_fit(const PcEbData *data, PcEbParams *par, double *scratch,
-		  void (*interrupt) (void), PcEbFit *fit)
+/* one EM iteration's expected sufficient statistics */
+typedef struct EbSums
 {
-	const int	C = par->ncond;
-	const int	P = par->npat;
-	double	   *lc = scratch;
-	double	   *spi = scratch + P;
-	double	   *rnum = scratch + 2 * P;
-	double	   *rden = rnum + C;
+	double		gam_tot[3];		/* class responsibilities */
+	double		s_rho;			/* genuine: direction posterior */
+	double		agree;			/* responses that follow the direction */
+	double		ndir;			/* responses with a direction */
+	double		ll;				/* log-likelihood */
+	double	   *lc;				/* P: the group's pattern log-likelihoods */
+	double	   *spi;			/* P: pattern posteriors */
+	double	   *rnum;			/* C: non_attitude first-item counts */
+	double	   *rden;			/* C: and their totals */
+} EbSums;
+
+/* the starting parameters, and the total group count G */
+static double
+eb_init(const PcEbData *data, PcEbParams *par, PcEbFit *fit)
+{
 	double		G = 0.0;
 
 	for (int v = 0; v < data->nvec; v++)
@@ -186,139 +194,181 @@ pc_eb_fit(const PcEbData *data, PcEbParams *par, double *scratch,
 	par->w[0] = par->w[1] = par->w[2] = 1.0 / 3.0;
 	par->rho = 0.5;
 	par->q = 0.75;
-	for (int c = 0; c < C; c++)
+	for (int c = 0; c < par->ncond; c++)
 		par->r[c] = 0.5;
-	for (int b = 0; b < P; b++)
-		par->pi[b] = 1.0 / P;
+	for (int b = 0; b < par->npat; b++)
+		par->pi[b] = 1.0 / par->npat;
 	fit->n_groups = G;
 	fit->converged = false;
 	fit->loglik = 0.0;
+	return G;
+}
 
+/*
+ * The constructed class's share of the agreement for one group of
+ * responsibility g2: by pattern posterior, or (beyond
+ * PC_EB_MAX_PATTERN_CONDITIONS) response by response
+ */
+static void
+eb_estep_constructed(const PcEbParams *par, EbSums *e, int len,
+					 const int *idx, const double *k, const double *m,
+					 double g2, double LC)
+{
+	const int	C = par->ncond;
+	const int	P = par->npat;
+
+	if (P > 0 && g2 > 0.0)
+	{
+		for (int b = 1; b <= P; b++)
+		{
+			double		pb = g2 * exp(e->lc[b - 1] - LC);
+			double		a = 0.0;
+
+			e->spi[b - 1] += pb;
+			for (int i = 0; i < len; i++)
+				a += (b & (1 << idx[i])) ? k[i] : m[i];
+			e->agree += pb * a;
+		}
+	}
+	else if (C > PC_EB_MAX_PATTERN_CONDITIONS && g2 > 0.0)
+	{
+		for (int i = 0; i < len; i++)
+		{
+			double		l1 = follow(par->q, k[i], k[i] + m[i]);
+			double		l0 = follow(par->q, m[i], k[i] + m[i]);
+			double		p1 = exp(l1 - logaddexp(l0, l1));
+
+			e->agree += g2 * (p1 * k[i] + (1.0 - p1) * m[i]);
+		}
+	}
+}
+
+/* the E-step for response vector v, added into e */
+static void
+eb_estep_vector(const PcEbData *data, const PcEbParams *par, int v,
+				const double *lw, EbSums *e)
+{
+	const int	C = par->ncond;
+	const int	P = par->npat;
+	int			s = data->start[v],
+				len = data->start[v + 1] - s;
+	const int  *idx = data->idx + s;
+	const double *k = data->k + s;
+	const double *m = data->m + s;
+	double		mult = data->mult[v];
+	double		lg[2],
+				ln,
+				lci,
+				K,
+				N,
+				LG,
+				LC,
+				L[3],
+				tot,
+				g[3];
+
+	eb_terms(par, len, idx, k, m, lg, e->lc, &ln, &lci, &K, &N);
+	LG = logaddexp(lg[0], lg[1]);
+	if (P > 0)
+	{
+		LC = -INFINITY;
+		for (int b = 0; b < P; b++)
+			LC = logaddexp(LC, e->lc[b]);
+	}
+	else if (C > PC_EB_MAX_PATTERN_CONDITIONS)
+		LC = lci;
+	else
+		LC = -INFINITY;			/* one condition: no non-constant pattern */
+	L[0] = LG + lw[0];
+	L[1] = ln + lw[1];
+	L[2] = LC + lw[2];
+	tot = logaddexp(logaddexp(L[0], L[1]), L[2]);
+
+	/*
+	 * Each group's likelihood is at most 1; its log is above 0 only by the
+	 * rounding of the class weights' sum (groups with almost no evidence,
+	 * e.g. confidences near 0), and a positive loglik would make the prior
+	 * unreadable by its own input function.
+	 */
+	e->ll += mult * fmin(tot, 0.0);
+	for (int i = 0; i < 3; i++)
+	{
+		g[i] = mult * exp(L[i] - tot);
+		e->gam_tot[i] += g[i];
+	}
+	/* genuine: direction posterior (none when genuine is impossible) */
+	if (g[0] > 0.0)
+	{
+		double		p1 = exp(lg[1] - LG);
+
+		e->s_rho += g[0] * p1;
+		e->agree += g[0] * (p1 * K + (1.0 - p1) * (N - K));
+	}
+	e->ndir += (g[0] + g[2]) * N;
+	/* constructed: pattern posterior */
+	eb_estep_constructed(par, e, len, idx, k, m, g[2], LC);
+	/* non_attitude: first-item rate per condition */
+	for (int i = 0; i < len; i++)
+	{
+		e->rnum[idx[i]] += g[1] * k[i];
+		e->rden[idx[i]] += g[1] * (k[i] + m[i]);
+	}
+}
+
+/* the M-step with pseudo-counts; returns the largest parameter change */
+static double
+eb_mstep(const EbSums *e, double G, PcEbParams *par)
+{
+	double		maxd = 0.0;
+	double		q = (e->agree + 1.0) / (e->ndir + 2.0);
+
+	for (int i = 0; i < 3; i++)
+		maxd = upd(&par->w[i], (e->gam_tot[i] + 1.0) / (G + 3.0), maxd);
+	maxd = upd(&par->rho, below_one((e->s_rho + 1.0) / (e->gam_tot[0] + 2.0)),
+			   maxd);
+	maxd = upd(&par->q, q < 0.5 ? 0.5 : below_one(q), maxd);
+	for (int c = 0; c < par->ncond; c++)
+		maxd = upd(&par->r[c],
+				   below_one((e->rnum[c] + 1.0) / (e->rden[c] + 2.0)), maxd);
+	for (int b = 0; b < par->npat; b++)
+		maxd = upd(&par->pi[b], (e->spi[b] + 1.0 / par->npat) /
+				   (e->gam_tot[2] + 1.0), maxd);
+	return maxd;
+}
+
+void
+pc_eb_fit(const PcEbData *data, PcEbParams *par, double *scratch,
+		  void (*interrupt) (void), PcEbFit *fit)
+{
+	const int	C = par->ncond;
+	const int	P = par->npat;
+	double		G = eb_init(data, par, fit);
+	EbSums		e;
+
+	e.lc = scratch;
+	e.spi = scratch + P;
+	e.rnum = scratch + 2 * P;
+	e.rden = e.rnum + C;
 	for (fit->iterations = 1; fit->iterations <= PC_EB_MAX_ITER; fit->iterations++)
 	{
-		double		gam_tot[3] = {0, 0, 0},
-					s_rho = 0.0,
-					agree = 0.0,
-					ndir = 0.0,
-					ll = 0.0,
-					lw[3],
-					maxd = 0.0;
+		double		lw[3];
 
+		e.gam_tot[0] = e.gam_tot[1] = e.gam_tot[2] = 0.0;
+		e.s_rho = e.agree = e.ndir = e.ll = 0.0;
 		for (int i = 0; i < 3; i++)
 			lw[i] = log(par->w[i]);
 		for (int b = 0; b < P; b++)
-			spi[b] = 0.0;
+			e.spi[b] = 0.0;
 		for (int c = 0; c < C; c++)
-			rnum[c] = rden[c] = 0.0;
-
+			e.rnum[c] = e.rden[c] = 0.0;
 		for (int v = 0; v < data->nvec; v++)
 		{
-			int			s = data->start[v],
-						len = data->start[v + 1] - s;
-			const int  *idx = data->idx + s;
-			const double *k = data->k + s;
-			const double *m = data->m + s;
-			double		mult = data->mult[v];
-			double		lg[2],
-						ln,
-						lci,
-						K,
-						N,
-						LG,
-						LC,
-						L[3],
-						tot,
-						g[3];
-
 			if (interrupt)
 				interrupt();
-			eb_terms(par, len, idx, k, m, lg, lc, &ln, &lci, &K, &N);
-			LG = logaddexp(lg[0], lg[1]);
-			if (P > 0)
-			{
-				LC = -INFINITY;
-				for (int b = 0; b < P; b++)
-					LC = logaddexp(LC, lc[b]);
-			}
-			else if (C > PC_EB_MAX_PATTERN_CONDITIONS)
-				LC = lci;
-			else
-				LC = -INFINITY; /* one condition: no non-constant pattern */
-			L[0] = LG + lw[0];
-			L[1] = ln + lw[1];
-			L[2] = LC + lw[2];
-			tot = logaddexp(logaddexp(L[0], L[1]), L[2]);
-			/*
-			 * Each group's likelihood is at most 1; its log is above 0 only
-			 * by the rounding of the class weights' sum (groups with almost
-			 * no evidence, e.g. confidences near 0), and a positive loglik
-			 * would make the prior unreadable by its own input function.
-			 */
-			ll += mult * fmin(tot, 0.0);
-			for (int i = 0; i < 3; i++)
-			{
-				g[i] = mult * exp(L[i] - tot);
-				gam_tot[i] += g[i];
-			}
-			/* genuine: direction posterior (none when genuine is impossible) */
-			if (g[0] > 0.0)
-			{
-				double		p1 = exp(lg[1] - LG);
-
-				s_rho += g[0] * p1;
-				agree += g[0] * (p1 * K + (1.0 - p1) * (N - K));
-			}
-			ndir += (g[0] + g[2]) * N;
-			/* constructed: pattern posterior */
-			if (P > 0 && g[2] > 0.0)
-			{
-				for (int b = 1; b <= P; b++)
-				{
-					double		pb = g[2] * exp(lc[b - 1] - LC);
-					double		a = 0.0;
-
-					spi[b - 1] += pb;
-					for (int i = 0; i < len; i++)
-						a += (b & (1 << idx[i])) ? k[i] : m[i];
-					agree += pb * a;
-				}
-			}
-			else if (C > PC_EB_MAX_PATTERN_CONDITIONS && g[2] > 0.0)
-			{
-				for (int i = 0; i < len; i++)
-				{
-					double		l1 = follow(par->q, k[i], k[i] + m[i]);
-					double		l0 = follow(par->q, m[i], k[i] + m[i]);
-					double		p1 = exp(l1 - logaddexp(l0, l1));
-
-					agree += g[2] * (p1 * k[i] + (1.0 - p1) * m[i]);
-				}
-			}
-			/* non_attitude: first-item rate per condition */
-			for (int i = 0; i < len; i++)
-			{
-				rnum[idx[i]] += g[1] * k[i];
-				rden[idx[i]] += g[1] * (k[i] + m[i]);
-			}
+			eb_estep_vector(data, par, v, lw, &e);
 		}
-		fit->loglik = ll;
-
-		/* M-step with pseudo-counts */
-		for (int i = 0; i < 3; i++)
-			maxd = upd(&par->w[i], (gam_tot[i] + 1.0) / (G + 3.0), maxd);
-		maxd = upd(&par->rho, below_one((s_rho + 1.0) / (gam_tot[0] + 2.0)),
-				   maxd);
-		{
-			double		q = (agree + 1.0) / (ndir + 2.0);
-
-			maxd = upd(&par->q, q < 0.5 ? 0.5 : below_one(q), maxd);
-		}
-		for (int c = 0; c < C; c++)
-			maxd = upd(&par->r[c],
-					   below_one((rnum[c] + 1.0) / (rden[c] + 2.0)), maxd);
-		for (int b = 0; b < P; b++)
-			maxd = upd(&par->pi[b], (spi[b] + 1.0 / P) / (gam_tot[2] + 1.0), maxd);
-		if (maxd < PC_EB_TOL)
+		fit->loglik = e.ll;
+		if (eb_mstep(&e, G, par) < PC_EB_TOL)
 		{
 			fit->converged = true;
 			break;

@@ -365,142 +365,193 @@ platt_eval(const PlattData *d, double a, double b, double *grad,
 	return l * d->invw;
 }
 
+/*
+ * Platt's targets: smoothed (counting the rows in the caller's weight
+ * units), or the rows' own, for which the data must not be separated by
+ * the scores (points are sorted by x).  Returns RECAL_SEPARATED or
+ * RECAL_OK.
+ */
 static RecalStatus
-fit_platt(const RecalPoint *pts, int n, bool smoothing, double xs,
-		  double invw, int max_iter, double tol, void (*interrupt) (void),
-		  RecalFit *fit)
+platt_targets(PlattData *d, bool smoothing, const RecalFit *fit)
 {
-	PlattData	d;
-	double		mean = 0,
-				var = 0,
-				mpos = 0,
-				mneg = 0,
-				a,
-				b,
-				loss,
-				slack,
-				prev_dec = INFINITY;
-	int			i,
-				it;
+	const RecalPoint *pts = d->pts;
+	double		max_neg = -INFINITY,
+				min_pos = INFINITY,
+				max_pos = -INFINITY,
+				min_neg = INFINITY;
 
-	if (n == 1)
-		return RECAL_ONE_VALUE;
-
-	d.pts = pts;
-	d.n = n;
-	d.invw = invw;
-	d.xs = xs;
 	if (smoothing)
 	{
-		/* Platt's targets count the rows in the caller's weight units */
 		double		npos = fit->sumwy;
 		double		nneg = fit->sumw - fit->sumwy;
 
-		d.tpos = (npos + 1.0) / (npos + 2.0);
-		d.cpos = 1.0 / (npos + 2.0);
-		d.tneg = 1.0 / (nneg + 2.0);
-		d.cneg = (nneg + 1.0) / (nneg + 2.0);
+		d->tpos = (npos + 1.0) / (npos + 2.0);
+		d->cpos = 1.0 / (npos + 2.0);
+		d->tneg = 1.0 / (nneg + 2.0);
+		d->cneg = (nneg + 1.0) / (nneg + 2.0);
+		return RECAL_OK;
 	}
-	else
+	d->tpos = 1.0;
+	d->cpos = 0.0;
+	d->tneg = 0.0;
+	d->cneg = 1.0;
+	for (int i = 0; i < d->n; i++)
 	{
-		double		max_neg = -INFINITY,
-					min_pos = INFINITY,
-					max_pos = -INFINITY,
-					min_neg = INFINITY;
-
-		d.tpos = 1.0;
-		d.cpos = 0.0;
-		d.tneg = 0.0;
-		d.cneg = 1.0;
-		/* points are sorted by x */
-		for (i = 0; i < n; i++)
+		if (pts[i].wy > 0)
 		{
-			if (pts[i].wy > 0)
-			{
-				if (min_pos == INFINITY)
-					min_pos = pts[i].x;
-				max_pos = pts[i].x;
-			}
-			if (pts[i].w - pts[i].wy > 0)
-			{
-				if (min_neg == INFINITY)
-					min_neg = pts[i].x;
-				max_neg = pts[i].x;
-			}
+			if (min_pos == INFINITY)
+				min_pos = pts[i].x;
+			max_pos = pts[i].x;
 		}
-		if (max_neg <= min_pos || max_pos <= min_neg)
-			return RECAL_SEPARATED;
+		if (pts[i].w - pts[i].wy > 0)
+		{
+			if (min_neg == INFINITY)
+				min_neg = pts[i].x;
+			max_neg = pts[i].x;
+		}
 	}
+	if (max_neg <= min_pos || max_pos <= min_neg)
+		return RECAL_SEPARATED;
+	return RECAL_OK;
+}
 
-	/*
-	 * Standardise the scaled scores (weighted mean and standard deviation).
-	 * The scaling by xs keeps the squares clear of underflow and overflow
-	 * whatever the units of the scores.
-	 */
-	for (i = 0; i < n; i++)
-		mean += pts[i].w * (pts[i].x * xs);
-	mean *= invw;
-	for (i = 0; i < n; i++)
+/*
+ * Standardise the scaled scores (weighted mean and standard deviation).
+ * The scaling by xs keeps the squares clear of underflow and overflow
+ * whatever the units of the scores.  false when the scores do not vary.
+ */
+static bool
+platt_standardise(PlattData *d)
+{
+	const RecalPoint *pts = d->pts;
+	double		mean = 0,
+				var = 0;
+
+	for (int i = 0; i < d->n; i++)
+		mean += pts[i].w * (pts[i].x * d->xs);
+	mean *= d->invw;
+	for (int i = 0; i < d->n; i++)
 	{
-		double		dx = pts[i].x * xs - mean;
+		double		dx = pts[i].x * d->xs - mean;
 
 		var += pts[i].w * dx * dx;
 	}
-	var *= invw;
-	d.m = mean;
-	d.s = sqrt(var);
-	if (!(d.s > 0) || !isfinite(d.s))
-		return RECAL_ONE_VALUE;
+	var *= d->invw;
+	d->m = mean;
+	d->s = sqrt(var);
+	return d->s > 0 && isfinite(d->s);
+}
 
-	/* start at the constant model: b = log(positive mass / negative mass) */
-	for (i = 0; i < n; i++)
+/* the constant model: b = log(positive mass / negative mass) */
+static double
+platt_start_b(const PlattData *d)
+{
+	const RecalPoint *pts = d->pts;
+	double		mpos = 0,
+				mneg = 0;
+
+	for (int i = 0; i < d->n; i++)
 	{
 		double		wneg = pts[i].w - pts[i].wy;
 
-		mpos += pts[i].wy * d.tpos + wneg * d.tneg;
-		mneg += pts[i].wy * d.cpos + wneg * d.cneg;
+		mpos += pts[i].wy * d->tpos + wneg * d->tneg;
+		mneg += pts[i].wy * d->cpos + wneg * d->cneg;
 	}
-	a = 0;
-	b = (mpos > 0 && mneg > 0) ? log(mpos) - log(mneg) : 0;
-	loss = platt_eval(&d, a, b, NULL, NULL);
+	return (mpos > 0 && mneg > 0) ? log(mpos) - log(mneg) : 0;
+}
 
-	for (it = 1; it <= max_iter; it++)
+/*
+ * The Newton direction (da, db) from the gradient g and Hessian hs (a
+ * gradient step where the Hessian is numerically singular); returns the
+ * decrement g' H^-1 g and sets *newton to whether it is a Newton step.
+ */
+static double
+platt_direction(const double *g, const double *hs, double *da, double *db,
+				bool *newton)
+{
+	double		det = hs[0] * hs[2] - hs[1] * hs[1];
+
+	*newton = det > 0;
+	if (!(det > 0))
 	{
-		double		g[2],
-					hs[3],
-					det,
-					da,
-					db,
-					dec,
-					rdec,
-					t;
-		bool		accepted = false;
+		*da = -g[0];
+		*db = -g[1];
+		return g[0] * g[0] + g[1] * g[1];
+	}
+	*da = -(hs[2] * g[0] - hs[1] * g[1]) / det;
+	*db = -(-hs[1] * g[0] + hs[0] * g[1]) / det;
+	return -(g[0] * *da + g[1] * *db);
+}
+
+/*
+ * Armijo backtracking from (a, b) along (da, db) with decrement dec.
+ * Once the predicted decrease is below what the summed loss can resolve
+ * (slack bounds its rounding error), a step is accepted if the loss does
+ * not rise beyond that: the accurate gradient then judges the step at the
+ * next iteration.  Returns whether a step was accepted (then a, b and
+ * loss are updated).
+ */
+static bool
+platt_line_search(const PlattData *d, double *a, double *b, double *loss,
+				  double da, double db, double dec, void (*interrupt) (void))
+{
+	double		slack = (d->n + 16) * DBL_EPSILON * *loss;
+
+	for (double t = 1.0; t > 1e-12; t *= 0.5)
+	{
+		double		na = *a + t * da,
+					nb = *b + t * db;
+		double		nl;
 
 		if (interrupt)
 			interrupt();
-		loss = platt_eval(&d, a, b, g, hs);
-		det = hs[0] * hs[2] - hs[1] * hs[1];
+		nl = platt_eval(d, na, nb, NULL, NULL);
+
+		if (nl <= *loss - 0.25 * t * dec ||
+			(0.25 * t * dec <= slack && nl <= *loss + slack))
+		{
+			*a = na;
+			*b = nb;
+			*loss = nl;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Newton on (a, b) from the constant model; RECAL_OK when the relative
+ * decrement reached tol (or its rounding floor), else RECAL_NOT_CONVERGED.
+ */
+static RecalStatus
+platt_newton(const PlattData *d, double *a, double *b, double *loss,
+			 int max_iter, double tol, void (*interrupt) (void),
+			 RecalFit *fit)
+{
+	double		prev_dec = INFINITY;
+
+	for (int it = 1; it <= max_iter; it++)
+	{
+		double		g[2],
+					hs[3],
+					da,
+					db,
+					dec,
+					rdec;
+		bool		newton;
+
+		if (interrupt)
+			interrupt();
+		*loss = platt_eval(d, *a, *b, g, hs);
 		fit->iterations = it;
-		if (!(det > 0))
-		{
-			/* numerically singular: fall back to a gradient step */
-			da = -g[0];
-			db = -g[1];
-			dec = g[0] * g[0] + g[1] * g[1];
-		}
-		else
-		{
-			da = -(hs[2] * g[0] - hs[1] * g[1]) / det;
-			db = -(-hs[1] * g[0] + hs[0] * g[1]) / det;
-			dec = -(g[0] * da + g[1] * db);
-		}
+		dec = platt_direction(g, hs, &da, &db, &newton);
 
 		/*
 		 * Every test is relative to the loss (positive here: the data are
 		 * not separated, or the targets are smoothed), so a loss of 1e-12
 		 * (a dominant, well-fitted row) converges as tightly as one of 0.6.
 		 */
-		rdec = dec / loss;
+		rdec = dec / *loss;
 		fit->decrement = rdec;
 		if (rdec <= tol)
 		{
@@ -509,59 +560,52 @@ fit_platt(const RecalPoint *pts, int n, bool smoothing, double xs,
 			 * it squares the relative error of (a, b), and a step this
 			 * small is below what the loss could check anyway.
 			 */
-			if (det > 0)
+			if (newton)
 			{
-				a += da;
-				b += db;
+				*a += da;
+				*b += db;
 			}
-			goto done;
+			return RECAL_OK;
 		}
 		/* rounding floor: the decrement stopped shrinking near zero */
 		if (rdec < 1e-14 && rdec >= 0.25 * prev_dec)
-			goto done;
+			return RECAL_OK;
 		prev_dec = rdec;
-
-		/*
-		 * Armijo backtracking.  Once the predicted decrease is below what
-		 * the summed loss can resolve (slack bounds its rounding error), a
-		 * step is accepted if the loss does not rise beyond that: the
-		 * accurate gradient then judges the step at the next iteration.
-		 */
-		slack = (n + 16) * DBL_EPSILON * loss;
-		for (t = 1.0; t > 1e-12; t *= 0.5)
-		{
-			double		na = a + t * da,
-						nb = b + t * db;
-			double		nl;
-
-			if (interrupt)
-				interrupt();
-			nl = platt_eval(&d, na, nb, NULL, NULL);
-
-			if (nl <= loss - 0.25 * t * dec ||
-				(0.25 * t * dec <= slack && nl <= loss + slack))
-			{
-				a = na;
-				b = nb;
-				loss = nl;
-				accepted = true;
-				break;
-			}
-		}
-		if (!accepted)
+		if (!platt_line_search(d, a, b, loss, da, db, dec, interrupt))
 			break;
 	}
-	fit->param[0] = (a / d.s) * xs;
-	fit->param[1] = b - a * d.m / d.s;
-	fit->loss = loss;
 	return RECAL_NOT_CONVERGED;
+}
 
-done:
+static RecalStatus
+fit_platt(const RecalPoint *pts, int n, bool smoothing, double xs,
+		  double invw, int max_iter, double tol, void (*interrupt) (void),
+		  RecalFit *fit)
+{
+	PlattData	d;
+	double		a = 0,
+				b,
+				loss;
+	RecalStatus st;
+
+	if (n == 1)
+		return RECAL_ONE_VALUE;
+	d.pts = pts;
+	d.n = n;
+	d.invw = invw;
+	d.xs = xs;
+	if (platt_targets(&d, smoothing, fit) == RECAL_SEPARATED)
+		return RECAL_SEPARATED;
+	if (!platt_standardise(&d))
+		return RECAL_ONE_VALUE;
+	b = platt_start_b(&d);
+	loss = platt_eval(&d, a, b, NULL, NULL);
+	st = platt_newton(&d, &a, &b, &loss, max_iter, tol, interrupt, fit);
 	/* back to the caller's scale: a' (x xs - m) / s + b' = a x + b */
 	fit->param[0] = (a / d.s) * xs;
 	fit->param[1] = b - a * d.m / d.s;
 	fit->loss = loss;
-	return RECAL_OK;
+	return st;
 }
 
 /* ---------------------------------------------------------------- */
