@@ -107,3 +107,48 @@ DROP TABLE ops_bool;
 DROP VIEW ops_holdout;
 DROP TABLE ops_judgments;
 DROP FUNCTION ops_add(int, int);
+
+-- the relations a refit waits on (doc/pg_cron.md, "Concurrent writers"):
+-- a view's base tables, recursively, and every inheritance child and
+-- partition
+CREATE TABLE ops_part (id bigserial, first_item text, second_item text, outcome float8)
+  PARTITION BY RANGE (id);
+CREATE TABLE ops_part_1 PARTITION OF ops_part FOR VALUES FROM (1) TO (1000);
+CREATE TABLE ops_part_2 PARTITION OF ops_part FOR VALUES FROM (1000) TO (MAXVALUE);
+CREATE TABLE ops_parent (id bigint, first_item text, second_item text, outcome float8);
+CREATE TABLE ops_child () INHERITS (ops_parent);
+CREATE VIEW ops_v1 AS SELECT * FROM ops_part WHERE outcome IN (0, 1);
+CREATE TABLE ops_bare (id bigint);
+CREATE VIEW ops_v2 AS
+  SELECT id, first_item, second_item, outcome FROM ops_v1
+  UNION ALL
+  SELECT id, first_item, second_item, outcome FROM ops_parent
+  WHERE id IN (SELECT id FROM ops_bare);
+SELECT r::text AS relation FROM unnest(prefcal_source_relations('ops_v2')) r ORDER BY 1;
+SELECT prefcal_source_relations('ops_bare');
+-- with no writer open the wait returns at once: 0 still running
+SELECT prefcal_await_writers(prefcal_source_relations('ops_v2'), '1s');
+-- a settled watermark: from none, the last key; from the last key, itself
+INSERT INTO ops_part (first_item, second_item, outcome) VALUES ('a', 'b', 1), ('b', 'a', 0);
+SELECT prefcal_settled_watermark('ops_v2', 'id', NULL) AS from_nothing,
+       prefcal_settled_watermark('ops_v2', 'id', '2') AS nothing_new;
+-- errors: negative or month timeouts (22023), an unknown column (42703),
+-- a REPEATABLE READ transaction (25000)
+SELECT prefcal_await_writers('{ops_bare}', '-1 s');
+\echo :LAST_ERROR_SQLSTATE
+SELECT prefcal_await_writers('{ops_bare}', '1 mon');
+\echo :LAST_ERROR_SQLSTATE
+SELECT prefcal_settled_watermark('ops_v2', 'nope', NULL);
+\echo :LAST_ERROR_SQLSTATE
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT prefcal_settled_watermark('ops_v2', 'id', NULL);
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+-- the procedure commits: inside a transaction block it fails at once
+BEGIN;
+CALL prefcal_refit('nope');
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+DROP VIEW ops_v2;
+DROP VIEW ops_v1;
+DROP TABLE ops_part, ops_parent, ops_child, ops_bare;
