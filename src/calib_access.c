@@ -358,8 +358,6 @@ Datum
 calibration_svg(PG_FUNCTION_ARGS)
 {
 	CalibState *s;
-	StringInfoData buf;
-	double		maxw = 0.0;
 	char	   *title = NULL;
 
 	/* not STRICT, so that a NULL title is allowed: a NULL state gives NULL */
@@ -370,6 +368,22 @@ calibration_svg(PG_FUNCTION_ARGS)
 		(void) state_arg(fcinfo, true);	/* raises the "no bins" error */
 	if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
 		title = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	PG_RETURN_TEXT_P(cstring_to_text(calib_svg_render(s, title, NULL)));
+}
+
+/*
+ * The reliability diagram of a state with bins, as a palloc'd string.
+ * With bands (the bootstrap form, calib_boot.c), each non-empty bin also
+ * gets a shaded band from bands->lo[b] to bands->hi[b] of mean y (NaN:
+ * none) and the caption the ECE interval.
+ */
+char *
+calib_svg_render(const CalibState *s, const char *title,
+				 const CalibSvgBands *bands)
+{
+	StringInfoData buf;
+	double		maxw = 0.0;
+
 	for (int b = 0; b < s->nbins; b++)
 		if (s->bins[b].w > maxw)
 			maxw = s->bins[b].w;
@@ -442,6 +456,14 @@ calibration_svg(PG_FUNCTION_ARGS)
 						 "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
 						 "fill=\"#9ecae1\" fill-opacity=\"0.6\" stroke=\"#3182bd\" stroke-width=\"0.5\"/>\n",
 						 XPIX(lo), YPIX(my), PSIZE * (hi - lo), PSIZE * my);
+		if (bands && !isnan(bands->lo[b]) && !isnan(bands->hi[b]))
+			appendStringInfo(&buf,
+							 "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
+							 "fill=\"#fd8d3c\" fill-opacity=\"0.45\">"
+							 "<title>bin %d: %g%% interval of mean y [%.4f, %.4f]</title></rect>\n",
+							 XPIX(lo), YPIX(bands->hi[b]), PSIZE * (hi - lo),
+							 PSIZE * (bands->hi[b] - bands->lo[b]),
+							 b + 1, 100.0 * bands->level, bands->lo[b], bands->hi[b]);
 		appendStringInfo(&buf,
 						 "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"%.2f\" fill=\"#d62728\" fill-opacity=\"0.8\">"
 						 "<title>bin %d (%.4g, %.4g]: n = %.6g, mean p = %.4f, mean y = %.4f</title></circle>\n",
@@ -458,7 +480,12 @@ calibration_svg(PG_FUNCTION_ARGS)
 	/* caption */
 	appendStringInfo(&buf, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">",
 					 SVG_W / 2, SVG_H - 12);
-	if (s->w > 0.0)
+	if (s->w > 0.0 && bands && !isnan(bands->ece_lo) && !isnan(bands->ece_hi))
+		appendStringInfo(&buf,
+						 "ECE = %.4f [%.4f, %.4f], MCE = %.4f, N = %.10g, %d bins, %d replicates</text>\n",
+						 calib_ece(s), bands->ece_lo, bands->ece_hi, calib_mce(s),
+						 s->w, (int) s->nbins, bands->replicates);
+	else if (s->w > 0.0)
 		appendStringInfo(&buf,
 						 "ECE = %.4f, MCE = %.4f, N = %.10g, %d bins</text>\n",
 						 calib_ece(s), calib_mce(s), s->w, (int) s->nbins);
@@ -466,5 +493,5 @@ calibration_svg(PG_FUNCTION_ARGS)
 		appendStringInfo(&buf, "no data (N = 0), %d bins</text>\n",
 						 (int) s->nbins);
 	appendStringInfoString(&buf, "</svg>\n");
-	PG_RETURN_TEXT_P(cstring_to_text(buf.data));
+	return buf.data;
 }

@@ -125,7 +125,73 @@ typedef struct PcKernels
 	void		(*dot4) (const double *x, const double *y0, const double *y1,
 						 const double *y2, const double *y3, int n,
 						 double out[4]);
+
+	/*
+	 * The bootstrap's replicate loop (boot.h): one row's record v of
+	 * PC_REP_REC values into n records of the same length, each scaled by
+	 * its replicate's weight:
+	 *
+	 *	 acc[b * PC_REP_REC + f] = fma(k[b], v[f], acc[b * PC_REP_REC + f])
+	 *
+	 * for b < n, f < PC_REP_REC, with one rounding (a fused multiply-add)
+	 * at every level, so every level gives the same bits.  v is finite
+	 * (the caller adds an infinite log-loss term itself).
+	 */
+	void		(*rep_add) (double *restrict acc, const double *restrict k,
+							int n, const double *restrict v);
+
+	/*
+	 * The bootstrap's replicate weights (boot.h, doc/uncertainty.md): for
+	 * b < n, k[b] = pc_poisson1_at(kh, b), the Poisson(1) draw of replicate
+	 * b for key hash kh, as a double (an integer 0 .. 17, the same at every
+	 * level).  NEON has no 64-bit lane multiply: its table uses the scalar
+	 * twin.
+	 */
+	void		(*poisson1) (uint64_t kh, int n, double *k);
 } PcKernels;
+
+/* doubles per record of rep_add */
+#define PC_REP_REC 8
+
+/*
+ * The replicate-weight generator's constants: splitmix64's increment and
+ * multipliers, and pc_poisson1_t[j] = ceil(2^53 F(j)) for the Poisson(1)
+ * distribution function F, j = 0 .. 16 (kernels.c).
+ */
+#define PC_GOLDEN	UINT64_C(0x9e3779b97f4a7c15)
+#define PC_MIX_M1	UINT64_C(0xbf58476d1ce4e5b9)
+#define PC_MIX_M2	UINT64_C(0x94d049bb133111eb)
+#define PC_POISSON1_NT 17
+extern const uint64_t pc_poisson1_t[PC_POISSON1_NT];
+
+/* splitmix64's output function */
+static inline uint64_t
+pc_mix64(uint64_t z)
+{
+	z ^= z >> 30;
+	z *= PC_MIX_M1;
+	z ^= z >> 27;
+	z *= PC_MIX_M2;
+	return z ^ (z >> 31);
+}
+
+/*
+ * Replicate b's weight for key hash kh: the number of thresholds at or
+ * below x = mix64(kh + (b + 1) PC_GOLDEN) >> 11.  The first four cover all
+ * but 1.9% of draws without a branch; the rest go through the loop.
+ */
+static inline int
+pc_poisson1_at(uint64_t kh, int b)
+{
+	const uint64_t *t = pc_poisson1_t;
+	uint64_t	x = pc_mix64(kh + (uint64_t) (b + 1) * PC_GOLDEN) >> 11;
+	int			n = (x >= t[0]) + (x >= t[1]) + (x >= t[2]) + (x >= t[3]);
+
+	if (n == 4)
+		while (n < PC_POISSON1_NT && x >= t[n])
+			n++;
+	return n;
+}
 
 /* the table in use; never NULL once the library is loaded */
 extern const PcKernels *pc_kern;

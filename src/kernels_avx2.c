@@ -646,6 +646,89 @@ avx2_dot4(const double *x, const double *y0, const double *y1,
 #endif
 }
 
+/* the replicate loop: a record is two vectors */
+PC_AVX2 static void
+avx2_rep_add(double *restrict acc, const double *restrict k, int n,
+			 const double *restrict v)
+{
+	__m256d		v0 = _mm256_loadu_pd(v);
+	__m256d		v1 = _mm256_loadu_pd(v + 4);
+
+	for (int b = 0; b < n; b++)
+	{
+		double	   *a = acc + (size_t) b * PC_REP_REC;
+		__m256d		kb = _mm256_broadcast_sd(k + b);
+
+		_mm256_storeu_pd(a, _mm256_fmadd_pd(kb, v0, _mm256_loadu_pd(a)));
+		_mm256_storeu_pd(a + 4, _mm256_fmadd_pd(kb, v1, _mm256_loadu_pd(a + 4)));
+	}
+}
+
+/* a * b mod 2^64 per lane, from 32-bit products (b_hi = b >> 32) */
+PC_AVX2 static inline __m256i
+avx2_mullo64(__m256i a, __m256i b, __m256i b_hi)
+{
+	__m256i		lo = _mm256_mul_epu32(a, b);
+	__m256i		cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(a, 32), b),
+										 _mm256_mul_epu32(a, b_hi));
+
+	return _mm256_add_epi64(lo, _mm256_slli_epi64(cross, 32));
+}
+
+/*
+ * The replicate weights, four lanes: the 53-bit x is below 2^63, so the
+ * signed comparison x > t - 1 is x >= t; the count (at most 17) becomes a
+ * double through the 2^52 trick.
+ */
+PC_AVX2 static void
+avx2_poisson1(uint64_t kh, int n, double *k)
+{
+	const __m256i m1 = _mm256_set1_epi64x((int64_t) PC_MIX_M1);
+	const __m256i m1h = _mm256_set1_epi64x((int64_t) (PC_MIX_M1 >> 32));
+	const __m256i m2 = _mm256_set1_epi64x((int64_t) PC_MIX_M2);
+	const __m256i m2h = _mm256_set1_epi64x((int64_t) (PC_MIX_M2 >> 32));
+	const __m256i step = _mm256_set1_epi64x((int64_t) (4 * PC_GOLDEN));
+	const __m256i magic = _mm256_set1_epi64x(0x4330000000000000);	/* 2^52 */
+	__m256i		t[PC_POISSON1_NT];
+	__m256i		z0 = _mm256_set_epi64x((int64_t) (kh + 4 * PC_GOLDEN),
+									   (int64_t) (kh + 3 * PC_GOLDEN),
+									   (int64_t) (kh + 2 * PC_GOLDEN),
+									   (int64_t) (kh + PC_GOLDEN));
+	int			b = 0;
+
+	for (int j = 0; j < PC_POISSON1_NT; j++)
+		t[j] = _mm256_set1_epi64x((int64_t) pc_poisson1_t[j] - 1);
+	for (; b + 4 <= n; b += 4)
+	{
+		__m256i		z = z0;
+		__m256i		cnt;
+		__m256i		ge;
+
+		z0 = _mm256_add_epi64(z0, step);
+		z = _mm256_xor_si256(z, _mm256_srli_epi64(z, 30));
+		z = avx2_mullo64(z, m1, m1h);
+		z = _mm256_xor_si256(z, _mm256_srli_epi64(z, 27));
+		z = avx2_mullo64(z, m2, m2h);
+		z = _mm256_xor_si256(z, _mm256_srli_epi64(z, 31));
+		z = _mm256_srli_epi64(z, 11);
+		cnt = _mm256_sub_epi64(_mm256_setzero_si256(), _mm256_cmpgt_epi64(z, t[0]));
+		cnt = _mm256_sub_epi64(cnt, _mm256_cmpgt_epi64(z, t[1]));
+		cnt = _mm256_sub_epi64(cnt, _mm256_cmpgt_epi64(z, t[2]));
+		ge = _mm256_cmpgt_epi64(z, t[3]);
+		cnt = _mm256_sub_epi64(cnt, ge);
+		for (int j = 4; j < PC_POISSON1_NT && !_mm256_testz_si256(ge, ge); j++)
+		{
+			ge = _mm256_cmpgt_epi64(z, t[j]);
+			cnt = _mm256_sub_epi64(cnt, ge);
+		}
+		_mm256_storeu_pd(k + b,
+						 _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(cnt, magic)),
+									   _mm256_castsi256_pd(magic)));
+	}
+	for (; b < n; b++)
+		k[b] = (double) pc_poisson1_at(kh, b);
+}
+
 const PcKernels pc_kernels_avx2 = {
 	"avx2",
 	avx2_prob_sumsq,
@@ -655,6 +738,8 @@ const PcKernels pc_kernels_avx2 = {
 	avx2_pairs_binary,
 	avx2_smooth_node,
 	avx2_dot4,
+	avx2_rep_add,
+	avx2_poisson1,
 };
 
 #endif							/* __x86_64__ && PC_X86_SIMD */

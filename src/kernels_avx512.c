@@ -624,6 +624,67 @@ avx512_dot4(const double *x, const double *y0, const double *y1,
 #endif
 }
 
+/* the replicate loop: a record is one vector */
+PC_AVX512 static void
+avx512_rep_add(double *restrict acc, const double *restrict k, int n,
+			   const double *restrict v)
+{
+	__m512d		v0 = _mm512_loadu_pd(v);
+
+	for (int b = 0; b < n; b++)
+	{
+		double	   *a = acc + (size_t) b * PC_REP_REC;
+
+		_mm512_storeu_pd(a, _mm512_fmadd_pd(_mm512_set1_pd(k[b]), v0,
+											_mm512_loadu_pd(a)));
+	}
+}
+
+/* the replicate weights, eight lanes (AVX-512DQ's 64-bit multiply) */
+PC_AVX512 static void
+avx512_poisson1(uint64_t kh, int n, double *k)
+{
+	const __m512i m1 = _mm512_set1_epi64((int64_t) PC_MIX_M1);
+	const __m512i m2 = _mm512_set1_epi64((int64_t) PC_MIX_M2);
+	const __m512i step = _mm512_set1_epi64((int64_t) (8 * PC_GOLDEN));
+	const __m512i one = _mm512_set1_epi64(1);
+	__m512i		t[PC_POISSON1_NT];
+	__m512i		z0 = _mm512_add_epi64(_mm512_set1_epi64((int64_t) kh),
+									  _mm512_mullo_epi64(_mm512_set_epi64(8, 7, 6, 5, 4, 3, 2, 1),
+														 _mm512_set1_epi64((int64_t) PC_GOLDEN)));
+	int			b = 0;
+
+	for (int j = 0; j < PC_POISSON1_NT; j++)
+		t[j] = _mm512_set1_epi64((int64_t) pc_poisson1_t[j]);
+	for (; b + 8 <= n; b += 8)
+	{
+		__m512i		z = z0;
+		__m512i		cnt = _mm512_setzero_si512();
+		__mmask8	ge;
+
+		z0 = _mm512_add_epi64(z0, step);
+		z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 30));
+		z = _mm512_mullo_epi64(z, m1);
+		z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 27));
+		z = _mm512_mullo_epi64(z, m2);
+		z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
+		z = _mm512_srli_epi64(z, 11);
+		cnt = _mm512_mask_add_epi64(cnt, _mm512_cmpge_epu64_mask(z, t[0]), cnt, one);
+		cnt = _mm512_mask_add_epi64(cnt, _mm512_cmpge_epu64_mask(z, t[1]), cnt, one);
+		cnt = _mm512_mask_add_epi64(cnt, _mm512_cmpge_epu64_mask(z, t[2]), cnt, one);
+		ge = _mm512_cmpge_epu64_mask(z, t[3]);
+		cnt = _mm512_mask_add_epi64(cnt, ge, cnt, one);
+		for (int j = 4; j < PC_POISSON1_NT && ge; j++)
+		{
+			ge = _mm512_cmpge_epu64_mask(z, t[j]);
+			cnt = _mm512_mask_add_epi64(cnt, ge, cnt, one);
+		}
+		_mm512_storeu_pd(k + b, _mm512_cvtepi64_pd(cnt));
+	}
+	for (; b < n; b++)
+		k[b] = (double) pc_poisson1_at(kh, b);
+}
+
 const PcKernels pc_kernels_avx512 = {
 	"avx512",
 	avx512_prob_sumsq,
@@ -633,6 +694,8 @@ const PcKernels pc_kernels_avx512 = {
 	avx512_pairs_binary,
 	avx512_smooth_node,
 	avx512_dot4,
+	avx512_rep_add,
+	avx512_poisson1,
 };
 
 #endif							/* __x86_64__ && PC_X86_SIMD */

@@ -536,6 +536,39 @@ neon_dot4(const double *x, const double *y0, const double *y1,
 #endif
 }
 
+/* the replicate loop: a record is four vectors */
+static void
+neon_rep_add(double *restrict acc, const double *restrict k, int n,
+			 const double *restrict v)
+{
+	float64x2_t v0 = vld1q_f64(v),
+				v1 = vld1q_f64(v + 2),
+				v2 = vld1q_f64(v + 4),
+				v3 = vld1q_f64(v + 6);
+
+	for (int b = 0; b < n; b++)
+	{
+		double	   *a = acc + (size_t) b * PC_REP_REC;
+		float64x2_t kb = vdupq_n_f64(k[b]);
+
+		vst1q_f64(a, vfmaq_f64(vld1q_f64(a), kb, v0));
+		vst1q_f64(a + 2, vfmaq_f64(vld1q_f64(a + 2), kb, v1));
+		vst1q_f64(a + 4, vfmaq_f64(vld1q_f64(a + 4), kb, v2));
+		vst1q_f64(a + 6, vfmaq_f64(vld1q_f64(a + 6), kb, v3));
+	}
+}
+
+/*
+ * The replicate weights: NEON has no 64-bit lane multiply, so this is the
+ * scalar twin's loop (the compiler may still interleave iterations).
+ */
+static void
+neon_poisson1(uint64_t kh, int n, double *k)
+{
+	for (int b = 0; b < n; b++)
+		k[b] = (double) pc_poisson1_at(kh, b);
+}
+
 static const PcKernels pc_kernels_neon_table = {
 	"neon",
 	neon_prob_sumsq,
@@ -545,6 +578,8 @@ static const PcKernels pc_kernels_neon_table = {
 	neon_pairs_binary,
 	neon_smooth_node,
 	neon_dot4,
+	neon_rep_add,
+	neon_poisson1,
 };
 
 const PcKernels *

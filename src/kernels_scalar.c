@@ -261,6 +261,45 @@ scalar_dot4(const double *x, const double *y0, const double *y1,
 	out[3] = s3;
 }
 
+/* the replicate loop (kernels.h): fma() rounds once, as the SIMD twins */
+static void
+scalar_rep_add(double *restrict acc, const double *restrict k, int n,
+			   const double *restrict v)
+{
+	for (int b = 0; b < n; b++)
+	{
+		double	   *a = acc + (size_t) b * PC_REP_REC;
+		double		kb = k[b];
+
+		for (int f = 0; f < PC_REP_REC; f++)
+			a[f] = fma(kb, v[f], a[f]);
+	}
+}
+
+/*
+ * ceil(2^53 F(j)) for the Poisson(1) distribution function F, j = 0 .. 16
+ * (F(17) rounds to 1).  Computed with 80 decimal digits by
+ * test/ref/bootstrap/bootstrap_ref.py, which checks this table.
+ */
+const uint64_t pc_poisson1_t[PC_POISSON1_NT] = {
+	UINT64_C(3313563428353948), UINT64_C(6627126856707896),
+	UINT64_C(8283908570884870), UINT64_C(8836169142277195),
+	UINT64_C(8974234285125276), UINT64_C(9001847313694892),
+	UINT64_C(9006449485123162), UINT64_C(9007106938184343),
+	UINT64_C(9007189119816991), UINT64_C(9007198251109507),
+	UINT64_C(9007199164238759), UINT64_C(9007199247250509),
+	UINT64_C(9007199254168155), UINT64_C(9007199254700281),
+	UINT64_C(9007199254738290), UINT64_C(9007199254740824),
+	UINT64_C(9007199254740983),
+};
+
+static void
+scalar_poisson1(uint64_t kh, int n, double *k)
+{
+	for (int b = 0; b < n; b++)
+		k[b] = (double) pc_poisson1_at(kh, b);
+}
+
 const PcKernels pc_kernels_scalar = {
 	"scalar",
 	scalar_prob_sumsq,
@@ -270,6 +309,8 @@ const PcKernels pc_kernels_scalar = {
 	scalar_pairs_binary,
 	scalar_smooth_node,
 	scalar_dot4,
+	scalar_rep_add,
+	scalar_poisson1,
 };
 
 /* ---------- cross-checks for assert-enabled builds ---------- */

@@ -298,6 +298,19 @@ sub pc_samples
 			$samples{$t} //= $r[$i][1] if $r[$i][0] eq '00000' && $r[$i][1] ne '';
 		}
 	}
+	# types no plausible call of the loop above makes (every form of their
+	# aggregates takes a constant integer parameter that pc_sane's integer
+	# columns do not hold)
+	my %extra = (
+		'calibration_bootstrap_state' =>
+		  'SELECT calibration_bootstrap(p, y, 10, annotator, 20, 1) FROM pc_sane',
+	);
+	for my $t (sort keys %extra)
+	{
+		next if defined $samples{$t} || !$ours{$t};
+		my @r = pc_batch($db, [$extra{$t}]);
+		$samples{$t} = $r[0][1] if $r[0][0] eq '00000' && $r[0][1] ne '';
+	}
 	return \%samples;
 }
 

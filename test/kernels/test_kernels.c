@@ -44,7 +44,15 @@
  *	  infinities: NaN exactly in the outputs with a NaN term (or
  *	  infinities of both signs), the infinity of one-signed infinite
  *	  terms, the other outputs within tolerance; all-zero terms give 0,
- *	  n = 0 gives exactly 0.0; the largest errors seen are printed.
+ *	  n = 0 gives exactly 0.0; the largest errors seen are printed;
+ *	  rep_add: n = 0 to 67 and longer, integer and arbitrary weights,
+ *	  every element bit for bit the scalar twin's, nothing written past n
+ *	  records, arrays ending at an unreadable page, and fma(k, v, acc)
+ *	  exactly;
+ *	  poisson1: n = 0 to 67 and up to 10000, random and extreme key
+ *	  hashes, every weight bit for bit the scalar twin's, nothing written
+ *	  past n, the output ending at an unreadable page, and the scalar twin
+ *	  against the generator's definition written out in the test.
  *
  * Output: one line per (level, kernel): "PASS", "FAIL" or "SKIP", then a
  * summary; exit status 0 only when nothing failed.  test/t/005_kernels.t
@@ -315,6 +323,167 @@ test_add(const PcKernels *k, const char *level, double *base, double *page_end)
 		}
 	}
 	(void) base;
+}
+
+/*
+ * rep_add: n = 0 .. 67 and longer, weights that are small integers (the
+ * bootstrap's) and arbitrary doubles, records of mixed magnitudes and
+ * signs, -0.0 and denormals: every element bit for bit the scalar twin's
+ * (one fused rounding at every level), nothing written past n records;
+ * the accumulator, weights and record each ending at an unreadable page.
+ */
+static void
+test_rep_add(const PcKernels *k, const char *level, double *page_end)
+{
+	static double acc[(MAXN + 2) * PC_REP_REC],
+				ref[(MAXN + 2) * PC_REP_REC],
+				kw[MAXN + 2];
+	double		v[PC_REP_REC];
+
+	for (int n = 0; n <= 1000; n += (n < 67 ? 1 : 131))
+	{
+		for (int mode = 0; mode < 3; mode++)
+		{
+			int			tot = (n + 1) * PC_REP_REC;
+
+			for (int i = 0; i < tot; i++)
+			{
+				uint64_t	r = rng_next();
+
+				acc[i] = (r & 15) == 0 ? -0.0 : (r & 16) ? rng_unit() * 1e3 :
+					rng_unit() * ((r >> 8) & 1 ? 1e-300 : 1.0);
+				ref[i] = acc[i];
+			}
+			for (int b = 0; b <= n; b++)
+				kw[b] = mode == 0 ? (double) (rng_next() % 18) :
+					mode == 1 ? rng_unit() * 7 : (double) (rng_next() % 3);
+			for (int f = 0; f < PC_REP_REC; f++)
+			{
+				uint64_t	r = rng_next();
+
+				v[f] = (r & 7) == 0 ? 0.0 : (r & 8) ? -rng_unit() : rng_unit() * (f + 1);
+				if ((r & 0x30) == 0)
+					v[f] = 0x1p-1060;
+			}
+			pc_kernels_scalar.rep_add(ref, kw, n, v);
+			k->rep_add(acc, kw, n, v);
+			checks++;
+			for (int i = 0; i < tot; i++)
+				if (!same_bits(acc[i], ref[i]))
+				{
+					fail(level, "rep_add", i >= n * PC_REP_REC ?
+						 "wrote past n records" : "element differs",
+						 kw, n, i);
+					break;
+				}
+		}
+		/* every array ending at an unreadable page */
+		if (n * PC_REP_REC + n + PC_REP_REC <= 512)
+		{
+			double	   *pv = page_end - PC_REP_REC;
+			double	   *pk = pv - n;
+			double	   *pa = pk - (size_t) n * PC_REP_REC;
+
+			for (int f = 0; f < PC_REP_REC; f++)
+				pv[f] = rng_unit();
+			for (int b = 0; b < n; b++)
+				pk[b] = (double) (rng_next() % 5);
+			for (int i = 0; i < n * PC_REP_REC; i++)
+				pa[i] = ref[i] = rng_unit();
+			pc_kernels_scalar.rep_add(ref, pk, n, pv);
+			k->rep_add(pa, pk, n, pv);
+			checks++;
+			if (n > 0 && memcmp(pa, ref, (size_t) n * PC_REP_REC * sizeof(double)) != 0)
+				fail(level, "rep_add", "element differs (page end)", pk, n, -1);
+		}
+	}
+	/* the scalar twin is the definition: fma of the weight and the record */
+	{
+		double		a[PC_REP_REC] = {1, 2, 3, 4, 5, 6, 7, 8};
+		double		w = 3.0;
+		double		r[PC_REP_REC] = {0.1, 0.2, 0.3, 1e-17, -1, 0, 0.7, 1e300};
+
+		k->rep_add(a, &w, 1, r);
+		checks++;
+		for (int f = 0; f < PC_REP_REC; f++)
+			if (!same_bits(a[f], fma(3.0, r[f], (double) (f + 1))))
+				fail(level, "rep_add", "not fma(k, v, acc)", r, 1, f);
+	}
+}
+
+/*
+ * poisson1: n = 0 .. 67 and longer, random key hashes and the extremes
+ * (0, all ones, hashes whose lanes wrap around 2^64): every weight bit for
+ * bit the scalar twin's, nothing written past n, the output ending at an
+ * unreadable page; and the scalar twin against the definition written out
+ * here (splitmix64, then a linear scan of the thresholds).
+ */
+static int
+poisson1_def(uint64_t kh, int b)
+{
+	uint64_t	z = kh + (uint64_t) (b + 1) * UINT64_C(0x9e3779b97f4a7c15);
+	int			n = 0;
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	z ^= z >> 31;
+	while (n < PC_POISSON1_NT && (z >> 11) >= pc_poisson1_t[n])
+		n++;
+	return n;
+}
+
+static void
+test_poisson1(const PcKernels *k, const char *level, double *page_end)
+{
+	static double got[10000 + 8],
+				ref[10000 + 8];
+	static const int lens[] = {100, 257, 1000, 4099, 10000};
+	long		hist[PC_POISSON1_NT + 1] = {0};
+
+	for (int t = 0; t < 67 + 5 * 40; t++)
+	{
+		int			n = t < 68 ? t : lens[(t - 68) % 5];
+		uint64_t	kh = t == 0 ? 0 : t == 1 ? ~UINT64_C(0) :
+			t == 2 ? (uint64_t) 0 - 3 * UINT64_C(0x9e3779b97f4a7c15) : rng_next();
+
+		for (int i = 0; i < n + 8; i++)
+			got[i] = ref[i] = -1.0;
+		pc_kernels_scalar.poisson1(kh, n, ref);
+		k->poisson1(kh, n, got);
+		checks++;
+		for (int i = 0; i < n + 8; i++)
+			if (!same_bits(got[i], ref[i]))
+			{
+				fail(level, "poisson1", i >= n ? "wrote past n" : "weight differs",
+					 got, n, i);
+				break;
+			}
+		for (int i = 0; i < n; i++)
+		{
+			if (ref[i] != (double) poisson1_def(kh, i))
+			{
+				fail(level, "poisson1", "scalar twin differs from the definition",
+					 ref, n, i);
+				break;
+			}
+			hist[(int) ref[i]]++;
+		}
+	}
+	/* the output ending at an unreadable page */
+	for (int n = 0; n <= 67; n++)
+	{
+		double	   *out = page_end - n;
+		uint64_t	kh = rng_next();
+
+		pc_kernels_scalar.poisson1(kh, n, ref);
+		k->poisson1(kh, n, out);
+		checks++;
+		if (n > 0 && memcmp(out, ref, n * sizeof(double)) != 0)
+			fail(level, "poisson1", "weight differs (page end)", out, n, -1);
+	}
+	/* weights above 4 (the loop past the first four thresholds) were seen */
+	if (hist[5] + hist[6] + hist[7] == 0)
+		fail(level, "poisson1", "no weight of 5 to 7 in the sample", NULL, 0, -1);
 }
 
 /* error of y against libm's exp(x), in ulps of the reference */
@@ -1303,6 +1472,12 @@ main(int argc, char **argv)
 		f0 = failures;
 		test_dot4(k, name, page_end);
 		printf("%s %s dot4\n", failures == f0 ? "PASS" : "FAIL", name);
+		f0 = failures;
+		test_rep_add(k, name, page_end);
+		printf("%s %s rep_add\n", failures == f0 ? "PASS" : "FAIL", name);
+		f0 = failures;
+		test_poisson1(k, name, page_end);
+		printf("%s %s poisson1\n", failures == f0 ? "PASS" : "FAIL", name);
 	}
 
 	printf("INFO %d levels tested, %ld kernel calls checked, %ld failures\n",

@@ -54,6 +54,15 @@ our %feed = (
 	  => "'{0.25,-0.5,0.125}'::float8[], ff::real[], sf::real[], outcome, w, 'hinge+brier', 2, true",
 	'reward_pass_state' => 'rps',
 	'pav_state' => 'pv',
+	'double precision, boolean, integer, text' => 'p, y, nb, unit',
+	'double precision, double precision, integer, text' => 'p, ys, nb, unit',
+	'double precision, boolean, integer, text, integer' => 'p, y, nb, unit, 7',
+	'double precision, double precision, integer, text, integer' => 'p, ys, nb, unit, 7',
+	'double precision, boolean, integer, text, integer, bigint' => 'p, y, nb, unit, 7, -3',
+	'double precision, double precision, integer, text, integer, bigint' => 'p, ys, nb, unit, 7, -3',
+	'double precision, boolean, integer, text, integer, bigint, double precision' => 'p, y, nb, unit, 7, -3, w',
+	'double precision, double precision, integer, text, integer, bigint, double precision' => 'p, ys, nb, unit, 7, -3, w',
+	'calibration_bootstrap_state' => 'cbs',
 );
 
 # aggregates whose results on the dyadic table agree within the 1e-9
@@ -70,6 +79,8 @@ our %dyadic_bound = (
 	'classify_preference_consistency' => 'sums of log-Beta terms over the conditions in the order of the state, which merging changes',
 	'reward_pass' => 'sums of logistic and logarithmic terms',
 	'reward_pass_merge' => 'merges reward_pass states (sums of logistic and logarithmic terms)',
+	'calibration_bootstrap' => 'its state carries log-loss sums (the estimate\'s compensated, the replicates\' plain)',
+	'calibration_bootstrap_merge' => 'merges calibration_bootstrap states (log-loss sums)',
 );
 
 # results whose text lists a set in an order that depends on the order of
@@ -130,7 +141,8 @@ SELECT id, 3 + id % 3 AS part, 1 + (id * 7) % 3 AS g,
        NULL::preference_consistency_state AS pcs,
        ARRAY[f1 / 8.0 - 0.5, f2 / 8.0 - 0.5, f3 / 8.0 - 0.5]::float8[] AS ff,
        ARRAY[f3 / 8.0 - 0.5, f1 / 8.0 - 0.25, f2 / 4.0 - 1]::float8[] AS sf,
-       NULL::reward_pass_state AS rps, NULL::pav_state AS pv
+       NULL::reward_pass_state AS rps, NULL::pav_state AS pv,
+       NULL::calibration_bootstrap_state AS cbs
 FROM (SELECT id, $pv AS p, floor(random() * 12)::int AS i1,
              floor(random() * 9)::int AS a, floor(random() * 9)::int AS b,
              floor(random() * 9)::int AS c, (1 / 32.0 + random() / 16) / 8 AS s,
@@ -150,11 +162,12 @@ UPDATE tp_data d SET
   rp = (SELECT recal_points(e.p, e.y) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
   pcs = (SELECT preference_consistency_state_agg(e.choice, e.cond) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
   rps = (SELECT reward_pass('{0.25,-0.5,0.125}', e.ff, e.sf, e.outcome, e.w) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
-  pv = (SELECT pav_agg(e.p, e.y, e.w) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2)
+  pv = (SELECT pav_agg(e.p, e.y, e.w) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
+  cbs = (SELECT calibration_bootstrap(e.p, e.y, 10, e.unit, 7, -3) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2)
 WHERE d.id % 7 = 1;
 -- one row in part 1; rows with every column NULL in part 2
 INSERT INTO tp_data SELECT $rows + 1, 1, 1, p, y, ys, nb, w, probs, label, ta, tb, ia, ib, outcome,
-  choice, cond, conf, unit, vote, ival, cs, bc, rp, pcs, ff, sf, rps, pv FROM tp_data WHERE id = 1;
+  choice, cond, conf, unit, vote, ival, cs, bc, rp, pcs, ff, sf, rps, pv, cbs FROM tp_data WHERE id = 1;
 INSERT INTO tp_data (id, part, g) SELECT $rows + 1 + g, 2, g FROM generate_series(1, 3) g;
 DROP TABLE IF EXISTS tp_parts;
 CREATE TABLE tp_parts AS SELECT generate_series(0, $np - 1) AS part;

@@ -55,7 +55,7 @@ for my $line (split /\n/, $log)
 is($rc, 0, 'aarch64 kernel test exits 0') or diag($log);
 # the NEON table itself must have run, every kernel group of it
 for my $group ('prob_sumsq, prob_argmax', 'add', 'exp', 'pairs_binary',
-	'smooth_node')
+	'smooth_node', 'rep_add', 'poisson1')
 {
 	ok($neon{"neon $group"}, "NEON $group checked against the scalar twin");
 }

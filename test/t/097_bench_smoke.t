@@ -1,9 +1,9 @@
 # test/t/097_bench_smoke.t: the benchmark scripts run to the end at a tiny
 # size and print every table they promise, so that `make bench` cannot rot
-# unnoticed between benchmark runs: test/bench/calibration.sh and
-# test/bench/bt.sh, then test/bench/run.sh --in-cluster (what `make bench`
-# runs once it has built an optimised copy and started its own cluster; it
-# calls the other two again).  No timing is checked: at these sizes the
+# unnoticed between benchmark runs: test/bench/calibration.sh,
+# test/bench/bt.sh and test/bench/bootstrap.sh, then test/bench/run.sh
+# --in-cluster (what `make bench` runs once it has built an optimised copy
+# and started its own cluster; it calls the first two again).  No timing is checked: at these sizes the
 # figures mean nothing.  The comparisons with numpy and scipy run where
 # python3-numpy and python3-scipy are installed and say they skipped where
 # they are not; either is accepted.
@@ -74,6 +74,25 @@ EXPLAIN SELECT greatest(ceil(p * 15)::int, 1), count(*) FROM bench_calibration G
 	is($? >> 8, 0, 'bt.sh runs to the end without python3-scipy') or diag($out);
 	like($out, qr/^scipy L-BFGS-B fit\s+skipped\s+\(needs python3-numpy and python3-scipy\)/m,
 		'and says it skipped the comparison');
+}
+
+# --- bootstrap.sh ---------------------------------------------------------
+{
+	local $ENV{BENCH_ROWS} = 3000;
+	local $ENV{BENCH_SUB_ROWS} = 500;
+	local $ENV{BENCH_REPLICATES} = 5;
+	local $ENV{BENCH_REPS} = 1;
+	my $out = `test/bench/bootstrap.sh 2>&1`;
+	is($? >> 8, 0, 'bootstrap.sh runs to the end') or diag($out);
+	like($out, qr/^calibration_bootstrap \(5 replicates, row keys\) \/ calibration_agg, 3000 rows\s+[0-9.]+x$/m,
+		'it gives the bootstrap over one calibration_agg scan');
+	like($out, qr/^calibration_bootstrap \(5 replicates, clusters of 100\) \/ calibration_agg\s+[0-9.]+x$/m,
+		'with clusters too');
+	like($out, qr/^plain SQL replicate join \/ calibration_bootstrap, 500 rows\s+[0-9.]+x$/m,
+		'and plain SQL over the bootstrap');
+	like($out, qr/^(?:numpy \(export \+ bootstrap\) \/ calibration_bootstrap, 500 rows\s+[0-9.]+x|numpy comparison skipped: .*)$/m,
+		'and numpy over it, or says why not');
+	pc_psql($db, 'DROP TABLE bench_boot, bench_boot_small');
 }
 
 # --- run.sh (make bench), in this cluster ---------------------------------
