@@ -183,15 +183,17 @@ rw_model_build(const RwModelInfo *mi)
 		memcpy(p, mi->scales, sizeof(double) * mi->d);
 		p += mi->d;
 	}
-	memcpy(p, mi->item_effect, sizeof(double) * mi->nitems);
+	if (mi->nitems > 0)
+		memcpy(p, mi->item_effect, sizeof(double) * mi->nitems);
 	p += mi->nitems;
-	if (has_se)
+	if (has_se && mi->nitems > 0)
 	{
 		memcpy(p, mi->item_se, sizeof(double) * mi->nitems);
 		p += mi->nitems;
 	}
 	c = (char *) p;
-	memcpy(c, mi->spurious, sizeof(int32) * mi->nspurious);
+	if (mi->nspurious > 0)
+		memcpy(c, mi->spurious, sizeof(int32) * mi->nspurious);
 	c += sizeof(int32) * mi->nspurious;
 	for (int i = 0; i < mi->nitems; i++)
 	{
