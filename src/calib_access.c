@@ -332,17 +332,63 @@ append_xml_escaped(StringInfo buf, const char *s)
 	}
 }
 
-/* plot geometry (pixels) */
-#define SVG_W		480
-#define SVG_H		540
-#define PX0			60			/* plot left */
-#define PY0			50			/* plot top */
-#define PSIZE		380			/* plot width and height */
-#define HIST_TOP	475			/* count strip */
-#define HIST_H		30
+/*
+ * The part every reliability diagram shares, appended to buf: the <svg>
+ * element's opening and title, the background, the title line, the grid
+ * with its ticks, the plot frame, the two axis labels and the diagonal of
+ * perfect calibration (geometry in calib.h).  calib_svg_render and the
+ * CORP diagram (pav_access.c) draw their own marks after it.
+ */
+void
+calib_svg_frame(StringInfo buf, const char *title, const char *xlabel,
+				const char *ylabel)
+{
+	appendStringInfo(buf,
+					 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+					 "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
+					 SVG_W, SVG_H, SVG_W, SVG_H);
+	appendStringInfoString(buf, "<title>");
+	append_xml_escaped(buf, title);
+	appendStringInfoString(buf, "</title>\n");
+	appendStringInfo(buf, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n",
+					 SVG_W, SVG_H);
+	appendStringInfo(buf, "<text x=\"%d\" y=\"30\" text-anchor=\"middle\" font-size=\"15\">",
+					 SVG_W / 2);
+	append_xml_escaped(buf, title);
+	appendStringInfoString(buf, "</text>\n");
 
-#define XPIX(x)		(PX0 + PSIZE * (x))
-#define YPIX(y)		(PY0 + PSIZE * (1.0 - (y)))
+	/* grid, ticks and tick labels */
+	for (int i = 0; i <= 5; i++)
+	{
+		double		v = i / 5.0;
+
+		appendStringInfo(buf,
+						 "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#e0e0e0\"/>\n"
+						 "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>\n"
+						 "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.1f</text>\n"
+						 "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.1f</text>\n",
+						 XPIX(v), PY0, XPIX(v), PY0 + PSIZE,
+						 PX0, YPIX(v), PX0 + PSIZE, YPIX(v),
+						 XPIX(v), PY0 + PSIZE + 16, v,
+						 PX0 - 6, YPIX(v) + 4, v);
+	}
+	appendStringInfo(buf,
+					 "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"black\"/>\n",
+					 PX0, PY0, PSIZE, PSIZE);
+	appendStringInfo(buf,
+					 "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
+					 PX0 + PSIZE / 2, PY0 + PSIZE + 36, xlabel);
+	appendStringInfo(buf,
+					 "<text x=\"18\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 18 %d)\">"
+					 "%s</text>\n",
+					 PY0 + PSIZE / 2, PY0 + PSIZE / 2, ylabel);
+
+	/* perfect calibration */
+	appendStringInfo(buf,
+					 "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"gray\" "
+					 "stroke-dasharray=\"6 4\"><title>perfect calibration</title></line>\n",
+					 XPIX(0.0), YPIX(0.0), XPIX(1.0), YPIX(1.0));
+}
 
 /*
  * calibration_svg(calibration_state, title text DEFAULT NULL) -> text
@@ -389,51 +435,8 @@ calib_svg_render(const CalibState *s, const char *title,
 			maxw = s->bins[b].w;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf,
-					 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-					 "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
-					 SVG_W, SVG_H, SVG_W, SVG_H);
-	appendStringInfoString(&buf, "<title>");
-	append_xml_escaped(&buf, title ? title : "Reliability diagram");
-	appendStringInfoString(&buf, "</title>\n");
-	appendStringInfo(&buf, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n",
-					 SVG_W, SVG_H);
-	appendStringInfo(&buf, "<text x=\"%d\" y=\"30\" text-anchor=\"middle\" font-size=\"15\">",
-					 SVG_W / 2);
-	append_xml_escaped(&buf, title ? title : "Reliability diagram");
-	appendStringInfoString(&buf, "</text>\n");
-
-	/* grid, ticks and tick labels */
-	for (int i = 0; i <= 5; i++)
-	{
-		double		v = i / 5.0;
-
-		appendStringInfo(&buf,
-						 "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#e0e0e0\"/>\n"
-						 "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>\n"
-						 "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.1f</text>\n"
-						 "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.1f</text>\n",
-						 XPIX(v), PY0, XPIX(v), PY0 + PSIZE,
-						 PX0, YPIX(v), PX0 + PSIZE, YPIX(v),
-						 XPIX(v), PY0 + PSIZE + 16, v,
-						 PX0 - 6, YPIX(v) + 4, v);
-	}
-	appendStringInfo(&buf,
-					 "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"black\"/>\n",
-					 PX0, PY0, PSIZE, PSIZE);
-	appendStringInfo(&buf,
-					 "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">mean predicted probability</text>\n",
-					 PX0 + PSIZE / 2, PY0 + PSIZE + 36);
-	appendStringInfo(&buf,
-					 "<text x=\"18\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 18 %d)\">"
-					 "observed frequency</text>\n",
-					 PY0 + PSIZE / 2, PY0 + PSIZE / 2);
-
-	/* perfect calibration */
-	appendStringInfo(&buf,
-					 "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"gray\" "
-					 "stroke-dasharray=\"6 4\"><title>perfect calibration</title></line>\n",
-					 XPIX(0.0), YPIX(0.0), XPIX(1.0), YPIX(1.0));
+	calib_svg_frame(&buf, title ? title : "Reliability diagram",
+					"mean predicted probability", "observed frequency");
 
 	/* bars, points and the count strip */
 	for (int b = 0; b < s->nbins && maxw > 0.0; b++)

@@ -12,6 +12,7 @@
 #include "prefcal.h"
 
 #include "calib.h"
+#include "lib/stringinfo.h"
 
 /* a state argument, detoasted (copied only if toasted or short-header) */
 #define PG_GETARG_CALIB_P(n) ((CalibState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
@@ -27,6 +28,21 @@ typedef struct CalibSvgBands
 	int			replicates;
 } CalibSvgBands;
 
+/* reliability-diagram geometry (pixels), shared by every diagram */
+#define SVG_W		480
+#define SVG_H		540
+#define PX0			60			/* plot left */
+#define PY0			50			/* plot top */
+#define PSIZE		380			/* plot width and height */
+#define HIST_TOP	475			/* count strip */
+#define HIST_H		30
+
+#define XPIX(x)		(PX0 + PSIZE * (x))
+#define YPIX(y)		(PY0 + PSIZE * (1.0 - (y)))
+
+
+extern void calib_svg_frame(StringInfo buf, const char *title,
+							const char *xlabel, const char *ylabel);
 extern char *calib_svg_render(const CalibState *s, const char *title,
 							  const CalibSvgBands *bands);
 

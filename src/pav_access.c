@@ -14,6 +14,7 @@
  *-------------------------------------------------------------------------
  */
 #include "pav_glue.h"
+#include "calib_glue.h"
 
 #include <math.h>
 
@@ -535,48 +536,9 @@ pav_info(PG_FUNCTION_ARGS)
 /* CORP reliability diagram                                          */
 /* ---------------------------------------------------------------- */
 
-#define SVG_W		480
-#define SVG_H		540
-#define PX0			60
-#define PY0			50
-#define PSIZE		380
-#define HIST_TOP	475
-#define HIST_H		30
 #define HIST_CELLS	50
 
-#define XPIX(x)		(PX0 + PSIZE * (x))
-#define YPIX(y)		(PY0 + PSIZE * (1.0 - (y)))
 
-static void
-xml_escaped(StringInfo buf, const char *s)
-{
-	for (; *s; s++)
-	{
-		switch (*s)
-		{
-			case '&':
-				appendStringInfoString(buf, "&amp;");
-				break;
-			case '<':
-				appendStringInfoString(buf, "&lt;");
-				break;
-			case '>':
-				appendStringInfoString(buf, "&gt;");
-				break;
-			case '"':
-				appendStringInfoString(buf, "&quot;");
-				break;
-			case '\'':
-				appendStringInfoString(buf, "&apos;");
-				break;
-			default:
-				if ((unsigned char) *s < 0x20 && *s != '\t' && *s != '\n')
-					appendStringInfoChar(buf, ' ');
-				else
-					appendStringInfoChar(buf, *s);
-		}
-	}
-}
 
 /*
  * corp_svg(state, title text DEFAULT NULL) -> text
@@ -620,47 +582,8 @@ pav_corp_svg(PG_FUNCTION_ARGS)
 		maxh = Max(maxh, hist[k]);
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf,
-					 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-					 "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
-					 SVG_W, SVG_H, SVG_W, SVG_H);
-	appendStringInfoString(&buf, "<title>");
-	xml_escaped(&buf, title);
-	appendStringInfoString(&buf, "</title>\n");
-	appendStringInfo(&buf, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n",
-					 SVG_W, SVG_H);
-	appendStringInfo(&buf, "<text x=\"%d\" y=\"30\" text-anchor=\"middle\" font-size=\"15\">",
-					 SVG_W / 2);
-	xml_escaped(&buf, title);
-	appendStringInfoString(&buf, "</text>\n");
-	for (int i = 0; i <= 5; i++)
-	{
-		double		v = i / 5.0;
-
-		appendStringInfo(&buf,
-						 "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#e0e0e0\"/>\n"
-						 "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>\n"
-						 "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.1f</text>\n"
-						 "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.1f</text>\n",
-						 XPIX(v), PY0, XPIX(v), PY0 + PSIZE,
-						 PX0, YPIX(v), PX0 + PSIZE, YPIX(v),
-						 XPIX(v), PY0 + PSIZE + 16, v,
-						 PX0 - 6, YPIX(v) + 4, v);
-	}
-	appendStringInfo(&buf,
-					 "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"black\"/>\n",
-					 PX0, PY0, PSIZE, PSIZE);
-	appendStringInfo(&buf,
-					 "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">predicted probability</text>\n",
-					 PX0 + PSIZE / 2, PY0 + PSIZE + 36);
-	appendStringInfo(&buf,
-					 "<text x=\"18\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 18 %d)\">"
-					 "conditional event probability (PAV)</text>\n",
-					 PY0 + PSIZE / 2, PY0 + PSIZE / 2);
-	appendStringInfo(&buf,
-					 "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"gray\" "
-					 "stroke-dasharray=\"6 4\"><title>perfect calibration</title></line>\n",
-					 XPIX(0.0), YPIX(0.0), XPIX(1.0), YPIX(1.0));
+	calib_svg_frame(&buf, title, "predicted probability",
+					"conditional event probability (PAV)");
 
 	/* the PAV curve */
 	appendStringInfoString(&buf, "<polyline fill=\"none\" stroke=\"#d62728\" stroke-width=\"2\" points=\"");
