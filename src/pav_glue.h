@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * pav_glue.h
- *	  fmgr-side helpers shared by pav_state.c (type I/O, aggregates) and
- *	  pav_access.c (accessors, isotonic recalibrator).
+ *	  fmgr-side helpers of pav_state.c (type I/O, aggregates) used by
+ *	  pav_access.c (accessors) and recal_isotonic.c (the isotonic
+ *	  recalibrator).
  *
  *-------------------------------------------------------------------------
  */
@@ -10,6 +11,8 @@
 #define PREFCAL_PAV_GLUE_H
 
 #include "prefcal.h"
+
+#include <math.h>
 
 #include "lib/stringinfo.h"
 
@@ -21,12 +24,14 @@ extern PavState *pav_alloc(int32 capacity, uint8 flags);
 extern PavState *pav_compact_copy(const PavState *src);
 extern void pav_append_text(StringInfo buf, const PavState *s);
 
-/* the isotonic recalibrator (pav_access.c), called from recal.c */
-extern Datum pav_recal_in(const char *whole);
-extern void pav_recal_out(StringInfo buf, const void *r);
-extern Datum pav_recal_recv(StringInfo buf);
-extern void pav_recal_send(StringInfo buf, const void *r);
-extern double pav_recal_apply(const void *r, double p);
-extern void pav_recal_info(StringInfo buf, const void *r);
+/* x as pc_append_float8 writes it, or null when infinite (for jsonb) */
+static inline void
+pav_append_or_null(StringInfo buf, double x)
+{
+	if (isinf(x))
+		appendStringInfoString(buf, "null");
+	else
+		pc_append_float8(buf, x);
+}
 
 #endif							/* PREFCAL_PAV_GLUE_H */

@@ -465,30 +465,7 @@ pav_args(FunctionCallInfo fcinfo, bool ybool, double *p, double *y,
 	*p = PG_GETARG_FLOAT8(1);
 	pc_check_probability(*p, "probability");
 	*p += 0.0;					/* -0 is 0 */
-	if (ybool)
-		*y = pc_label01(PG_GETARG_DATUM(2));
-	else
-	{
-		*y = PG_GETARG_FLOAT8(2);
-		pc_check_unit_target(*y, "target");
-	}
-	*w = 1.0;
-	if (PG_NARGS() > 3)
-	{
-		*w = PG_GETARG_FLOAT8(3);
-		if (isnan(*w) || *w < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("weight %g is invalid", *w),
-					 errdetail("Weights must be non-negative.")));
-		if (isinf(*w))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("weight is infinite")));
-		if (*w == 0)
-			return false;
-	}
-	return true;
+	return pc_target_weight_args(fcinfo, ybool, y, w);
 }
 
 static Datum

@@ -168,3 +168,40 @@ pc_check_unit_target(double y, const char *what)
 			 errmsg("%s %s is out of range", what, float8out_internal(y)),
 			 errdetail("Targets must be between 0 and 1 inclusive.")));
 }
+
+/*
+ * The target and weight of a row of an aggregate called as (state, x, y
+ * [, weight]), none of them NULL: y from argument 2, a boolean (0 or 1)
+ * when ybool, else a float8 target in [0, 1]; the weight from argument 3,
+ * 1 when there is none.  Returns false when the row is to be skipped
+ * (weight 0).
+ */
+bool
+pc_target_weight_args(FunctionCallInfo fcinfo, bool ybool, double *y,
+					  double *w)
+{
+	if (ybool)
+		*y = pc_label01(PG_GETARG_DATUM(2));	/* a bool Datum is 0 or 1 */
+	else
+	{
+		*y = PG_GETARG_FLOAT8(2);
+		pc_check_unit_target(*y, "target");
+	}
+	*w = 1.0;
+	if (PG_NARGS() > 3)
+	{
+		*w = PG_GETARG_FLOAT8(3);
+		if (isnan(*w) || *w < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("weight %g is invalid", *w),
+					 errdetail("Weights must be non-negative.")));
+		if (isinf(*w))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("weight is infinite")));
+		if (*w == 0)
+			return false;
+	}
+	return true;
+}

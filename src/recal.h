@@ -43,7 +43,7 @@ typedef enum RecalMethod
 {
 	RECAL_TEMPERATURE = 1,
 	RECAL_PLATT = 2,
-	RECAL_ISOTONIC = 3			/* stored and applied by pav_access.c */
+	RECAL_ISOTONIC = 3			/* stored and applied by recal_isotonic.c */
 } RecalMethod;
 
 /* result of a fit, or why there is none */
