@@ -464,6 +464,115 @@ reward_pass_state_send(PG_FUNCTION_ARGS)
  */
 
 /*
+ * The state of a pass at its first row: the parameters (np = d or d + 1)
+ * and, in the long form, the objective, Brier weight and whether the
+ * Hessian is carried, checked.
+ */
+static RewardPass *
+rw_pass_first(FunctionCallInfo fcinfo, MemoryContext aggcontext,
+			  RwScratch *sc, int d)
+{
+	int			np,
+				obj = RW_OBJ_LOGLOSS;
+	double		lambda = 0.0;
+	bool		hess = false;
+	MemoryContext old;
+	RewardPass *s;
+
+	np = rw_read_vector(PG_GETARG_DATUM(1), sc->z, "params", sc);
+	if (np != d && np != d + 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("params has %d values for %d features", np, d),
+				 errdetail("Give one coefficient per feature, and the position effect last if it is fitted.")));
+	for (int i = 0; i < np; i++)
+		if (!isfinite(sc->z[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("params must be finite")));
+	if (PG_NARGS() > 6)
+	{
+		if (PG_ARGISNULL(6) || PG_ARGISNULL(7) || PG_ARGISNULL(8))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("objective, brier_weight and hessian must not be NULL")));
+		obj = rw_parse_objective(text_to_cstring(PG_GETARG_TEXT_PP(6)));
+		if (obj < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown objective \"%s\"", text_to_cstring(PG_GETARG_TEXT_PP(6))),
+					 errhint("Use 'logloss', 'logloss+brier', 'hinge' or 'hinge+brier'.")));
+		lambda = PG_GETARG_FLOAT8(7);
+		if (!(lambda >= 0.0) || isinf(lambda))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("brier_weight must be a finite non-negative number")));
+		hess = PG_GETARG_BOOL(8);
+		if (hess && np > RW_NEWTON_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("a pass carries the Hessian only up to %d parameters", RW_NEWTON_MAX),
+					 errhint("Pass hessian => false and use gradient passes.")));
+	}
+	old = MemoryContextSwitchTo(aggcontext);
+	s = rw_pass_alloc(d, np, obj, lambda, hess);
+	MemoryContextSwitchTo(old);
+	memcpy(RW_PASS_PARAMS(s), sc->z, sizeof(double) * np);
+	return s;
+}
+
+/* a later row: the same feature count and parameters as the state's */
+static void
+rw_pass_check_same(FunctionCallInfo fcinfo, const RewardPass *s,
+				   RwScratch *sc, int d)
+{
+	RwView		vp;
+
+	if (d != s->d)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("comparison has %d features, earlier ones had %d", d, s->d),
+				 errdetail("Every comparison of a pass needs the same number of features.")));
+	rw_view(PG_GETARG_DATUM(1), "params", sc, 0, &vp);
+	Assert(vp.is_float8);
+	if (vp.n != s->k || memcmp(vp.data, RW_PASS_PARAMS(s), sizeof(double) * vp.n) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("params changed within a pass"),
+				 errdetail("A pass evaluates the model at one parameter vector.")));
+	rw_view_release(&vp);
+}
+
+/* z = x1 - x2 from two views of d values */
+static void
+rw_view_difference(const RwView *v1, const RwView *v2, RwScratch *sc, int d)
+{
+	if (v1->is_float8 && v2->is_float8)
+	{
+		const double *x1 = v1->data,
+				   *x2 = v2->data;
+
+		for (int i = 0; i < d; i++)
+			sc->z[i] = x1[i] - x2[i];
+	}
+	else if (!v1->is_float8 && !v2->is_float8)
+	{
+		const float *x1 = v1->data,
+				   *x2 = v2->data;
+
+		for (int i = 0; i < d; i++)
+			sc->z[i] = (double) x1[i] - (double) x2[i];
+	}
+	else
+	{
+		rw_view_to_double(v1, sc->x1);
+		rw_view_to_double(v2, sc->x2);
+		for (int i = 0; i < d; i++)
+			sc->z[i] = sc->x1[i] - sc->x2[i];
+	}
+}
+
+/*
  * reward_pass transition: (state, params, first_features, second_features,
  * outcome, weight [, objective, brier_weight, hessian]).  A NULL feature
  * array or outcome skips the row; a NULL weight counts 1.  params has d
@@ -480,8 +589,7 @@ reward_pass_trans(PG_FUNCTION_ARGS)
 	RwScratch  *sc;
 	int			d;
 	RwView		v1,
-				v2,
-				vp;
+				v2;
 	double		y,
 				w,
 				eta;
@@ -509,98 +617,12 @@ reward_pass_trans(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("first_features has %d features and second_features %d", d, v2.n),
 				 errdetail("Both sides of every comparison need the same features.")));
-
 	if (s == NULL)
-	{
-		int			np,
-					obj = RW_OBJ_LOGLOSS;
-		double		lambda = 0.0;
-		bool		hess = false;
-		MemoryContext old;
-
-		np = rw_read_vector(PG_GETARG_DATUM(1), sc->z, "params", sc);
-		if (np != d && np != d + 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("params has %d values for %d features", np, d),
-					 errdetail("Give one coefficient per feature, and the position effect last if it is fitted.")));
-		for (int i = 0; i < np; i++)
-			if (!isfinite(sc->z[i]))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("params must be finite")));
-		if (PG_NARGS() > 6)
-		{
-			if (PG_ARGISNULL(6) || PG_ARGISNULL(7) || PG_ARGISNULL(8))
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("objective, brier_weight and hessian must not be NULL")));
-			obj = rw_parse_objective(text_to_cstring(PG_GETARG_TEXT_PP(6)));
-			if (obj < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("unknown objective \"%s\"", text_to_cstring(PG_GETARG_TEXT_PP(6))),
-						 errhint("Use 'logloss', 'logloss+brier', 'hinge' or 'hinge+brier'.")));
-			lambda = PG_GETARG_FLOAT8(7);
-			if (!(lambda >= 0.0) || isinf(lambda))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("brier_weight must be a finite non-negative number")));
-			hess = PG_GETARG_BOOL(8);
-			if (hess && np > RW_NEWTON_MAX)
-				ereport(ERROR,
-						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("a pass carries the Hessian only up to %d parameters", RW_NEWTON_MAX),
-						 errhint("Pass hessian => false and use gradient passes.")));
-		}
-		old = MemoryContextSwitchTo(aggcontext);
-		s = rw_pass_alloc(d, np, obj, lambda, hess);
-		MemoryContextSwitchTo(old);
-		memcpy(RW_PASS_PARAMS(s), sc->z, sizeof(double) * np);
-	}
+		s = rw_pass_first(fcinfo, aggcontext, sc, d);
 	else
-	{
-		int			np;
+		rw_pass_check_same(fcinfo, s, sc, d);
 
-		if (d != s->d)
-			ereport(ERROR,
-					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-					 errmsg("comparison has %d features, earlier ones had %d", d, s->d),
-					 errdetail("Every comparison of a pass needs the same number of features.")));
-		rw_view(PG_GETARG_DATUM(1), "params", sc, 0, &vp);
-		np = vp.n;
-		Assert(vp.is_float8);
-		if (np != s->k || memcmp(vp.data, RW_PASS_PARAMS(s), sizeof(double) * np) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("params changed within a pass"),
-					 errdetail("A pass evaluates the model at one parameter vector.")));
-		rw_view_release(&vp);
-	}
-
-	if (v1.is_float8 && v2.is_float8)
-	{
-		const double *x1 = v1.data,
-				   *x2 = v2.data;
-
-		for (int i = 0; i < d; i++)
-			sc->z[i] = x1[i] - x2[i];
-	}
-	else if (!v1.is_float8 && !v2.is_float8)
-	{
-		const float *x1 = v1.data,
-				   *x2 = v2.data;
-
-		for (int i = 0; i < d; i++)
-			sc->z[i] = (double) x1[i] - (double) x2[i];
-	}
-	else
-	{
-		rw_view_to_double(&v1, sc->x1);
-		rw_view_to_double(&v2, sc->x2);
-		for (int i = 0; i < d; i++)
-			sc->z[i] = sc->x1[i] - sc->x2[i];
-	}
+	rw_view_difference(&v1, &v2, sc, d);
 	sc->z[d] = 1.0;				/* the position effect's column, when k = d + 1 */
 	eta = rw_accumulate(s->k, sc->z, -1, -1, y, w, RW_PASS_PARAMS(s), 0,
 						s->objective, s->brier_weight, &s->sums,

@@ -1,0 +1,117 @@
+/*-------------------------------------------------------------------------
+ *
+ * reward_fit_int.h
+ *	  The fit of a reward model, shared by the files of reward_fit alone:
+ *	  the driver (reward_fit.c: options, stages, the model), reading the
+ *	  query and holding its rows (reward_rows.c), evaluation and the
+ *	  optimisers (reward_opt.c), and standard errors (reward_se.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef REWARD_FIT_INT_H
+#define REWARD_FIT_INT_H
+
+#include "reward.h"
+
+#include "executor/spi.h"
+
+/* prefcal.reward_memory, in kilobytes (reward_fit.c) */
+extern int	rw_memory_kb;
+
+/* rows held in memory, in chunks */
+typedef struct RwChunk
+{
+	int			m;
+	double	   *z;				/* m x d feature differences */
+	double	   *y;
+	double	   *w;
+	int32	   *a;				/* item numbers, or NULL */
+	int32	   *b;
+} RwChunk;
+
+/* a string-keyed numbering of names: open addressing */
+typedef struct RwNames
+{
+	char	  **name;
+	int			n;
+	int			cap;
+	int32	   *htab;			/* name number + 1 */
+	uint32	   *hkey;
+	int			hcap;
+} RwNames;
+
+typedef struct RwFit
+{
+	int			d;
+	int			kd;				/* d + position */
+	int			nitems;
+	int			k;
+	bool		items;			/* item columns given */
+	bool		position;
+	int			objective;
+	double		lambda;
+	double		prior;
+	int			augment;
+	bool	   *spur;			/* d flags */
+
+	/* in memory */
+	bool		in_memory;
+	RwChunk    *chunk;
+	int			nchunk;
+	int			chunk_cap;
+	int			chunk_rows;
+	int64		rows;			/* comparisons read (weight > 0 or not) */
+	double		wsum;			/* their weight */
+	Size		bytes;
+
+	RwNames		itemnames;		/* nitems == itemnames.n */
+
+	/* pass mode */
+	SPIPlanPtr	plan;
+
+	int			passes;
+	double	   *zbuf;			/* k + 1 */
+} RwFit;
+
+/* the columns the query returns */
+typedef struct RwCols
+{
+	bool		features;		/* first_features/second_features given */
+	bool		weight;
+	bool		items;
+	const char *ftype1;			/* cast for the feature columns, or "" */
+	const char *ftype2;
+	const char *ycast;
+} RwCols;
+
+/* what the optimisers report */
+typedef struct RwOpt
+{
+	double	   *theta;
+	double	   *H;				/* packed Hessian at theta (Newton), or NULL */
+	RwSums		sums;
+	double		gmax;
+	int			iterations;
+	bool		converged;
+} RwOpt;
+
+/* reward_rows.c */
+extern void rw_describe(const char *query, RwCols *c);
+extern char *rw_columns_sql(const char *query, const RwCols *c, bool swapped);
+extern int	rw_first_d(const char *sql);
+extern bool rw_materialise(RwFit *ft, const char *sql, const RwCols *cols,
+						   FunctionCallInfo fcinfo);
+extern void rw_release_rows(RwFit *ft);
+extern double *rw_standardise(RwFit *ft);
+
+/* reward_opt.c */
+extern void rw_eval(RwFit *ft, const double *theta, bool hess, RwSums *sums,
+					double *g, double *H);
+extern void rw_check_divergence(RwFit *ft, const RwSums *sums);
+extern void rw_newton(RwFit *ft, int max_iter, double tol, RwOpt *o);
+extern void rw_lbfgs(RwFit *ft, int max_iter, double tol, RwOpt *o);
+
+/* reward_se.c */
+extern double *rw_standard_errors(RwFit *ft, const double *H);
+
+#endif							/* REWARD_FIT_INT_H */

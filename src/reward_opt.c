@@ -1,0 +1,381 @@
+/*-------------------------------------------------------------------------
+ *
+ * reward_opt.c
+ *	  Evaluation and optimisers of reward_fit: the objective, gradient and
+ *	  (optionally) packed Hessian at given parameters, over the rows held
+ *	  in memory or as a pass of the reward_pass aggregate over the query;
+ *	  Newton's method with the dense Hessian (up to RW_NEWTON_MAX
+ *	  parameters) and L-BFGS beyond, both with a backtracking line search.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "reward_fit_int.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+/* one row and its augmented twin into the sums */
+static inline void
+rw_eval_row(RwFit *ft, const double *zrow, int a, int b, double y, double w,
+			const double *theta, RwSums *sums, double *g, double *H)
+{
+	double	   *z = ft->zbuf;
+	int			d = ft->d;
+
+	if (d > 0)
+		memcpy(z, zrow, sizeof(double) * d);
+	z[d] = 1.0;
+	rw_accumulate(ft->kd, z, a, b, y, w, theta, ft->nitems, ft->objective,
+				  ft->lambda, sums, g, H);
+	if (ft->augment == RW_AUG_SWAP)
+	{
+		for (int i = 0; i < d; i++)
+			z[i] = -zrow[i];
+		rw_accumulate(ft->kd, z, b, a, 1.0 - y, w, theta, ft->nitems,
+					  ft->objective, ft->lambda, sums, g, H);
+	}
+	else if (ft->augment == RW_AUG_COUNTERFACTUAL)
+	{
+		for (int i = 0; i < d; i++)
+			z[i] = ft->spur[i] ? -zrow[i] : zrow[i];
+		rw_accumulate(ft->kd, z, a, b, y, w, theta, ft->nitems,
+					  ft->objective, ft->lambda, sums, g, H);
+	}
+}
+
+static void
+rw_eval_pass(RwFit *ft, const double *theta, bool hess, RwSums *sums,
+			 double *g, double *H)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * ft->k);
+	Datum		args[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	ArrayType  *arr;
+	int			rc;
+	bool		isnull;
+	Datum		res;
+	RewardPass *s;
+
+	for (int i = 0; i < ft->k; i++)
+		elems[i] = Float8GetDatum(theta[i]);
+	arr = construct_array(elems, ft->k, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	args[0] = PointerGetDatum(arr);
+	args[1] = CStringGetTextDatum(rw_objective_name(ft->objective));
+	args[2] = Float8GetDatum(ft->lambda);
+	args[3] = BoolGetDatum(hess);
+	rc = SPI_execute_plan(ft->plan, args, nulls, true, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "reward pass query failed: %s", SPI_result_code_string(rc));
+	res = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("the query returned no comparisons")));
+	s = (RewardPass *) PG_DETOAST_DATUM(res);
+	*sums = s->sums;
+	memcpy(g, RW_PASS_GRAD(s), sizeof(double) * ft->k);
+	if (hess)
+		memcpy(H, RW_PASS_HESS(s), sizeof(double) * ft->k * (ft->k + 1) / 2);
+	SPI_freetuptable(SPI_tuptable);
+	pfree(arr);
+	pfree(elems);
+}
+
+/*
+ * Objective (prior included), gradient and optionally Hessian at theta.
+ * The prior prior/2 |theta|^2 covers w and the item effects, not gamma.
+ */
+void
+rw_eval(RwFit *ft, const double *theta, bool hess, RwSums *sums, double *g,
+		double *H)
+{
+	size_t		nh = (size_t) ft->k * (ft->k + 1) / 2;
+
+	memset(sums, 0, sizeof(*sums));
+	memset(g, 0, sizeof(double) * ft->k);
+	if (hess)
+		memset(H, 0, sizeof(double) * nh);
+	ft->passes++;
+	if (ft->in_memory)
+	{
+		for (int c = 0; c < ft->nchunk; c++)
+		{
+			RwChunk    *ch = &ft->chunk[c];
+
+			for (int r = 0; r < ch->m; r++)
+			{
+				if ((r & 1023) == 0)
+					CHECK_FOR_INTERRUPTS();
+				rw_eval_row(ft, ch->z ? ch->z + (size_t) r * ft->d : NULL,
+							ch->a ? ch->a[r] : -1, ch->b ? ch->b[r] : -1,
+							ch->y[r], ch->w[r], theta, sums, g,
+							hess ? H : NULL);
+			}
+		}
+	}
+	else
+		rw_eval_pass(ft, theta, hess, sums, g, H);
+
+	for (int i = 0; i < ft->k; i++)
+	{
+		if (i >= ft->d && i < ft->kd)
+			continue;			/* gamma: no prior */
+		sums->f += 0.5 * ft->prior * theta[i] * theta[i];
+		g[i] += ft->prior * theta[i];
+		if (hess)
+			H[(size_t) i * (i + 1) / 2 + i] += ft->prior;
+	}
+}
+
+static double
+maxabs(const double *x, int n)
+{
+	double		m = 0.0;
+
+	for (int i = 0; i < n; i++)
+		if (fabs(x[i]) > m)
+			m = fabs(x[i]);
+	return m;
+}
+
+static double
+dot(const double *x, const double *y, int n)
+{
+	double		s = 0.0;
+
+	for (int i = 0; i < n; i++)
+		s += x[i] * y[i];
+	return s;
+}
+
+void
+rw_check_divergence(RwFit *ft, const RwSums *sums)
+{
+	if (ft->prior == 0.0 && rw_objective_has_logloss(ft->objective) &&
+		sums->maxeta > RW_DIVERGENCE_LIMIT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the maximum likelihood estimate does not exist"),
+				 errdetail("The comparisons are separable: some combination of the features%s predicts every outcome, so the log-odds grow without bound.",
+						   ft->nitems > 0 ? " and item effects" : ""),
+				 errhint("Add a prior (for example prior => 0.1) to get finite coefficients.")));
+}
+
+/* step acceptance: Armijo, or (at rounding level) a smaller gradient */
+static inline bool
+rw_accept(double fnew, double f, double t, double gd, double gmax_new,
+		  double gmax)
+{
+	if (fnew <= f + 1e-4 * t * gd)
+		return true;
+	return fabs(fnew - f) <= 1e-12 * Max(fabs(f), 1.0) && gmax_new < gmax;
+}
+
+void
+rw_newton(RwFit *ft, int max_iter, double tol, RwOpt *o)
+{
+	int			k = ft->k;
+	size_t		nh = (size_t) k * (k + 1) / 2;
+	double	   *H = palloc(sizeof(double) * nh);
+	double	   *Hn = palloc(sizeof(double) * nh);
+	double	   *L = palloc(sizeof(double) * nh);
+	double	   *g = palloc(sizeof(double) * k);
+	double	   *gn = palloc(sizeof(double) * k);
+	double	   *dir = palloc(sizeof(double) * k);
+	double	   *th = palloc0(sizeof(double) * k);
+	double	   *thn = palloc(sizeof(double) * k);
+	RwSums		s,
+				sn;
+	double		target;
+	bool		centre = ft->nitems > 0 && ft->prior == 0.0;
+
+	rw_eval(ft, th, true, &s, g, H);
+	target = tol * Max(1.0, s.wsum);
+	o->iterations = 0;
+	o->converged = false;
+	for (;;)
+	{
+		double		gmax = maxabs(g, k);
+		double		mu = 0.0,
+					maxdiag = 0.0,
+					gd,
+					t;
+		bool		accepted = false;
+
+		if (gmax <= target)
+		{
+			o->converged = true;
+			break;
+		}
+		if (o->iterations >= max_iter)
+			break;
+		CHECK_FOR_INTERRUPTS();
+		for (int i = 0; i < k; i++)
+			maxdiag = Max(maxdiag, H[(size_t) i * (i + 1) / 2 + i]);
+		for (;;)
+		{
+			memcpy(L, H, sizeof(double) * nh);
+			for (int i = 0; i < k; i++)
+				L[(size_t) i * (i + 1) / 2 + i] += mu;
+			if (centre)
+			{
+				/* + u u' on the item block: Sigma s = 0 (see the header) */
+				for (int i = ft->kd; i < k; i++)
+					for (int j = ft->kd; j <= i; j++)
+						L[(size_t) i * (i + 1) / 2 + j] += 1.0;
+			}
+			if (rw_cholesky(L, k))
+				break;
+			mu = mu == 0.0 ? 1e-10 * Max(maxdiag, 1.0) : mu * 10.0;
+			if (mu > 1e10 * Max(maxdiag, 1.0))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the reward model is not identified"),
+						 errdetail("The Hessian is singular: a feature may be constant or a copy of others, or the items may not be connected by comparisons."),
+						 errhint("Add a prior (for example prior => 0.1), or drop redundant features.")));
+		}
+		for (int i = 0; i < k; i++)
+			dir[i] = -g[i];
+		rw_cholesky_solve(L, k, dir);
+		gd = dot(g, dir, k);
+		t = 1.0;
+		for (int ls = 0; ls < 40; ls++)
+		{
+			for (int i = 0; i < k; i++)
+				thn[i] = th[i] + t * dir[i];
+			rw_eval(ft, thn, true, &sn, gn, Hn);
+			if (isfinite(sn.f) && rw_accept(sn.f, s.f, t, gd, maxabs(gn, k), gmax))
+			{
+				accepted = true;
+				break;
+			}
+			t *= 0.5;
+		}
+		if (!accepted)
+			break;
+		o->iterations++;
+		memcpy(th, thn, sizeof(double) * k);
+		memcpy(g, gn, sizeof(double) * k);
+		memcpy(H, Hn, sizeof(double) * nh);
+		s = sn;
+		rw_check_divergence(ft, &s);
+	}
+	o->theta = th;
+	o->H = H;
+	o->sums = s;
+	o->gmax = maxabs(g, k);
+	pfree(Hn);
+	pfree(L);
+	pfree(gn);
+	pfree(dir);
+	pfree(thn);
+	pfree(g);
+}
+
+void
+rw_lbfgs(RwFit *ft, int max_iter, double tol, RwOpt *o)
+{
+	int			k = ft->k;
+	double	   *S = palloc(sizeof(double) * RW_LBFGS_M * k);
+	double	   *Y = palloc(sizeof(double) * RW_LBFGS_M * k);
+	double		rho[RW_LBFGS_M],
+				alpha[RW_LBFGS_M];
+	double	   *g = palloc(sizeof(double) * k);
+	double	   *gn = palloc(sizeof(double) * k);
+	double	   *dir = palloc(sizeof(double) * k);
+	double	   *th = palloc0(sizeof(double) * k);
+	double	   *thn = palloc(sizeof(double) * k);
+	int			m = 0,
+				head = 0;
+	RwSums		s,
+				sn;
+	double		target;
+	int64		limit = (int64) max_iter * 10;
+
+	rw_eval(ft, th, false, &s, g, NULL);
+	target = tol * Max(1.0, s.wsum);
+	o->iterations = 0;
+	o->converged = false;
+	for (;;)
+	{
+		double		gmax = maxabs(g, k),
+					gd,
+					t,
+					sy,
+					ss,
+					yy;
+		bool		accepted = false;
+
+		if (gmax <= target)
+		{
+			o->converged = true;
+			break;
+		}
+		if (o->iterations >= limit)
+			break;
+		CHECK_FOR_INTERRUPTS();
+		rw_lbfgs_direction(k, g, m, head, S, Y, rho, alpha, dir);
+		gd = dot(g, dir, k);
+		if (!(gd < 0.0))
+		{
+			m = 0;
+			for (int i = 0; i < k; i++)
+				dir[i] = -g[i];
+			gd = dot(g, dir, k);
+		}
+		t = m == 0 ? Min(1.0, 1.0 / maxabs(g, k)) : 1.0;
+		for (int ls = 0; ls < 50; ls++)
+		{
+			for (int i = 0; i < k; i++)
+				thn[i] = th[i] + t * dir[i];
+			rw_eval(ft, thn, false, &sn, gn, NULL);
+			if (isfinite(sn.f) && rw_accept(sn.f, s.f, t, gd, maxabs(gn, k), gmax))
+			{
+				accepted = true;
+				break;
+			}
+			t *= 0.5;
+		}
+		if (!accepted)
+			break;
+		o->iterations++;
+		/* the newest pair s = thn - th, y = gn - g */
+		sy = ss = yy = 0.0;
+		for (int i = 0; i < k; i++)
+		{
+			double		si = thn[i] - th[i],
+						yi = gn[i] - g[i];
+
+			S[(size_t) head * k + i] = si;
+			Y[(size_t) head * k + i] = yi;
+			sy += si * yi;
+			ss += si * si;
+			yy += yi * yi;
+		}
+		if (sy > 1e-12 * sqrt(ss * yy))
+		{
+			rho[head] = 1.0 / sy;
+			head = (head + 1) % RW_LBFGS_M;
+			if (m < RW_LBFGS_M)
+				m++;
+		}
+		memcpy(th, thn, sizeof(double) * k);
+		memcpy(g, gn, sizeof(double) * k);
+		s = sn;
+		rw_check_divergence(ft, &s);
+	}
+	o->theta = th;
+	o->H = NULL;
+	o->sums = s;
+	o->gmax = maxabs(g, k);
+	pfree(S);
+	pfree(Y);
+	pfree(gn);
+	pfree(dir);
+	pfree(thn);
+	pfree(g);
+}
