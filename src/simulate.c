@@ -35,12 +35,12 @@
  */
 #include "prefcal.h"
 #include "pc_math.h"
+#include "simulate.h"
 
 #include <math.h>
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
-#include "common/pg_prng.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -107,37 +107,6 @@ typedef struct SimState
 	double		true_p;
 } SimState;
 
-static uint64
-splitmix64(uint64 x)
-{
-	x += UINT64CONST(0x9E3779B97F4A7C15);
-	x = (x ^ (x >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
-	x = (x ^ (x >> 27)) * UINT64CONST(0x94D049BB133111EB);
-	return x ^ (x >> 31);
-}
-
-static void
-sim_seed_stream(pg_prng_state *rng, uint64 seed, uint64 stream)
-{
-	pg_prng_seed(rng, splitmix64(splitmix64(seed) ^ stream));
-}
-
-/* standard normal by Box-Muller (the cosine half) */
-static double
-sim_normal(pg_prng_state *rng)
-{
-	double		u1 = 1.0 - pg_prng_double(rng);	/* (0, 1] */
-	double		u2 = pg_prng_double(rng);
-
-	return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
-
-static inline bool
-sim_bernoulli(pg_prng_state *rng, double p)
-{
-	return pg_prng_double(rng) < p;
-}
-
 /* number of items of domain d */
 static int
 sim_domain_size(const SimState *st, int d)
@@ -149,7 +118,7 @@ sim_domain_size(const SimState *st, int d)
 static bool
 sim_use_pair(SimState *st, int64 key)
 {
-	uint32		i = (uint32) (splitmix64((uint64) key) & st->used_mask);
+	uint32		i = (uint32) (sim_splitmix64((uint64) key) & st->used_mask);
 
 	while (st->used[i] != 0)
 	{
@@ -262,17 +231,11 @@ sim_get_float(FunctionCallInfo fcinfo, int argno, const char *name,
 	return v;
 }
 
-static SimState *
-sim_setup(FunctionCallInfo fcinfo)
+/* the scalar arguments, each range-checked */
+static void
+sim_read_args(FunctionCallInfo fcinfo, SimState *st, double *p_constructed,
+			  double *pbias, double *sd)
 {
-	SimState   *st = palloc0(sizeof(SimState));
-	double		p_constructed;
-	double		pbias;
-	int64		avail = 0;
-	int64		per_pair;
-	pg_prng_state urng;
-	uint32		nused;
-
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -285,94 +248,109 @@ sim_setup(FunctionCallInfo fcinfo)
 	st->framings = sim_get_int(fcinfo, 5, "framings", 1, SIM_MAX_FRAMINGS);
 	st->p_genuine = sim_get_float(fcinfo, 6, "p_genuine", 0, 1);
 	st->p_non_attitude = sim_get_float(fcinfo, 7, "p_non_attitude", 0, 1);
-	p_constructed = sim_get_float(fcinfo, 8, "p_constructed", 0, 1);
+	*p_constructed = sim_get_float(fcinfo, 8, "p_constructed", 0, 1);
 	st->strength = sim_get_float(fcinfo, 9, "genuine_strength", 0, 1);
-	pbias = sim_get_float(fcinfo, 10, "position_bias", -0.5, 0.5);
+	*pbias = sim_get_float(fcinfo, 10, "position_bias", -0.5, 0.5);
 	st->n_domains = sim_get_int(fcinfo, 11, "n_domains", 1, SIM_MAX_DOMAINS);
+	*sd = sim_get_float(fcinfo, 12, "utility_sd", 0, 1e6);
+	st->framing_share = sim_get_float(fcinfo, 13, "framing_share", 0, 1);
+}
+
+/* the checks that involve several arguments */
+static void
+sim_check_args(SimState *st, double p_constructed)
+{
+	int64		avail = 0;
+	int64		per_pair;
+
+	if (fabs(st->p_genuine + st->p_non_attitude + p_constructed - 1.0) > 1e-9)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("type probabilities must sum to 1"),
+				 errdetail("p_genuine + p_non_attitude + p_constructed = %g.",
+						   st->p_genuine + st->p_non_attitude + p_constructed)));
+	if (st->n_items < 2 * st->n_domains)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n_items must be at least twice n_domains"),
+				 errdetail("Every domain needs two items to make a pair.")));
+	per_pair = (int64) st->repeats * st->framings * 2;
+	if (per_pair > PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("repeats * framings * 2 must fit in an integer")));
+	st->resp_per_pair = (int) per_pair;
+
+	/* enough distinct pairs? */
+	for (int d = 0; d < st->n_domains; d++)
 	{
-		double		sd = sim_get_float(fcinfo, 12, "utility_sd", 0, 1e6);
+		int64		c = sim_domain_size(st, d);
 
-		st->framing_share = sim_get_float(fcinfo, 13, "framing_share", 0, 1);
-
-		if (fabs(st->p_genuine + st->p_non_attitude + p_constructed - 1.0) > 1e-9)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("type probabilities must sum to 1"),
-					 errdetail("p_genuine + p_non_attitude + p_constructed = %g.",
-							   st->p_genuine + st->p_non_attitude + p_constructed)));
-		if (st->n_items < 2 * st->n_domains)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("n_items must be at least twice n_domains"),
-					 errdetail("Every domain needs two items to make a pair.")));
-		per_pair = (int64) st->repeats * st->framings * 2;
-		if (per_pair > PG_INT32_MAX)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("repeats * framings * 2 must fit in an integer")));
-		st->resp_per_pair = (int) per_pair;
-
-		/* per-domain position bias */
-		st->bias = palloc(sizeof(double) * st->n_domains);
-		if (PG_ARGISNULL(14))
-		{
-			for (int d = 0; d < st->n_domains; d++)
-				st->bias[d] = pbias;
-		}
-		else
-		{
-			ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(14);
-			Datum	   *elems;
-			bool	   *enulls;
-			int			nelems;
-
-			deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
-							  &elems, &enulls, &nelems);
-			if (ARR_NDIM(arr) > 1 || nelems != st->n_domains)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("position_bias_by_domain must have one element per domain"),
-						 errdetail("It has %d elements; n_domains is %d.",
-								   nelems, st->n_domains)));
-			for (int d = 0; d < st->n_domains; d++)
-			{
-				double		b;
-
-				if (enulls[d])
-					ereport(ERROR,
-							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-							 errmsg("position_bias_by_domain must not contain nulls")));
-				b = DatumGetFloat8(elems[d]);
-				if (!(b >= -0.5 && b <= 0.5))
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("position bias must be between -0.5 and 0.5"),
-							 errdetail("Domain %d has %g.", d + 1, b)));
-				st->bias[d] = b;
-			}
-		}
-
-		/* enough distinct pairs? */
-		for (int d = 0; d < st->n_domains; d++)
-		{
-			int64		c = sim_domain_size(st, d);
-
-			avail += c * (c - 1) / 2;
-		}
-		if (st->pairs > avail)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("pairs_per_annotator exceeds the number of distinct pairs"),
-					 errdetail("The items make " INT64_FORMAT " within-domain pairs; %d were asked for.",
-							   avail, st->pairs)));
-
-		/* utilities */
-		st->u = palloc(sizeof(double) * (st->n_items + 1));
-		st->u[0] = 0.0;
-		sim_seed_stream(&urng, st->seed, 0);
-		for (int i = 1; i <= st->n_items; i++)
-			st->u[i] = sd * sim_normal(&urng);
+		avail += c * (c - 1) / 2;
 	}
+	if (st->pairs > avail)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pairs_per_annotator exceeds the number of distinct pairs"),
+				 errdetail("The items make " INT64_FORMAT " within-domain pairs; %d were asked for.",
+						   avail, st->pairs)));
+}
+
+/* the per-domain position bias: the scalar, or the array argument */
+static void
+sim_read_bias(FunctionCallInfo fcinfo, SimState *st, double pbias)
+{
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *enulls;
+	int			nelems;
+
+	st->bias = palloc(sizeof(double) * st->n_domains);
+	if (PG_ARGISNULL(14))
+	{
+		for (int d = 0; d < st->n_domains; d++)
+			st->bias[d] = pbias;
+		return;
+	}
+	arr = PG_GETARG_ARRAYTYPE_P(14);
+	deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &enulls, &nelems);
+	if (ARR_NDIM(arr) > 1 || nelems != st->n_domains)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("position_bias_by_domain must have one element per domain"),
+				 errdetail("It has %d elements; n_domains is %d.",
+						   nelems, st->n_domains)));
+	for (int d = 0; d < st->n_domains; d++)
+	{
+		double		b;
+
+		if (enulls[d])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("position_bias_by_domain must not contain nulls")));
+		b = DatumGetFloat8(elems[d]);
+		if (!(b >= -0.5 && b <= 0.5))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("position bias must be between -0.5 and 0.5"),
+					 errdetail("Domain %d has %g.", d + 1, b)));
+		st->bias[d] = b;
+	}
+}
+
+/* utilities, the used-pair set and the text values, made once */
+static void
+sim_make_tables(SimState *st, double sd)
+{
+	pg_prng_state urng;
+	uint32		nused;
+
+	st->u = palloc(sizeof(double) * (st->n_items + 1));
+	st->u[0] = 0.0;
+	sim_seed_stream(&urng, st->seed, 0);
+	for (int i = 1; i <= st->n_items; i++)
+		st->u[i] = sd * sim_normal(&urng);
 
 	/* the used-pair set: a power of two at least twice the pair count */
 	nused = 16;
@@ -381,7 +359,6 @@ sim_setup(FunctionCallInfo fcinfo)
 	st->used = palloc0(sizeof(int64) * nused);
 	st->used_mask = nused - 1;
 
-	/* text values, made once */
 	st->domain_text = palloc(sizeof(Datum) * st->n_domains);
 	for (int d = 0; d < st->n_domains; d++)
 	{
@@ -398,6 +375,20 @@ sim_setup(FunctionCallInfo fcinfo)
 	}
 	for (int t = 0; t < 4; t++)
 		st->type_text[t] = CStringGetTextDatum(sim_type_names[t]);
+}
+
+static SimState *
+sim_setup(FunctionCallInfo fcinfo)
+{
+	SimState   *st = palloc0(sizeof(SimState));
+	double		p_constructed;
+	double		pbias;
+	double		sd;
+
+	sim_read_args(fcinfo, st, &p_constructed, &pbias, &sd);
+	sim_check_args(st, p_constructed);
+	sim_read_bias(fcinfo, st, pbias);
+	sim_make_tables(st, sd);
 
 	st->annotator = 0;
 	st->pair_no = st->pairs;	/* forces the first annotator */
