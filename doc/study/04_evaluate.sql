@@ -14,7 +14,9 @@
 --             orientation; the truth has no position effect), a soft
 --             target: Brier, ECE and log loss against a probability
 -- Slices: overall, per domain, per detected consistency class, and per
--- true latent type when known.  15 equal-width bins.
+-- true latent type when known.  15 equal-width bins.  A target the table
+-- lacks (no true_p, no recorded display order: study.checks) has no rows
+-- here; 05_report.sql marks it.
 \set ON_ERROR_STOP on
 CREATE TABLE study.predictions AS
 SELECT mo.remedy, r.judgment_id, r.annotator, r.item_a, r.item_b, domain, r.detected, r.true_type,
@@ -41,7 +43,7 @@ CROSS JOIN LATERAL (VALUES
 CROSS JOIN LATERAL (VALUES
 	('overall', 'all'), ('domain', p.domain), ('detected', p.detected), ('true_type', p.true_type)
 ) s(slice_kind, slice)
-WHERE s.slice IS NOT NULL AND o.y IS NOT NULL
+WHERE s.slice IS NOT NULL AND o.y IS NOT NULL AND o.p IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5;
 
 -- the sampling-noise floor of the ECE against observed labels: the ECE a
@@ -65,7 +67,7 @@ WITH r AS (
 	CROSS JOIN LATERAL (VALUES
 		('overall', 'all'), ('domain', p.domain), ('detected', p.detected), ('true_type', p.true_type)
 	) s(slice_kind, slice)
-	WHERE s.slice IS NOT NULL
+	WHERE s.slice IS NOT NULL AND o.y IS NOT NULL AND o.p IS NOT NULL
 ), g AS (
 	SELECT remedy, orientation, slice_kind, slice, bin, count(*) AS ng, sum(resid) AS rg
 	FROM r GROUP BY remedy, orientation, slice_kind, slice, bin, annotator, item_a, item_b

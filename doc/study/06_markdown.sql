@@ -4,6 +4,15 @@
 SELECT concat_ws(E'\n',
  '# prefcal augmentation study: held-out calibration by remedy',
  '',
+ '## What this table supports',
+ '',
+ coalesce((SELECT string_agg(format('- **%s** (%s): %s.', upper(status), name, detail), E'\n' ORDER BY status DESC, ord)
+           FROM study.warnings),
+          '- Every check passed: the table has what each conclusion needs (study.checks).'),
+ '',
+ (SELECT format('Checks passed: %s.', string_agg(format('%s (%s)', name, detail), '; ' ORDER BY ord))
+  FROM study.checks WHERE status = 'ok'),
+ '',
  format('Test split: %s judgments; training on %s, temperature fitted on %s (split by item pair).',
         (SELECT count(*) FROM study.rows WHERE split = 'test'),
         (SELECT count(*) FROM study.rows WHERE split = 'train'),
@@ -29,13 +38,17 @@ SELECT concat_ws(E'\n',
  (SELECT string_agg(format('| %s | %s | %s | %s | %s |', remedy, "pair vs labels", "pair vs true_p",
          "shown vs labels", "shown vs true_p"), E'\n' ORDER BY ord) FROM study.verdict_grid),
  '',
+ (SELECT E'Marked cells:\n\n' || string_agg(format('- %s (%s): %s', remedy, columns, notes), E'\n' ORDER BY ord, columns)
+  FROM study.marked),
+ '',
  '## Overall',
  '',
- '| remedy | Brier pair/obs | ECE pair/obs | LogLoss pair/obs | REL | RES | ECE pair/true | mean abs(P - true_p) | ECE shown/obs | ECE shown/true | diagram |',
- '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
- (SELECT string_agg(format('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | [svg](reliability-%s.svg) |',
-         remedy, "Brier pair/obs", "ECE pair/obs", "LogLoss pair/obs", "REL pair/obs", "RES pair/obs",
-         "ECE pair/true", "|P-true_p| pair", "ECE shown/obs", "ECE shown/true", replace(remedy, '+', '-')), E'\n' ORDER BY ord)
+ '| remedy | status | Brier pair/obs | ECE pair/obs | LogLoss pair/obs | REL | RES | ECE pair/true | mean abs(P - true_p) | ECE shown/obs | ECE shown/true | diagram |',
+ '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+ (SELECT string_agg(format('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |',
+         remedy, status, "Brier pair/obs", "ECE pair/obs", "LogLoss pair/obs", "REL pair/obs", "RES pair/obs",
+         "ECE pair/true", "|P-true_p| pair", "ECE shown/obs", "ECE shown/true",
+         CASE WHEN status = 'unavailable' THEN '-' ELSE format('[svg](reliability-%s.svg)', replace(remedy, '+', '-')) END), E'\n' ORDER BY ord)
   FROM study.headline),
  '',
  '## By domain, detected consistency class and true type',
@@ -51,9 +64,13 @@ SELECT concat_ws(E'\n',
  '',
  '## Consistency classes found by classify_preference_consistency',
  '',
+ (SELECT format('Latent types unknown (true_type): %s.', detail) FROM study.checks WHERE name = 'true_type' AND status = 'unavailable'),
+ '',
  '| detected | groups | truly genuine | truly non_attitude | truly constructed |',
  '|---|---:|---:|---:|---:|',
- (SELECT string_agg(format('| %s | %s | %s | %s | %s |', detected, n, g, na, c), E'\n' ORDER BY detected)
+ (SELECT string_agg(CASE WHEN (SELECT status FROM study.checks WHERE name = 'true_type') = 'unavailable'
+                         THEN format('| %s | %s | - | - | - |', detected, n)
+                         ELSE format('| %s | %s | %s | %s | %s |', detected, n, g, na, c) END, E'\n' ORDER BY detected)
   FROM (SELECT detected, count(*) AS n,
                count(*) FILTER (WHERE true_type = 'genuine') AS g,
                count(*) FILTER (WHERE true_type = 'non_attitude') AS na,

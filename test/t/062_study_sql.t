@@ -9,7 +9,10 @@
 #     the order-confounded training set (a Bradley-Terry likelihood without
 #     a position term does not see display order; with one, swapping
 #     forces it to zero);
-#   - the generated summary and markdown report are there.
+#   - the generated summary and markdown report are there;
+#   - the bundled data has what every conclusion needs: no check warns, no
+#     row is marked (the warnings on tables that lack something:
+#     test/t/067_study_checks.t).
 use strict;
 use warnings;
 use Test::More;
@@ -37,6 +40,13 @@ for my $f (qw(00_input 01_split 02_consistency 03_fit 04_evaluate 05_report))
 	is($rc, 0, "doc/study/$f.sql runs") or diag($err);
 }
 
+is(q1($db, q{SELECT count(*) FROM study.checks}), 12, 'twelve checks');
+is(q1($db, q{SELECT coalesce(string_agg(name || ': ' || detail, '; '), 'none') FROM study.checks WHERE status <> 'ok'}),
+	'none', 'no check warns on the bundled data');
+is(q1($db, q{SELECT count(*) FROM study.verdicts WHERE verdict = 'unavailable' OR notes IS NOT NULL}), '0',
+	'no verdict marked on the bundled data');
+is(q1($db, q{SELECT count(*) FROM study.remedies WHERE NOT available}), '0', 'every remedy fitted');
+is(q1($db, q{SELECT count(*) FROM study.summary WHERE k = 0}), '0', 'no "does not support" sentence');
 is(q1($db, q{SELECT count(*) FROM study.verdicts}), 17 * 4, 'four verdicts per remedy');
 is(q1($db, q{SELECT count(*) FROM study.verdicts WHERE verdict IS NULL}), '0', 'no verdict missing');
 is(q1($db, q{SELECT count(*) FROM study.metrics
@@ -89,12 +99,13 @@ like(q1($db, q{SELECT string_agg(sentence, ' ') FROM study.summary}),
 ($out, $err, $rc) = pc_psql($db, "\\i doc/study/06_markdown.sql");
 is($rc, 0, 'markdown report') or diag($err);
 like($out, qr/## Conclusions \(generated from the numbers\).*\| none \|/s, 'report has conclusions and the table');
+like($out, qr/\A# [^\n]*\n\n## What this table supports\n\n- Every check passed/, 'report says at the top that every check passed');
 like(q1($db, q{SELECT calibration_svg(cal, remedy) FROM study.metrics
                 WHERE remedy = 'none' AND orientation = 'pair' AND target = 'observed' AND slice_kind = 'overall'}),
 	qr/^<svg/, 'reliability diagram');
 
 # the prior variable for small data
-($out, $err, $rc) = pc_psql($db, "DROP TABLE study.train_counts, study.models, study.remedies CASCADE;\n\\i doc/study/03_fit.sql", '-v', 'bt_prior=0.5');
+($out, $err, $rc) = pc_psql($db, "DROP TABLE study.train_rows, study.train_counts, study.models, study.remedies CASCADE;\n\\i doc/study/03_fit.sql", '-v', 'bt_prior=0.5');
 is($rc, 0, '03_fit.sql with -v bt_prior=0.5') or diag($err);
 is(q1($db, q{SELECT bool_and((bt_info(model)->>'prior')::float8 = 0.5) FROM study.models}), 't',
 	'every fit used the prior');
