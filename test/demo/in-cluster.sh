@@ -47,3 +47,6 @@ for r in $remedies; do
 done
 psql_db -At -f doc/study/06_markdown.sql > "$out/report.md"
 echo "        $out/report.md"
+
+step "sweep: one simulator parameter at a time (test/demo/sweep.sh, doc/study/sweep/)"
+./test/demo/sweep.sh "$db" "$out"
