@@ -7,10 +7,11 @@
 \set ON_ERROR_STOP on
 
 DROP TABLE IF EXISTS simsweep.summary;
+DROP FUNCTION IF EXISTS simsweep.markdown(), simsweep.svg();
 CREATE TABLE simsweep.summary AS
 SELECT g.axis_ord, r.axis, r.value, g.is_default, m.ord AS remedy_ord, r.remedy,
        count(r.ece_truth) AS seeds,
-       avg(r.train_judgments) AS train_judgments,
+       avg(r.train_judgments)::float8 AS train_judgments,
        avg(r.ece_truth) AS ece_truth, min(r.ece_truth) AS ece_truth_min, max(r.ece_truth) AS ece_truth_max,
        avg(r.ece_feature) AS ece_feature,
        avg(r.confidence_ratio) AS confidence_ratio,
@@ -45,7 +46,8 @@ FROM rows
 $$;
 
 -- the plot: panels in three columns, one per axis, a common y axis (ECE
--- against the truth), one colour per remedy, the legend in the last cell
+-- against the truth, ticks every fifth of a multiple of 0.05), one colour
+-- per remedy, the legend in the last cell
 CREATE FUNCTION simsweep.svg() RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -60,7 +62,7 @@ axes AS (
 ymax AS (SELECT ceil(max(ece_truth_max) * 20) / 20 AS y FROM simsweep.summary),
 pts AS (
 	SELECT s.*, a.i, a.k, c.colour,
-	       (a.i % 3) * 320 + 60 AS x0, (a.i / 3) * 280 + 40 AS y0,
+	       (a.i % 3) * 320 + 60 AS x0, (a.i / 3) * 280 + 52 AS y0,
 	       dense_rank() OVER (PARTITION BY s.axis ORDER BY s.value) - 1 AS vi
 	FROM simsweep.summary s JOIN axes a USING (axis) JOIN colours c USING (remedy)
 	WHERE s.seeds > 0
@@ -78,16 +80,16 @@ frames AS (
 		'<text x="%s" y="%s" text-anchor="middle" font-size="13">%s</text>%s%s</g>',
 		x0, y0, x0 + 120, y0 - 8, axis, ticks, xlabels), E'\n') AS s
 	FROM (
-		SELECT a.axis, (a.i % 3) * 320 + 60 AS x0, (a.i / 3) * 280 + 40 AS y0,
+		SELECT a.axis, (a.i % 3) * 320 + 60 AS x0, (a.i / 3) * 280 + 52 AS y0,
 		       (SELECT string_agg(format('<line x1="%s" x2="%s" y1="%s" y2="%s" stroke="#ddd"/>'
 		                                 '<text x="%s" y="%s" text-anchor="end" font-size="10">%s</text>',
 		                                 (a.i % 3) * 320 + 60, (a.i % 3) * 320 + 300,
-		                                 (a.i / 3) * 280 + 230 - 190 * t / y.y, (a.i / 3) * 280 + 230 - 190 * t / y.y,
-		                                 (a.i % 3) * 320 + 55, (a.i / 3) * 280 + 234 - 190 * t / y.y,
+		                                 (a.i / 3) * 280 + 242 - 190 * t / y.y, (a.i / 3) * 280 + 242 - 190 * t / y.y,
+		                                 (a.i % 3) * 320 + 55, (a.i / 3) * 280 + 246 - 190 * t / y.y,
 		                                 to_char(t, 'FM0.00')), '')
-		        FROM generate_series(0, 4) n, LATERAL (SELECT y.y * n / 4 AS t) tt) AS ticks,
+		        FROM generate_series(0, 5) n, LATERAL (SELECT y.y * n / 5 AS t) tt) AS ticks,
 		       (SELECT string_agg(format('<text x="%s" y="%s" text-anchor="middle" font-size="11">%s%s</text>',
-		                                 (a.i % 3) * 320 + 60 + (rn - 0.5) * 240.0 / a.k, (a.i / 3) * 280 + 246,
+		                                 (a.i % 3) * 320 + 60 + (rn - 0.5) * 240.0 / a.k, (a.i / 3) * 280 + 258,
 		                                 value, CASE WHEN d THEN '*' ELSE '' END), '')
 		        FROM (SELECT value, bool_or(is_default) d, row_number() OVER (ORDER BY value) rn
 		              FROM simsweep.summary s WHERE s.axis = a.axis GROUP BY value) v) AS xlabels
@@ -112,8 +114,8 @@ legend AS (
 	                         340 + 20 * r.ord, 340 + 20 * r.ord, c.colour, 344 + 20 * r.ord, r.remedy), E'\n' ORDER BY r.ord) AS s
 	FROM simsweep.remedies r JOIN colours c USING (remedy)
 )
-SELECT '<svg xmlns="http://www.w3.org/2000/svg" width="980" height="600" viewBox="0 0 980 600" font-family="sans-serif">' || E'\n'
-       || '<rect width="980" height="600" fill="white"/>' || E'\n'
+SELECT '<svg xmlns="http://www.w3.org/2000/svg" width="980" height="580" viewBox="0 0 980 580" font-family="sans-serif">' || E'\n'
+       || '<rect width="980" height="580" fill="white"/>' || E'\n'
        || '<text x="490" y="18" text-anchor="middle" font-size="14">ECE against the truth (test split) as one simulator parameter varies (* = default); bars: lowest to highest seed</text>' || E'\n'
        || coalesce(frames.s, '') || E'\n' || coalesce(lines.s, '') || E'\n' || coalesce(marks.s, '') || E'\n'
        || '<text x="700" y="335" font-size="12" font-weight="bold">remedy</text>' || E'\n'
