@@ -145,6 +145,36 @@ FROM (SELECT pav_merge(h) AS m
             UNION ALL
             SELECT pav_agg((i + 0.25) / 524288, i % 3 = 0) FROM generate_series(0, 524287) i) d(h)) m;
 DROP TABLE grid;
+-- the bounds doc/calibration.md states for grid mode: 1,100,000 distinct
+-- predictions gridded, against the exact values of the same rows
+-- (test/ref/pav/grid_ref.py); m is the largest weight share of one point
+CREATE TEMP TABLE gref (quantity text, value float8);
+\set f :abs_srcdir '/test/ref/pav/grid.csv'
+\set cmd '\\copy gref FROM ' :'f' ' CSV HEADER'
+:cmd
+CREATE TEMP TABLE gb AS
+SELECT pav_agg(p, (b - floor(b)) < p * p, 1 + i % 3) AS s
+FROM (SELECT i, i * 0.6180339887498949::float8 - floor(i * 0.6180339887498949::float8) AS p,
+             i * 0.7548776662466927::float8 AS b
+      FROM generate_series(1, 1100000) i) d;
+WITH r AS (SELECT max(value) FILTER (WHERE quantity = 'score') AS score,
+                  max(value) FILTER (WHERE quantity = 'mcb') AS mcb,
+                  max(value) FILTER (WHERE quantity = 'dsc') AS dsc,
+                  max(value) FILTER (WHERE quantity = 'unc') AS unc,
+                  max(value) FILTER (WHERE quantity = 'ece_em') AS ece_em,
+                  max(value) FILTER (WHERE quantity = 'dsq_ece') AS dsq_ece FROM gref),
+g AS (SELECT (pav_corp(s)).*, equal_mass_ece(s, 15) AS ece_em, debiased_squared_ece(s, 15) AS dsq_ece,
+             (pav_info(s)->>'max_point_share')::float8 AS m, pav_info(s)->>'grid' AS grid FROM gb)
+SELECT g.grid, g.m < 1e-5 AS m_small,
+       abs(g.score - r.score) <= 2.0 ^ -19 AS score_ok,
+       abs(g.unc - r.unc) <= 1e-12 AS unc_ok,
+       abs(g.mcb - r.mcb) <= 2.0 ^ -19 + 2 * g.m AS mcb_ok,
+       g.dsc - r.dsc BETWEEN -2 * g.m - 1e-12 AND 1e-12 AS dsc_ok,
+       g.dsc <> r.dsc AS dsc_moved,
+       abs(g.ece_em - r.ece_em) <= 2.0 ^ -20 + 2 * 14 * g.m AS ece_em_ok,
+       abs(g.dsq_ece - r.dsq_ece) <= 2.0 ^ -19 + 2.0 ^ -40 + 9 * 14 * g.m AS dsq_ece_ok
+FROM g, r;
+DROP TABLE gb;
 SELECT '{"version": 1, "grid": true, "rows": 3, "points": [[0.5, 2, 1, 1], [0.75, 1, 0.5, 0.25]]}'::pav_state AS grid_text;
 
 -- 9. errors
@@ -200,3 +230,22 @@ SELECT left(corp_svg(s), 60) AS head, corp_svg(s) LIKE '%<polyline%' AS has_curv
        corp_svg(s, 'A & B') LIKE '%<title>A &amp; B</title>%' AS escaped,
        (xpath('count(//*[local-name()=''polyline''])', corp_svg(s)::xml))[1]::text AS curves
 FROM st WHERE set = 'binary';
+
+-- 11. CORP of the log loss (test/ref/pav/corp_logloss_ref.py): each term
+--     equals the reference, score = mcb - dsc + unc, infinite when a row's
+--     outcome had probability 0; 'brier' is the one-argument form
+CREATE TEMP TABLE llref (set text, score float8, mcb float8, dsc float8, unc float8);
+\set f :abs_srcdir '/test/ref/pav/corp_logloss.csv'
+\set cmd '\\copy llref FROM ' :'f' ' CSV HEADER'
+:cmd
+SELECT set,
+       pg_temp.close(c.score, r.score) AND pg_temp.close(c.mcb, r.mcb)
+         AND pg_temp.close(c.dsc, r.dsc) AND pg_temp.close(c.unc, r.unc) AS corp_ok,
+       c.score = 'Infinity' OR abs(c.score - (c.mcb - c.dsc + c.unc)) <= 1e-12 AS identity_ok,
+       c.mcb >= 0 AND c.dsc >= 0 AS non_negative
+FROM llref r JOIN st USING (set), LATERAL pav_corp(s, 'log_loss') c ORDER BY set;
+SELECT (SELECT count(*) FROM llref) AS reference_sets;
+SELECT bool_and(pav_corp(s, 'brier') = pav_corp(s)) AS brier_is_default FROM st;
+SELECT (pav_corp(pav_agg(p, y), 'log_loss')).* FROM (VALUES (0.0, false), (1.0, true), (0.5, true)) v(p, y);
+SELECT (pav_corp(pav_agg(p, y), 'log_loss')).* FROM (VALUES (0.0, true), (0.5, false)) v(p, y);
+SELECT pav_corp(s, 'logloss') FROM st WHERE set = 'binary';

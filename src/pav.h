@@ -157,6 +157,13 @@ extern void pav_corp(const PavPoint *pts, int n, PavBlock *scratch,
 					 PavCorp *out);
 
 /*
+ * The same for the log loss -y log p - (1 - y) log(1 - p), with 0 log 0 =
+ * 0: score and mcb are +Infinity when a row's outcome has probability 0.
+ */
+extern void pav_corp_logloss(const PavPoint *pts, int n, PavBlock *scratch,
+							 PavCorp *out);
+
+/*
  * Equal-mass binning: bin (0-based) of point i whose preceding cumulative
  * weight is cum and weight w, of total weight total, with nbins bins.
  */
@@ -168,5 +175,26 @@ extern int	pav_equal_mass_bin(double cum, double w, double total, int nbins);
  */
 extern double pav_ece_equal_mass(const PavPoint *pts, int n, int nbins);
 extern double pav_ece_debiased_sq(const PavPoint *pts, int n, int nbins);
+
+/*
+ * Consistency bands (pav_bands.c): the bands are evaluated at every
+ * distinct prediction when there are at most PAV_BAND_POINTS, else at the
+ * points of index floor(k (n - 1) / (PAV_BAND_POINTS - 1)), k = 0 ..
+ * PAV_BAND_POINTS - 1; weights are read as row counts, at most
+ * PAV_BAND_MAX_WEIGHT in all.
+ */
+#define PAV_BAND_POINTS		1000
+#define PAV_BAND_MAX_WEIGHT	2147483648.0
+
+/* the evaluation points' indices into idx (room for PAV_BAND_POINTS) */
+extern int	pav_band_points(int n, int32_t *idx);
+
+/*
+ * Replicate b (0-based) of the consistency resampling of the sorted
+ * compact points with the given seed: out gets every point with its
+ * outcome sums drawn under calibration.
+ */
+extern void pav_consistency_draw(const PavPoint *pts, int n, int64_t seed,
+								 int b, PavPoint *out);
 
 #endif							/* PREFCAL_PAV_H */

@@ -16,7 +16,10 @@
  * PAV fit as the recalibrated forecast: with S the mean Brier score of
  * the predictions, S_rc that of the PAV fit and S_mg that of the mean
  * outcome, MCB = S - S_rc, DSC = S_mg - S_rc, UNC = S_mg, so that
- * S = MCB - DSC + UNC.
+ * S = MCB - DSC + UNC.  The PAV fit minimises every Bregman loss over the
+ * non-decreasing functions of p at once (Robertson, Wright and Dykstra
+ * 1988, theorem 1.5.1), the log loss included, so the same fit gives the
+ * log-loss decomposition.
  *
  *-------------------------------------------------------------------------
  */
@@ -323,6 +326,68 @@ pav_corp(const PavPoint *pts, int n, PavBlock *blocks, PavCorp *out)
 		src = 0;
 	if (out->unc < 0)
 		out->unc = 0;
+	out->mcb = out->score - src;
+	out->dsc = out->unc - src;
+}
+
+/*
+ * The summed log loss of outcome sums (w, wy) under a forecast: -wy log f
+ * - (w - wy) log(1 - f), a zero sum contributing 0 (0 log 0 = 0).  The
+ * forecast of a point is its p (log1p for 1 - p); that of a block or of
+ * the whole is a ratio of sums, so f = wy / w and 1 - f = (w - wy) / w, so
+ * that f = 1 never meets a positive w - wy by rounding.
+ */
+static double
+logloss_at_p(double w, double wy, double p)
+{
+	double		l = 0;
+
+	if (wy > 0)
+		l -= wy * log(p);
+	if (w - wy > 0)
+		l -= (w - wy) * log1p(-p);
+	return l;
+}
+
+static double
+logloss_at_mean(double w, double wy)
+{
+	double		l = 0;
+
+	if (wy > 0)
+		l -= wy * log(wy / w);
+	if (w - wy > 0)
+		l -= (w - wy) * log((w - wy) / w);
+	return l;
+}
+
+void
+pav_corp_logloss(const PavPoint *pts, int n, PavBlock *blocks, PavCorp *out)
+{
+	double		W = 0,
+				WY = 0,
+				s = 0,
+				src = 0,
+				smg;
+	int			nb;
+
+	for (int i = 0; i < n; i++)
+	{
+		const PavPoint *pt = &pts[i];
+
+		W += pt->w;
+		WY += pt->wy;
+		s += logloss_at_p(pt->w, pt->wy, pt->p);
+	}
+	nb = pav_fit_sums(pts, n, blocks);
+	for (int b = 0; b < nb; b++)
+		src += logloss_at_mean(blocks[b].w, blocks[b].wy);
+	smg = logloss_at_mean(W, WY);
+	out->weight = W;
+	out->nblocks = nb;
+	out->score = s / W;
+	src /= W;
+	out->unc = smg / W;
 	out->mcb = out->score - src;
 	out->dsc = out->unc - src;
 }

@@ -41,7 +41,7 @@ COMMENT ON TYPE @extschema@.pav_state IS
 CREATE TYPE @extschema@.corp_terms AS (score float8, mcb float8, dsc float8, unc float8);
 
 COMMENT ON TYPE @extschema@.corp_terms IS
-'CORP decomposition of the mean Brier score: score = mcb - dsc + unc';
+'CORP decomposition of a mean score (the Brier score or the log loss): score = mcb - dsc + unc';
 
 CREATE FUNCTION @extschema@.pav_state_trans(@extschema@.pav_state, float8, boolean)
 RETURNS @extschema@.pav_state
@@ -89,13 +89,32 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.pav_corp(@extschema@.pav_state) IS
 'CORP decomposition of the mean Brier score (Dimitriadis, Gneiting and Jordan 2021): score = mcb - dsc + unc';
 
-CREATE FUNCTION @extschema@.corp_svg(s @extschema@.pav_state, title text DEFAULT NULL)
+CREATE FUNCTION @extschema@.pav_corp(s @extschema@.pav_state, metric text)
+RETURNS @extschema@.corp_terms
+AS 'MODULE_PATHNAME', 'pav_corp_terms'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.pav_corp(@extschema@.pav_state, text) IS
+'CORP decomposition of the mean Brier score (metric ''brier'') or log loss (''log_loss''), both with the PAV fit: score = mcb - dsc + unc';
+
+CREATE FUNCTION @extschema@.corp_svg(s @extschema@.pav_state, title text DEFAULT NULL,
+	replicates integer DEFAULT 0, level float8 DEFAULT 0.9, seed bigint DEFAULT 0)
 RETURNS text
 AS 'MODULE_PATHNAME', 'pav_corp_svg'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.corp_svg(@extschema@.pav_state, text) IS
-'CORP reliability diagram (PAV-recalibrated probability against the prediction) as an SVG document';
+COMMENT ON FUNCTION @extschema@.corp_svg(@extschema@.pav_state, text, integer, float8, bigint) IS
+'CORP reliability diagram (PAV-recalibrated probability against the prediction) as an SVG document; with replicates > 0 the consistency band of pav_corp_bands';
+
+CREATE FUNCTION @extschema@.pav_corp_bands(s @extschema@.pav_state, replicates integer DEFAULT 100,
+	level float8 DEFAULT 0.9, seed bigint DEFAULT 0,
+	OUT p float8, OUT fit float8, OUT lower float8, OUT upper float8)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pav_corp_bands'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+
+COMMENT ON FUNCTION @extschema@.pav_corp_bands(@extschema@.pav_state, integer, float8, bigint) IS
+'consistency band of the CORP diagram: at up to 1000 distinct predictions, the PAV fit and the pointwise quantiles of PAV fits to outcomes resampled under calibration (y ~ Bernoulli(p), weights read as row counts)';
 
 CREATE FUNCTION @extschema@.equal_mass_ece(s @extschema@.pav_state, nbins integer DEFAULT 15)
 RETURNS float8
