@@ -218,13 +218,14 @@ BEGIN
 	RETURN (lo + hi) / 2;
 END $$;
 
--- mean of n replicate values with its t interval at the given level
-CREATE FUNCTION simstudy.mean_ci(mean float8, sd float8, n bigint, level float8,
+-- mean of n replicate values with its t interval, t the two-sided
+-- quantile at the level with n - 1 degrees of freedom
+CREATE FUNCTION simstudy.mean_ci(mean float8, sd float8, n bigint, t float8,
                                  OUT lower float8, OUT upper float8)
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$
-SELECT CASE WHEN n >= 2 THEN mean - simstudy.t_quantile(level, (n - 1)::int) * sd / sqrt(n) END,
-       CASE WHEN n >= 2 THEN mean + simstudy.t_quantile(level, (n - 1)::int) * sd / sqrt(n) END
+SELECT CASE WHEN n >= 2 THEN mean - t * sd / sqrt(n) END,
+       CASE WHEN n >= 2 THEN mean + t * sd / sqrt(n) END
 $$;
 
 -- The verdict rule.  For a metric where lower is better, with

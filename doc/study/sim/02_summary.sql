@@ -23,6 +23,9 @@ WITH agg AS (
 ), base AS (
 	SELECT target, slice, metric, d_floor AS gap_floor, d_oracle AS gap_oracle
 	FROM agg WHERE remedy = 'none'
+), tq AS (
+	SELECT n, CASE WHEN n >= 2 THEN simstudy.t_quantile(s.level, (n - 1)::int) END AS t
+	FROM (SELECT DISTINCT n FROM agg) d, simstudy.settings s
 )
 SELECT r.ord, a.remedy, r.role, a.target, a.slice, a.metric, a.n,
        a.mean, m.lower, m.upper,
@@ -40,11 +43,11 @@ SELECT r.ord, a.remedy, r.role, a.target, a.slice, a.metric, a.n,
 FROM agg a
 JOIN simstudy.remedies r USING (remedy)
 LEFT JOIN base b USING (target, slice, metric)
-CROSS JOIN simstudy.settings s
-CROSS JOIN LATERAL simstudy.mean_ci(a.mean, a.sd, a.n, s.level) m
-CROSS JOIN LATERAL simstudy.mean_ci(a.d_none, a.d_none_sd, a.n, s.level) dn
-CROSS JOIN LATERAL simstudy.mean_ci(a.d_floor, a.d_floor_sd, a.n, s.level) df
-CROSS JOIN LATERAL simstudy.mean_ci(a.d_oracle, a.d_oracle_sd, a.n, s.level) dor;
+JOIN tq USING (n)
+CROSS JOIN LATERAL simstudy.mean_ci(a.mean, a.sd, a.n, tq.t) m
+CROSS JOIN LATERAL simstudy.mean_ci(a.d_none, a.d_none_sd, a.n, tq.t) dn
+CROSS JOIN LATERAL simstudy.mean_ci(a.d_floor, a.d_floor_sd, a.n, tq.t) df
+CROSS JOIN LATERAL simstudy.mean_ci(a.d_oracle, a.d_oracle_sd, a.n, tq.t) dor;
 
 -- The answer, generated from the verdicts and intervals of the ECE against
 -- the truth (all test rows, then each domain): one sentence that answers,
