@@ -64,14 +64,20 @@ SELECT :'sim_params'::jsonb AS sim_params,
 --   post      'temperature' (temperature scaling of none's predictions,
 --             fitted on the validation split), 'personal' (one model per
 --             annotator, each test judgment predicted by its annotator's),
---             'generator' (no model: the probability each test judgment
---             was generated with, judgment_p_first)
+--             'feature_oracle' (no model: feature_p_first, the best any
+--             model on the features can do), 'generator' (no model: the
+--             probability each test judgment was generated with,
+--             judgment_p_first)
 --   role      'baseline', 'floor', 'identity' (must equal none) or 'remedy'
 --
--- The floors: against the truth, floor a is truth_labels (the baseline
--- refitted on labels drawn from the truth, Bernoulli(true_p_first), on the
--- same training judgments) and floor b is oracle_filter; against the held-out
--- labels the floor is label_generator (what sampling noise alone leaves).
+-- The floors.  Against the truth the verdicts' floor is feature_oracle:
+-- the truth averaged over what the features do not show (the hidden
+-- quality), the best any model on these features can do; beside it floor a,
+-- truth_labels (none refitted on labels drawn from the truth,
+-- Bernoulli(true_p_first), on the same training judgments: perfect labels,
+-- same design) and floor b, oracle_filter (the filter that knows every
+-- group's latent type).  Against the held-out labels the floor is
+-- label_generator (what sampling noise alone leaves).
 CREATE TABLE simstudy.remedies (
 	ord int PRIMARY KEY,
 	remedy text UNIQUE NOT NULL,
@@ -91,16 +97,20 @@ INSERT INTO simstudy.remedies (ord, remedy, rows, "position", objective, augment
  (5,  'counterfactual+position', 'all',    true,  'logloss',       'counterfactual', NULL,          'remedy',   'counterfactual augmentation and a position term'),
  (6,  'eb_filter',       'eb_genuine',     false, 'logloss',       'none',           NULL,          'remedy',   'only groups the empirical-Bayes classifier calls genuine'),
  (7,  'eb_weighted',     'eb_weighted',    false, 'logloss',       'none',           NULL,          'remedy',   'every judgment weighted by its group''s posterior P(genuine)'),
- (8,  'temperature',     'all',            false, 'logloss',       'none',           'temperature', 'remedy',   'temperature scaling of none, fitted on the validation labels'),
- (9,  'hinge',           'all',            false, 'hinge',         'none',           NULL,          'remedy',   'binary, accuracy-style objective (smoothed hinge)'),
- (10, 'hinge+brier',     'all',            false, 'hinge+brier',   'none',           NULL,          'remedy',   'hinge plus a Brier term'),
- (11, 'logloss+brier',   'all',            false, 'logloss+brier', 'none',           NULL,          'remedy',   'log loss plus a Brier term (none is the log-loss objective)'),
- (12, 'majority',        'majority',       false, 'logloss',       'none',           NULL,          'remedy',   'majority-vote label per pair'),
- (13, 'self_training',   'self_training',  false, 'logloss',       'none',           NULL,          'remedy',   'confidence as reward: refit on the model''s own confident labels'),
- (14, 'personalized',    'all',            false, 'logloss',       'none',           'personal',    'remedy',   'one model per annotator, scored against the population truth'),
- (15, 'oracle_filter',   'oracle_genuine', false, 'logloss',       'none',           NULL,          'floor',    'floor b: only judgments whose latent type is genuine'),
- (16, 'truth_labels',    'truth_labels',   false, 'logloss',       'none',           NULL,          'floor',    'floor a: labels redrawn from the truth, same counts and grouping'),
- (17, 'label_generator', 'none',           false, 'logloss',       'none',           'generator',   'floor',    'floor against the labels: each test judgment''s generating probability (no fit)');
+ (8,  'counterfactual+eb_weighted', 'eb_weighted', false, 'logloss', 'counterfactual', NULL,        'remedy',   'counterfactual augmentation on the posterior-weighted judgments'),
+ (9,  'temperature',     'all',            false, 'logloss',       'none',           'temperature', 'remedy',   'temperature scaling of none, fitted on the validation labels'),
+ (10, 'hinge',           'all',            false, 'hinge',         'none',           NULL,          'remedy',   'binary, accuracy-style objective (smoothed hinge)'),
+ (11, 'hinge+brier',     'all',            false, 'hinge+brier',   'none',           NULL,          'remedy',   'hinge plus a Brier term'),
+ (12, 'logloss+brier',   'all',            false, 'logloss+brier', 'none',           NULL,          'remedy',   'log loss plus a Brier term (none is the log-loss objective)'),
+ (13, 'majority',        'majority',       false, 'logloss',       'none',           NULL,          'remedy',   'majority-vote label per pair'),
+ (14, 'counterfactual+majority', 'majority', false, 'logloss',     'counterfactual', NULL,          'remedy',   'counterfactual augmentation on majority-vote labels'),
+ (15, 'self_training',   'self_training',  false, 'logloss',       'none',           NULL,          'remedy',   'confidence as reward: refit on the model''s own confident labels'),
+ (16, 'personalized',    'all',            false, 'logloss',       'none',           'personal',    'remedy',   'one model per annotator, scored against the population truth'),
+ (17, 'oracle_filter',   'oracle_genuine', false, 'logloss',       'none',           NULL,          'floor',    'floor b: only judgments whose latent type is genuine'),
+ (18, 'truth_labels',    'truth_labels',   false, 'logloss',       'none',           NULL,          'floor',    'floor a: labels redrawn from the truth, same counts and grouping'),
+ (19, 'truth_labels+counterfactual', 'truth_labels', false, 'logloss', 'counterfactual', NULL,      'floor',    'floor a with counterfactual augmentation: perfect labels, style removed'),
+ (20, 'feature_oracle',  'none',           false, 'logloss',       'none',           'feature_oracle', 'floor', 'the floor against the truth: E[true_p_first | the features] (feature_p_first; no fit)'),
+ (21, 'label_generator', 'none',           false, 'logloss',       'none',           'generator',   'floor',    'the floor against the labels: each test judgment''s generating probability (no fit)');
 
 -- each target's floor (the verdict's "closed" bar) and the oracle
 CREATE TABLE simstudy.targets (
@@ -109,7 +119,7 @@ CREATE TABLE simstudy.targets (
 	description text NOT NULL
 );
 INSERT INTO simstudy.targets VALUES
- ('truth',  'truth_labels',    'P(first preferred) from reward_predict (no position term) against true_p_first, the population truth (a soft target)'),
+ ('truth',  'feature_oracle',  'P(first preferred) from reward_predict (no position term) against true_p_first, the population truth (a soft target)'),
  ('labels', 'label_generator', 'P(first-shown chosen) from reward_predict_shown (with the position term, if fitted) against the held-out choices');
 
 -- remedies a replicate could not fit, and why (reported, never silently equal to none)
@@ -143,7 +153,7 @@ CREATE TABLE simstudy.metrics (
 	estimate float8, lower float8, upper float8,
 	d_none float8, d_none_lower float8, d_none_upper float8,
 	d_floor float8, d_floor_lower float8, d_floor_upper float8,     -- remedy - the target's floor
-	d_oracle float8, d_oracle_lower float8, d_oracle_upper float8,  -- remedy - oracle_filter
+	d_oracle float8, d_oracle_lower float8, d_oracle_upper float8,  -- remedy - oracle_filter (floor b)
 	PRIMARY KEY (seed, remedy, target, slice, metric)
 );
 
@@ -156,6 +166,8 @@ CREATE TABLE simstudy.states (
 	st calibration_bootstrap_state,
 	PRIMARY KEY (seed, remedy, target)
 );
+-- about 190 kB of doubles per state: compression costs time and saves little
+ALTER TABLE simstudy.states ALTER COLUMN st SET STORAGE EXTERNAL;
 
 -- The two-sided quantile of Student's t with df degrees of freedom:
 -- the t with P(|T| <= t) = level, by bisection on the exact distribution

@@ -40,7 +40,8 @@ DECLARE
 BEGIN
 	SET LOCAL client_min_messages = warning;
 	SELECT * INTO cfg FROM simstudy.settings;
-	DROP TABLE IF EXISTS pg_temp.sim_j, pg_temp.sim_groups, pg_temp.sim_prior, pg_temp.sim_train,
+	DROP TABLE IF EXISTS pg_temp.sim_j, pg_temp.sim_groups, pg_temp.sim_prior, pg_temp.sim_class,
+		pg_temp.sim_majority, pg_temp.sim_train,
 		pg_temp.sim_models, pg_temp.sim_personal, pg_temp.sim_pred, pg_temp.sim_states, pg_temp.sim_recal;
 	DELETE FROM simstudy.metrics WHERE seed = p_seed;
 	DELETE FROM simstudy.states WHERE seed = p_seed;
@@ -52,20 +53,21 @@ BEGIN
 	-- the empirical-Bayes consistency classifier over the training groups
 	-- (annotator, pair): prior by EM over every group, then each group
 	-- classified under it
+	ANALYZE sim_j;
 	CREATE TEMP TABLE sim_groups AS
 	SELECT annotator_id, pair_id, preference_consistency_state_agg(chose_a, condition) AS st
 	FROM sim_j WHERE split = 'train' GROUP BY 1, 2;
 	CREATE TEMP TABLE sim_prior AS SELECT preference_consistency_prior(st) AS pr FROM sim_groups;
+	CREATE TEMP TABLE sim_class AS
+	SELECT annotator_id, pair_id, (c).label AS eb_label, (c).p_genuine
+	FROM (SELECT g.annotator_id, g.pair_id, classify_preference_consistency(g.st, p.pr) AS c
+	      FROM sim_groups g, sim_prior p OFFSET 0) s;
+	CREATE TEMP TABLE sim_majority AS
+	SELECT pair_id, (v).label, (v).share
+	FROM (SELECT pair_id, majority_vote(chose_a::text) AS v FROM sim_j WHERE split = 'train' GROUP BY 1) s;
+	ANALYZE sim_class, sim_majority;
 
 	CREATE TEMP TABLE sim_train AS
-	WITH c AS (
-		SELECT annotator_id, pair_id, (c).label AS eb_label, (c).p_genuine
-		FROM (SELECT g.annotator_id, g.pair_id, classify_preference_consistency(g.st, p.pr) AS c
-		      FROM sim_groups g, sim_prior p OFFSET 0) s
-	), mv AS (
-		SELECT pair_id, (v).label, (v).share
-		FROM (SELECT pair_id, majority_vote(chose_a::text) AS v FROM sim_j WHERE split = 'train' GROUP BY 1) s
-	)
 	SELECT j.judgment_id, j.pair_id, j.annotator_id, j.first_features, j.second_features, j.chose_first,
 	       j.latent_type, c.eb_label, coalesce(c.p_genuine, 0) AS p_genuine,
 	       (simstudy.uniform(p_seed, 'truth:' || j.judgment_id) < j.true_p_first)::int::float8 AS y_truth,
@@ -73,9 +75,11 @@ BEGIN
 	            WHEN (mv.label = 'true') = j.a_first THEN 1.0 ELSE 0.0 END AS y_majority,
 	       NULL::float8 AS y_self
 	FROM sim_j j
-	LEFT JOIN c USING (annotator_id, pair_id)
-	LEFT JOIN mv USING (pair_id)
+	LEFT JOIN sim_class c USING (annotator_id, pair_id)
+	LEFT JOIN sim_majority mv USING (pair_id)
 	WHERE j.split = 'train';
+	CREATE INDEX ON sim_train (annotator_id);
+	ANALYZE sim_train;
 
 	CREATE TEMP TABLE sim_models (remedy text PRIMARY KEY, m reward_model);
 
@@ -148,6 +152,11 @@ BEGIN
 	WHERE j.split = 'test' AND NOT EXISTS (SELECT 1 FROM sim_personal a WHERE a.annotator_id = j.annotator_id);
 
 	INSERT INTO sim_pred
+	SELECT 'feature_oracle', j.judgment_id, j.pair_id, j.domain, j.true_p_first, j.chose_first,
+	       j.feature_p_first, j.feature_p_first
+	FROM sim_j j WHERE j.split = 'test' AND EXISTS (SELECT 1 FROM simstudy.remedies WHERE remedy = 'feature_oracle');
+
+	INSERT INTO sim_pred
 	SELECT 'label_generator', j.judgment_id, j.pair_id, j.domain, j.true_p_first, j.chose_first,
 	       j.judgment_p_first, j.judgment_p_first
 	FROM sim_j j WHERE j.split = 'test' AND EXISTS (SELECT 1 FROM simstudy.remedies WHERE remedy = 'label_generator');
@@ -155,8 +164,13 @@ BEGIN
 	-- bootstrap states: one per remedy, target and slice, the cluster key
 	-- the pair (prefixed by the seed, so states of different replicates
 	-- can be merged for the diagrams)
-	CREATE TEMP TABLE sim_states AS
-	SELECT remedy, 'truth'::text AS target, coalesce(domain, 'all') AS slice,
+	ANALYZE sim_pred;
+	-- states are about 190 kB each and read many times below: stored
+	-- uncompressed
+	CREATE TEMP TABLE sim_states (remedy text, target text, slice text, st calibration_bootstrap_state);
+	ALTER TABLE sim_states ALTER COLUMN st SET STORAGE EXTERNAL;
+	INSERT INTO sim_states
+	SELECT remedy, 'truth', coalesce(domain, 'all'),
 	       calibration_bootstrap(p, true_p_first, cfg.nbins, p_seed || ':' || pair_id,
 	                             cfg.boot_replicates, cfg.boot_seed) AS st
 	FROM sim_pred WHERE remedy <> 'label_generator'
@@ -199,7 +213,7 @@ BEGIN
 	       c.ratio - n.ratio, c.ratio - f.ratio, c.ratio - o.ratio
 	FROM c
 	LEFT JOIN c n ON n.remedy = 'none' AND n.slice = c.slice
-	LEFT JOIN c f ON f.remedy = 'truth_labels' AND f.slice = c.slice
+	LEFT JOIN c f ON f.remedy = (SELECT floor FROM simstudy.targets WHERE target = 'truth') AND f.slice = c.slice
 	LEFT JOIN c o ON o.remedy = 'oracle_filter' AND o.slice = c.slice;
 
 	INSERT INTO simstudy.states

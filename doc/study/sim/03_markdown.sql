@@ -8,21 +8,24 @@ $$ SELECT CASE WHEN mean IS NULL THEN 'n/a'
                WHEN lo IS NULL THEN to_char(mean, 'FM990.0000')
                ELSE format('%s [%s, %s]', to_char(mean, 'FM990.0000'), to_char(lo, 'FM990.0000'), to_char(hi, 'FM990.0000')) END $$;
 CREATE FUNCTION pg_temp.pct(x float8) RETURNS text LANGUAGE sql IMMUTABLE AS
-$$ SELECT CASE WHEN x IS NULL THEN '' ELSE to_char(100 * x, 'FM99990') || ' %' END $$;
+$$ SELECT CASE WHEN x IS NULL THEN '–' ELSE to_char(100 * x, 'FM99990') || ' %' END $$;
 
 -- one table per target: the ECE with its paired difference, the share of
 -- the distance to the floors, the Brier score and log loss, the verdicts
 CREATE FUNCTION pg_temp.target_table(t text) RETURNS text LANGUAGE sql STABLE AS $$
 SELECT concat_ws(E'\n',
- '| remedy | ECE | ECE − none | replicates below / above 0 | share of the gap closed: floor / oracle | verdict (ECE) | Brier | Brier − none | verdict (Brier) | log loss | log loss − none |',
+ CASE WHEN t = 'truth'
+      THEN '| remedy | ECE | ECE − none | databases below / above 0 | share of the gap closed: floor / a / b | verdict (ECE) | Brier | Brier − none | verdict (Brier) | log loss | log loss − none |'
+      ELSE '| remedy | ECE | ECE − none | databases below / above 0 | share of the gap closed | verdict (ECE) | Brier | Brier − none | verdict (Brier) | log loss | log loss − none |' END,
  '|---|---|---|---|---|---|---|---|---|---|---|',
- (SELECT string_agg(format('| %s | %s | %s | %s / %s | %s / %s | %s | %s | %s | %s | %s | %s |',
+ (SELECT string_agg(format('| %s | %s | %s | %s / %s | %s | %s | %s | %s | %s | %s | %s |',
          e.remedy || CASE e.role WHEN 'floor' THEN ' (floor)' WHEN 'identity' THEN ' (identity)' WHEN 'baseline' THEN ' (baseline)' ELSE '' END,
          pg_temp.iv(e.mean, e.lower, e.upper),
          CASE WHEN e.remedy = 'none' THEN '' ELSE pg_temp.iv(e.d_none, e.d_none_lower, e.d_none_upper) END,
          e.reps_below, e.reps_above,
-         CASE WHEN e.remedy = 'none' THEN '' ELSE pg_temp.pct(e.share_floor) END,
-         CASE WHEN e.remedy = 'none' OR t <> 'truth' THEN '' ELSE pg_temp.pct(e.share_oracle) END,
+         CASE WHEN e.remedy = 'none' THEN ''
+              WHEN t = 'truth' THEN concat_ws(' / ', pg_temp.pct(e.share_floor), pg_temp.pct(e.share_a), pg_temp.pct(e.share_b))
+              ELSE pg_temp.pct(e.share_floor) END,
          coalesce(e.verdict, ''),
          pg_temp.iv(b.mean, b.lower, b.upper),
          CASE WHEN e.remedy = 'none' THEN '' ELSE pg_temp.iv(b.d_none, b.d_none_lower, b.d_none_upper) END,
@@ -60,7 +63,7 @@ SELECT concat_ws(E'\n',
  '',
  (SELECT string_agg(format('- **%s**: %s.', target, description), E'\n' ORDER BY target DESC) FROM simstudy.targets),
  '',
- '**Verdicts** (lower is better; intervals across databases): *closed* = the interval of remedy − none lies below 0 and the interval of remedy − floor contains 0 or lies below it; *narrowed* = remedy − none below 0 otherwise; *widened* = above 0; *unchanged* = contains 0. The baseline has a *gap* when the interval of none − floor lies above 0. Floors: against the truth, `truth_labels` (none refitted on labels drawn from the truth, same judgments); against the labels, `label_generator` (each judgment''s generating probability: what sampling noise leaves). *Share of the gap closed* = (none − remedy) / (none − floor), from the means; "replicates below / above 0" counts the databases whose own paired bootstrap interval of remedy − none lies below / above 0.',
+ '**Verdicts** (lower is better; intervals across databases): *closed* = the interval of remedy − none lies below 0 and the interval of remedy − floor contains 0 or lies below it; *narrowed* = remedy − none below 0 otherwise; *widened* = above 0; *unchanged* = contains 0. The baseline has a *gap* when the interval of none − floor lies above 0. The verdicts'' floors: against the truth `feature_oracle` (E[true_p_first | features], the best any model on these features can do); against the labels `label_generator` (each judgment''s generating probability: what sampling noise leaves). Beside them, floor a = `truth_labels` (none refitted on labels drawn from the truth, same judgments) and floor b = `oracle_filter` (the genuine judgments only). *Share of the gap closed* = (none − remedy) / (none − floor), from the means, – when the floor is not below none; "databases below / above 0" counts the databases whose own paired bootstrap interval of remedy − none lies below / above 0.',
  '',
  '## Against the truth (true_p_first)',
  '',
