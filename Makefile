@@ -4,7 +4,7 @@
 #   make install    install it into the PostgreSQL that pg_config names
 #   make test       install missing packages, build with assertions, run every
 #                   test on a throwaway cluster (see test/run-tests.sh)
-#   make demo       run the augmentation study on the bundled database
+#   make demo       run the augmentation study on simulated databases
 #   make bench      run the performance suite (test/bench/run.sh)
 
 EXTENSION = prefcal

@@ -5,11 +5,13 @@
 # 2. builds prefcal (optimised, no assertions);
 # 3. installs it into a temporary DESTDIR (never into the system), made
 #    visible to a throwaway cluster through Debian's extension_destdir;
-# 4. in that cluster (pg_virtualenv): loads the bundled labeling database
-#    (test/data/labeling/, made by test/data/make-labeling-db.sh) and runs
-#    the study, the plain SQL files in doc/study/, via test/demo/in-cluster.sh;
-# 5. writes reliability diagrams (SVG, one per remedy) and report.md to the
-#    output folder: $PREFCAL_DEMO_OUT, default ./prefcal-demo-output/.
+# 4. in that cluster (pg_virtualenv), test/demo/in-cluster.sh runs the
+#    replicated study (doc/study/sim/*.sql) over PREFCAL_DEMO_REPLICATES
+#    simulated databases (default 10), then the analyst path (doc/study/*.sql)
+#    on the bundled labeling database (test/data/labeling/);
+# 5. writes report.md, reliability diagrams (SVG, one per remedy) and
+#    analyst/report.md to the output folder: $PREFCAL_DEMO_OUT, default
+#    ./prefcal-demo-output/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 start=$(date +%s)

@@ -60,9 +60,9 @@ CROSS JOIN LATERAL simstudy.mean_ci(a.d_oracle, a.d_oracle_sd, a.n, tq.t) dor;
 -- the truth (all test rows, then each domain): one sentence that answers,
 -- then the lever that moved the gap, the labels, the identity.
 CREATE FUNCTION pg_temp.iv(mean float8, lo float8, hi float8) RETURNS text LANGUAGE sql IMMUTABLE AS
-$$ SELECT format('%s [%s, %s]', to_char(mean, 'FM990.0000'), to_char(lo, 'FM990.0000'), to_char(hi, 'FM990.0000')) $$;
+$$ SELECT format('%s [%s, %s]', to_char(round(mean::numeric, 4), 'FM990.0000'), to_char(round(lo::numeric, 4), 'FM990.0000'), to_char(round(hi::numeric, 4), 'FM990.0000')) $$;
 CREATE FUNCTION pg_temp.pct(x float8) RETURNS text LANGUAGE sql IMMUTABLE AS
-$$ SELECT CASE WHEN x IS NULL THEN 'n/a' ELSE to_char(100 * x, 'FM99990') || ' %' END $$;
+$$ SELECT CASE WHEN x IS NULL THEN 'n/a' ELSE to_char(round((100 * x)::numeric), 'FM99990') || ' %' END $$;
 
 CREATE TABLE simstudy.answer AS
 WITH e AS (
@@ -143,7 +143,7 @@ SELECT concat_ws(' ',
 	            WHEN lab_narrowed.list IS NOT NULL THEN format('; narrowed by %s', lab_narrowed.list)
 	            ELSE '; no remedy narrowed it' END),
 	-- 4. the identity and the size of the evidence
-	format('Display swap reproduced none to %s (the identity it must be). %s replicates, %s intervals over replicates.',
+	format('Display swap reproduced none to %s (the identity it must be). %s databases, %s intervals over databases.',
 	       trim(to_char(ident.d, '9.9EEEE')), nrep.s, pg_temp.pct((SELECT level FROM simstudy.settings)))
 ) AS paragraph
 FROM base, fl, cf, combo, cf_dom, widened, lab_base, lab_closed, lab_narrowed, ident, nrep

@@ -5,10 +5,10 @@
 SET client_min_messages = warning;
 CREATE FUNCTION pg_temp.iv(mean float8, lo float8, hi float8) RETURNS text LANGUAGE sql IMMUTABLE AS
 $$ SELECT CASE WHEN mean IS NULL THEN 'n/a'
-               WHEN lo IS NULL THEN to_char(mean, 'FM990.0000')
-               ELSE format('%s [%s, %s]', to_char(mean, 'FM990.0000'), to_char(lo, 'FM990.0000'), to_char(hi, 'FM990.0000')) END $$;
+               WHEN lo IS NULL THEN to_char(round(mean::numeric, 4), 'FM990.0000')
+               ELSE format('%s [%s, %s]', to_char(round(mean::numeric, 4), 'FM990.0000'), to_char(round(lo::numeric, 4), 'FM990.0000'), to_char(round(hi::numeric, 4), 'FM990.0000')) END $$;
 CREATE FUNCTION pg_temp.pct(x float8) RETURNS text LANGUAGE sql IMMUTABLE AS
-$$ SELECT CASE WHEN x IS NULL THEN '–' ELSE to_char(100 * x, 'FM99990') || ' %' END $$;
+$$ SELECT CASE WHEN x IS NULL THEN '–' ELSE to_char(round((100 * x)::numeric), 'FM99990') || ' %' END $$;
 
 -- one table per target: the ECE with its paired difference, the share of
 -- the distance to the floors, the Brier score and log loss, the verdicts
