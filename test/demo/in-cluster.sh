@@ -71,11 +71,7 @@ echo "        $out/report.md"
 step "5/6 the sweep and the real-data study"
 echo "        sweep: one simulator parameter at a time (test/demo/sweep.sh, doc/study/sweep/)"
 ./test/demo/sweep.sh "$db" "$out"
-if [ -x test/demo/real-data.sh ]; then
-	test/demo/real-data.sh "$out"
-else
-	echo "        (no real-data study in this tree: test/demo/real-data.sh)"
-fi
+./test/demo/real-data.sh "$out"
 if [ -f "$out/sweep.md" ]; then
 	{ echo; echo "## The sweep"; echo
 	  echo "One simulator parameter at a time ([sweep.svg](sweep.svg), every number in [sweep.csv](sweep.csv); \`doc/study.md\`, *The sweep*)."
