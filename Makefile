@@ -46,7 +46,7 @@ include $(PGXS)
 # updates) are written to auto-vectorise; as PostgreSQL does for its page
 # checksums, compile that file with the vectoriser (no fast-math: sums
 # keep their order).
-src/reward_math.o: CFLAGS += $(CFLAGS_VECTORIZE)
+src/reward_math.o src/reward_se.o: CFLAGS += $(CFLAGS_VECTORIZE)
 
 # PGXS does not track header dependencies: rebuild every object when any
 # header changes (the headers are few and small).

@@ -12,7 +12,7 @@
 --    and prefcal_version();
 --  - creates the reward models on features (reward_pass_state, reward_pass
 --    and reward_pass_merge, reward_model, reward_fit, reward_score,
---    reward_predict, reward_predict_shown, reward_coefficients,
+--    reward_predict, reward_predict_shown, reward_predict_se, reward_coefficients,
 --    reward_item_effects, reward_info; src/sql/25_reward.sql);
 --  - creates the reward refit jobs (reward_job_store, reward_model_store,
 --    reward_calibration_history, prefcal_register_reward_refit,
@@ -393,11 +393,11 @@ RETURNS jsonb
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT (m::pg_catalog.text::pg_catalog.jsonb) - 'coefficients' - 'se' - 'items' - 'item_effects' - 'item_se' - 'version'
+SELECT (m::pg_catalog.text::pg_catalog.jsonb) - 'coefficients' - 'se' - 'items' - 'item_effects' - 'item_se' - 'covariance' - 'version'
 $$;
 
 COMMENT ON FUNCTION @extschema@.reward_info(@extschema@.reward_model) IS
-'fit diagnostics of a reward model: objective, optimiser, passes, iterations, convergence, gradient norm, log-likelihood, d, n, gamma with SE, standardisation';
+'fit diagnostics of a reward model: objective, optimiser, passes, iterations, convergence, gradient norm, log-likelihood, d, n, gamma with SE, how the SEs were computed (or why not), clusters, standardisation';
 
 -- refits wait for the writers of their source before moving the watermark
 -- (no row committed late is skipped) in 0.2.0
@@ -1438,3 +1438,11 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.pav_corp(@extschema@.pav_state, text) IS
 'CORP decomposition of the mean Brier score (metric ''brier'') or log loss (''log_loss''), both with the PAV fit: score = mcb - dsc + unc';
+
+CREATE FUNCTION @extschema@.reward_predict_se(m @extschema@.reward_model, first_features float8[], second_features float8[])
+RETURNS float8
+AS 'MODULE_PATHNAME', 'reward_predict_se'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.reward_predict_se(@extschema@.reward_model, float8[], float8[]) IS
+'delta-method standard error of reward_predict from the coefficients'' covariance (inverse Hessian or cluster-robust); NULL when the model stores none';

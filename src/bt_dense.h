@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * bt_dense.h
- *	  Dense symmetric matrices for the Bradley-Terry solver (bt_dense.c):
+ *	  Dense symmetric matrices for the Bradley-Terry solver and the reward
+ *	  model (bt_dense.c):
  *	  row-major, rows ld doubles apart, lower triangle used.
  *
  *-------------------------------------------------------------------------
@@ -23,5 +24,9 @@ extern bool bt_cholesky(double *a, int p, int ld, const BtEnv *env);
 
 /* solve L L' x = b in place */
 extern void bt_chol_solve(const double *l, int p, int ld, double *x);
+
+/* diag((L L')^-1) from the factor L, into diag */
+extern void bt_chol_inverse_diag(const double *l, int p, int ld, double *diag,
+								 const BtEnv *env);
 
 #endif							/* BT_DENSE_H */

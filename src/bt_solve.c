@@ -282,11 +282,8 @@ bt_standard_errors(BtWork *w, BtResult *res)
 	int			p = w->p;
 	int			n = w->n;
 	int			ld;
-	void	   *hraw,
-			   *craw;
+	void	   *hraw;
 	double	   *hm = bt_dense_alloc(env, p, p, &ld, &hraw);
-	double	   *colbuf = bt_dense_alloc(env, p, 4, &ld, &craw);
-	double	   *col[4] = {colbuf, colbuf + ld, colbuf + 2 * ld, colbuf + 3 * ld};
 	double	   *cdiag = bt_env_alloc(env, sizeof(double) * p);
 	double	   *cref = NULL;
 	double		vv = 1.0 / (n * (w->vscale + pb->prior));
@@ -295,41 +292,10 @@ bt_standard_errors(BtWork *w, BtResult *res)
 	if (!bt_cholesky(hm, p, ld, env))
 	{
 		bt_env_release(env, hraw);
-		bt_env_release(env, craw);
 		bt_env_release(env, cdiag);
 		return false;
 	}
-
-	/*
-	 * diag(C)_c = |L^-1 e_c|^2: forward solves, four columns c0 .. c0 + 3
-	 * at a time.  col[q][r] = (delta(r, c0 + q) - L[r][c0..r) .
-	 * col[q][c0..r)) / L[r][r] from r = c0 on: entries above c0 + q come
-	 * out exactly 0, so the four solves share one dot4 call a row.
-	 */
-	for (int c0 = 0; c0 < p; c0 += 4)
-	{
-		double		s2[4] = {0.0, 0.0, 0.0, 0.0};
-
-		if ((c0 & 31) == 28)
-			bt_env_interrupt(env);
-		for (int r = c0; r < p; r++)
-		{
-			const double *rr = hm + (size_t) r * ld;
-			double		s[4];
-
-			pc_kern->dot4(rr + c0, col[0] + c0, col[1] + c0, col[2] + c0,
-						  col[3] + c0, r - c0, s);
-			for (int q = 0; q < 4; q++)
-			{
-				double		v = ((r == c0 + q) ? 1.0 : 0.0) - s[q];
-
-				col[q][r] = v / rr[r];
-				s2[q] += col[q][r] * col[q][r];
-			}
-		}
-		for (int q = 0; q < 4 && c0 + q < p; q++)
-			cdiag[c0 + q] = s2[q];
-	}
+	bt_chol_inverse_diag(hm, p, ld, cdiag, env);
 
 	if (pb->reference >= 0)
 	{
@@ -357,7 +323,6 @@ bt_standard_errors(BtWork *w, BtResult *res)
 		res->tie_log_se = sqrt(fmax(cdiag[w->it], 0.0));
 
 	bt_env_release(env, hraw);
-	bt_env_release(env, craw);
 	bt_env_release(env, cdiag);
 	if (cref)
 		bt_env_release(env, cref);

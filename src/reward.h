@@ -79,8 +79,32 @@ typedef struct RwModelInfo
 	const int32 *spurious;		/* nspurious, 1-based */
 	const double *item_effect;	/* nitems */
 	const double *item_se;		/* nitems or NULL */
+	int32		se_method;		/* RW_SE_* */
+	int32		se_note;		/* RW_SEN_* */
+	int32		clusters;		/* with RW_SE_CLUSTER, else 0 */
+	const double *cov;			/* d (d + 1) / 2, packed lower, or NULL */
 	const char *const *item;	/* nitems names */
 } RwModelInfo;
+
+/* standard errors: how they were computed, or why there are none */
+#define RW_SE_NONE 0
+#define RW_SE_HESSIAN 1			/* inverse Hessian (Fisher information) */
+#define RW_SE_CLUSTER 2			/* cluster-robust sandwich */
+#define RW_SEN_NONE 0
+#define RW_SEN_OBJECTIVE 1		/* not the log-likelihood */
+#define RW_SEN_PASSES 2			/* L-BFGS over passes: no Hessian */
+#define RW_SEN_LIMIT 3			/* more than RW_SE_MAX parameters */
+#define RW_SEN_MEMORY 4			/* the Hessian does not fit the budget */
+#define RW_SEN_SINGULAR 5		/* the Hessian is not positive definite */
+#define RW_SEN_COUNT 6
+
+/*
+ * Largest parameter count with standard errors: a d x d Hessian at the
+ * optimum, 8 k^2 bytes (128 MB at 4096).  Largest feature count whose
+ * coefficients' covariance the model stores (for reward_predict_se).
+ */
+#define RW_SE_MAX 4096
+#define RW_COV_MAX 256
 
 #define RW_OPT_NEWTON 0
 #define RW_OPT_LBFGS 1

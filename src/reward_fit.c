@@ -8,7 +8,7 @@
  *	  (reward_rows.c), or else a plan of the reward_pass aggregate over the
  *	  query, run once per evaluation (a parallel partial aggregate where
  *	  the planner chooses one); the optimiser (reward_opt.c); standard
- *	  errors and the model (reward_se.c).  Also the prefcal.reward_memory
+ *	  errors (reward_se.c); the model.  Also the prefcal.reward_memory
  *	  setting.
  *
  *-------------------------------------------------------------------------
@@ -192,12 +192,12 @@ rw_prepare_passes(RwFit *ft, const RwArgs *args, const RwCols *cols,
 	const char *sch;
 	char	   *psql;
 
-	if (cols->items || ft->augment == RW_AUG_COUNTERFACTUAL ||
+	if (cols->items || cols->cluster || ft->augment == RW_AUG_COUNTERFACTUAL ||
 		args->standardize || ft->d == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("the comparisons do not fit in prefcal.reward_memory (%d kB)", rw_memory_kb),
-				 errdetail("Item effects, counterfactual augmentation and standardisation need the comparisons in memory."),
+				 errdetail("Item effects, clusters, counterfactual augmentation and standardisation need the comparisons in memory."),
 				 errhint("Raise prefcal.reward_memory.")));
 	rw_release_rows(ft);
 	sch = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
@@ -217,9 +217,11 @@ rw_prepare_passes(RwFit *ft, const RwArgs *args, const RwCols *cols,
  */
 static struct varlena *
 rw_build_result(RwFit *ft, const RwArgs *args, const RwOpt *o,
-				const double *se, const double *scales,
+				const RwSe *rse, const double *scales,
 				const int32 *spurious, int nspurious, MemoryContext cxt)
 {
+	const double *se = rse->se;
+	double	   *cov = NULL;
 	MemoryContext old;
 	struct varlena *result;
 	RwModelInfo mi;
@@ -243,8 +245,21 @@ rw_build_result(RwFit *ft, const RwArgs *args, const RwOpt *o,
 		if (ise)
 			ise[i] = se[ft->kd + i];
 	}
+	if (rse->cov)
+	{
+		/* cov(w_i / s_i, w_j / s_j) */
+		cov = palloc(sizeof(double) * (size_t) ft->d * (ft->d + 1) / 2);
+		for (int i = 0; i < ft->d; i++)
+			for (int j = 0; j <= i; j++)
+				cov[(size_t) i * (i + 1) / 2 + j] = rse->cov[(size_t) i * (i + 1) / 2 + j] /
+					((scales ? scales[i] : 1.0) * (scales ? scales[j] : 1.0));
+	}
 	memset(&mi, 0, sizeof(mi));
 	mi.coef = coef;
+	mi.cov = cov;
+	mi.se_method = rse->method;
+	mi.se_note = rse->note;
+	mi.clusters = rse->clusters;
 	mi.se = cse;
 	mi.item_effect = ieff;
 	mi.item_se = ise;
@@ -296,7 +311,7 @@ reward_fit(PG_FUNCTION_ARGS)
 	RwOpt		o;
 	char	   *sql;
 	double	   *scales = NULL;
-	double	   *se = NULL;
+	RwSe		se;
 	int32	   *spurious;
 	int			nspurious;
 	struct varlena *result;
@@ -327,7 +342,7 @@ reward_fit(PG_FUNCTION_ARGS)
 	if (!ft.in_memory)
 		rw_prepare_passes(&ft, &args, &cols, sql, fcinfo);
 	ft.k = ft.kd + ft.nitems;
-	ft.zbuf = palloc(sizeof(double) * (ft.k + 1));
+	ft.zbuf = palloc(sizeof(double) * 2 * (ft.d + 1));
 	if (args.standardize && ft.in_memory)
 		scales = rw_standardise(&ft);
 
@@ -341,10 +356,9 @@ reward_fit(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_WARNING),
 				 errmsg("reward_fit did not converge in %d iterations", o.iterations),
 				 errhint("Raise max_iter or tol; reward_info() reports converged = false.")));
-	if (o.H != NULL && rw_objective_is_likelihood(ft.objective))
-		se = rw_standard_errors(&ft, o.H);
+	rw_standard_errors(&ft, &o, &se);
 
-	result = rw_build_result(&ft, &args, &o, se, scales, spurious, nspurious,
+	result = rw_build_result(&ft, &args, &o, &se, scales, spurious, nspurious,
 							 callcxt);
 	MemoryContextSwitchTo(callcxt);
 	SPI_finish();

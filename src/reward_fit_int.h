@@ -13,6 +13,7 @@
 
 #include "reward.h"
 
+#include "bt_dense.h"
 #include "executor/spi.h"
 
 /* prefcal.reward_memory, in kilobytes (reward_fit.c) */
@@ -27,6 +28,7 @@ typedef struct RwChunk
 	double	   *w;
 	int32	   *a;				/* item numbers, or NULL */
 	int32	   *b;
+	int32	   *c;				/* cluster numbers, or NULL */
 } RwChunk;
 
 /* a string-keyed numbering of names: open addressing */
@@ -47,6 +49,7 @@ typedef struct RwFit
 	int			nitems;
 	int			k;
 	bool		items;			/* item columns given */
+	bool		clustered;		/* a cluster column given */
 	bool		position;
 	int			objective;
 	double		lambda;
@@ -65,12 +68,15 @@ typedef struct RwFit
 	Size		bytes;
 
 	RwNames		itemnames;		/* nitems == itemnames.n */
+	RwNames		clusters;		/* cluster keys */
+	int			nclusters;		/* clusters.n plus the rows with a NULL key */
+	int64		held;			/* rows held (weight > 0) */
 
 	/* pass mode */
 	SPIPlanPtr	plan;
 
 	int			passes;
-	double	   *zbuf;			/* k + 1 */
+	double	   *zbuf;			/* 2 (d + 1): the rows of rw_twins */
 } RwFit;
 
 /* the columns the query returns */
@@ -79,6 +85,7 @@ typedef struct RwCols
 	bool		features;		/* first_features/second_features given */
 	bool		weight;
 	bool		items;
+	bool		cluster;
 	const char *ftype1;			/* cast for the feature columns, or "" */
 	const char *ftype2;
 	const char *ycast;
@@ -95,6 +102,15 @@ typedef struct RwOpt
 	bool		converged;
 } RwOpt;
 
+/* a design row of one comparison (rw_twins) */
+typedef struct RwTwin
+{
+	const double *z;			/* kd values */
+	int			a;
+	int			b;
+	double		y;
+} RwTwin;
+
 /* reward_rows.c */
 extern void rw_describe(const char *query, RwCols *c);
 extern char *rw_columns_sql(const char *query, const RwCols *c, bool swapped);
@@ -110,8 +126,25 @@ extern void rw_eval(RwFit *ft, const double *theta, bool hess, RwSums *sums,
 extern void rw_check_divergence(RwFit *ft, const RwSums *sums);
 extern void rw_newton(RwFit *ft, int max_iter, double tol, RwOpt *o);
 extern void rw_lbfgs(RwFit *ft, int max_iter, double tol, RwOpt *o);
+extern int	rw_twins(const RwFit *ft, const double *zrow, int a, int b,
+					 double y, RwTwin tw[2]);
+extern const BtEnv rw_bt_env;
+extern void rw_dense_from_packed(const RwFit *ft, const double *H, double mu,
+								 double *A, int ld);
+extern void rw_centre_items(const RwFit *ft, double *A, int ld);
+
+/* standard errors of a fit (reward_se.c) */
+typedef struct RwSe
+{
+	double	   *se;				/* k values, or NULL */
+	double	   *cov;			/* packed lower triangle of w's covariance
+								 * (d <= RW_COV_MAX), or NULL */
+	int			method;			/* RW_SE_* */
+	int			note;			/* RW_SEN_*: why se is NULL */
+	int			clusters;
+} RwSe;
 
 /* reward_se.c */
-extern double *rw_standard_errors(RwFit *ft, const double *H);
+extern void rw_standard_errors(RwFit *ft, const RwOpt *o, RwSe *out);
 
 #endif							/* REWARD_FIT_INT_H */

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * reward_math.c
- *	  Losses, accumulation, Cholesky and L-BFGS for the reward model on
+ *	  Losses, accumulation and L-BFGS for the reward model on
  *	  features (declarations and the model in reward_math.h).  Plain C on
  *	  arrays, no PostgreSQL header.
  *
@@ -184,57 +184,6 @@ rw_sums_add(RwSums *dst, const RwSums *src)
 	dst->br += src->br;
 	if (src->maxeta > dst->maxeta)
 		dst->maxeta = src->maxeta;
-}
-
-bool
-rw_cholesky(double *L, int n)
-{
-	for (int i = 0; i < n; i++)
-	{
-		double	   *ri = L + (size_t) i * (i + 1) / 2;
-
-		for (int j = 0; j <= i; j++)
-		{
-			double	   *rj = L + (size_t) j * (j + 1) / 2;
-			double		s = ri[j];
-
-			for (int t = 0; t < j; t++)
-				s -= ri[t] * rj[t];
-			if (j == i)
-			{
-				if (!(s > 0.0) || !isfinite(s))
-					return false;
-				ri[i] = sqrt(s);
-			}
-			else
-				ri[j] = s / rj[j];
-		}
-	}
-	return true;
-}
-
-void
-rw_cholesky_solve(const double *L, int n, double *b)
-{
-	/* forward: L y = b */
-	for (int i = 0; i < n; i++)
-	{
-		const double *ri = L + (size_t) i * (i + 1) / 2;
-		double		s = b[i];
-
-		for (int t = 0; t < i; t++)
-			s -= ri[t] * b[t];
-		b[i] = s / ri[i];
-	}
-	/* backward: L' x = y */
-	for (int i = n - 1; i >= 0; i--)
-	{
-		double		s = b[i];
-
-		for (int t = i + 1; t < n; t++)
-			s -= L[(size_t) t * (t + 1) / 2 + i] * b[t];
-		b[i] = s / L[(size_t) i * (i + 1) / 2 + i];
-	}
 }
 
 /*

@@ -4,8 +4,8 @@
  *	  The reward model on features (doc/reward-models.md) on plain arrays:
  *	  per-comparison losses and their derivatives with respect to the
  *	  log-odds, accumulation of objective, gradient and Hessian over
- *	  comparisons, a dense Cholesky solver and the L-BFGS two-loop
- *	  recursion.  No Datum, palloc or ereport: the SQL glue is in
+ *	  comparisons and the L-BFGS two-loop recursion (the dense Cholesky is
+ *	  bt_dense.c's).  No Datum, palloc or ereport: the SQL glue is in
  *	  reward_pass.c, reward_fit.c and reward_model.c.
  *
  * The model: P(first shown wins) = sigma(eta) with
@@ -92,15 +92,6 @@ extern void rw_row_loss(double eta, double y, double w, int objective,
 						double *ll, double *br);
 
 extern void rw_sums_add(RwSums *dst, const RwSums *src);
-
-/*
- * Cholesky factorisation in place of a packed lower triangle (n x n);
- * returns false when the matrix is not numerically positive definite.
- */
-extern bool rw_cholesky(double *L, int n);
-
-/* solve L L' x = b in place (b becomes x) */
-extern void rw_cholesky_solve(const double *L, int n, double *b);
 
 /*
  * L-BFGS search direction dir = -H_k g from the m most recent pairs

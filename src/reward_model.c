@@ -35,6 +35,10 @@ typedef struct RwModelDisk
 	int32		passes;
 	int32		max_iter;
 	int32		flags;
+	int32		se_method;
+	int32		se_note;
+	int32		clusters;
+	int32		pad;
 	int64		n;
 	double		wsum;
 	double		prior;
@@ -54,9 +58,21 @@ typedef struct RwModelDisk
 #define RWF_IN_MEMORY 4
 #define RWF_SE 8
 #define RWF_SCALES 16
+#define RWF_COV 32
 
 static const char *const aug_names[] = {"none", "swap", "counterfactual"};
 static const char *const opt_names[] = {"newton", "lbfgs"};
+static const char *const se_names[] = {"none", "inverse_hessian", "cluster"};
+static const char *const se_notes[RW_SEN_COUNT] = {
+	"",
+	"the objective is not the log-likelihood",
+	"fitted by L-BFGS over passes of the query (the comparisons did not fit prefcal.reward_memory)",
+	"more than 4096 parameters",
+	"the Hessian does not fit prefcal.reward_memory",
+	"the Hessian is not positive definite"
+};
+
+#define RW_NCOV(d)	((size_t) (d) * ((d) + 1) / 2)
 
 static void
 rw_model_invalid(const char *typname, const char *what)
@@ -120,6 +136,20 @@ rw_model_validate(const RwModelInfo *mi)
 		for (int i = 0; i < mi->d; i++)
 			if (!(mi->scales[i] > 0))
 				rw_model_invalid(t, "scales must be positive");
+	if (mi->se_method < 0 || mi->se_method > RW_SE_CLUSTER ||
+		mi->se_note < 0 || mi->se_note >= RW_SEN_COUNT ||
+		(mi->se != NULL) != (mi->se_method != RW_SE_NONE) ||
+		(mi->se_method == RW_SE_NONE) != (mi->se_note != RW_SEN_NONE) ||
+		(mi->se_method == RW_SE_CLUSTER) != (mi->clusters > 0) ||
+		mi->clusters < 0)
+		rw_model_invalid(t, "se_method, se_note, clusters and se disagree");
+	if (mi->cov && (mi->se == NULL || mi->d > RW_COV_MAX ||
+					!all_finite(mi->cov, RW_NCOV(mi->d), false)))
+		rw_model_invalid(t, "covariance must be finite, with standard errors, for at most 256 features");
+	if (mi->cov)
+		for (int i = 0; i < mi->d; i++)
+			if (!(mi->cov[RW_NCOV(i) + i] >= 0))
+				rw_model_invalid(t, "covariance must have a non-negative diagonal");
 }
 
 struct varlena *
@@ -127,7 +157,7 @@ rw_model_build(const RwModelInfo *mi)
 {
 	bool		has_se = mi->se != NULL;
 	size_t		nd = mi->d + (has_se ? mi->d : 0) + (mi->scales ? mi->d : 0) +
-		mi->nitems + (has_se ? mi->nitems : 0);
+		mi->nitems + (has_se ? mi->nitems : 0) + (mi->cov ? RW_NCOV(mi->d) : 0);
 	size_t		names = 0;
 	size_t		sz;
 	RwModelDisk *m;
@@ -158,7 +188,11 @@ rw_model_build(const RwModelInfo *mi)
 	m->flags = (mi->position ? RWF_POSITION : 0) |
 		(mi->converged ? RWF_CONVERGED : 0) |
 		(mi->in_memory ? RWF_IN_MEMORY : 0) |
-		(has_se ? RWF_SE : 0) | (mi->scales ? RWF_SCALES : 0);
+		(has_se ? RWF_SE : 0) | (mi->scales ? RWF_SCALES : 0) |
+		(mi->cov ? RWF_COV : 0);
+	m->se_method = mi->se_method;
+	m->se_note = mi->se_note;
+	m->clusters = mi->clusters;
 	m->n = mi->n;
 	m->wsum = mi->wsum;
 	m->prior = mi->prior;
@@ -190,6 +224,11 @@ rw_model_build(const RwModelInfo *mi)
 	{
 		memcpy(p, mi->item_se, sizeof(double) * mi->nitems);
 		p += mi->nitems;
+	}
+	if (mi->cov)
+	{
+		memcpy(p, mi->cov, sizeof(double) * RW_NCOV(mi->d));
+		p += RW_NCOV(mi->d);
 	}
 	c = (char *) p;
 	if (mi->nspurious > 0)
@@ -241,6 +280,9 @@ rw_model_unpack(struct varlena *v, RwModelInfo *mi)
 	mi->grad_norm = m->grad_norm;
 	mi->gamma = m->gamma;
 	mi->gamma_se = m->gamma_se;
+	mi->se_method = m->se_method;
+	mi->se_note = m->se_note;
+	mi->clusters = m->clusters;
 	mi->coef = p;
 	p += m->d;
 	if (m->flags & RWF_SE)
@@ -259,6 +301,11 @@ rw_model_unpack(struct varlena *v, RwModelInfo *mi)
 	{
 		mi->item_se = p;
 		p += m->nitems;
+	}
+	if (m->flags & RWF_COV)
+	{
+		mi->cov = p;
+		p += RW_NCOV(m->d);
 	}
 	c = (const char *) p;
 	mi->spurious = (const int32 *) c;
@@ -352,6 +399,12 @@ rw_model_text(const RwModelInfo *mi)
 		appendStringInfoString(&buf, "null");
 	else
 		pc_append_float8(&buf, mi->gamma_se);
+	appendStringInfo(&buf, ",\"se_method\":\"%s\",\"se_note\":", se_names[mi->se_method]);
+	if (mi->se_note == RW_SEN_NONE)
+		appendStringInfoString(&buf, "null");
+	else
+		bt_append_json_string(&buf, se_notes[mi->se_note]);
+	appendStringInfo(&buf, ",\"clusters\":%d", mi->clusters);
 	key(&buf, "coefficients");
 	append_arr(&buf, mi->coef, mi->d);
 	key(&buf, "se");
@@ -371,6 +424,8 @@ rw_model_text(const RwModelInfo *mi)
 	append_arr(&buf, mi->item_effect, mi->nitems);
 	key(&buf, "item_se");
 	append_arr_or_null(&buf, mi->item_se, mi->nitems);
+	key(&buf, "covariance");
+	append_arr_or_null(&buf, mi->cov, mi->cov ? (int) RW_NCOV(mi->d) : 0);
 	appendStringInfoChar(&buf, '}');
 	return buf.data;
 }
@@ -546,6 +601,15 @@ reward_model_in(PG_FUNCTION_ARGS)
 	bt_lex_key(&lx, "gamma_se");
 	mi.gamma_se = bt_lex_null(&lx) ? get_float8_nan() : bt_lex_finite(&lx);
 	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "se_method");
+	mi.se_method = lex_name(&lx, se_names, 3);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "se_note");
+	mi.se_note = bt_lex_null(&lx) ? RW_SEN_NONE : lex_name(&lx, se_notes, RW_SEN_COUNT);
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "clusters");
+	mi.clusters = bt_lex_int4(&lx, 0, INT_MAX);
+	bt_lex_expect(&lx, ',');
 	bt_lex_key(&lx, "coefficients");
 	mi.coef = lex_arr_n(&lx, mi.d, false, "d coefficients");
 	bt_lex_expect(&lx, ',');
@@ -581,6 +645,9 @@ reward_model_in(PG_FUNCTION_ARGS)
 	bt_lex_expect(&lx, ',');
 	bt_lex_key(&lx, "item_se");
 	mi.item_se = lex_arr_n(&lx, mi.nitems, true, "one standard error per item");
+	bt_lex_expect(&lx, ',');
+	bt_lex_key(&lx, "covariance");
+	mi.cov = lex_arr_n(&lx, (int) RW_NCOV(mi.d), true, "d (d + 1) / 2 covariances");
 	bt_lex_expect(&lx, '}');
 	bt_lex_end(&lx);
 	if ((mi.se != NULL) != (mi.item_se != NULL))
@@ -619,7 +686,11 @@ reward_model_send(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, (mi.position ? RWF_POSITION : 0) |
 				 (mi.converged ? RWF_CONVERGED : 0) |
 				 (mi.in_memory ? RWF_IN_MEMORY : 0) |
-				 (has_se ? RWF_SE : 0) | (mi.scales ? RWF_SCALES : 0));
+				 (has_se ? RWF_SE : 0) | (mi.scales ? RWF_SCALES : 0) |
+				 (mi.cov ? RWF_COV : 0));
+	pq_sendint32(&buf, mi.se_method);
+	pq_sendint32(&buf, mi.se_note);
+	pq_sendint32(&buf, mi.clusters);
 	pq_sendint64(&buf, mi.n);
 	pq_sendfloat8(&buf, mi.wsum);
 	pq_sendfloat8(&buf, mi.prior);
@@ -644,6 +715,9 @@ reward_model_send(PG_FUNCTION_ARGS)
 	if (has_se)
 		for (int i = 0; i < mi.nitems; i++)
 			pq_sendfloat8(&buf, mi.item_se[i]);
+	if (mi.cov)
+		for (size_t i = 0; i < RW_NCOV(mi.d); i++)
+			pq_sendfloat8(&buf, mi.cov[i]);
 	for (int i = 0; i < mi.nspurious; i++)
 		pq_sendint32(&buf, mi.spurious[i]);
 	for (int i = 0; i < mi.nitems; i++)
@@ -695,13 +769,16 @@ reward_model_recv(PG_FUNCTION_ARGS)
 	flags = pq_getmsgint(msg, 4);
 	if (mi.d < 0 || mi.d > RW_MAX_FEATURES || mi.nitems < 0 ||
 		mi.nitems > (msg->len - msg->cursor) || mi.nspurious < 0 ||
-		mi.nspurious > mi.d || (flags & ~31) != 0)
+		mi.nspurious > mi.d || (flags & ~63) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary value for type reward_model")));
 	mi.position = (flags & RWF_POSITION) != 0;
 	mi.converged = (flags & RWF_CONVERGED) != 0;
 	mi.in_memory = (flags & RWF_IN_MEMORY) != 0;
+	mi.se_method = pq_getmsgint(msg, 4);
+	mi.se_note = pq_getmsgint(msg, 4);
+	mi.clusters = pq_getmsgint(msg, 4);
 	mi.n = pq_getmsgint64(msg);
 	mi.wsum = pq_getmsgfloat8(msg);
 	mi.prior = pq_getmsgfloat8(msg);
@@ -721,6 +798,8 @@ reward_model_recv(PG_FUNCTION_ARGS)
 	mi.item_effect = recv_arr(msg, mi.nitems);
 	if (flags & RWF_SE)
 		mi.item_se = recv_arr(msg, mi.nitems);
+	if (flags & RWF_COV)
+		mi.cov = recv_arr(msg, (int) RW_NCOV(mi.d));
 	sp = palloc(sizeof(int32) * (mi.nspurious + 1));
 	for (int i = 0; i < mi.nspurious; i++)
 		sp[i] = pq_getmsgint(msg, 4);
@@ -815,4 +894,38 @@ reward_predict_shown(PG_FUNCTION_ARGS)
 
 	rw_model_unpack(PG_DETOAST_DATUM(PG_GETARG_DATUM(0)), &mi);
 	PG_RETURN_FLOAT8(sigmoid(rw_model_dot(fcinfo, &mi, 1, true) + mi.gamma));
+}
+
+/*
+ * reward_predict_se(model, first, second): the delta-method standard
+ * error of reward_predict, p (1 - p) sqrt(z' C z) with z = x1 - x2 and C
+ * the coefficients' covariance the model stores (inverse Hessian or
+ * cluster-robust, as its standard errors); NULL when it stores none.
+ */
+PG_FUNCTION_INFO_V1(reward_predict_se);
+Datum
+reward_predict_se(PG_FUNCTION_ARGS)
+{
+	RwModelInfo mi;
+	RwScratch  *sc;
+	double		eta,
+				p,
+				v = 0.0;
+
+	rw_model_unpack(PG_DETOAST_DATUM(PG_GETARG_DATUM(0)), &mi);
+	eta = rw_model_dot(fcinfo, &mi, 1, true);	/* reads x1, x2 into scratch */
+	if (mi.cov == NULL)
+		PG_RETURN_NULL();
+	sc = rw_scratch(fcinfo);
+	for (int i = 0; i < mi.d; i++)
+	{
+		double		zi = sc->x1[i] - sc->x2[i],
+					s = 0.0;
+
+		for (int j = 0; j < i; j++)
+			s += mi.cov[RW_NCOV(i) + j] * (sc->x1[j] - sc->x2[j]);
+		v += zi * (2.0 * s + mi.cov[RW_NCOV(i) + i] * zi);
+	}
+	p = sigmoid(eta);
+	PG_RETURN_FLOAT8(p * (1.0 - p) * sqrt(Max(v, 0.0)));
 }

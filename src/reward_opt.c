@@ -5,7 +5,8 @@
  *	  (optionally) packed Hessian at given parameters, over the rows held
  *	  in memory or as a pass of the reward_pass aggregate over the query;
  *	  Newton's method with the dense Hessian (up to RW_NEWTON_MAX
- *	  parameters) and L-BFGS beyond, both with a backtracking line search.
+ *	  parameters; the shared dense Cholesky of bt_dense.c) and L-BFGS
+ *	  beyond, both with a backtracking line search.
  *
  *-------------------------------------------------------------------------
  */
@@ -13,38 +14,65 @@
 
 #include <math.h>
 
+#include "bt_dense.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+
+/*
+ * The design rows of one held comparison: itself and, with augmentation,
+ * its twin (display order swapped, or the spurious features exchanged);
+ * their dense rows z (kd values, the position column 1) in ft->zbuf.
+ * Returns how many (1 or 2).
+ */
+int
+rw_twins(const RwFit *ft, const double *zrow, int a, int b, double y,
+		 RwTwin tw[2])
+{
+	int			d = ft->d;
+	double	   *z0 = ft->zbuf,
+			   *z1 = ft->zbuf + d + 1;
+
+	if (d > 0)
+		memcpy(z0, zrow, sizeof(double) * d);
+	z0[d] = 1.0;
+	tw[0].z = z0;
+	tw[0].a = a;
+	tw[0].b = b;
+	tw[0].y = y;
+	if (ft->augment == RW_AUG_NONE)
+		return 1;
+	for (int i = 0; i < d; i++)
+		z1[i] = (ft->augment == RW_AUG_SWAP || ft->spur[i]) ? -zrow[i] : zrow[i];
+	z1[d] = 1.0;
+	tw[1].z = z1;
+	if (ft->augment == RW_AUG_SWAP)
+	{
+		tw[1].a = b;
+		tw[1].b = a;
+		tw[1].y = 1.0 - y;
+	}
+	else
+	{
+		tw[1].a = a;
+		tw[1].b = b;
+		tw[1].y = y;
+	}
+	return 2;
+}
 
 /* one row and its augmented twin into the sums */
 static inline void
 rw_eval_row(RwFit *ft, const double *zrow, int a, int b, double y, double w,
 			const double *theta, RwSums *sums, double *g, double *H)
 {
-	double	   *z = ft->zbuf;
-	int			d = ft->d;
+	RwTwin		tw[2];
+	int			nt = rw_twins(ft, zrow, a, b, y, tw);
 
-	if (d > 0)
-		memcpy(z, zrow, sizeof(double) * d);
-	z[d] = 1.0;
-	rw_accumulate(ft->kd, z, a, b, y, w, theta, ft->nitems, ft->objective,
-				  ft->lambda, sums, g, H);
-	if (ft->augment == RW_AUG_SWAP)
-	{
-		for (int i = 0; i < d; i++)
-			z[i] = -zrow[i];
-		rw_accumulate(ft->kd, z, b, a, 1.0 - y, w, theta, ft->nitems,
-					  ft->objective, ft->lambda, sums, g, H);
-	}
-	else if (ft->augment == RW_AUG_COUNTERFACTUAL)
-	{
-		for (int i = 0; i < d; i++)
-			z[i] = ft->spur[i] ? -zrow[i] : zrow[i];
-		rw_accumulate(ft->kd, z, a, b, y, w, theta, ft->nitems,
-					  ft->objective, ft->lambda, sums, g, H);
-	}
+	for (int t = 0; t < nt; t++)
+		rw_accumulate(ft->kd, tw[t].z, tw[t].a, tw[t].b, tw[t].y, w, theta,
+					  ft->nitems, ft->objective, ft->lambda, sums, g, H);
 }
 
 static void
@@ -165,6 +193,53 @@ rw_check_divergence(RwFit *ft, const RwSums *sums)
 				 errhint("Add a prior (for example prior => 0.1) to get finite coefficients.")));
 }
 
+/* the shared dense solver (bt_dense.c) on palloc'd memory */
+static void *
+rw_env_alloc(void *arg, size_t size)
+{
+	return palloc_extended(size, MCXT_ALLOC_HUGE);
+}
+
+static void
+rw_env_release(void *arg, void *ptr)
+{
+	pfree(ptr);
+}
+
+const BtEnv rw_bt_env = {rw_env_alloc, rw_env_release, pc_interrupt, NULL};
+
+/*
+ * A (rows ld apart, lower triangle) = the packed Hessian H + mu I, and,
+ * with item effects and no prior, + u u' on the item block: the Hessian
+ * is singular along u = (0, 1 .. 1) and the effects are centred, Sigma s
+ * = 0 (the Newton step stays in that plane; see rw_standard_errors).
+ */
+void
+rw_dense_from_packed(const RwFit *ft, const double *H, double mu,
+					 double *A, int ld)
+{
+	for (int i = 0; i < ft->k; i++)
+	{
+		const double *hr = H + (size_t) i * (i + 1) / 2;
+		double	   *ar = A + (size_t) i * ld;
+
+		memcpy(ar, hr, sizeof(double) * (i + 1));
+		ar[i] += mu;
+	}
+	rw_centre_items(ft, A, ld);
+}
+
+/* + u u' on the item block when the effects are centred (no prior) */
+void
+rw_centre_items(const RwFit *ft, double *A, int ld)
+{
+	if (ft->nitems == 0 || ft->prior != 0.0)
+		return;
+	for (int i = ft->kd; i < ft->k; i++)
+		for (int j = ft->kd; j <= i; j++)
+			A[(size_t) i * ld + j] += 1.0;
+}
+
 /* step acceptance: Armijo, or (at rounding level) a smaller gradient */
 static inline bool
 rw_accept(double fnew, double f, double t, double gd, double gmax_new,
@@ -182,7 +257,9 @@ rw_newton(RwFit *ft, int max_iter, double tol, RwOpt *o)
 	size_t		nh = (size_t) k * (k + 1) / 2;
 	double	   *H = palloc(sizeof(double) * nh);
 	double	   *Hn = palloc(sizeof(double) * nh);
-	double	   *L = palloc(sizeof(double) * nh);
+	int			ld;
+	void	   *lraw;
+	double	   *L = bt_dense_alloc(&rw_bt_env, k, k, &ld, &lraw);
 	double	   *g = palloc(sizeof(double) * k);
 	double	   *gn = palloc(sizeof(double) * k);
 	double	   *dir = palloc(sizeof(double) * k);
@@ -191,7 +268,6 @@ rw_newton(RwFit *ft, int max_iter, double tol, RwOpt *o)
 	RwSums		s,
 				sn;
 	double		target;
-	bool		centre = ft->nitems > 0 && ft->prior == 0.0;
 
 	rw_eval(ft, th, true, &s, g, H);
 	target = tol * Max(1.0, s.wsum);
@@ -218,17 +294,8 @@ rw_newton(RwFit *ft, int max_iter, double tol, RwOpt *o)
 			maxdiag = Max(maxdiag, H[(size_t) i * (i + 1) / 2 + i]);
 		for (;;)
 		{
-			memcpy(L, H, sizeof(double) * nh);
-			for (int i = 0; i < k; i++)
-				L[(size_t) i * (i + 1) / 2 + i] += mu;
-			if (centre)
-			{
-				/* + u u' on the item block: Sigma s = 0 (see the header) */
-				for (int i = ft->kd; i < k; i++)
-					for (int j = ft->kd; j <= i; j++)
-						L[(size_t) i * (i + 1) / 2 + j] += 1.0;
-			}
-			if (rw_cholesky(L, k))
+			rw_dense_from_packed(ft, H, mu, L, ld);
+			if (bt_cholesky(L, k, ld, &rw_bt_env))
 				break;
 			mu = mu == 0.0 ? 1e-10 * Max(maxdiag, 1.0) : mu * 10.0;
 			if (mu > 1e10 * Max(maxdiag, 1.0))
@@ -240,7 +307,7 @@ rw_newton(RwFit *ft, int max_iter, double tol, RwOpt *o)
 		}
 		for (int i = 0; i < k; i++)
 			dir[i] = -g[i];
-		rw_cholesky_solve(L, k, dir);
+		bt_chol_solve(L, k, ld, dir);
 		gd = dot(g, dir, k);
 		t = 1.0;
 		for (int ls = 0; ls < 40; ls++)
@@ -269,7 +336,7 @@ rw_newton(RwFit *ft, int max_iter, double tol, RwOpt *o)
 	o->sums = s;
 	o->gmax = maxabs(g, k);
 	pfree(Hn);
-	pfree(L);
+	pfree(lraw);
 	pfree(gn);
 	pfree(dir);
 	pfree(thn);

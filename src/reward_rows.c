@@ -118,7 +118,8 @@ rw_describe(const char *query, RwCols *c)
 				y,
 				w,
 				i1,
-				i2;
+				i2,
+				cl;
 
 	if (SPI_execute(q, true, 0) != SPI_OK_SELECT)
 		ereport(ERROR,
@@ -131,6 +132,7 @@ rw_describe(const char *query, RwCols *c)
 	w = SPI_fnumber(td, "weight");
 	i1 = SPI_fnumber(td, "first_item");
 	i2 = SPI_fnumber(td, "second_item");
+	cl = SPI_fnumber(td, "cluster");
 	if (y <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
@@ -152,6 +154,7 @@ rw_describe(const char *query, RwCols *c)
 	c->features = f1 > 0;
 	c->weight = w > 0;
 	c->items = i1 > 0;
+	c->cluster = cl > 0;
 	c->ftype1 = c->features ? rw_feature_cast(SPI_gettypeid(td, f1)) : "";
 	c->ftype2 = c->features ? rw_feature_cast(SPI_gettypeid(td, f2)) : "";
 	c->ycast = SPI_gettypeid(td, y) == BOOLOID ? "::pg_catalog.int4::pg_catalog.float8" : "::pg_catalog.float8";
@@ -166,14 +169,15 @@ rw_columns_sql(const char *query, const RwCols *c, bool swapped)
 	const char *f2 = swapped ? "first_features" : "second_features";
 
 	return psprintf("SELECT %s%s%s AS first_features, %s%s%s AS second_features, "
-					"%s(q.outcome)%s AS outcome, %s AS weight, %s AS first_item, %s AS second_item "
-					"FROM (%s) q",
+					"%s(q.outcome)%s AS outcome, %s AS weight, %s AS first_item, %s AS second_item, "
+					"%s AS cluster FROM (%s) q",
 					c->features ? "q." : "NULL::pg_catalog.float8[]", c->features ? f1 : "", c->features ? c->ftype1 : "",
 					c->features ? "q." : "NULL::pg_catalog.float8[]", c->features ? f2 : "", c->features ? c->ftype2 : "",
 					swapped ? "1 - " : "", c->ycast,
 					c->weight ? "(q.weight)::pg_catalog.float8" : "NULL::pg_catalog.float8",
 					c->items ? "(q.first_item)::pg_catalog.text" : "NULL::pg_catalog.text",
 					c->items ? "(q.second_item)::pg_catalog.text" : "NULL::pg_catalog.text",
+					c->cluster ? "(q.cluster)::pg_catalog.text" : "NULL::pg_catalog.text",
 					query);
 }
 
@@ -196,7 +200,9 @@ rw_add_chunk(RwFit *ft)
 	ch->w = palloc(sizeof(double) * m);
 	ch->a = ft->items ? palloc(sizeof(int32) * m) : NULL;
 	ch->b = ch->a ? palloc(sizeof(int32) * m) : NULL;
-	ft->bytes += (Size) m * (sizeof(double) * (ft->d + 2) + (ch->a ? 2 * sizeof(int32) : 0));
+	ch->c = ft->clustered ? palloc(sizeof(int32) * m) : NULL;
+	ft->bytes += (Size) m * (sizeof(double) * (ft->d + 2) + (ch->a ? 2 * sizeof(int32) : 0) +
+							 (ch->c ? sizeof(int32) : 0));
 }
 
 /* one row of the query, read and checked */
@@ -206,6 +212,7 @@ typedef struct RwRow
 	double		w;
 	int			a;				/* item numbers, or -1 */
 	int			b;
+	int			c;				/* cluster number (-1 - j for the j-th NULL key) */
 } RwRow;
 
 /*
@@ -229,6 +236,8 @@ rw_read_row(RwFit *ft, uint64 r, RwScratch *sc, RwRow *row)
 	Datum		wd = SPI_getbinval(tup, td, 4, &nw);
 	Datum		ad = SPI_getbinval(tup, td, 5, &na);
 	Datum		bd = SPI_getbinval(tup, td, 6, &nb);
+	bool		nc;
+	Datum		cd = SPI_getbinval(tup, td, 7, &nc);
 
 	if ((ft->d > 0 && (n1 || n2)) || ny)
 		return false;
@@ -259,6 +268,10 @@ rw_read_row(RwFit *ft, uint64 r, RwScratch *sc, RwRow *row)
 		}
 	}
 	row->a = row->b = -1;
+	row->c = 0;
+	if (ft->clustered && row->w != 0.0)
+		row->c = nc ? -1 - (ft->nclusters++) :
+			rw_name_of(&ft->clusters, cd, "cluster", &ft->bytes);
 	if (ft->items && row->w != 0.0)
 	{
 		row->a = rw_name_of(&ft->itemnames, ad, "item", &ft->bytes);
@@ -294,8 +307,29 @@ rw_store_row(RwFit *ft, const RwRow *row, const double *z, Size budget)
 		ch->a[ch->m] = row->a;
 		ch->b[ch->m] = row->b;
 	}
+	if (ch->c)
+		ch->c[ch->m] = row->c;
 	ch->m++;
+	ft->held++;
 	return true;
+}
+
+/*
+ * Clusters: the keys number 0 .. n - 1 in order of appearance, and a row
+ * with a NULL key is a cluster of its own, numbered after them.
+ */
+static void
+rw_number_clusters(RwFit *ft)
+{
+	int			n = ft->clusters.n;
+
+	if (!ft->clustered)
+		return;
+	for (int c = 0; c < ft->nchunk; c++)
+		for (int r = 0; r < ft->chunk[c].m; r++)
+			if (ft->chunk[c].c[r] < 0)
+				ft->chunk[c].c[r] = n - 1 - ft->chunk[c].c[r];
+	ft->nclusters += n;
 }
 
 /*
@@ -317,6 +351,7 @@ rw_materialise(RwFit *ft, const char *sql, const RwCols *cols,
 	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
 	ft->chunk_rows = Max(64, (4 << 20) / (int) (sizeof(double) * (ft->d + 2)));
 	ft->items = cols->items;
+	ft->clustered = cols->cluster;
 	while (ok)
 	{
 		SPI_cursor_fetch(portal, true, 10000);
@@ -341,6 +376,7 @@ rw_materialise(RwFit *ft, const char *sql, const RwCols *cols,
 	SPI_cursor_close(portal);
 	SPI_freeplan(plan);
 	ft->nitems = ft->itemnames.n;
+	rw_number_clusters(ft);
 	return ok;
 }
 
@@ -359,6 +395,8 @@ rw_release_rows(RwFit *ft)
 			pfree(ft->chunk[c].a);
 			pfree(ft->chunk[c].b);
 		}
+		if (ft->chunk[c].c)
+			pfree(ft->chunk[c].c);
 	}
 	ft->nchunk = 0;
 }

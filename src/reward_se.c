@@ -1,9 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * reward_se.c
- *	  Standard errors of a reward_fit and the model it builds: the inverse
- *	  of the Hessian of the penalised negative log-likelihood at the
- *	  optimum, and the reward_model value with standardisation undone.
+ *	  Standard errors of a reward_fit at the optimum (log-loss fits):
+ *	  the inverse of the Hessian of the penalised negative log-likelihood
+ *	  (the observed Fisher information), or with a cluster column the
+ *	  cluster-robust sandwich H^-1 B H^-1, B the sum over clusters of the
+ *	  outer products of their score sums.  Newton fits have the Hessian;
+ *	  for L-BFGS fits one pass over the rows held in memory builds it
+ *	  (n k^2 / 2 multiply-adds, 8 k^2 bytes), up to RW_SE_MAX parameters.
+ *	  The factorisation is the shared dense Cholesky (bt_dense.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -12,52 +17,344 @@
 #include <math.h>
 
 #include "miscadmin.h"
-#include "utils/float.h"
+
+/* rows a block of the Hessian pass updates the matrix with at once */
+#define RW_HBLOCK 8
 
 /*
- * Standard errors: square roots of the diagonal of the inverse of the
- * Hessian of the penalised negative log-likelihood (the Fisher
- * information, plus the prior's lambda I when there is one).  With item
- * effects and no prior the Hessian is singular along u = (0, 1 .. 1);
- * (H + u u')^-1 - u u' / |u|^4 is then its pseudo-inverse, the
- * covariance of the effects under Sigma s = 0.
+ * A += sum over the block's rows b of c[b] z_b z_b' (lower triangle, kd
+ * columns); z holds nb rows kd apart.  Unused rows have c = 0.
  */
-double *
-rw_standard_errors(RwFit *ft, const double *H)
+static void
+rw_hess_block(double *A, int ld, int kd, const double *z, const double *c)
 {
-	int			k = ft->k;
-	size_t		nh = (size_t) k * (k + 1) / 2;
-	double	   *L = palloc(sizeof(double) * nh);
-	double	   *e = palloc(sizeof(double) * k);
-	double	   *se = palloc(sizeof(double) * k);
-	bool		centre = ft->nitems > 0 && ft->prior == 0.0;
+	const double *z0 = z,
+			   *z1 = z + kd,
+			   *z2 = z + 2 * kd,
+			   *z3 = z + 3 * kd,
+			   *z4 = z + 4 * kd,
+			   *z5 = z + 5 * kd,
+			   *z6 = z + 6 * kd,
+			   *z7 = z + 7 * kd;
 
-	memcpy(L, H, sizeof(double) * nh);
-	if (centre)
-		for (int i = ft->kd; i < k; i++)
-			for (int j = ft->kd; j <= i; j++)
-				L[(size_t) i * (i + 1) / 2 + j] += 1.0;
-	if (!rw_cholesky(L, k))
+	for (int i = 0; i < kd; i++)
 	{
-		pfree(L);
-		pfree(e);
-		pfree(se);
-		return NULL;
+		double	   *ar = A + (size_t) i * ld;
+		double		c0 = c[0] * z0[i],
+					c1 = c[1] * z1[i],
+					c2 = c[2] * z2[i],
+					c3 = c[3] * z3[i],
+					c4 = c[4] * z4[i],
+					c5 = c[5] * z5[i],
+					c6 = c[6] * z6[i],
+					c7 = c[7] * z7[i];
+
+		for (int j = 0; j <= i; j++)
+			ar[j] += c0 * z0[j] + c1 * z1[j] + c2 * z2[j] + c3 * z3[j] +
+				c4 * z4[j] + c5 * z5[j] + c6 * z6[j] + c7 * z7[j];
+	}
+}
+
+/* the item rows of one comparison's Hessian term d2 g g' */
+static void
+rw_hess_items(double *A, int ld, int kd, const double *z, int a, int b,
+			  double d2)
+{
+	int			ra = kd + a,
+				rb = kd + b;
+	double	   *rowa = A + (size_t) ra * ld;
+	double	   *rowb = A + (size_t) rb * ld;
+
+	for (int j = 0; j < kd; j++)
+	{
+		rowa[j] += d2 * z[j];
+		rowb[j] -= d2 * z[j];
+	}
+	rowa[ra] += d2;
+	rowb[rb] += d2;
+	if (ra > rb)
+		rowa[rb] -= d2;
+	else
+		rowb[ra] -= d2;
+}
+
+/* eta of a design row at theta */
+static inline double
+rw_eta(const RwFit *ft, const RwTwin *t, const double *theta)
+{
+	double		eta = 0.0;
+
+	for (int i = 0; i < ft->kd; i++)
+		eta += theta[i] * t->z[i];
+	if (t->a >= 0)
+		eta += theta[ft->kd + t->a] - theta[ft->kd + t->b];
+	return eta;
+}
+
+/*
+ * The Hessian of the penalised negative log-likelihood at theta from the
+ * rows held in memory, into A (lower triangle, rows ld apart, zeroed
+ * here).
+ */
+static void
+rw_hessian_dense(RwFit *ft, const double *theta, double *A, int ld)
+{
+	int			kd = ft->kd;
+	double	   *zb = palloc0(sizeof(double) * RW_HBLOCK * Max(kd, 1));
+	double		cb[RW_HBLOCK];
+	int			nb = 0;
+
+	for (int i = 0; i < ft->k; i++)
+		memset(A + (size_t) i * ld, 0, sizeof(double) * (i + 1));
+	memset(cb, 0, sizeof(cb));
+	for (int c = 0; c < ft->nchunk; c++)
+	{
+		RwChunk    *ch = &ft->chunk[c];
+
+		for (int r = 0; r < ch->m; r++)
+		{
+			RwTwin		tw[2];
+			int			nt = rw_twins(ft, ch->z ? ch->z + (size_t) r * ft->d : NULL,
+									  ch->a ? ch->a[r] : -1, ch->b ? ch->b[r] : -1,
+									  ch->y[r], tw);
+
+			if ((r & 255) == 0)
+				CHECK_FOR_INTERRUPTS();
+			for (int t = 0; t < nt; t++)
+			{
+				double		f,
+							d1,
+							d2,
+							ll,
+							br;
+
+				rw_row_loss(rw_eta(ft, &tw[t], theta), tw[t].y, ch->w[r],
+							RW_OBJ_LOGLOSS, 0.0, &f, &d1, &d2, &ll, &br);
+				if (tw[t].a >= 0)
+					rw_hess_items(A, ld, kd, tw[t].z, tw[t].a, tw[t].b, d2);
+				memcpy(zb + (size_t) nb * kd, tw[t].z, sizeof(double) * kd);
+				cb[nb++] = d2;
+				if (nb == RW_HBLOCK)
+				{
+					rw_hess_block(A, ld, kd, zb, cb);
+					nb = 0;
+				}
+			}
+		}
+	}
+	if (nb > 0)
+	{
+		for (int b = nb; b < RW_HBLOCK; b++)
+			cb[b] = 0.0;
+		rw_hess_block(A, ld, kd, zb, cb);
+	}
+	for (int i = 0; i < ft->k; i++)
+		if (i < ft->d || i >= kd)	/* gamma: no prior */
+			A[(size_t) i * ld + i] += ft->prior;
+	pfree(zb);
+}
+
+/*
+ * The sums of the scores (gradients of the log-likelihood terms) of each
+ * cluster's comparisons at theta: nclusters rows of k values.
+ */
+static double *
+rw_cluster_scores(RwFit *ft, const double *theta)
+{
+	int			k = ft->k,
+				kd = ft->kd;
+	double	   *S = palloc_extended(sizeof(double) * (size_t) ft->nclusters * k,
+									MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+
+	for (int c = 0; c < ft->nchunk; c++)
+	{
+		RwChunk    *ch = &ft->chunk[c];
+
+		for (int r = 0; r < ch->m; r++)
+		{
+			RwTwin		tw[2];
+			int			nt = rw_twins(ft, ch->z ? ch->z + (size_t) r * ft->d : NULL,
+									  ch->a ? ch->a[r] : -1, ch->b ? ch->b[r] : -1,
+									  ch->y[r], tw);
+			double	   *sc = S + (size_t) ch->c[r] * k;
+
+			if ((r & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
+			for (int t = 0; t < nt; t++)
+			{
+				double		f,
+							d1,
+							d2,
+							ll,
+							br;
+
+				rw_row_loss(rw_eta(ft, &tw[t], theta), tw[t].y, ch->w[r],
+							RW_OBJ_LOGLOSS, 0.0, &f, &d1, &d2, &ll, &br);
+				for (int i = 0; i < kd; i++)
+					sc[i] += d1 * tw[t].z[i];
+				if (tw[t].a >= 0)
+				{
+					sc[kd + tw[t].a] += d1;
+					sc[kd + tw[t].b] -= d1;
+				}
+			}
+		}
+	}
+	return S;
+}
+
+/*
+ * Cluster-robust variances from the factor L of the Hessian: with x_c =
+ * H^-1 S_c, V = q sum_c x_c x_c', q = G / (G - 1) (N - 1) / (N - p) (the
+ * small-sample factor of Stata and statsmodels; N comparisons, p free
+ * parameters).  Fills var (k) and, when cov is not NULL, the packed d x d
+ * block of the coefficients.  With centred item effects every score sum
+ * is orthogonal to u, so (H + u u')^-1 S_c is the pseudo-inverse's and
+ * needs no correction.
+ */
+static void
+rw_sandwich(RwFit *ft, const double *L, int ld, const double *theta,
+			double *var, double *cov)
+{
+	int			k = ft->k,
+				d = ft->d;
+	double	   *S = rw_cluster_scores(ft, theta);
+	double	   *x = palloc(sizeof(double) * k);
+	int			p = k - ((ft->nitems > 0 && ft->prior == 0.0) ? 1 : 0);
+	double		G = ft->nclusters,
+				N = (double) ft->held,
+				q = (G > 1 && N > p) ? G / (G - 1) * (N - 1) / (N - p) : 1.0;
+
+	memset(var, 0, sizeof(double) * k);
+	if (cov)
+		memset(cov, 0, sizeof(double) * (size_t) d * (d + 1) / 2);
+	for (int c = 0; c < ft->nclusters; c++)
+	{
+		if ((c & 63) == 0)
+			CHECK_FOR_INTERRUPTS();
+		memcpy(x, S + (size_t) c * k, sizeof(double) * k);
+		bt_chol_solve(L, k, ld, x);
+		for (int i = 0; i < k; i++)
+			var[i] += x[i] * x[i];
+		if (cov)
+			for (int i = 0; i < d; i++)
+				for (int j = 0; j <= i; j++)
+					cov[(size_t) i * (i + 1) / 2 + j] += x[i] * x[j];
 	}
 	for (int i = 0; i < k; i++)
-	{
-		double		v;
+		var[i] *= q;
+	if (cov)
+		for (size_t i = 0; i < (size_t) d * (d + 1) / 2; i++)
+			cov[i] *= q;
+	pfree(S);
+	pfree(x);
+}
 
-		CHECK_FOR_INTERRUPTS();
-		memset(e, 0, sizeof(double) * k);
-		e[i] = 1.0;
-		rw_cholesky_solve(L, k, e);
-		v = e[i];
-		if (centre && i >= ft->kd)
-			v -= 1.0 / ((double) ft->nitems * ft->nitems);
-		se[i] = sqrt(Max(v, 0.0));
+/*
+ * Model-based variances from the factor L of H (+ u u' with centred item
+ * effects): diag(H^-1), for the item block of the pseudo-inverse (H + u
+ * u')^-1 - u u' / |u|^4, the covariance of the effects under Sigma s = 0;
+ * and, when cov is not NULL, the coefficients' block (d solves).
+ */
+static void
+rw_inverse(RwFit *ft, const double *L, int ld, double *var, double *cov)
+{
+	int			k = ft->k,
+				d = ft->d;
+
+	bt_chol_inverse_diag(L, k, ld, var, &rw_bt_env);
+	if (ft->nitems > 0 && ft->prior == 0.0)
+		for (int i = ft->kd; i < k; i++)
+			var[i] -= 1.0 / ((double) ft->nitems * ft->nitems);
+	if (cov)
+	{
+		double	   *e = palloc(sizeof(double) * k);
+
+		for (int i = 0; i < d; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			memset(e, 0, sizeof(double) * k);
+			e[i] = 1.0;
+			bt_chol_solve(L, k, ld, e);
+			for (int j = 0; j <= i; j++)
+				cov[(size_t) i * (i + 1) / 2 + j] = e[j];
+		}
+		pfree(e);
 	}
-	pfree(L);
-	pfree(e);
-	return se;
+}
+
+/*
+ * Why the fit cannot have standard errors (RW_SEN_*), or RW_SEN_NONE.
+ * A Hessian the optimiser did not leave (L-BFGS) is built from the rows
+ * held in memory, and counts with the cluster score sums against
+ * prefcal.reward_memory.
+ */
+static int
+rw_se_feasible(const RwFit *ft, const RwOpt *o)
+{
+	Size		need = 0;
+
+	if (!rw_objective_is_likelihood(ft->objective))
+		return RW_SEN_OBJECTIVE;
+	if (ft->k > RW_SE_MAX)
+		return RW_SEN_LIMIT;
+	if (o->H == NULL && !ft->in_memory)
+		return RW_SEN_PASSES;
+	if (o->H == NULL)
+		need += sizeof(double) * (Size) ft->k * (ft->k + 8);
+	if (ft->clustered)
+		need += sizeof(double) * (Size) ft->nclusters * ft->k;
+	if (o->H == NULL || ft->clustered)
+	{
+		if (ft->bytes + need > (Size) rw_memory_kb * 1024)
+			return RW_SEN_MEMORY;
+	}
+	return RW_SEN_NONE;
+}
+
+void
+rw_standard_errors(RwFit *ft, const RwOpt *o, RwSe *out)
+{
+	int			k = ft->k,
+				ld;
+	void	   *raw;
+	double	   *A;
+	double	   *var;
+
+	memset(out, 0, sizeof(*out));
+	out->note = rw_se_feasible(ft, o);
+	if (out->note != RW_SEN_NONE)
+		return;
+	A = bt_dense_alloc(&rw_bt_env, k, k, &ld, &raw);
+	if (o->H)
+		rw_dense_from_packed(ft, o->H, 0.0, A, ld);
+	else
+	{
+		rw_hessian_dense(ft, o->theta, A, ld);
+		rw_centre_items(ft, A, ld);
+	}
+	if (!bt_cholesky(A, k, ld, &rw_bt_env))
+	{
+		pfree(raw);
+		out->note = RW_SEN_SINGULAR;
+		return;
+	}
+	var = palloc(sizeof(double) * k);
+	if (ft->d > 0 && ft->d <= RW_COV_MAX)
+		out->cov = palloc(sizeof(double) * (size_t) ft->d * (ft->d + 1) / 2);
+	if (ft->clustered)
+	{
+		rw_sandwich(ft, A, ld, o->theta, var, out->cov);
+		out->method = RW_SE_CLUSTER;
+		out->clusters = ft->nclusters;
+	}
+	else
+	{
+		rw_inverse(ft, A, ld, var, out->cov);
+		out->method = RW_SE_HESSIAN;
+	}
+	pfree(raw);
+	for (int i = 0; i < k; i++)
+		var[i] = sqrt(Max(var[i], 0.0));
+	out->se = var;
 }

@@ -208,6 +208,14 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.reward_predict_shown(@extschema@.reward_model, float8[], float8[]) IS
 'probability that the first-shown response wins, including the fitted position effect';
 
+CREATE FUNCTION @extschema@.reward_predict_se(m @extschema@.reward_model, first_features float8[], second_features float8[])
+RETURNS float8
+AS 'MODULE_PATHNAME', 'reward_predict_se'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.reward_predict_se(@extschema@.reward_model, float8[], float8[]) IS
+'delta-method standard error of reward_predict from the coefficients'' covariance (inverse Hessian or cluster-robust); NULL when the model stores none';
+
 CREATE FUNCTION @extschema@.reward_coefficients(m @extschema@.reward_model,
 	OUT feature int, OUT coefficient float8, OUT se float8)
 RETURNS SETOF record
@@ -250,8 +258,8 @@ RETURNS jsonb
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT (m::pg_catalog.text::pg_catalog.jsonb) - 'coefficients' - 'se' - 'items' - 'item_effects' - 'item_se' - 'version'
+SELECT (m::pg_catalog.text::pg_catalog.jsonb) - 'coefficients' - 'se' - 'items' - 'item_effects' - 'item_se' - 'covariance' - 'version'
 $$;
 
 COMMENT ON FUNCTION @extschema@.reward_info(@extschema@.reward_model) IS
-'fit diagnostics of a reward model: objective, optimiser, passes, iterations, convergence, gradient norm, log-likelihood, d, n, gamma with SE, standardisation';
+'fit diagnostics of a reward model: objective, optimiser, passes, iterations, convergence, gradient norm, log-likelihood, d, n, gamma with SE, how the SEs were computed (or why not), clusters, standardisation';

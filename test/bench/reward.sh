@@ -10,15 +10,19 @@
 #      one gradient pass, reward_pass(w, ...); and the whole reward_fit
 #      (in memory: prefcal.reward_memory is raised to hold the rows);
 #      medians and their ratios;
-#   3. the same rows exported with psycopg2 and fitted by scikit-learn
-#      LogisticRegression(lbfgs, no penalty, no intercept, tol 1e-10) on
-#      the feature differences, export + fit timed once; the largest
-#      coefficient difference relative to the largest coefficient;
+#   3. the same rows exported (psql \copy to a file, parsed by numpy in
+#      blocks) and fitted by scikit-learn LogisticRegression(lbfgs, no
+#      penalty, no intercept, tol 1e-10) on the feature differences,
+#      export + fit timed once; the largest coefficient difference relative
+#      to the largest coefficient;
 #   4. 2 parallel workers against serial for the pass and for avg();
 #   5. d = 1024 at RW_BENCH_BIG_ROWS rows (default 20k; --full: 200k),
-#      one fit, its time and the memory it holds the rows in.
-# Step 3 needs python3-psycopg2, python3-numpy and python3-sklearn
-# (BENCH_PYTHON names another interpreter); without them it says so.
+#      one fit (L-BFGS, then the Hessian at the optimum for the standard
+#      errors), its time, the time of the same fit in a session where the
+#      rows fit but the Hessian does not (no standard errors), and the
+#      memory it holds the rows in.
+# Step 3 needs python3-numpy and python3-sklearn (BENCH_PYTHON names
+# another interpreter); without them it says so.
 # Targets (issue 23): pass <= 2x the scan; fit >= 10x faster than export +
 # scikit-learn with the same coefficients to 1e-6.  Run alone:
 #   D=$(mktemp -d); chmod 755 $D; make -s; make -s install DESTDIR=$D
@@ -70,34 +74,45 @@ bench_row "reward_pass gradient pass (ms, median)" "$pass" "$(perl -e "printf '%
 bench_row "reward_fit in memory (ms, median)" "$fit" "$(perl -e "printf '%.1f passes worth', $fit / $pass")"
 
 P -A -t -c "SET prefcal.reward_memory = '4GB'; SELECT (SELECT pg_catalog.string_agg(coefficient::text, ' ' ORDER BY feature) FROM reward_coefficients(reward_fit('SELECT a AS first_features, b AS second_features, y AS outcome FROM rw_bench')))" > /tmp/rw_bench_coef.$$ || true
-if "$PY" -c 'import psycopg2, numpy, sklearn' 2>/dev/null; then
-	sk=$("$PY" - "$DB" /tmp/rw_bench_coef.$$ <<'PYEOF'
+if "$PY" -c 'import numpy, sklearn' 2>/dev/null; then
+	EXPORT=$(mktemp)
+	t0=$(date +%s.%N)
+	P -c "\\copy (SELECT a, b, y FROM rw_bench) TO '$EXPORT'"
+	sk=$("$PY" - "$EXPORT" /tmp/rw_bench_coef.$$ "$t0" <<'PYEOF'
 import sys, time
 import numpy as np
-import psycopg2
 from sklearn.linear_model import LogisticRegression
-t0 = time.perf_counter()
-con = psycopg2.connect(dbname=sys.argv[1])
-cur = con.cursor()
-cur.execute("SELECT a, b, y FROM rw_bench")
-rows = cur.fetchall()
-Z = np.array([r[0] for r in rows]) - np.array([r[1] for r in rows])
-y = np.array([r[2] for r in rows])
-t1 = time.perf_counter()
+# rows "{a1,...}\t{b1,...}\ty": every number separated by a space
+tr = str.maketrans("{},\t", "    ")
+parts = []
+with open(sys.argv[1]) as f:
+    while True:
+        lines = f.readlines(1 << 26)
+        if not lines:
+            break
+        block = np.array("".join(lines).translate(tr).split(), dtype=float)
+        parts.append(block.reshape(len(lines), -1))
+X = np.vstack(parts)
+d = (X.shape[1] - 1) // 2
+Z = X[:, :d] - X[:, d:2 * d]
+y = X[:, -1]
+t1 = time.time()
 lr = LogisticRegression(penalty=None, fit_intercept=False, solver="lbfgs", tol=1e-10, max_iter=10000)
 lr.fit(Z, y)
-t2 = time.perf_counter()
+t2 = time.time()
 ours = np.array([float(x) for x in open(sys.argv[2]).read().split()])
 diff = np.max(np.abs(ours - lr.coef_[0])) / np.max(np.abs(lr.coef_[0]))
+t0 = float(sys.argv[3])
 print(f"{(t2 - t0) * 1000:.1f} {(t1 - t0) * 1000:.1f} {(t2 - t1) * 1000:.1f} {diff:.2e}")
 PYEOF
 )
+	rm -f "$EXPORT"
 	read -r sk_total sk_export sk_fit sk_diff <<<"$sk"
-	bench_row "psycopg2 export + sklearn lbfgs (ms, once)" "$sk_total" "export $sk_export, fit $sk_fit"
+	bench_row "psql copy export + sklearn lbfgs (ms, once)" "$sk_total" "export $sk_export, fit $sk_fit"
 	bench_row "reward_fit speed-up over export + sklearn" "$(perl -e "printf '%.1fx', $sk_total / $fit")" "target >= 10x"
 	bench_row "max |coef difference| / max |coef|" "$sk_diff" "target <= 1e-6"
 else
-	bench_row "psycopg2 export + sklearn" "skipped" "python3-psycopg2, numpy or sklearn missing"
+	bench_row "export + sklearn" "skipped" "python3-numpy or python3-sklearn missing"
 fi
 rm -f /tmp/rw_bench_coef.$$
 
@@ -125,10 +140,18 @@ ALTER TABLE rw_bench_big ADD y float8;
 UPDATE rw_bench_big SET y = (random() < 1 / (1 + exp(-(2 * (a[1] - b[1]) - (a[2] - b[2])))))::int;
 VACUUM ANALYZE rw_bench_big;
 SQL
+rowmb=$(perl -e "printf '%.0f', $BIG_ROWS * 8 * (1024 + 2) / 1048576")
 start=$(date +%s.%N)
 info=$(P -A -t -c "SET prefcal.reward_memory = '4GB'; SELECT reward_info(reward_fit('SELECT a AS first_features, b AS second_features, y AS outcome FROM rw_bench_big', prior => 1))")
 end=$(date +%s.%N)
-bench_row "d = 1024 fit, $BIG_ROWS rows (s)" "$(perl -e "printf '%.1f', $end - $start")" \
-	"rows held in $(perl -e "printf '%.0f MB', $BIG_ROWS * 8 * (1024 + 2) / 1048576")"
-bench_row "d = 1024 fit diagnostics" "" "$(echo "$info" | perl -MJSON::PP -e 'my $j = decode_json(<STDIN>); print "optimiser $j->{optimiser}, iterations $j->{iterations}, converged $j->{converged}"' 2>/dev/null || echo "$info")"
+bench_row "d = 1024 fit with SEs, $BIG_ROWS rows (s)" "$(perl -e "printf '%.1f', $end - $start")" \
+	"rows held in $rowmb MB, Hessian 8 MB"
+bench_row "d = 1024 fit diagnostics" "" "$(echo "$info" | perl -MJSON::PP -e 'my $j = decode_json(<STDIN>); print "optimiser $j->{optimiser}, iterations $j->{iterations}, converged $j->{converged}, se_method $j->{se_method}"' 2>/dev/null || echo "$info")"
+# the same fit with a budget that holds the rows but not the Hessian: no SEs
+start=$(date +%s.%N)
+# (the rows take whole chunks of 511 rows of 8 (1024 + 2) bytes; 2 MB to spare, the Hessian needs 8)
+held_kb=$(perl -e 'use POSIX; my $c = int(4194304 / 8208); print POSIX::ceil($ARGV[0] / $c) * $c * 8208 / 1024 + 2048' "$BIG_ROWS")
+info=$(P -A -t -c "SET prefcal.reward_memory = '${held_kb%.*}kB'; SELECT reward_info(reward_fit('SELECT a AS first_features, b AS second_features, y AS outcome FROM rw_bench_big', prior => 1)) ->> 'se_note'")
+end=$(date +%s.%N)
+bench_row "d = 1024 fit without SEs (s)" "$(perl -e "printf '%.1f', $end - $start")" "$info"
 P -c "DROP TABLE rw_bench_big"
