@@ -7,8 +7,9 @@
 #    visible to a throwaway cluster through Debian's extension_destdir;
 # 4. in that cluster (pg_virtualenv), test/demo/in-cluster.sh runs the
 #    replicated study (doc/study/sim/*.sql) over PREFCAL_DEMO_REPLICATES
-#    simulated databases (default 10), then the analyst path (doc/study/*.sql)
-#    on the bundled labeling database (test/data/labeling/);
+#    simulated databases (default 10), the sweep (test/demo/sweep.sh), the
+#    real-data study (test/demo/real-data.sh) and the analyst path
+#    (doc/study/*.sql) on the bundled labeling database (test/data/labeling/);
 # 5. writes report.md, reliability diagrams (SVG, one per remedy) and
 #    analyst/report.md to the output folder: $PREFCAL_DEMO_OUT, default
 #    ./prefcal-demo-output/.

@@ -6,7 +6,7 @@
 #     (02_summary.sql: means, t intervals, shares, verdicts, the generated
 #     answer) on fixed per-replicate numbers whose intervals are computed
 #     here by hand: "No ... narrowed", "Yes", "Only in code";
-#   - a real run at small S (3 databases of 80 prompts, 50 bootstrap
+#   - a real run at small S (3 databases of 60 prompts, 50 bootstrap
 #     replicates): every remedy has its rows, nothing was left unfitted,
 #     the floors are what they say (floor a refits none on labels drawn as
 #     Bernoulli(true_p_first) from the same training judgments; floor b on
@@ -33,7 +33,7 @@ pc_newdb($db);
 
 my ($out, $err, $rc) = pc_psql($db, <<'SQL');
 SET client_min_messages = warning;
-\set sim_params '{"n_prompts": 80}'
+\set sim_params '{"n_prompts": 60}'
 \set boot_replicates 50
 \i doc/study/sim/00_setup.sql
 \i doc/study/sim/01_replicate.sql

@@ -101,7 +101,7 @@ INSERT INTO simstudy.remedies (ord, remedy, rows, "position", objective, augment
  (9,  'temperature',     'all',            false, 'logloss',       'none',           'temperature', 'remedy',   'temperature scaling of none, fitted on the validation labels'),
  (10, 'hinge',           'all',            false, 'hinge',         'none',           NULL,          'remedy',   'binary, accuracy-style objective (smoothed hinge)'),
  (11, 'hinge+brier',     'all',            false, 'hinge+brier',   'none',           NULL,          'remedy',   'hinge plus a Brier term'),
- (12, 'logloss+brier',   'all',            false, 'logloss+brier', 'none',           NULL,          'remedy',   'log loss plus a Brier term (none is the log-loss objective)'),
+ (12, 'log_loss+brier',  'all',            false, 'logloss+brier', 'none',           NULL,          'remedy',   'log loss plus a Brier term (none is the log-loss objective)'),
  (13, 'majority',        'majority',       false, 'logloss',       'none',           NULL,          'remedy',   'majority-vote label per pair'),
  (14, 'counterfactual+majority', 'majority', false, 'logloss',     'counterfactual', NULL,          'remedy',   'counterfactual augmentation on majority-vote labels'),
  (15, 'self_training',   'self_training',  false, 'logloss',       'none',           NULL,          'remedy',   'confidence as reward: refit on the model''s own confident labels'),
