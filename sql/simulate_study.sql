@@ -162,5 +162,7 @@ SELECT * FROM simulate_preference_study(1, '[1, 2]');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM simulate_preference_study(1, '{"n_prompts": 100000, "responses_per_prompt": 100}');
 \echo :LAST_ERROR_SQLSTATE
+SELECT * FROM simulate_preference_study(1, '{"n_annotators": 1000001}');
+\echo :LAST_ERROR_SQLSTATE
 SELECT * FROM simulate_preference_responses(NULL);
 \echo :LAST_ERROR_SQLSTATE

@@ -100,7 +100,7 @@ ps_int(const JsonbValue *v, const char *key, int lo, int hi)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("parameter \"%s\" must be between %d and %d", key, lo, hi),
-				 errdetail("The value given was %g.", x)));
+				 errdetail("The value given was %.15g.", x)));
 	return (int) x;
 }
 
@@ -175,7 +175,7 @@ ps_read_one(const char *key, const JsonbValue *v, PsParams *par)
 	else if (strcmp(key, "style_first_share") == 0)
 		par->style_first_share = ps_float(v, key, 0, 1);
 	else if (strcmp(key, "n_annotators") == 0)
-		par->n_annotators = ps_int(v, key, 1, 10000000);
+		par->n_annotators = ps_int(v, key, 1, 1000000);
 	else if (strcmp(key, "annotators_per_pair") == 0)
 		par->annotators_per_pair = ps_int(v, key, 1, 1000);
 	else if (strcmp(key, "orders") == 0)
