@@ -6,7 +6,7 @@
 #   - one point's numbers equal an independent recomputation (a fresh
 #     simulation, reward_fit calls of its own, the ECE by ece_agg and the
 #     confidence ratio by plain SQL);
-#   - with one judgment per (annotator, pair) the classifier's filter is
+#   - with one judgment per (annotator, pair) the classifier's remedies are
 #     marked unavailable, not fitted on nothing or silently equal to none.
 use strict;
 use warnings;
@@ -37,14 +37,17 @@ for my $f (qw(sweep.md sweep.csv sweep.svg))
 }
 
 my $remedies = q1($db, 'SELECT count(*) FROM simsweep.remedies');
-is($remedies, 7, 'seven remedies');
+is($remedies, 9, 'nine remedies');
 # repeats 1, 2, 4 and annotators per pair 1, 3, 5; two seeds
 is(q1($db, 'SELECT count(*) FROM simsweep.results'), 6 * 2 * $remedies, 'a row per point, seed and remedy');
 is(q1($db, q{SELECT count(*) FROM simsweep.results
               WHERE NOT (ece_truth BETWEEN 0 AND 1 AND ece_feature BETWEEN 0 AND 1
-                         AND ece_labels BETWEEN 0 AND 1 AND confidence_ratio > 0 AND train_judgments > 0)
+                         AND ece_labels BETWEEN 0 AND 1 AND confidence_ratio > 0
+                         AND (train_judgments > 0) = (remedy <> 'feature_oracle'))
                  OR note IS NOT NULL}),
 	'0', 'every number in range, every remedy fitted');
+is(q1($db, q{SELECT count(*) FROM simsweep.results WHERE remedy = 'feature_oracle' AND ece_feature <> 0}),
+	'0', 'the feature oracle is its own target');
 is(q1($db, q{SELECT count(*) FROM simsweep.results a JOIN simsweep.results b USING (seed, remedy)
               WHERE a.axis = 'repeats' AND a.value = 2 AND b.axis = 'annotators_per_pair' AND b.value = 3
                 AND (a.ece_truth, a.ece_feature, a.confidence_ratio, a.ece_labels)
@@ -96,10 +99,13 @@ my ($out, $err, $rc) = pc_psql($db, <<'SQL');
 \i doc/study/sweep/01_run.sql
 SQL
 is($rc, 0, 'a one-judgment-per-group sweep runs') or diag($err);
-is(q1($db, q{SELECT string_agg(DISTINCT note, '; ') FROM simsweep.results WHERE remedy = 'eb_filter'}),
-	'unavailable: the classifier calls no training group genuine', 'the classifier filter is marked unavailable');
-is(q1($db, q{SELECT count(*) FROM simsweep.results WHERE remedy = 'eb_filter' AND ece_truth IS NOT NULL}),
-	'0', 'and has no numbers');
+is(q1($db, q{SELECT string_agg(DISTINCT note, '; ') FROM simsweep.results WHERE remedy LIKE '%eb_%'}),
+	'unavailable: every training group is insufficient for the classifier',
+	'the classifier\'s remedies are marked unavailable');
+is(q1($db, q{SELECT count(*) FROM simsweep.results WHERE remedy LIKE '%eb_%' AND ece_truth IS NOT NULL}),
+	'0', 'and have no numbers');
+is(q1($db, q{SELECT count(*) FROM simsweep.results WHERE remedy NOT LIKE '%eb_%' AND (ece_truth IS NULL OR note IS NOT NULL)}),
+	'0', 'the other remedies are fitted');
 
 pc_dropdb($db);
 done_testing();

@@ -79,17 +79,26 @@ UNION ALL
 SELECT 5, 'annotators_per_pair', v, jsonb_build_object('annotators_per_pair', v::int), v = 3
 FROM unnest(ARRAY[1, 3, 5]::float8[]) v;
 
--- The remedies of the sweep: each one reward model on the training split.
+-- The remedies of the sweep (the key ones of doc/study/sim/, same names):
+-- each one reward model on the training split, except feature_oracle.
 --   none            every judgment, log loss (the baseline)
 --   counterfactual  counterfactual augmentation on the style feature
 --   position        a position (first-shown) term
 --   eb_filter       only groups the empirical-Bayes consistency classifier
---                   calls genuine (unavailable when it calls none genuine)
+--                   calls genuine
+--   eb_weighted     every judgment weighted by its group's posterior
+--                   P(genuine)
+--   counterfactual+eb_weighted  both
 --   oracle_filter   only judgments whose latent type is genuine
---   truth_labels    labels redrawn from the truth, Bernoulli(true_p_first),
---                   on the same judgments (what perfect labels give)
---   truth_labels+counterfactual  the same with counterfactual augmentation
---                   (perfect labels and no lean on style)
+--   truth_labels+counterfactual  labels redrawn from the truth,
+--                   Bernoulli(true_p_first), on the same judgments, with
+--                   counterfactual augmentation (perfect labels, no lean
+--                   on style)
+--   feature_oracle  no fit: feature_p_first, the best a model on the
+--                   features can do (the floor against the truth)
+-- The classifier's remedies are unavailable (marked in note, no numbers)
+-- when it calls every training group insufficient (one judgment per
+-- group) or, for eb_filter, none genuine.
 CREATE TABLE simsweep.remedies (
 	ord int PRIMARY KEY,
 	remedy text UNIQUE NOT NULL,
@@ -100,9 +109,11 @@ INSERT INTO simsweep.remedies VALUES
  (2, 'counterfactual', 'counterfactual augmentation on the style feature'),
  (3, 'position',       'a position (first-shown) term'),
  (4, 'eb_filter',      'groups the empirical-Bayes classifier calls genuine'),
- (5, 'oracle_filter',  'judgments whose latent type is genuine'),
- (6, 'truth_labels',   'labels redrawn from the truth'),
- (7, 'truth_labels+counterfactual', 'labels redrawn from the truth, counterfactual augmentation');
+ (5, 'eb_weighted',    'judgments weighted by their group''s posterior P(genuine)'),
+ (6, 'counterfactual+eb_weighted', 'counterfactual augmentation on the posterior-weighted judgments'),
+ (7, 'oracle_filter',  'judgments whose latent type is genuine'),
+ (8, 'truth_labels+counterfactual', 'labels redrawn from the truth, counterfactual augmentation'),
+ (9, 'feature_oracle', 'no fit: feature_p_first, the floor against the truth');
 
 -- per point, seed and remedy, on the test split:
 --   ece_truth         ECE of P(first preferred) (no position term) against
@@ -112,6 +123,7 @@ INSERT INTO simsweep.remedies VALUES
 --   confidence_ratio  mean |p - 1/2| / mean |true_p_first - 1/2|
 --   ece_labels        ECE of P(first-shown chosen) (with the position term,
 --                     if fitted) against the held-out choices
+--   train_judgments   the training judgments the fit used (NULL without a fit)
 CREATE TABLE simsweep.results (
 	axis text NOT NULL,
 	value float8 NOT NULL,
@@ -141,6 +153,8 @@ DECLARE
 	r record;
 	m reward_model;
 	q text;
+	filter text;
+	n bigint;
 	msg text;
 	t0 timestamptz := clock_timestamp();
 BEGIN
@@ -175,52 +189,68 @@ BEGIN
 	), pr AS (
 		SELECT preference_consistency_prior(st) AS pr FROM g
 	), c AS (
-		SELECT annotator_id, pair_id, (classify_preference_consistency(g.st, pr.pr)).label AS eb_label
-		FROM g, pr
+		SELECT annotator_id, pair_id, (x.c).label AS eb_label, (x.c).p_genuine
+		FROM (SELECT g.annotator_id, g.pair_id, classify_preference_consistency(g.st, pr.pr) AS c
+		      FROM g, pr OFFSET 0) x
 	)
 	SELECT j.first_features, j.second_features, j.chose_first, j.latent_type, c.eb_label,
+	       coalesce(c.p_genuine, 0) AS p_genuine,
 	       (simsweep.uniform(p_seed, 'truth:' || j.judgment_id) < j.true_p_first)::int::float8 AS y_truth
 	FROM sw_j j LEFT JOIN c USING (annotator_id, pair_id)
 	WHERE j.split = 'train';
 
-	CREATE TEMP TABLE sw_models (remedy text PRIMARY KEY, m reward_model, note text);
+	CREATE TEMP TABLE sw_models (remedy text PRIMARY KEY, m reward_model, n_train bigint, note text);
 	FOR r IN SELECT * FROM simsweep.remedies ORDER BY ord LOOP
-		q := format('SELECT first_features, second_features, %s AS outcome FROM pg_temp.sw_train WHERE %s',
+		IF r.remedy = 'feature_oracle' THEN
+			INSERT INTO sw_models VALUES (r.remedy, NULL, NULL, NULL);
+			CONTINUE;
+		END IF;
+		IF r.remedy LIKE '%eb_%' AND NOT EXISTS (SELECT 1 FROM sw_train WHERE eb_label <> 'insufficient') THEN
+			INSERT INTO sw_models VALUES (r.remedy, NULL, NULL,
+				'unavailable: every training group is insufficient for the classifier');
+			CONTINUE;
+		END IF;
+		IF r.remedy = 'eb_filter' AND NOT EXISTS (SELECT 1 FROM sw_train WHERE eb_label = 'genuine') THEN
+			INSERT INTO sw_models VALUES (r.remedy, NULL, NULL,
+				'unavailable: the classifier calls no training group genuine');
+			CONTINUE;
+		END IF;
+		filter := CASE r.remedy WHEN 'eb_filter' THEN 'eb_label = ''genuine'''
+		                        WHEN 'oracle_filter' THEN 'latent_type = ''genuine'''
+		                        ELSE 'true' END;
+		q := format('SELECT first_features, second_features, %s AS outcome, %s AS weight FROM pg_temp.sw_train WHERE %s',
 		            CASE WHEN r.remedy LIKE 'truth_labels%' THEN 'y_truth' ELSE 'chose_first' END,
-		            CASE r.remedy WHEN 'eb_filter' THEN 'eb_label = ''genuine'''
-		                          WHEN 'oracle_filter' THEN 'latent_type = ''genuine'''
-		                          ELSE 'true' END);
+		            CASE WHEN r.remedy LIKE '%eb_weighted' THEN 'p_genuine' ELSE '1.0' END,
+		            filter);
 		BEGIN
-			IF r.remedy = 'eb_filter' AND NOT EXISTS (SELECT 1 FROM sw_train WHERE eb_label = 'genuine') THEN
-				INSERT INTO sw_models VALUES (r.remedy, NULL,
-					'unavailable: the classifier calls no training group genuine');
-				CONTINUE;
-			END IF;
 			-- augmentation counts every judgment twice: the prior doubles with it
 			m := reward_fit(q, position_effect => r.remedy = 'position',
-			                prior => cfg.prior * CASE WHEN r.remedy LIKE '%counterfactual' THEN 2 ELSE 1 END,
-			                augment => CASE WHEN r.remedy LIKE '%counterfactual' THEN 'counterfactual' ELSE 'none' END,
-			                spurious => CASE WHEN r.remedy LIKE '%counterfactual' THEN ARRAY[cfg.style_feature] END);
-			INSERT INTO sw_models VALUES (r.remedy, m, NULL);
+			                prior => cfg.prior * CASE WHEN r.remedy LIKE '%counterfactual%' THEN 2 ELSE 1 END,
+			                augment => CASE WHEN r.remedy LIKE '%counterfactual%' THEN 'counterfactual' ELSE 'none' END,
+			                spurious => CASE WHEN r.remedy LIKE '%counterfactual%' THEN ARRAY[cfg.style_feature] END);
+			EXECUTE format('SELECT count(*) FROM pg_temp.sw_train WHERE %s', filter) INTO n;
+			INSERT INTO sw_models VALUES (r.remedy, m, n, NULL);
 		EXCEPTION WHEN others THEN
 			GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-			INSERT INTO sw_models VALUES (r.remedy, NULL, 'not fitted: ' || msg);
+			INSERT INTO sw_models VALUES (r.remedy, NULL, NULL, 'not fitted: ' || msg);
 		END;
 	END LOOP;
 
 	INSERT INTO simsweep.results
-	SELECT p_axis, p_value, p_seed, x.remedy,
-	       CASE x.remedy WHEN 'eb_filter' THEN (SELECT count(*) FROM sw_train WHERE eb_label = 'genuine')
-	                     WHEN 'oracle_filter' THEN (SELECT count(*) FROM sw_train WHERE latent_type = 'genuine')
-	                     ELSE (SELECT count(*) FROM sw_train) END,
-	       ece_agg(reward_predict(x.m, j.first_features, j.second_features), j.true_p_first, cfg.nbins),
-	       ece_agg(reward_predict(x.m, j.first_features, j.second_features), j.feature_p_first, cfg.nbins),
-	       avg(abs(reward_predict(x.m, j.first_features, j.second_features) - 0.5))
-	         / avg(abs(j.true_p_first - 0.5)),
-	       ece_agg(reward_predict_shown(x.m, j.first_features, j.second_features), j.chose_first, cfg.nbins),
-	       x.note
-	FROM sw_models x LEFT JOIN sw_j j ON j.split = 'test' AND x.m IS NOT NULL
-	GROUP BY x.remedy, x.note;
+	SELECT p_axis, p_value, p_seed, remedy, n_train,
+	       ece_agg(p, true_p_first, cfg.nbins),
+	       ece_agg(p, feature_p_first, cfg.nbins),
+	       avg(abs(p - 0.5)) / avg(abs(true_p_first - 0.5)),
+	       ece_agg(p_shown, chose_first, cfg.nbins),
+	       note
+	FROM (SELECT x.remedy, x.n_train, x.note, j.true_p_first, j.feature_p_first, j.chose_first,
+	             CASE WHEN x.remedy = 'feature_oracle' THEN j.feature_p_first
+	                  ELSE reward_predict(x.m, j.first_features, j.second_features) END AS p,
+	             CASE WHEN x.remedy = 'feature_oracle' THEN j.feature_p_first
+	                  ELSE reward_predict_shown(x.m, j.first_features, j.second_features) END AS p_shown
+	      FROM sw_models x
+	      LEFT JOIN sw_j j ON j.split = 'test' AND (x.m IS NOT NULL OR x.remedy = 'feature_oracle')) t
+	GROUP BY remedy, n_train, note;
 	RETURN format('sweep %s = %s, seed %s: %s judgments, %s s', p_axis, p_value, p_seed,
 	              (SELECT count(*) FROM sw_j), round(extract(epoch FROM clock_timestamp() - t0)::numeric, 1));
 END

@@ -53,8 +53,8 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp AS $$
 WITH colours(remedy, colour) AS (VALUES
 	('none', '#000000'), ('counterfactual', '#d62728'), ('position', '#1f77b4'),
-	('eb_filter', '#2ca02c'), ('oracle_filter', '#9467bd'), ('truth_labels', '#8c564b'),
-	('truth_labels+counterfactual', '#ff7f0e')),
+	('eb_filter', '#2ca02c'), ('eb_weighted', '#17becf'), ('counterfactual+eb_weighted', '#e377c2'),
+	('oracle_filter', '#9467bd'), ('truth_labels+counterfactual', '#ff7f0e'), ('feature_oracle', '#7f7f7f')),
 axes AS (
 	SELECT axis, axis_ord, row_number() OVER (ORDER BY axis_ord) - 1 AS i, count(DISTINCT value) AS k
 	FROM simsweep.summary GROUP BY axis, axis_ord
@@ -68,7 +68,7 @@ pts AS (
 	WHERE s.seeds > 0
 ),
 xy AS (
-	SELECT p.*, p.x0 + (p.vi + 0.5) * 240.0 / p.k + (p.remedy_ord - 4) * 3 AS x,
+	SELECT p.*, p.x0 + (p.vi + 0.5) * 240.0 / p.k + (p.remedy_ord - 5) * 3 AS x,
 	       p.y0 + 190 - 190 * p.ece_truth / y.y AS py,
 	       p.y0 + 190 - 190 * p.ece_truth_min / y.y AS plo,
 	       p.y0 + 190 - 190 * p.ece_truth_max / y.y AS phi
