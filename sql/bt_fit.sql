@@ -174,7 +174,8 @@ SELECT (bt_info(m)->>'converged')::boolean AS converged,
 	(bt_info(m)->>'n_items')::int > 600 AS newton_cg
 FROM (SELECT bt_fit(bt_counts(a, b, o, 1), prior => 0.01) m FROM zipf) q;
 
--- below the standard-error limit (3000 items), 2200 items: every item
+-- below the standard-error limit (3000 items), 2200 items, SEs asked for
+-- (prefcal.bt_standard_errors = on): every item
 -- has a finite, positive SE, and none is too small: with x = e_i - 1/n
 -- (centred scores), SE_i^2 = x' M^-1 x >= (x'x)^2 / x' M x =
 -- (1 - 1/n)^2 / (H_ii + prior (1 - 1/n)) by Cauchy-Schwarz, and H_ii is at
@@ -184,6 +185,7 @@ CREATE TEMP TABLE se2200 AS
 SELECT a, b, (random() < 1 / (1 + exp(-(((a * 7919) % 1000) - ((b * 7919) % 1000)) / 300.0)))::int::float8 AS o
 FROM (SELECT floor(random() * 2200)::bigint AS a, floor(random() * 2200)::bigint AS b
 	FROM generate_series(1, 66000)) q WHERE a <> b;
+SET prefcal.bt_standard_errors = on;
 SELECT (bt_info(m)->>'n_items')::int AS n_items,
 	(bt_info(m)->>'standard_errors')::boolean AS standard_errors,
 	(SELECT bool_and(se > 0 AND se < 'Infinity') FROM bt_scores(m)) AS all_finite,
@@ -205,6 +207,34 @@ SELECT count(*) AS items,
 	max(abs(x.se - y.se) / y.se) < 1e-12 AS same_se
 FROM (SELECT (bt_scores(bt_fit(bt_counts(a, b, o, 1), prior => 0.01))).* FROM se2200) x
 JOIN se2200_scalar y USING (item);
+-- SEs on demand: by default (auto) a fit of more than 600 items has none,
+-- nor has any fit with off; the scores are the same bits in every case
+CREATE TEMP TABLE se2200_on AS
+SELECT (bt_scores(bt_fit(bt_counts(a, b, o, 1), prior => 0.01))).* FROM se2200;
+RESET prefcal.bt_standard_errors;
+SHOW prefcal.bt_standard_errors;
+SELECT (bt_info(m)->>'standard_errors')::boolean AS standard_errors,
+	(SELECT bool_and(se IS NULL) FROM bt_scores(m)) AS no_se,
+	(SELECT bool_and(x.score = y.score) AND count(*) = 2200
+	 FROM bt_scores(m) x JOIN se2200_on y USING (item)) AS same_scores
+FROM (SELECT bt_fit(bt_counts(a, b, o, 1), prior => 0.01) m FROM se2200) q;
+SET prefcal.bt_standard_errors = off;
+SELECT n, (bt_info(m)->>'standard_errors')::boolean AS standard_errors,
+	(SELECT bool_and(se IS NULL) FROM bt_scores(m)) AS no_se,
+	(bt_info(m)->>'position_effect_se') IS NULL AS no_position_se
+FROM (SELECT 20 AS n, bt_fit(bt_counts(a % 20, b % 20, o, 1), prior => 0.01,
+		position_effect => true) m
+	  FROM se2200 WHERE a % 20 <> b % 20) q;
+SELECT bool_and(x.score = y.score) AND count(*) = 2200 AS same_scores
+FROM bt_scores((SELECT bt_fit(bt_counts(a, b, o, 1), prior => 0.01) FROM se2200)) x
+JOIN se2200_on y USING (item);
+SET prefcal.bt_standard_errors = auto;
+SELECT (bt_info(m)->>'standard_errors')::boolean AS standard_errors,
+	(SELECT bool_and(se > 0) FROM bt_scores(m)) AS all_se
+FROM (SELECT bt_fit(bt_counts(a % 20, b % 20, o, 1), prior => 0.01) m
+	  FROM se2200 WHERE a % 20 <> b % 20) q;
+SET prefcal.bt_standard_errors = 'sometimes';
+RESET prefcal.bt_standard_errors;
 
 -- beyond the standard-error limit (3000 items) Newton-CG keeps the
 -- per-pair curvature in single precision; the fit is still the optimum:

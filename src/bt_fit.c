@@ -20,10 +20,12 @@
 
 #include "bt_bigmem.h"
 #include "bt_counts.h"
+#include "bt_fit.h"
 #include "bt_model.h"
 #include "bt_solve.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 
 /*
@@ -32,19 +34,59 @@
  */
 #define BT_SE_LIMIT 1000.0
 
-typedef struct BtOptions
+/*
+ * prefcal.bt_standard_errors: when bt_fit computes standard errors.
+ * auto: for fits of up to BT_DENSE_NEWTON_MAX items, whose Newton steps
+ * factorise a dense matrix of the same size anyway; on: up to
+ * BT_SE_MAX_ITEMS; off: never.  The scores do not depend on it.
+ */
+typedef enum BtSeSetting
 {
-	BtTies		ties;
-	double		prior;
-	char	   *reference;		/* NULL = centred */
-	int			reference_len;
-	bool		position;
-	bool		swap;
-	bool		brier;
-	double		brier_weight;
-	int			max_iter;
-	double		tol;
-} BtOptions;
+	BT_SE_AUTO,
+	BT_SE_ON,
+	BT_SE_OFF
+} BtSeSetting;
+
+static int	bt_se_setting = BT_SE_AUTO;
+
+static const struct config_enum_entry bt_se_options[] = {
+	{"auto", BT_SE_AUTO, false},
+	{"on", BT_SE_ON, false},
+	{"off", BT_SE_OFF, false},
+	{NULL, 0, false}
+};
+
+void
+bt_init_guc(void)
+{
+	DefineCustomEnumVariable("prefcal.bt_standard_errors",
+							 "When bt_fit computes standard errors of the scores.",
+							 "\"auto\": for fits of up to 600 items; \"on\": up to 3000 items; "
+							 "\"off\": never.  The scores are the same either way.",
+							 &bt_se_setting,
+							 BT_SE_AUTO,
+							 bt_se_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+}
+
+/* whether a fit of n items computes standard errors */
+static bool
+bt_want_se(int32 n)
+{
+	switch ((BtSeSetting) bt_se_setting)
+	{
+		case BT_SE_ON:
+			return true;
+		case BT_SE_OFF:
+			return false;
+		case BT_SE_AUTO:
+			break;
+	}
+	return n <= BT_DENSE_NEWTON_MAX;
+}
+
 
 /*
  * The fit's working memory for the solver (BtEnv).  A state read in place
@@ -96,6 +138,14 @@ typedef struct BtFit
 	/* the win graph's strongly connected components */
 	int32	   *comp;
 	int			ncomp;
+
+	/*
+	 * quiet: a fit whose estimate does not exist sets failed (the reason)
+	 * and stops instead of raising an error, and a fit that does not
+	 * converge gives no warning (bt_fit_quiet, the bootstrap's replicates)
+	 */
+	bool		quiet;
+	const char *failed;
 
 	BtProblem	pb;
 	BtResult	res;
@@ -420,12 +470,24 @@ bt_fit_graph(BtFit *f)
 	bt_env_release(&f->env, arc);
 }
 
+/* in a quiet fit, record why it failed and return false */
+#define BT_QUIET_FAIL(f, why) \
+	do { \
+		if ((f)->quiet) \
+		{ \
+			(f)->failed = (why); \
+			return false; \
+		} \
+	} while (0)
+
 /* the checks that do not depend on the prior */
-static void
-bt_fit_check_data(const BtFit *f)
+static bool
+bt_fit_check_data(BtFit *f)
 {
 	const BtOptions *opt = f->opt;
 
+	if (opt->ties == BT_TIES_DAVIDSON && (f->total_ties <= 0 || f->total_decided <= 0))
+		BT_QUIET_FAIL(f, "no ties or no decided comparisons (Davidson)");
 	if (opt->ties == BT_TIES_DAVIDSON && (f->total_ties <= 0 || f->total_decided <= 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -434,12 +496,15 @@ bt_fit_check_data(const BtFit *f)
 						   "Every comparison is a tie."),
 				 errhint("Use ties => 'half' or ties => 'drop'.")));
 	if (opt->position && (f->first_w <= 0 || f->first_l <= 0))
+		BT_QUIET_FAIL(f, "the first-shown item won or lost every comparison");
+	if (opt->position && (f->first_w <= 0 || f->first_l <= 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the position effect cannot be estimated"),
 				 errdetail("The first-shown item %s every comparison.",
 						   f->first_w <= 0 ? "lost" : "won"),
 				 errhint("Fit without position_effect => true.")));
+	return true;
 }
 
 /*
@@ -447,14 +512,29 @@ bt_fit_check_data(const BtFit *f)
  * comparisons, a loss and a win, and the win graph is one strongly
  * connected component; items are named in id order.
  */
-static void
-bt_fit_check_exists(const BtFit *f)
+static bool
+bt_fit_check_exists(BtFit *f)
 {
 	const BtCountsView *bc = f->bc;
 	const int32 *order = f->order;
 	int32		n = f->n;
-	int32	   *bad = palloc(sizeof(int32) * n);
+	int32	   *bad;
 	int			nbad = 0;
+
+	if (f->quiet)
+	{
+		for (int32 r = 0; r < n; r++)
+		{
+			if (f->ewin[r] + f->eloss[r] <= 0)
+				BT_QUIET_FAIL(f, "an item has no comparisons");
+			if (f->eloss[r] <= 0 || f->ewin[r] <= 0)
+				BT_QUIET_FAIL(f, "an item only wins or only loses");
+		}
+		if (f->ncomp > 1)
+			BT_QUIET_FAIL(f, "the comparison graph is not strongly connected");
+		return true;
+	}
+	bad = palloc(sizeof(int32) * n);
 
 	/* items with no comparisons left (only ties, dropped) */
 	for (int32 r = 0; r < n; r++)
@@ -509,6 +589,7 @@ bt_fit_check_exists(const BtFit *f)
 				 errhint("Add a prior (for example prior => 0.1), or fit each component separately.")));
 	}
 	pfree(bad);
+	return true;
 }
 
 /* the solver's problem, and the solve */
@@ -536,7 +617,7 @@ bt_fit_solve(BtFit *f)
 		pb->start_wins = f->ewin;
 		pb->start_losses = f->eloss;
 	}
-	bt_solve(pb, &f->env, true, &f->res);
+	bt_solve(pb, &f->env, !f->quiet && bt_want_se(f->n), &f->res);
 }
 
 /*
@@ -548,12 +629,14 @@ bt_fit_solve(BtFit *f)
  * information, which the solver may meet before a parameter passes the
  * divergence limit.  Then a warning if the fit did not converge.
  */
-static void
-bt_fit_check_result(const BtFit *f)
+static bool
+bt_fit_check_result(BtFit *f)
 {
 	const BtOptions *opt = f->opt;
 	const BtResult *res = &f->res;
 
+	if (res->diverged)
+		BT_QUIET_FAIL(f, "the fitted parameters diverge");
 	if (res->diverged)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -586,12 +669,13 @@ bt_fit_check_result(const BtFit *f)
 							 "Check that items are shown in both positions; fit without position_effect => true, or add a prior." :
 							 "Add a prior (for example prior => 0.1).")));
 	}
-	if (!res->converged)
+	if (!res->converged && !f->quiet)
 		ereport(WARNING,
 				(errmsg("Bradley-Terry fit did not converge in %d iterations", res->iterations),
 				 errdetail("The scaled gradient is %g; the tolerance is %g.",
 						   res->scaled_grad, opt->tol),
 				 errhint("Raise max_iter or tol; bt_info() reports converged = false.")));
+	return true;
 }
 
 /*
@@ -735,44 +819,84 @@ bt_fit_build(const BtFit *f)
 }
 
 /*
+ * The stages up to the solve and its checks; false when a quiet fit
+ * failed (f->failed says why).
+ */
+static bool
+bt_fit_run(BtFit *f, const BtCountsView *bc, const BtOptions *opt, bool quiet)
+{
+	int32		n = bc->n_items;
+
+	memset(f, 0, sizeof(*f));
+	f->bc = bc;
+	f->opt = opt;
+	f->n = n;
+	f->quiet = quiet;
+	bt_loan_set(&f->loan, bc);
+	f->env.alloc = bt_loan_alloc;
+	f->env.release = bt_loan_release;
+	f->env.interrupt = pc_interrupt;
+	f->env.arg = &f->loan;
+	if (bc->n_pairs == 0 || n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bt_counts state holds no comparisons")));
+
+	bt_fit_items(f);
+	f->wins = palloc0(sizeof(double) * n);
+	f->losses = palloc0(sizeof(double) * n);
+	f->ties = palloc0(sizeof(double) * n);
+	f->ewin = palloc0(sizeof(double) * n);
+	f->eloss = palloc0(sizeof(double) * n);
+	bt_fit_pairs(f);
+	CHECK_FOR_INTERRUPTS();
+	bt_fit_graph(f);
+	if (!bt_fit_check_data(f))
+		return false;
+	if (opt->prior == 0 && !bt_fit_check_exists(f))
+		return false;
+	bt_fit_solve(f);
+	return bt_fit_check_result(f);
+}
+
+/*
+ * A fit that does not raise an error when the estimate does not exist:
+ * false then, with *why the reason.  Otherwise the scores (in the view's
+ * item order), position effect, log tie parameter and whether it
+ * converged, as bt_fit would store them (no standard errors).  Memory
+ * from CurrentMemoryContext, which the caller resets.
+ */
+bool
+bt_fit_quiet(const BtCountsView *bc, const BtOptions *opt, BtQuietFit *out,
+			 const char **why)
+{
+	BtFit		f;
+
+	if (!bt_fit_run(&f, bc, opt, true))
+	{
+		*why = f.failed;
+		return false;
+	}
+	memcpy(out->score, f.res.score, sizeof(double) * f.n);
+	out->position = f.res.position;
+	out->tie_log = opt->ties == BT_TIES_DAVIDSON ? f.res.tie_log : 0.0;
+	out->converged = f.res.converged;
+	*why = NULL;
+	return true;
+}
+
+/*
  * The fit behind bt_fit and the bt_fit aggregate.
  */
 static Datum
 bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 {
 	BtFit		f;
-	int32		n = bc->n_items;
 
-	memset(&f, 0, sizeof(f));
-	f.bc = bc;
-	f.opt = opt;
-	f.n = n;
-	bt_loan_set(&f.loan, bc);
-	f.env.alloc = bt_loan_alloc;
-	f.env.release = bt_loan_release;
-	f.env.interrupt = pc_interrupt;
-	f.env.arg = &f.loan;
-	if (bc->n_pairs == 0 || n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("bt_counts state holds no comparisons")));
-
-	bt_fit_items(&f);
-	f.wins = palloc0(sizeof(double) * n);
-	f.losses = palloc0(sizeof(double) * n);
-	f.ties = palloc0(sizeof(double) * n);
-	f.ewin = palloc0(sizeof(double) * n);
-	f.eloss = palloc0(sizeof(double) * n);
-	bt_fit_pairs(&f);
-	CHECK_FOR_INTERRUPTS();
-	bt_fit_graph(&f);
-	bt_fit_check_data(&f);
-	if (opt->prior == 0)
-		bt_fit_check_exists(&f);
-	bt_fit_solve(&f);
-	bt_fit_check_result(&f);
+	(void) bt_fit_run(&f, bc, opt, false);
 	return PointerGetDatum(bt_fit_build(&f));
 }
+
 
 static void
 bt_opt_null(const char *name)
@@ -797,23 +921,18 @@ bt_opt_nonneg(double v, const char *name)
 }
 
 /*
- * bt_fit(state bt_counts, ties text, prior float8, reference text,
- *        position_effect boolean, augment text, objective text,
- *        brier_weight float8, max_iter int, tol float8) -> bt_model
- *
- * Not strict: a NULL reference means centred scores; a NULL state gives
- * NULL; any other NULL option is an error.
+ * bt_fit's options from arguments 1 to 9 of a call, in bt_fit's order
+ * (ties, prior, reference, position_effect, augment, objective,
+ * brier_weight, max_iter, tol): a NULL reference means centred scores,
+ * any other NULL option is an error.  bt_ci and its family take the same
+ * options in the same places.
  */
-PG_FUNCTION_INFO_V1(bt_fit);
-Datum
-bt_fit(PG_FUNCTION_ARGS)
+void
+bt_options_from_args(FunctionCallInfo fcinfo, BtOptions *optp)
 {
 	BtOptions	opt;
 	char	   *s;
-	BtCountsView v;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
 	for (int k = 1; k < 10; k++)
 	{
 		static const char *const names[] = {NULL, "ties", "prior", "reference",
@@ -881,7 +1000,27 @@ bt_fit(PG_FUNCTION_ARGS)
 						 ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("tol %g is out of range", opt.tol),
 				 errdetail("It must be finite and positive.")));
+	*optp = opt;
+}
 
+/*
+ * bt_fit(state bt_counts, ties text, prior float8, reference text,
+ *        position_effect boolean, augment text, objective text,
+ *        brier_weight float8, max_iter int, tol float8) -> bt_model
+ *
+ * Not strict: a NULL state gives NULL; the options as
+ * bt_options_from_args reads them.
+ */
+PG_FUNCTION_INFO_V1(bt_fit);
+Datum
+bt_fit(PG_FUNCTION_ARGS)
+{
+	BtOptions	opt;
+	BtCountsView v;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	bt_options_from_args(fcinfo, &opt);
 	bt_counts_get_chunks(PG_GETARG_DATUM(0), &v);
 	PG_RETURN_DATUM(bt_fit_internal(&v, &opt));
 }

@@ -82,6 +82,9 @@ btm_name(const BtModelFlat *m, int32 k)
 	return BTM_NAMES(m) + BTM_OFF(m)[k];
 }
 
+/* the prefcal.bt_standard_errors setting (bt_fit.c) */
+extern void bt_init_guc(void);
+
 /* bytes of a model with n items (an error beyond what a value can hold) */
 extern Size bt_model_size(int kind, int32 n, Size names_len);
 

@@ -410,23 +410,25 @@ bt_work_halves(BtWork *w)
 }
 
 /*
- * The fit's working storage.  Newton-CG without standard errors reads
- * the per-pair curvature only in the Hessian products, which find an
- * inexact Newton direction anyway: single precision there (relative error
- * 6e-8, far inside the forcing term until the last step) halves that
- * array and its traffic.  The gradient, the Hessian diagonal and the
- * convergence test stay in double.  Dense Newton, SEs, a position effect
- * and Davidson ties keep the double array, and so does a fit whose
- * curvatures leave [BT_HF_MIN, BT_HF_MAX] (bt_eval switches).
+ * The fit's working storage.  Newton-CG reads the per-pair curvature
+ * only in the Hessian products, which find an inexact Newton direction
+ * anyway: single precision there (relative error 6e-8, far inside the
+ * forcing term until the last step) halves that array and its traffic.
+ * The gradient, the Hessian diagonal and the convergence test stay in
+ * double.  Dense Newton, a fit that could have SEs (up to
+ * BT_SE_MAX_ITEMS items, log loss only: whether they are asked for does
+ * not change the path, so the scores are the same bits either way), a
+ * position effect and Davidson ties keep the double array, and so does a
+ * fit whose curvatures leave [BT_HF_MIN, BT_HF_MAX] (bt_eval switches).
  */
 static void
-bt_work_alloc(BtWork *w, bool want_se)
+bt_work_alloc(BtWork *w)
 {
 	const BtProblem *pb = w->pb;
 	const BtEnv *env = w->env;
 	int			p = w->p;
 
-	if (!w->dense && !(want_se && w->n <= BT_SE_MAX_ITEMS && pb->brier_weight == 0) &&
+	if (!w->dense && !(w->n <= BT_SE_MAX_ITEMS && pb->brier_weight == 0) &&
 		w->ig < 0 && w->it < 0)
 	{
 		w->hf = bt_env_alloc(env, sizeof(float) * (pb->m + 1));
@@ -657,7 +659,7 @@ bt_solve(const BtProblem *pb, const BtEnv *env, bool want_se, BtResult *res)
 	w.it = pb->ties == BT_TIES_DAVIDSON ? p++ : -1;
 	w.p = p;
 	w.dense = n <= BT_DENSE_NEWTON_MAX;
-	bt_work_alloc(&w, want_se);
+	bt_work_alloc(&w);
 	x = w.x;
 
 	if (pb->ties != BT_TIES_DAVIDSON)

@@ -159,7 +159,8 @@ typedef enum BtStatus
 
 /*
  * Fit.  want_se asks for standard errors (ignored when n exceeds
- * BT_SE_MAX_ITEMS or the objective includes the Brier term).  Binary
+ * BT_SE_MAX_ITEMS or the objective includes the Brier term); the scores
+ * do not depend on it.  Binary
  * models start from each item's smoothed win log-odds, Davidson models
  * at zero.  The caller has already checked that the estimate exists
  * (bt_scc) when prior is 0.

@@ -11,6 +11,7 @@
 
 #include <math.h>
 
+#include "bt_model.h"
 #include "common/shortest_dec.h"
 #include "kernels.h"
 #include "miscadmin.h"
@@ -27,6 +28,7 @@ _PG_init(void)
 {
 	rw_init_guc();
 	pc_refit_wait_init_guc();
+	bt_init_guc();
 	pc_kernels_init_guc();
 }
 

@@ -23,6 +23,9 @@
 #   4. scaling: the same at BT_BENCH_BIG_ITEMS items (100k; 0 skips it),
 #      total and fit, with prior => 0.01 (at 100k items some may never
 #      lose).
+# With --se instead: standard errors on demand, bt_fit(state) of a stored
+# state of BT_BENCH_SE_ROWS (300k) uniform random comparisons among 600
+# and 3000 items, prefcal.bt_standard_errors = on against off, interleaved.
 # Step 3 needs python3-numpy and python3-scipy (BENCH_PYTHON names
 # another interpreter); without them it says so and is skipped.
 # The tables are dropped at the end unless BT_BENCH_KEEP=1.
@@ -116,6 +119,28 @@ run_size() {
 	printf '%-40s %10s  %s\n' "  state / avg() round by round" "$(round_ratios counts avg | cut -d' ' -f1)" "$(round_ratios counts avg | cut -d' ' -f2)"
 	printf '%-40s %10s  %s\n' "  total / avg() round by round" "$(round_ratios total avg | cut -d' ' -f1)" "$(round_ratios total avg | cut -d' ' -f2); target <= 3x"
 }
+
+# standard errors on demand: the fit of a stored state with and without
+se_size() {
+	local items=$1 rows=${BT_BENCH_SE_ROWS:-300000}
+	P -c "DROP TABLE IF EXISTS bt_se_bench" -c "
+	CREATE TABLE bt_se_bench AS
+	SELECT bt_counts(a, b, (random() < 1 / (1 + exp((b - a) / ($items / 4.0))))::int::float8, 1.0) AS s
+	FROM (SELECT floor(random() * $items)::bigint AS a, floor(random() * $items)::bigint AS b
+		  FROM generate_series(1, $rows)) q WHERE a <> b"
+	bench_time "$REPS" \
+		"se_on|SET prefcal.bt_standard_errors = on|SELECT bt_fit(s) IS NOT NULL FROM bt_se_bench" \
+		"se_off|SET prefcal.bt_standard_errors = off|SELECT bt_fit(s) IS NOT NULL FROM bt_se_bench" >"$TMP/t"
+	printf '%-40s %10s  %s\n' "$items items, $rows rows: fit with SEs" "$(med se_on) ms" "[$(all se_on)]"
+	printf '%-40s %10s  %s\n' "$items items, $rows rows: fit without" "$(med se_off) ms" "[$(all se_off)] SEs cost $(ratio "$(med se_on)" "$(med se_off)")x the fit without"
+	P -c "DROP TABLE bt_se_bench"
+}
+if [ "${1:-}" = --se ]; then
+	echo "== Bradley-Terry standard errors on demand: $REPS rounds, median ms =="
+	se_size 600
+	se_size 3000
+	exit 0
+fi
 
 run_size "$ITEMS"
 if ! [ -x "$PY" ] || ! "$PY" -c 'import numpy, scipy' 2>/dev/null; then
