@@ -51,13 +51,6 @@ typedef enum CalibMode
 	MODE_SMOOTH
 } CalibMode;
 
-/*
- * What AggCheckCallContext() tests, inline: the per-row path should not
- * pay for a call into the server.  pc_agg_context() raises the error.
- */
-#define IN_AGG(fcinfo) \
-	((fcinfo)->context != NULL && \
-	 (IsA((fcinfo)->context, AggState) || IsA((fcinfo)->context, WindowAggState)))
 
 #define MODE_BINNED(m)	((m) == MODE_FULL || (m) == MODE_ECE || (m) == MODE_SMOOTH)
 #define MODE_LOGS(m)	((m) == MODE_FULL || (m) == MODE_LOGLOSS)
@@ -66,8 +59,9 @@ static const char *const mode_names[] = {
 	"calibration_agg", "ece_agg", "brier_score", "log_loss", "smooth_ece_agg"
 };
 
-static void
-bad_weight(double w)
+/* a weight that is neither 0 nor a normal positive double */
+void
+calib_bad_weight(double w)
 {
 	if (isnan(w) || w < 0.0)
 		ereport(ERROR,
@@ -171,7 +165,7 @@ calib_trans(FunctionCallInfo fcinfo, CalibMode mode, bool soft)
 		w = PG_GETARG_FLOAT8(warg);
 		/* subnormal weights would make subnormal products: refused */
 		if (unlikely(!(w >= DBL_MIN && w <= DBL_MAX) && w != 0.0))
-			bad_weight(w);
+			calib_bad_weight(w);
 	}
 
 	/* refuse to scribble on an argument outside an aggregate */
@@ -518,12 +512,41 @@ smooth_ece_agg_trans_soft(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The start of the combine functions whose states add in place
+ * (calibration_state_combine, calibration_bootstrap_state_combine): the
+ * aggregate-context check (what names the merge aggregate for the error)
+ * and NULL as the identity.  False when a side is NULL: *result is then
+ * the other side, or NULL when both are (PG_RETURN_DATUM returns it; the
+ * call's isnull is set).  The first non-NULL state is returned as it is
+ * (detoasted by the caller's next call): nodeAgg copies it into the
+ * aggregate context, and later calls add into that copy in place.  True
+ * when both are non-NULL: the caller adds argument 1 into argument 0.
+ */
+bool
+calib_combine_args(FunctionCallInfo fcinfo, const char *what, Datum *result)
+{
+	(void) pc_agg_context(fcinfo, what);
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(0))
+	{
+		if (PG_ARGISNULL(1) && PG_ARGISNULL(0))
+		{
+			fcinfo->isnull = true;
+			*result = (Datum) 0;
+		}
+		else if (PG_ARGISNULL(1))
+			*result = PG_GETARG_DATUM(0);
+		else
+			*result = PointerGetDatum(PG_DETOAST_DATUM(PG_GETARG_DATUM(1)));
+		return false;
+	}
+	return true;
+}
+
+/*
  * calibration_state_combine(calibration_state, calibration_state):
  * the combine function of every calibration aggregate and the transition
- * of calibration_merge.  A NULL on either side is the identity.  The
- * first non-NULL state is returned as it is (detoasted): nodeAgg copies
- * it into the aggregate context, and later calls add into that copy in
- * place.  States must agree in nbins and classes.
+ * of calibration_merge (calib_combine_args: NULL is the identity).
+ * States must agree in nbins and classes.
  */
 PG_FUNCTION_INFO_V1(calibration_state_combine);
 Datum
@@ -531,18 +554,12 @@ calibration_state_combine(PG_FUNCTION_ARGS)
 {
 	CalibState *dst;
 	CalibState *src;
+	Datum		one;
 
-	(void) pc_agg_context(fcinfo, "calibration_merge");
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	src = PG_GETARG_CALIB_P(1);
-	if (PG_ARGISNULL(0))
-		PG_RETURN_POINTER(src);
+	if (!calib_combine_args(fcinfo, "calibration_merge", &one))
+		PG_RETURN_DATUM(one);
 	dst = (CalibState *) PG_GETARG_POINTER(0);
+	src = PG_GETARG_CALIB_P(1);
 	if (dst->nbins != src->nbins)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -52,9 +52,6 @@ StaticAssertDecl(sizeof(BootState) % 8 == 0, "estimate alignment");
 
 #define PG_GETARG_BOOT_P(n) ((BootState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
 
-#define IN_AGG(fcinfo) \
-	((fcinfo)->context != NULL && \
-	 (IsA((fcinfo)->context, AggState) || IsA((fcinfo)->context, WindowAggState)))
 
 /* ---------- allocation and validation ---------- */
 
@@ -401,20 +398,6 @@ typedef struct BootCache
 } BootCache;
 
 static pg_noinline void
-bad_weight(double w)
-{
-	if (isnan(w) || w < 0.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("weight %g is invalid", w),
-				 errdetail("Weights must be finite and non-negative.")));
-	ereport(ERROR,
-			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("weight %g is out of range", w),
-			 errdetail("Weights must be 0 or between 2.2250738585072014e-308 (the smallest normal double) and 1.8e308.")));
-}
-
-static pg_noinline void
 param_changed(const char *what, int64 have, int64 got)
 {
 	ereport(ERROR,
@@ -476,7 +459,7 @@ boot_trans(FunctionCallInfo fcinfo, bool soft)
 	{
 		w = PG_GETARG_FLOAT8(7);
 		if (unlikely(!(w >= DBL_MIN && w <= DBL_MAX) && w != 0.0))
-			bad_weight(w);
+			calib_bad_weight(w);
 	}
 
 	if (unlikely(!IN_AGG(fcinfo)))
@@ -581,8 +564,8 @@ check_paired(const BootState *a, const BootState *b, const char *what)
 /*
  * calibration_bootstrap_state_combine(state, state): the combine function
  * of calibration_bootstrap and the transition of
- * calibration_bootstrap_merge.  NULL is the identity; the first non-NULL
- * state is returned as it is and later ones are added into it in place.
+ * calibration_bootstrap_merge (calib_combine_args: NULL is the identity,
+ * later states are added into the first in place).
  */
 PG_FUNCTION_INFO_V1(calibration_bootstrap_state_combine);
 Datum
@@ -590,18 +573,12 @@ calibration_bootstrap_state_combine(PG_FUNCTION_ARGS)
 {
 	BootState  *dst;
 	BootState  *src;
+	Datum		one;
 
-	(void) pc_agg_context(fcinfo, "calibration_bootstrap_merge");
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	src = PG_GETARG_BOOT_P(1);
-	if (PG_ARGISNULL(0))
-		PG_RETURN_POINTER(src);
+	if (!calib_combine_args(fcinfo, "calibration_bootstrap_merge", &one))
+		PG_RETURN_DATUM(one);
 	dst = (BootState *) PG_GETARG_POINTER(0);
+	src = PG_GETARG_BOOT_P(1);
 	check_paired(dst, src, "merge");
 	if (!calib_merge(boot_est(dst), boot_est(src), pc_kern->add) ||
 		!est_in_range(boot_est(dst)))

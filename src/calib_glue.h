@@ -13,6 +13,15 @@
 
 #include "calib.h"
 #include "lib/stringinfo.h"
+#include "nodes/execnodes.h"
+
+/*
+ * What AggCheckCallContext() tests, inline: the per-row path should not
+ * pay for a call into the server.  pc_agg_context() raises the error.
+ */
+#define IN_AGG(fcinfo) \
+	((fcinfo)->context != NULL && \
+	 (IsA((fcinfo)->context, AggState) || IsA((fcinfo)->context, WindowAggState)))
 
 /* a state argument, detoasted (copied only if toasted or short-header) */
 #define PG_GETARG_CALIB_P(n) ((CalibState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
@@ -45,6 +54,11 @@ extern void calib_svg_frame(StringInfo buf, const char *title,
 							const char *xlabel, const char *ylabel);
 extern char *calib_svg_render(const CalibState *s, const char *title,
 							  const CalibSvgBands *bands);
+
+/* calib_agg.c: shared by the transitions and combines of calib_boot.c */
+extern pg_noinline void calib_bad_weight(double w);
+extern bool calib_combine_args(FunctionCallInfo fcinfo, const char *what,
+							   Datum *result);
 
 /* calib_state.c */
 extern CalibState *calib_alloc(int nbins, int nclasses, int flags);
