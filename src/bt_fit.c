@@ -142,9 +142,11 @@ typedef struct BtFit
 	/*
 	 * quiet: a fit whose estimate does not exist sets failed (the reason)
 	 * and stops instead of raising an error, and a fit that does not
-	 * converge gives no warning (bt_fit_quiet, the bootstrap's replicates)
+	 * converge gives no warning (bt_fit_scores, the bootstrap's
+	 * replicates); want_se: compute standard errors
 	 */
 	bool		quiet;
+	bool		want_se;
 	const char *failed;
 
 	BtProblem	pb;
@@ -617,7 +619,7 @@ bt_fit_solve(BtFit *f)
 		pb->start_wins = f->ewin;
 		pb->start_losses = f->eloss;
 	}
-	bt_solve(pb, &f->env, !f->quiet && bt_want_se(f->n), &f->res);
+	bt_solve(pb, &f->env, f->want_se, &f->res);
 }
 
 /*
@@ -823,7 +825,8 @@ bt_fit_build(const BtFit *f)
  * failed (f->failed says why).
  */
 static bool
-bt_fit_run(BtFit *f, const BtCountsView *bc, const BtOptions *opt, bool quiet)
+bt_fit_run(BtFit *f, const BtCountsView *bc, const BtOptions *opt, bool quiet,
+		   bool want_se)
 {
 	int32		n = bc->n_items;
 
@@ -832,6 +835,7 @@ bt_fit_run(BtFit *f, const BtCountsView *bc, const BtOptions *opt, bool quiet)
 	f->opt = opt;
 	f->n = n;
 	f->quiet = quiet;
+	f->want_se = want_se;
 	bt_loan_set(&f->loan, bc);
 	f->env.alloc = bt_loan_alloc;
 	f->env.release = bt_loan_release;
@@ -860,19 +864,20 @@ bt_fit_run(BtFit *f, const BtCountsView *bc, const BtOptions *opt, bool quiet)
 }
 
 /*
- * A fit that does not raise an error when the estimate does not exist:
- * false then, with *why the reason.  Otherwise the scores (in the view's
- * item order), position effect, log tie parameter and whether it
- * converged, as bt_fit would store them (no standard errors).  Memory
- * from CurrentMemoryContext, which the caller resets.
+ * The scores (in the view's item order), position effect, log tie
+ * parameter and whether the fit converged, as bt_fit would store them,
+ * without standard errors.  Quiet: no error when the estimate does not
+ * exist (false then, *why the reason) and no warning when the fit does not
+ * converge; otherwise bt_fit's errors and warning.  Memory from
+ * CurrentMemoryContext, which the caller resets.
  */
 bool
-bt_fit_quiet(const BtCountsView *bc, const BtOptions *opt, BtQuietFit *out,
-			 const char **why)
+bt_fit_scores(const BtCountsView *bc, const BtOptions *opt, bool quiet,
+			  BtQuietFit *out, const char **why)
 {
 	BtFit		f;
 
-	if (!bt_fit_run(&f, bc, opt, true))
+	if (!bt_fit_run(&f, bc, opt, quiet, false))
 	{
 		*why = f.failed;
 		return false;
@@ -893,7 +898,7 @@ bt_fit_internal(const BtCountsView *bc, const BtOptions *opt)
 {
 	BtFit		f;
 
-	(void) bt_fit_run(&f, bc, opt, false);
+	(void) bt_fit_run(&f, bc, opt, false, bt_want_se(bc->n_items));
 	return PointerGetDatum(bt_fit_build(&f));
 }
 

@@ -28,7 +28,7 @@ typedef struct BtOptions
 	double		tol;
 } BtOptions;
 
-/* what bt_fit_quiet returns; score has room for the view's n_items */
+/* what bt_fit_scores returns; score has room for the view's n_items */
 typedef struct BtQuietFit
 {
 	double	   *score;			/* in the view's item order */
@@ -38,7 +38,7 @@ typedef struct BtQuietFit
 } BtQuietFit;
 
 extern void bt_options_from_args(FunctionCallInfo fcinfo, BtOptions *opt);
-extern bool bt_fit_quiet(const BtCountsView *bc, const BtOptions *opt,
-						 BtQuietFit *out, const char **why);
+extern bool bt_fit_scores(const BtCountsView *bc, const BtOptions *opt,
+						  bool quiet, BtQuietFit *out, const char **why);
 
 #endif							/* BT_FIT_H */

@@ -15,6 +15,17 @@
 #   BENCH_REPLICATES  bootstrap replicates (default 100)
 #   BENCH_REPS        timed repetitions of each query (default 5); medians
 #   BENCH_PYTHON      the interpreter with numpy (default /usr/bin/python3)
+#   BENCH_BT_ROWS     comparisons of the Bradley-Terry table (default
+#                     1000000; 0 skips the Bradley-Terry part)
+#   BENCH_BT_ITEMS    items compared (default 50)
+#   BENCH_BT_ONLY=1   only the Bradley-Terry part
+#
+# The Bradley-Terry part: BENCH_BT_ROWS comparisons of random pairs of
+# BENCH_BT_ITEMS items in clusters of 20 rows (a prompt); the scan of
+# bt_bootstrap (B replicates) against bt_counts, and the fits: bt_ci of the
+# stored bootstrap state (the rows' fit and B replicates' fits) against one
+# bt_fit of the stored bt_counts state of the same rows, as a ratio to B + 1
+# fits.
 #
 # Method.  Serial plans (max_parallel_workers_per_gather = 0), one session,
 # queries interleaved round by round, each as EXPLAIN (ANALYZE, TIMING OFF)
@@ -57,8 +68,12 @@ SQL
 	fi
 	"${PSQL[@]}" -c "SELECT count(*) FROM $name" >/dev/null
 }
+BT_ROWS=${BENCH_BT_ROWS:-1000000}
+BT_ITEMS=${BENCH_BT_ITEMS:-50}
+if [ "${BENCH_BT_ONLY:-0}" != 1 ]; then
 make_table bench_boot "$ROWS"
 make_table bench_boot_small "$SUB"
+fi
 
 # median Execution Time of each query, interleaved
 time_queries()
@@ -94,6 +109,44 @@ time_queries()
 		}' "$out"
 	rm -f "$script" "$out"
 }
+
+bt_part()
+{
+	"${PSQL[@]}" <<SQL
+DROP TABLE IF EXISTS bench_bt, bench_bt_counts, bench_bt_boot;
+CREATE UNLOGGED TABLE bench_bt AS
+SELECT 'item-' || a AS a, 'item-' || ((a + 1 + floor(random() * ($BT_ITEMS - 1))::int) % $BT_ITEMS) AS b,
+       (random() < 0.55)::int::float8 AS o, 'prompt-' || (i / 20) AS c
+FROM (SELECT i, floor(random() * $BT_ITEMS)::int AS a FROM generate_series(1, $BT_ROWS) i) s;
+VACUUM ANALYZE bench_bt;
+CREATE TABLE bench_bt_counts AS SELECT bt_counts(a, b, o, 1.0) AS s FROM bench_bt;
+CREATE TABLE bench_bt_boot AS SELECT bt_bootstrap(a, b, o, 1.0, c, $B) AS s FROM bench_bt;
+SQL
+	echo "-- Bradley-Terry: $BT_ROWS comparisons, $BT_ITEMS items, clusters of 20 rows, $B replicates, serial"
+	"${PSQL[@]}" -At -c "SELECT 'ordered pairs ' || jsonb_array_length(s::text::jsonb->'first') || ', state ' || pg_size_pretty(octet_length(s::text)::bigint) || ' as text' FROM bench_bt_boot"
+	bt=$(time_queries \
+		"bt_counts|SELECT bt_counts(a, b, o, 1.0) FROM bench_bt" \
+		"bt_bootstrap|SELECT bt_bootstrap(a, b, o, 1.0, c, $B) FROM bench_bt" \
+		"bt_fit|SELECT bt_fit(s) FROM bench_bt_counts" \
+		"bt_ci|SELECT * FROM bench_bt_boot, bt_ci(s)")
+	echo "$bt"
+	local cnt boot fit ci
+	cnt=$(awk '$1 == "bt_counts" {print $2}' <<<"$bt")
+	boot=$(awk '$1 == "bt_bootstrap" {print $2}' <<<"$bt")
+	fit=$(awk '$1 == "bt_fit" {print $2}' <<<"$bt")
+	ci=$(awk '$1 == "bt_ci" {print $2}' <<<"$bt")
+	printf '%-66s %s\n' "bt_bootstrap ($B replicates) / bt_counts scan" \
+		"$(awk -v a="$boot" -v b="$cnt" 'BEGIN {printf "%.2fx", a / b}')"
+	printf '%-66s %s\n' "bt_ci (1 + $B fits) / one bt_fit of the stored bt_counts" \
+		"$(awk -v a="$ci" -v b="$fit" 'BEGIN {printf "%.1fx", a / b}')"
+	printf '%-66s %s\n' "bt_ci / ($B + 1) bt_fit" \
+		"$(awk -v a="$ci" -v b="$fit" -v n="$B" 'BEGIN {printf "%.2fx", a / (b * (n + 1))}')"
+	"${PSQL[@]}" -c "DROP TABLE bench_bt, bench_bt_counts, bench_bt_boot"
+}
+if [ "${BENCH_BT_ONLY:-0}" = 1 ]; then
+	bt_part
+	exit 0
+fi
 
 echo "-- $ROWS rows, serial"
 big=$(time_queries \
@@ -200,4 +253,8 @@ if [ "$np_ms" != n/a ]; then
 		"$(awk -v a="$np2_ms" -v b="$bs" 'BEGIN {printf "%.1fx", a / b}')"
 else
 	echo "numpy comparison skipped: $PY has no numpy"
+fi
+if [ "$BT_ROWS" -gt 0 ]; then
+	echo
+	bt_part
 fi

@@ -63,6 +63,10 @@ our %feed = (
 	'double precision, boolean, integer, text, integer, bigint, double precision' => 'p, y, nb, unit, 7, -3, w',
 	'double precision, double precision, integer, text, integer, bigint, double precision' => 'p, ys, nb, unit, 7, -3, w',
 	'calibration_bootstrap_state' => 'cbs',
+	'text, text, double precision, double precision, text' => 'ta, tb, outcome, w, unit',
+	'text, text, double precision, double precision, text, integer' => 'ta, tb, outcome, w, unit, 7',
+	'text, text, double precision, double precision, text, integer, bigint' => 'ta, tb, outcome, w, unit, 7, -3',
+	'bt_bootstrap_state' => 'bbs',
 );
 
 # aggregates whose results on the dyadic table agree within the 1e-9
@@ -142,7 +146,7 @@ SELECT id, 3 + id % 3 AS part, 1 + (id * 7) % 3 AS g,
        ARRAY[f1 / 8.0 - 0.5, f2 / 8.0 - 0.5, f3 / 8.0 - 0.5]::float8[] AS ff,
        ARRAY[f3 / 8.0 - 0.5, f1 / 8.0 - 0.25, f2 / 4.0 - 1]::float8[] AS sf,
        NULL::reward_pass_state AS rps, NULL::pav_state AS pv,
-       NULL::calibration_bootstrap_state AS cbs
+       NULL::calibration_bootstrap_state AS cbs, NULL::bt_bootstrap_state AS bbs
 FROM (SELECT id, $pv AS p, floor(random() * 12)::int AS i1,
              floor(random() * 9)::int AS a, floor(random() * 9)::int AS b,
              floor(random() * 9)::int AS c, (1 / 32.0 + random() / 16) / 8 AS s,
@@ -163,11 +167,12 @@ UPDATE tp_data d SET
   pcs = (SELECT preference_consistency_state_agg(e.choice, e.cond) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
   rps = (SELECT reward_pass('{0.25,-0.5,0.125}', e.ff, e.sf, e.outcome, e.w) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
   pv = (SELECT pav_agg(e.p, e.y, e.w) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
-  cbs = (SELECT calibration_bootstrap(e.p, e.y, 10, e.unit, 7, -3) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2)
+  cbs = (SELECT calibration_bootstrap(e.p, e.y, 10, e.unit, 7, -3) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
+  bbs = (SELECT bt_bootstrap(e.ta, e.tb, e.outcome, e.w, e.unit, 7, -3) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2)
 WHERE d.id % 7 = 1;
 -- one row in part 1; rows with every column NULL in part 2
 INSERT INTO tp_data SELECT $rows + 1, 1, 1, p, y, ys, nb, w, probs, label, ta, tb, ia, ib, outcome,
-  choice, cond, conf, unit, vote, ival, cs, bc, rp, pcs, ff, sf, rps, pv, cbs FROM tp_data WHERE id = 1;
+  choice, cond, conf, unit, vote, ival, cs, bc, rp, pcs, ff, sf, rps, pv, cbs, bbs FROM tp_data WHERE id = 1;
 INSERT INTO tp_data (id, part, g) SELECT $rows + 1 + g, 2, g FROM generate_series(1, 3) g;
 DROP TABLE IF EXISTS tp_parts;
 CREATE TABLE tp_parts AS SELECT generate_series(0, $np - 1) AS part;
