@@ -304,6 +304,8 @@ sub pc_samples
 	my %extra = (
 		'calibration_bootstrap_state' =>
 		  'SELECT calibration_bootstrap(p, y, 10, annotator, 20, 1) FROM pc_sane',
+		'bt_bootstrap_state' =>
+		  'SELECT bt_bootstrap(a, b, outcome, w, annotator, 20, 1) FROM pc_sane WHERE a <> b',
 	);
 	for my $t (sort keys %extra)
 	{
