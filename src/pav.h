@@ -192,9 +192,12 @@ extern int	pav_band_points(int n, int32_t *idx);
 /*
  * Replicate b (0-based) of the consistency resampling of the sorted
  * compact points with the given seed: out gets every point with its
- * outcome sums drawn under calibration.
+ * outcome sums drawn under calibration.  interrupt (NULL: none) is called
+ * every 4096 points and every 256 binomial chunks of a point, and may
+ * longjmp out.
  */
 extern void pav_consistency_draw(const PavPoint *pts, int n, int64_t seed,
-								 int b, PavPoint *out);
+								 int b, void (*interrupt) (void),
+								 PavPoint *out);
 
 #endif							/* PREFCAL_PAV_H */

@@ -257,7 +257,7 @@ corp_bands_of(const PavState *s, int replicates, double level, int64 seed,
 	for (int b = 0; b < replicates; b++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		pav_consistency_draw(s->pts, n, seed, b, rep);
+		pav_consistency_draw(s->pts, n, seed, b, pc_interrupt, rep);
 		pav_fit(rep, n, blocks);
 		fit_at(blocks, idx, nk, vals + b, replicates);
 	}

@@ -48,9 +48,13 @@ band_uniform(uint64_t kb, uint64_t c)
 	return (double) (pc_mix64(kb + (c + 1) * PC_GOLDEN) >> 11) * 0x1p-53;
 }
 
-/* Binomial(m, q), q in (0, 1/2], consuming uniforms from *c */
+/*
+ * Binomial(m, q), q in (0, 1/2], consuming uniforms from *c; interrupt
+ * (NULL: none) every 256 chunks
+ */
 static double
-band_binomial(uint64_t kb, uint64_t *c, int64_t m, double q)
+band_binomial(uint64_t kb, uint64_t *c, int64_t m, double q,
+			  void (*interrupt) (void))
 {
 	double		lq = log1p(-q);
 	double		r = q / (1.0 - q);
@@ -66,6 +70,8 @@ band_binomial(uint64_t kb, uint64_t *c, int64_t m, double q)
 		double		cdf = f;
 		int64_t		k = 0;
 
+		if (interrupt && (*c & 255) == 255)
+			interrupt();
 		while (x >= cdf && k < t)
 		{
 			f *= (double) (t - k) / (double) (k + 1) * r;
@@ -80,7 +86,7 @@ band_binomial(uint64_t kb, uint64_t *c, int64_t m, double q)
 
 void
 pav_consistency_draw(const PavPoint *pts, int n, int64_t seed, int b,
-					 PavPoint *out)
+					 void (*interrupt) (void), PavPoint *out)
 {
 	for (int i = 0; i < n; i++)
 	{
@@ -94,15 +100,17 @@ pav_consistency_draw(const PavPoint *pts, int n, int64_t seed, int b,
 		uint64_t	c = 0;
 		double		wy;
 
+		if (interrupt && (i & 4095) == 4095)
+			interrupt();
 		memcpy(&bits, &p, sizeof(bits));
 		for (int j = 0; j < 8; j++)
 			key[j] = (unsigned char) (bits >> (8 * j));
 		kb = pc_mix64(boot_key_hash((const char *) key, 8, seed) +
 					  (uint64_t) (b + 1) * PC_GOLDEN);
 		if (p <= 0.5)
-			wy = (p > 0) ? band_binomial(kb, &c, (int64_t) whole, p) : 0.0;
+			wy = (p > 0) ? band_binomial(kb, &c, (int64_t) whole, p, interrupt) : 0.0;
 		else
-			wy = whole - ((p < 1) ? band_binomial(kb, &c, (int64_t) whole, 1.0 - p) : 0.0);
+			wy = whole - ((p < 1) ? band_binomial(kb, &c, (int64_t) whole, 1.0 - p, interrupt) : 0.0);
 		if (frac > 0 && band_uniform(kb, c++) < p)
 			wy += frac;
 		out[i].p = p;
