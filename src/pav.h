@@ -157,7 +157,13 @@ extern void pav_corp(const PavPoint *pts, int n, PavBlock *scratch,
 					 PavCorp *out);
 
 /*
- * The same for the log loss -y log p - (1 - y) log(1 - p), with 0 log 0 =
+ * The summed log loss of outcome sums (w, wy) under the forecast p:
+ * -wy log p - (w - wy) log1p(-p), a zero sum contributing 0 (0 log 0 = 0)
+ */
+extern double pav_logloss_sum(double w, double wy, double p);
+
+/*
+ * The CORP decomposition for the log loss -y log p - (1 - y) log(1 - p), with 0 log 0 =
  * 0: score and mcb are +Infinity when a row's outcome has probability 0.
  */
 extern void pav_corp_logloss(const PavPoint *pts, int n, PavBlock *scratch,

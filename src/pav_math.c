@@ -337,8 +337,8 @@ pav_corp(const PavPoint *pts, int n, PavBlock *blocks, PavCorp *out)
  * the whole is a ratio of sums, so f = wy / w and 1 - f = (w - wy) / w, so
  * that f = 1 never meets a positive w - wy by rounding.
  */
-static double
-logloss_at_p(double w, double wy, double p)
+double
+pav_logloss_sum(double w, double wy, double p)
 {
 	double		l = 0;
 
@@ -377,7 +377,7 @@ pav_corp_logloss(const PavPoint *pts, int n, PavBlock *blocks, PavCorp *out)
 
 		W += pt->w;
 		WY += pt->wy;
-		s += logloss_at_p(pt->w, pt->wy, pt->p);
+		s += pav_logloss_sum(pt->w, pt->wy, pt->p);
 	}
 	nb = pav_fit_sums(pts, n, blocks);
 	for (int b = 0; b < nb; b++)

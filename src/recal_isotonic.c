@@ -43,19 +43,6 @@ iso_alloc(int32 n)
 	return r;
 }
 
-/* w * (-y log f - (1 - y) log(1 - f)) summed, with 0 log 0 = 0 */
-static double
-logloss_term(double w, double wy, double f)
-{
-	double		l = 0;
-
-	if (wy > 0)
-		l -= wy * log(f);
-	if (w - wy > 0)
-		l -= (w - wy) * log1p(-f);
-	return l;
-}
-
 /* the fit of a compacted state, or NULL when it is empty */
 static IsoRecal *
 iso_fit(const PavState *s)
@@ -91,8 +78,8 @@ iso_fit(const PavState *s)
 		if ((i & 0xffff) == 0)
 			CHECK_FOR_INTERRUPTS();
 		W += pt->w;
-		ll += logloss_term(pt->w, pt->wy, f);
-		ll0 += logloss_term(pt->w, pt->wy, pt->p);
+		ll += pav_logloss_sum(pt->w, pt->wy, f);
+		ll0 += pav_logloss_sum(pt->w, pt->wy, pt->p);
 		br += pt->w * f * f - 2.0 * f * pt->wy + pt->wyy;
 		br0 += pt->w * pt->p * pt->p - 2.0 * pt->p * pt->wy + pt->wyy;
 	}
