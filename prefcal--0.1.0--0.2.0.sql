@@ -1,11 +1,41 @@
 -- prefcal--0.1.0--0.2.0.sql: upgrade from 0.1.0 to 0.2.0.  Every catalog
 -- change it makes:
+--  - renames, for one naming convention (doc/internals.md, "SQL naming";
+--    the full table is in CHANGELOG.md): the types bt_counts, recal_points,
+--    recalibrator, consistency_prior_state, consistency_prior and
+--    preference_consistency become bt_state, recal_state, recal_model,
+--    preference_consistency_prior_state, preference_consistency_prior_model
+--    and preference_consistency_result; the aggregates calibration_agg,
+--    calibration_merge, bt_counts, bt_counts_merge and recal_points_merge
+--    become calibration_state_agg, calibration_state_merge, bt_state_agg,
+--    bt_state_merge and recal_state_merge; calibration_logloss becomes
+--    calibration_log_loss, preference_consistency_of
+--    preference_consistency_classify; the support and type I/O functions
+--    follow their aggregates and types; calibration_history.logloss becomes
+--    log_loss.  ALTER ... RENAME keeps OIDs, so stored values and views
+--    follow;
+--  - drops and re-creates, because their argument names change, the
+--    aggregates recal_points and recal_score_points (as recal_state_agg(p, y
+--    [, weight]) and recal_score_state_agg(score, y [, weight])),
+--    temperature_scaling and platt_scaling (now (p, y [, weight]) and
+--    (score, y [, weight])), and the functions recal_fit (s, ...,
+--    decrement_tol), recalibrate (m, x), recal_info (m) and
+--    recal_points_info (as recal_state_info(s)); a user view over one of
+--    these must be dropped before the update and re-created after;
+--  - names the argument s of calibration_ece, calibration_mce,
+--    calibration_rmsce, calibration_brier, calibration_n,
+--    calibration_log_loss and preference_consistency_classify;
+--  - makes the combine functions preference_consistency_combine,
+--    preference_consistency_prior_combine, majority_vote_combine,
+--    krippendorff_alpha_combine and krippendorff_alpha_interval_combine
+--    non-strict (a NULL side is the identity; results are unchanged);
+--  - re-issues the comments that name renamed objects, and replaces
+--    prefcal_refit_measure, whose body names calibration_state_agg,
+--    calibration_log_loss and the log_loss column;
 --  - creates the smooth ECE (calibration_smooth_ece, calibration_smooth_ece_detail,
 --    smooth_ece_agg and its transitions; src/sql/15_smooth_ece.sql);
---  - rewords the comments of recal_fit and recal_info, whose stopping test
---    became relative to the log loss;
---  - creates bt_counts_final and replaces the five bt_counts aggregates
---    (bt_counts x4, bt_counts_merge) so that they use it as final function;
+--  - creates bt_state_agg_final and replaces the five bt_state aggregates
+--    (bt_state_agg x4, bt_state_merge) so that they use it as final function;
 --  - marks STABLE, no longer IMMUTABLE, the functions whose result depends
 --    on a setting or on the loaded library: bt_fit, bt_fit_final and the
 --    K-class brier_score transition (their last bits follow prefcal.simd)
@@ -25,14 +55,16 @@
 --    waits for the writers of its source before moving its watermark
 --    (src/sql/60_operations.sql, doc/pg_cron.md);
 --  - creates the sorted calibration state and what reads it (pav_state,
---    corp_terms, pav_agg, pav_merge, isotonic_scaling, corp_decomposition,
---    pav_isotonic, pav_corp, corp_svg, equal_mass_ece, debiased_squared_ece,
---    pav_info; src/sql/55_pav.sql);
+--    corp_decomposition_result, pav_state_agg, pav_state_merge,
+--    isotonic_scaling, corp_decomposition, pav_isotonic, pav_corp,
+--    pav_corp_svg, pav_equal_mass_ece, pav_debiased_squared_ece, pav_info;
+--    src/sql/55_pav.sql);
 --  - creates the calibration bootstrap (calibration_bootstrap_state,
---    calibration_bootstrap and calibration_bootstrap_merge, calibration_ci,
---    calibration_ci_diff, calibration_replicates,
---    calibration_bootstrap_estimate, calibration_bootstrap_svg and
---    bootstrap_weight; src/sql/12_calibration_bootstrap.sql);
+--    calibration_bootstrap_state_agg and calibration_bootstrap_state_merge,
+--    calibration_bootstrap_ci, calibration_bootstrap_ci_diff,
+--    calibration_bootstrap_replicates, calibration_bootstrap_estimate,
+--    calibration_bootstrap_svg and bootstrap_weight;
+--    src/sql/12_calibration_bootstrap.sql);
 --  - creates the feature simulator of the study (simulate_preference_study,
 --    simulate_preference_responses, simulate_preference_annotators;
 --    src/sql/32_simulate_study.sql);
@@ -48,6 +80,443 @@
 
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION prefcal UPDATE TO '0.2.0'" to load this file. \quit
+
+-- Renames (issue 22): one naming and argument convention (doc/internals.md,
+-- "SQL naming").  Objects keep their OIDs under ALTER ... RENAME, so stored
+-- values, views and dumps follow; the objects whose argument names change
+-- are dropped here and created again below with their new names.
+
+-- dropped and re-created: their argument names change
+DROP AGGREGATE @extschema@.recal_points(float8, boolean);
+DROP AGGREGATE @extschema@.recal_points(float8, boolean, float8);
+DROP AGGREGATE @extschema@.recal_points(float8, float8);
+DROP AGGREGATE @extschema@.recal_points(float8, float8, float8);
+DROP AGGREGATE @extschema@.recal_score_points(float8, boolean);
+DROP AGGREGATE @extschema@.recal_score_points(float8, boolean, float8);
+DROP AGGREGATE @extschema@.recal_score_points(float8, float8);
+DROP AGGREGATE @extschema@.recal_score_points(float8, float8, float8);
+DROP AGGREGATE @extschema@.temperature_scaling(float8, boolean);
+DROP AGGREGATE @extschema@.temperature_scaling(float8, boolean, float8);
+DROP AGGREGATE @extschema@.temperature_scaling(float8, float8);
+DROP AGGREGATE @extschema@.temperature_scaling(float8, float8, float8);
+DROP AGGREGATE @extschema@.platt_scaling(float8, boolean);
+DROP AGGREGATE @extschema@.platt_scaling(float8, boolean, float8);
+DROP AGGREGATE @extschema@.platt_scaling(float8, float8);
+DROP AGGREGATE @extschema@.platt_scaling(float8, float8, float8);
+DROP FUNCTION @extschema@.recal_fit(@extschema@.recal_points, text, boolean, integer, float8);
+DROP FUNCTION @extschema@.recalibrate(@extschema@.recalibrator, float8);
+DROP FUNCTION @extschema@.recal_info(@extschema@.recalibrator);
+DROP FUNCTION @extschema@.recal_points_info(@extschema@.recal_points);
+
+-- renamed
+ALTER AGGREGATE @extschema@.calibration_agg(float8, boolean) RENAME TO calibration_state_agg;
+ALTER AGGREGATE @extschema@.calibration_agg(float8, float8) RENAME TO calibration_state_agg;
+ALTER AGGREGATE @extschema@.calibration_agg(float8, boolean, integer) RENAME TO calibration_state_agg;
+ALTER AGGREGATE @extschema@.calibration_agg(float8, float8, integer) RENAME TO calibration_state_agg;
+ALTER AGGREGATE @extschema@.calibration_agg(float8, boolean, integer, float8) RENAME TO calibration_state_agg;
+ALTER AGGREGATE @extschema@.calibration_agg(float8, float8, integer, float8) RENAME TO calibration_state_agg;
+ALTER AGGREGATE @extschema@.calibration_agg(float8[], integer, integer) RENAME TO calibration_state_agg;
+ALTER AGGREGATE @extschema@.calibration_merge(@extschema@.calibration_state) RENAME TO calibration_state_merge;
+ALTER FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8, boolean) RENAME TO calibration_state_agg_trans;
+ALTER FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8, float8) RENAME TO calibration_state_agg_trans;
+ALTER FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8, boolean, integer) RENAME TO calibration_state_agg_trans;
+ALTER FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8, float8, integer) RENAME TO calibration_state_agg_trans;
+ALTER FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8, boolean, integer, float8) RENAME TO calibration_state_agg_trans;
+ALTER FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8, float8, integer, float8) RENAME TO calibration_state_agg_trans;
+ALTER FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8[], integer, integer) RENAME TO calibration_state_agg_trans;
+ALTER FUNCTION @extschema@.calibration_logloss(@extschema@.calibration_state) RENAME TO calibration_log_loss;
+ALTER AGGREGATE @extschema@.bt_counts(text, text, float8, float8) RENAME TO bt_state_agg;
+ALTER AGGREGATE @extschema@.bt_counts(bigint, bigint, float8, float8) RENAME TO bt_state_agg;
+ALTER AGGREGATE @extschema@.bt_counts(text, text) RENAME TO bt_state_agg;
+ALTER AGGREGATE @extschema@.bt_counts(bigint, bigint) RENAME TO bt_state_agg;
+ALTER AGGREGATE @extschema@.bt_counts_merge(@extschema@.bt_counts) RENAME TO bt_state_merge;
+ALTER FUNCTION @extschema@.bt_counts_trans(@extschema@.bt_counts, text, text, float8, float8) RENAME TO bt_state_agg_trans;
+ALTER FUNCTION @extschema@.bt_counts_trans(@extschema@.bt_counts, bigint, bigint, float8, float8) RENAME TO bt_state_agg_trans;
+ALTER FUNCTION @extschema@.bt_counts_trans(@extschema@.bt_counts, text, text) RENAME TO bt_state_agg_trans;
+ALTER FUNCTION @extschema@.bt_counts_trans(@extschema@.bt_counts, bigint, bigint) RENAME TO bt_state_agg_trans;
+ALTER FUNCTION @extschema@.bt_counts_combine(@extschema@.bt_counts, @extschema@.bt_counts) RENAME TO bt_state_combine;
+ALTER FUNCTION @extschema@.bt_counts_in(cstring) RENAME TO bt_state_in;
+ALTER FUNCTION @extschema@.bt_counts_out(@extschema@.bt_counts) RENAME TO bt_state_out;
+ALTER FUNCTION @extschema@.bt_counts_recv(internal) RENAME TO bt_state_recv;
+ALTER FUNCTION @extschema@.bt_counts_send(@extschema@.bt_counts) RENAME TO bt_state_send;
+ALTER AGGREGATE @extschema@.recal_points_merge(@extschema@.recal_points) RENAME TO recal_state_merge;
+ALTER FUNCTION @extschema@.recal_points_trans_p(@extschema@.recal_points, float8, boolean) RENAME TO recal_state_agg_trans;
+ALTER FUNCTION @extschema@.recal_points_trans_p(@extschema@.recal_points, float8, boolean, float8) RENAME TO recal_state_agg_trans;
+ALTER FUNCTION @extschema@.recal_points_trans_p(@extschema@.recal_points, float8, float8) RENAME TO recal_state_agg_trans;
+ALTER FUNCTION @extschema@.recal_points_trans_p(@extschema@.recal_points, float8, float8, float8) RENAME TO recal_state_agg_trans;
+ALTER FUNCTION @extschema@.recal_points_trans_s(@extschema@.recal_points, float8, boolean) RENAME TO recal_score_state_agg_trans;
+ALTER FUNCTION @extschema@.recal_points_trans_s(@extschema@.recal_points, float8, boolean, float8) RENAME TO recal_score_state_agg_trans;
+ALTER FUNCTION @extschema@.recal_points_trans_s(@extschema@.recal_points, float8, float8) RENAME TO recal_score_state_agg_trans;
+ALTER FUNCTION @extschema@.recal_points_trans_s(@extschema@.recal_points, float8, float8, float8) RENAME TO recal_score_state_agg_trans;
+ALTER FUNCTION @extschema@.recal_points_combine(@extschema@.recal_points, @extschema@.recal_points) RENAME TO recal_state_combine;
+ALTER FUNCTION @extschema@.recal_points_final(@extschema@.recal_points) RENAME TO recal_state_agg_final;
+ALTER FUNCTION @extschema@.recal_temperature_final(@extschema@.recal_points) RENAME TO temperature_scaling_final;
+ALTER FUNCTION @extschema@.recal_platt_final(@extschema@.recal_points) RENAME TO platt_scaling_final;
+ALTER FUNCTION @extschema@.recal_points_in(cstring) RENAME TO recal_state_in;
+ALTER FUNCTION @extschema@.recal_points_out(@extschema@.recal_points) RENAME TO recal_state_out;
+ALTER FUNCTION @extschema@.recal_points_recv(internal) RENAME TO recal_state_recv;
+ALTER FUNCTION @extschema@.recal_points_send(@extschema@.recal_points) RENAME TO recal_state_send;
+ALTER FUNCTION @extschema@.recalibrator_in(cstring) RENAME TO recal_model_in;
+ALTER FUNCTION @extschema@.recalibrator_out(@extschema@.recalibrator) RENAME TO recal_model_out;
+ALTER FUNCTION @extschema@.recalibrator_recv(internal) RENAME TO recal_model_recv;
+ALTER FUNCTION @extschema@.recalibrator_send(@extschema@.recalibrator) RENAME TO recal_model_send;
+ALTER FUNCTION @extschema@.preference_consistency_of(@extschema@.preference_consistency_state) RENAME TO preference_consistency_classify;
+ALTER FUNCTION @extschema@.consistency_prior_state_in(cstring) RENAME TO preference_consistency_prior_state_in;
+ALTER FUNCTION @extschema@.consistency_prior_state_out(@extschema@.consistency_prior_state) RENAME TO preference_consistency_prior_state_out;
+ALTER FUNCTION @extschema@.consistency_prior_state_recv(internal) RENAME TO preference_consistency_prior_state_recv;
+ALTER FUNCTION @extschema@.consistency_prior_state_send(@extschema@.consistency_prior_state) RENAME TO preference_consistency_prior_state_send;
+ALTER FUNCTION @extschema@.consistency_prior_in(cstring) RENAME TO preference_consistency_prior_model_in;
+ALTER FUNCTION @extschema@.consistency_prior_out(@extschema@.consistency_prior) RENAME TO preference_consistency_prior_model_out;
+ALTER FUNCTION @extschema@.consistency_prior_recv(internal) RENAME TO preference_consistency_prior_model_recv;
+ALTER FUNCTION @extschema@.consistency_prior_send(@extschema@.consistency_prior) RENAME TO preference_consistency_prior_model_send;
+ALTER TYPE @extschema@.bt_counts RENAME TO bt_state;
+ALTER TYPE @extschema@.recal_points RENAME TO recal_state;
+ALTER TYPE @extschema@.recalibrator RENAME TO recal_model;
+ALTER TYPE @extschema@.consistency_prior_state RENAME TO preference_consistency_prior_state;
+ALTER TYPE @extschema@.consistency_prior RENAME TO preference_consistency_prior_model;
+ALTER TYPE @extschema@.preference_consistency RENAME TO preference_consistency_result;
+ALTER TABLE @extschema@.calibration_history RENAME COLUMN logloss TO log_loss;
+
+-- combine functions are non-strict, a NULL side the identity
+ALTER FUNCTION @extschema@.preference_consistency_combine(@extschema@.preference_consistency_state, @extschema@.preference_consistency_state) CALLED ON NULL INPUT;
+ALTER FUNCTION @extschema@.preference_consistency_prior_combine(@extschema@.preference_consistency_prior_state, @extschema@.preference_consistency_prior_state) CALLED ON NULL INPUT;
+ALTER FUNCTION @extschema@.majority_vote_combine(@extschema@.majority_vote_state, @extschema@.majority_vote_state) CALLED ON NULL INPUT;
+ALTER FUNCTION @extschema@.krippendorff_alpha_combine(@extschema@.krippendorff_alpha_state, @extschema@.krippendorff_alpha_state) CALLED ON NULL INPUT;
+ALTER FUNCTION @extschema@.krippendorff_alpha_interval_combine(@extschema@.krippendorff_alpha_interval_state, @extschema@.krippendorff_alpha_interval_state) CALLED ON NULL INPUT;
+
+-- argument names: (p, y [, weight]), (score, y [, weight]), s for a state, m for a model
+-- aggregates
+
+CREATE AGGREGATE @extschema@.recal_state_agg(p float8, y boolean) (
+	SFUNC = @extschema@.recal_state_agg_trans,
+	STYPE = @extschema@.recal_state,
+	COMBINEFUNC = @extschema@.recal_state_combine,
+	FINALFUNC = @extschema@.recal_state_agg_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.recal_state_agg(float8, boolean) IS
+'recalibration state over (p, y [, weight]) rows; fit it with recal_fit';
+
+CREATE AGGREGATE @extschema@.recal_state_agg(p float8, y boolean, weight float8) (
+	SFUNC = @extschema@.recal_state_agg_trans,
+	STYPE = @extschema@.recal_state,
+	COMBINEFUNC = @extschema@.recal_state_combine,
+	FINALFUNC = @extschema@.recal_state_agg_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.recal_state_agg(float8, boolean, float8) IS
+'recalibration state over (p, y [, weight]) rows; fit it with recal_fit; rows weighted';
+
+CREATE AGGREGATE @extschema@.recal_state_agg(p float8, y float8) (
+	SFUNC = @extschema@.recal_state_agg_trans,
+	STYPE = @extschema@.recal_state,
+	COMBINEFUNC = @extschema@.recal_state_combine,
+	FINALFUNC = @extschema@.recal_state_agg_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.recal_state_agg(float8, float8) IS
+'recalibration state over (p, y [, weight]) rows; fit it with recal_fit';
+
+CREATE AGGREGATE @extschema@.recal_state_agg(p float8, y float8, weight float8) (
+	SFUNC = @extschema@.recal_state_agg_trans,
+	STYPE = @extschema@.recal_state,
+	COMBINEFUNC = @extschema@.recal_state_combine,
+	FINALFUNC = @extschema@.recal_state_agg_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.recal_state_agg(float8, float8, float8) IS
+'recalibration state over (p, y [, weight]) rows; fit it with recal_fit; rows weighted';
+
+CREATE AGGREGATE @extschema@.recal_score_state_agg(score float8, y boolean) (
+	SFUNC = @extschema@.recal_score_state_agg_trans,
+	STYPE = @extschema@.recal_state,
+	COMBINEFUNC = @extschema@.recal_state_combine,
+	FINALFUNC = @extschema@.recal_state_agg_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.recal_score_state_agg(float8, boolean) IS
+'recalibration state over (score, y [, weight]) rows; fit it with recal_fit';
+
+CREATE AGGREGATE @extschema@.recal_score_state_agg(score float8, y boolean, weight float8) (
+	SFUNC = @extschema@.recal_score_state_agg_trans,
+	STYPE = @extschema@.recal_state,
+	COMBINEFUNC = @extschema@.recal_state_combine,
+	FINALFUNC = @extschema@.recal_state_agg_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.recal_score_state_agg(float8, boolean, float8) IS
+'recalibration state over (score, y [, weight]) rows; fit it with recal_fit; rows weighted';
+
+CREATE AGGREGATE @extschema@.recal_score_state_agg(score float8, y float8) (
+	SFUNC = @extschema@.recal_score_state_agg_trans,
+	STYPE = @extschema@.recal_state,
+	COMBINEFUNC = @extschema@.recal_state_combine,
+	FINALFUNC = @extschema@.recal_state_agg_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.recal_score_state_agg(float8, float8) IS
+'recalibration state over (score, y [, weight]) rows; fit it with recal_fit';
+
+CREATE AGGREGATE @extschema@.recal_score_state_agg(score float8, y float8, weight float8) (
+	SFUNC = @extschema@.recal_score_state_agg_trans,
+	STYPE = @extschema@.recal_state,
+	COMBINEFUNC = @extschema@.recal_state_combine,
+	FINALFUNC = @extschema@.recal_state_agg_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.recal_score_state_agg(float8, float8, float8) IS
+'recalibration state over (score, y [, weight]) rows; fit it with recal_fit; rows weighted';
+
+CREATE AGGREGATE @extschema@.temperature_scaling(p float8, y boolean) (
+	SFUNC = @extschema@.recal_state_agg_trans,
+	STYPE = @extschema@.recal_state,
+	COMBINEFUNC = @extschema@.recal_state_combine,
+	FINALFUNC = @extschema@.temperature_scaling_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.temperature_scaling(float8, boolean) IS
+'temperature scaling fitted by maximum likelihood: p'' = sigmoid(logit(p) / T), T > 0';
+
+CREATE AGGREGATE @extschema@.temperature_scaling(p float8, y boolean, weight float8) (
+	SFUNC = @extschema@.recal_state_agg_trans,
+	STYPE = @extschema@.recal_state,
+	COMBINEFUNC = @extschema@.recal_state_combine,
+	FINALFUNC = @extschema@.temperature_scaling_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.temperature_scaling(float8, boolean, float8) IS
+'temperature scaling fitted by maximum likelihood: p'' = sigmoid(logit(p) / T), T > 0; rows weighted';
+
+CREATE AGGREGATE @extschema@.temperature_scaling(p float8, y float8) (
+	SFUNC = @extschema@.recal_state_agg_trans,
+	STYPE = @extschema@.recal_state,
+	COMBINEFUNC = @extschema@.recal_state_combine,
+	FINALFUNC = @extschema@.temperature_scaling_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.temperature_scaling(float8, float8) IS
+'temperature scaling fitted by maximum likelihood: p'' = sigmoid(logit(p) / T), T > 0';
+
+CREATE AGGREGATE @extschema@.temperature_scaling(p float8, y float8, weight float8) (
+	SFUNC = @extschema@.recal_state_agg_trans,
+	STYPE = @extschema@.recal_state,
+	COMBINEFUNC = @extschema@.recal_state_combine,
+	FINALFUNC = @extschema@.temperature_scaling_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.temperature_scaling(float8, float8, float8) IS
+'temperature scaling fitted by maximum likelihood: p'' = sigmoid(logit(p) / T), T > 0; rows weighted';
+
+CREATE AGGREGATE @extschema@.platt_scaling(score float8, y boolean) (
+	SFUNC = @extschema@.recal_score_state_agg_trans,
+	STYPE = @extschema@.recal_state,
+	COMBINEFUNC = @extschema@.recal_state_combine,
+	FINALFUNC = @extschema@.platt_scaling_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.platt_scaling(float8, boolean) IS
+'Platt scaling fitted by maximum likelihood without target smoothing: p'' = sigmoid(a * score + b)';
+
+CREATE AGGREGATE @extschema@.platt_scaling(score float8, y boolean, weight float8) (
+	SFUNC = @extschema@.recal_score_state_agg_trans,
+	STYPE = @extschema@.recal_state,
+	COMBINEFUNC = @extschema@.recal_state_combine,
+	FINALFUNC = @extschema@.platt_scaling_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.platt_scaling(float8, boolean, float8) IS
+'Platt scaling fitted by maximum likelihood without target smoothing: p'' = sigmoid(a * score + b); rows weighted';
+
+CREATE AGGREGATE @extschema@.platt_scaling(score float8, y float8) (
+	SFUNC = @extschema@.recal_score_state_agg_trans,
+	STYPE = @extschema@.recal_state,
+	COMBINEFUNC = @extschema@.recal_state_combine,
+	FINALFUNC = @extschema@.platt_scaling_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.platt_scaling(float8, float8) IS
+'Platt scaling fitted by maximum likelihood without target smoothing: p'' = sigmoid(a * score + b)';
+
+CREATE AGGREGATE @extschema@.platt_scaling(score float8, y float8, weight float8) (
+	SFUNC = @extschema@.recal_score_state_agg_trans,
+	STYPE = @extschema@.recal_state,
+	COMBINEFUNC = @extschema@.recal_state_combine,
+	FINALFUNC = @extschema@.platt_scaling_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.platt_scaling(float8, float8, float8) IS
+'Platt scaling fitted by maximum likelihood without target smoothing: p'' = sigmoid(a * score + b); rows weighted';
+
+-- fitting, applying, inspecting
+
+-- fitting, applying, inspecting
+
+CREATE FUNCTION @extschema@.recal_fit(s @extschema@.recal_state,
+	method text DEFAULT 'temperature',
+	smoothing boolean DEFAULT false,
+	max_iter integer DEFAULT 100,
+	decrement_tol float8 DEFAULT 1e-20)
+RETURNS @extschema@.recal_model
+AS 'MODULE_PATHNAME', 'recal_fit'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.recal_fit(@extschema@.recal_state, text, boolean, integer, float8) IS
+'fit temperature (method => ''temperature'') or Platt (''platt'', smoothing => Platt''s smoothed targets) scaling by Newton''s method on the mean log loss; stops when the squared Newton decrement relative to the loss is at most decrement_tol';
+
+CREATE FUNCTION @extschema@.recalibrate(m @extschema@.recal_model, x float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'recalibrate'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.recalibrate(@extschema@.recal_model, float8) IS
+'recalibrated probability of x (a probability, or a score for a score recalibrator)';
+
+CREATE FUNCTION @extschema@.recal_info(m @extschema@.recal_model)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'recal_info'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.recal_info(@extschema@.recal_model) IS
+'method, parameters (temperature, or a and b), rows, weight, log loss before and after, iterations and final squared Newton decrement relative to the loss';
+
+CREATE FUNCTION @extschema@.recal_state_info(s @extschema@.recal_state)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'recal_points_info'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.recal_state_info(@extschema@.recal_state) IS
+'input kind, rows folded in, distinct points, total weight and weighted target of a recalibration state';
+
+-- ---------- accessors (also the final functions) ----------
+
+-- ---------- accessors (also the final functions) ----------
+
+CREATE OR REPLACE FUNCTION @extschema@.calibration_ece(s @extschema@.calibration_state)
+RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_ece'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION @extschema@.calibration_mce(s @extschema@.calibration_state)
+RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_mce'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION @extschema@.calibration_rmsce(s @extschema@.calibration_state)
+RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_rmsce'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION @extschema@.calibration_brier(s @extschema@.calibration_state)
+RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_brier'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION @extschema@.calibration_log_loss(s @extschema@.calibration_state)
+RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_logloss'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION @extschema@.calibration_n(s @extschema@.calibration_state)
+RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_n'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION @extschema@.preference_consistency_classify(s @extschema@.preference_consistency_state)
+RETURNS @extschema@.preference_consistency_result
+AS 'MODULE_PATHNAME', 'pc_consistency_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- bodies that name renamed objects
+COMMENT ON FUNCTION @extschema@.calibration_state_combine(@extschema@.calibration_state, @extschema@.calibration_state) IS
+'combine function of the calibration aggregates and transition of calibration_state_merge (aggregate support)';
+
+COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, boolean) IS 'transition of calibration_state_agg (aggregate support)';
+
+COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, float8) IS 'transition of calibration_state_agg (aggregate support)';
+
+COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, boolean, integer) IS 'transition of calibration_state_agg (aggregate support)';
+
+COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, float8, integer) IS 'transition of calibration_state_agg (aggregate support)';
+
+COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, boolean, integer, float8) IS 'transition of calibration_state_agg (aggregate support)';
+
+COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, float8, integer, float8) IS 'transition of calibration_state_agg (aggregate support)';
+
+COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8[], integer, integer) IS 'transition of calibration_state_agg (aggregate support)';
+
+COMMENT ON FUNCTION @extschema@.bt_state_combine(@extschema@.bt_state, @extschema@.bt_state) IS
+'support function of the bt_state aggregates: union of two pair-count states';
+
+COMMENT ON AGGREGATE @extschema@.bt_state_merge(@extschema@.bt_state) IS
+'union of stored bt_state states (for rollups and incremental refits)';
+
+COMMENT ON AGGREGATE @extschema@.preference_consistency_state_merge(@extschema@.preference_consistency_state) IS
+'merge stored preference_consistency_state values (classify with preference_consistency_classify)';
+
+COMMENT ON FUNCTION @extschema@.preference_consistency_prior_combine(@extschema@.preference_consistency_prior_state, @extschema@.preference_consistency_prior_state) IS
+'merge two preference_consistency_prior_state values (adds multiplicities)';
+
+COMMENT ON FUNCTION @extschema@.preference_consistency_prior_final(@extschema@.preference_consistency_prior_state) IS
+'fit a preference_consistency_prior_model by EM over the collected count vectors';
+
+COMMENT ON FUNCTION @extschema@.classify_preference_consistency(@extschema@.preference_consistency_state, @extschema@.preference_consistency_prior_model, float8, float8) IS
+'classify one group''s stored state under a fitted preference_consistency_prior_model (empirical Bayes); min_posterior 0 gives the MAP label; direction_p (e.g. from bt_predict) replaces the prior''s genuine direction probability for this group, NULL keeps it';
+
+-- step 3: calibration of a stored version on the hold-out relation
+CREATE OR REPLACE FUNCTION @extschema@.prefcal_refit_measure(job text, model_version integer)
+RETURNS @extschema@.calibration_state
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	j @extschema@.bt_state_store;
+	h regclass;
+	m @extschema@.bt_model;
+	st @extschema@.calibration_state;
+BEGIN
+	SELECT * INTO j FROM @extschema@.bt_state_store s WHERE s.name = job;
+	IF NOT FOUND OR j.holdout_table IS NULL THEN
+		RETURN NULL;
+	END IF;
+	SELECT ms.model INTO m FROM @extschema@.bt_model_store ms
+	WHERE ms.name = job AND ms.version = model_version;
+	IF m IS NULL THEN
+		RETURN NULL;
+	END IF;
+	h := pg_catalog.format('%I.%I', j.holdout_schema, j.holdout_table)::regclass;
+	EXECUTE pg_catalog.format(
+		'SELECT @extschema@.calibration_state_agg(@extschema@.bt_predict_shown($1, %1$s, %2$s), %3$s, 15) FROM %4$s',
+		@extschema@.prefcal_column_expr(h, j.first_column, 'item'),
+		@extschema@.prefcal_column_expr(h, j.second_column, 'item'),
+		@extschema@.prefcal_column_expr(h, j.outcome_column, 'value'),
+		h)
+	INTO st USING m;
+	IF st IS NOT NULL THEN
+		INSERT INTO @extschema@.calibration_history
+			(name, version, measured_at, n, brier, ece, mce, log_loss, state)
+		VALUES (job, model_version, pg_catalog.clock_timestamp(),
+				@extschema@.calibration_n(st), @extschema@.calibration_brier(st),
+				@extschema@.calibration_ece(st), @extschema@.calibration_mce(st),
+				@extschema@.calibration_log_loss(st), st);
+	END IF;
+	RETURN st;
+END
+$$;
+
+
+-- 15_smooth_ece.sql: smooth ECE over calibration states (doc/calibration.md,
+-- "Smooth ECE").  New in 0.2.0: prefcal--0.1.0--0.2.0.sql creates the same
+-- objects (test/t/096_upgrade.t checks that the two agree).
 
 CREATE FUNCTION @extschema@.calibration_smooth_ece(s @extschema@.calibration_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_smooth_ece'
@@ -101,51 +570,64 @@ CREATE AGGREGATE @extschema@.smooth_ece_agg(p float8, y float8) (
 COMMENT ON AGGREGATE @extschema@.smooth_ece_agg(float8, float8) IS
 'smooth ECE of (p, soft target y in [0,1]) at its fixed point, from a state of 10000 equal-width bins';
 
--- recal_fit's stopping test and recal_info's newton_decrement became
--- relative to the log loss in 0.2.0
-COMMENT ON FUNCTION @extschema@.recal_fit(@extschema@.recal_points, text, boolean, integer, float8) IS
-'fit temperature (method => ''temperature'') or Platt (''platt'', smoothing => Platt''s smoothed targets) scaling by Newton''s method on the mean log loss; stops when the squared Newton decrement relative to the loss is at most tol';
-COMMENT ON FUNCTION @extschema@.recal_info(@extschema@.recalibrator) IS
-'method, parameters (temperature, or a and b), rows, weight, log loss before and after, iterations and final squared Newton decrement relative to the loss';
-
--- the bt_counts aggregates hand their state on without a flattened copy
--- (bt_counts_final) in 0.2.0
-CREATE FUNCTION @extschema@.bt_counts_final(@extschema@.bt_counts)
-RETURNS @extschema@.bt_counts
+-- the bt_state aggregates hand their state on without a flattened copy
+-- (bt_state_agg_final) in 0.2.0
+CREATE FUNCTION @extschema@.bt_state_agg_final(@extschema@.bt_state)
+RETURNS @extschema@.bt_state
 AS 'MODULE_PATHNAME', 'bt_counts_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bt_counts_final(@extschema@.bt_counts) IS
-'final function of the bt_counts aggregates: the state itself, handed on without a flattened copy';
+COMMENT ON FUNCTION @extschema@.bt_state_agg_final(@extschema@.bt_state) IS
+'final function of the bt_state aggregates: the state itself, handed on without a flattened copy';
 
-CREATE OR REPLACE AGGREGATE @extschema@.bt_counts(first_item text, second_item text, outcome float8, weight float8) (
-	SFUNC = @extschema@.bt_counts_trans, STYPE = @extschema@.bt_counts,
-	COMBINEFUNC = @extschema@.bt_counts_combine,
-	FINALFUNC = @extschema@.bt_counts_final, PARALLEL = SAFE);
-CREATE OR REPLACE AGGREGATE @extschema@.bt_counts(first_item bigint, second_item bigint, outcome float8, weight float8) (
-	SFUNC = @extschema@.bt_counts_trans, STYPE = @extschema@.bt_counts,
-	COMBINEFUNC = @extschema@.bt_counts_combine,
-	FINALFUNC = @extschema@.bt_counts_final, PARALLEL = SAFE);
-CREATE OR REPLACE AGGREGATE @extschema@.bt_counts(winner text, loser text) (
-	SFUNC = @extschema@.bt_counts_trans, STYPE = @extschema@.bt_counts,
-	COMBINEFUNC = @extschema@.bt_counts_combine,
-	FINALFUNC = @extschema@.bt_counts_final, PARALLEL = SAFE);
-CREATE OR REPLACE AGGREGATE @extschema@.bt_counts(winner bigint, loser bigint) (
-	SFUNC = @extschema@.bt_counts_trans, STYPE = @extschema@.bt_counts,
-	COMBINEFUNC = @extschema@.bt_counts_combine,
-	FINALFUNC = @extschema@.bt_counts_final, PARALLEL = SAFE);
-CREATE OR REPLACE AGGREGATE @extschema@.bt_counts_merge(@extschema@.bt_counts) (
-	SFUNC = @extschema@.bt_counts_combine, STYPE = @extschema@.bt_counts,
-	COMBINEFUNC = @extschema@.bt_counts_combine,
-	FINALFUNC = @extschema@.bt_counts_final, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE @extschema@.bt_state_agg(first_item text, second_item text, outcome float8, weight float8) (
+	SFUNC = @extschema@.bt_state_agg_trans,
+	STYPE = @extschema@.bt_state,
+	COMBINEFUNC = @extschema@.bt_state_combine,
+	FINALFUNC = @extschema@.bt_state_agg_final,
+	PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE @extschema@.bt_state_agg(first_item bigint, second_item bigint, outcome float8, weight float8) (
+	SFUNC = @extschema@.bt_state_agg_trans,
+	STYPE = @extschema@.bt_state,
+	COMBINEFUNC = @extschema@.bt_state_combine,
+	FINALFUNC = @extschema@.bt_state_agg_final,
+	PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE @extschema@.bt_state_agg(winner text, loser text) (
+	SFUNC = @extschema@.bt_state_agg_trans,
+	STYPE = @extschema@.bt_state,
+	COMBINEFUNC = @extschema@.bt_state_combine,
+	FINALFUNC = @extschema@.bt_state_agg_final,
+	PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE @extschema@.bt_state_agg(winner bigint, loser bigint) (
+	SFUNC = @extschema@.bt_state_agg_trans,
+	STYPE = @extschema@.bt_state,
+	COMBINEFUNC = @extschema@.bt_state_combine,
+	FINALFUNC = @extschema@.bt_state_agg_final,
+	PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE @extschema@.bt_state_merge(@extschema@.bt_state) (
+	SFUNC = @extschema@.bt_state_combine,
+	STYPE = @extschema@.bt_state,
+	COMBINEFUNC = @extschema@.bt_state_combine,
+	FINALFUNC = @extschema@.bt_state_agg_final,
+	PARALLEL = SAFE
+);
 
 -- functions whose result depends on a setting (prefcal.simd) or on the
 -- loaded library are STABLE in 0.2.0
 ALTER FUNCTION @extschema@.prefcal_version() STABLE;
-ALTER FUNCTION @extschema@.bt_fit(@extschema@.bt_counts, text, float8, text, boolean, text, text, float8, int, float8) STABLE;
-ALTER FUNCTION @extschema@.bt_fit_final(@extschema@.bt_counts) STABLE;
+ALTER FUNCTION @extschema@.bt_fit(@extschema@.bt_state, text, float8, text, boolean, text, text, float8, int, float8) STABLE;
+ALTER FUNCTION @extschema@.bt_fit_final(@extschema@.bt_state) STABLE;
 ALTER FUNCTION @extschema@.brier_score_trans(@extschema@.calibration_state, float8[], integer) STABLE;
 
 -- reward models on features (src/sql/25_reward.sql)
+
+-- reward_pass_state: the sums of one pass over comparisons at fixed parameters
+
+-- src/sql/25_reward.sql: reward models on features: the pass aggregate,
+-- fitting, and fitted models (doc/reward-models.md).
 
 -- reward_pass_state: the sums of one pass over comparisons at fixed parameters
 
@@ -207,7 +689,7 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.reward_pass_combine(@extschema@.reward_pass_state, @extschema@.reward_pass_state)
 RETURNS @extschema@.reward_pass_state
 AS 'MODULE_PATHNAME', 'reward_pass_combine'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.reward_pass_combine(@extschema@.reward_pass_state, @extschema@.reward_pass_state) IS
 'support function of the reward_pass aggregates: sum of two passes at the same parameters';
@@ -251,7 +733,7 @@ CREATE AGGREGATE @extschema@.reward_pass(params float8[], first_features float8[
 );
 
 COMMENT ON AGGREGATE @extschema@.reward_pass(float8[], float8[], float8[], float8, float8, text, float8, boolean) IS
-'one pass of a reward model at params for an objective (logloss, logloss+brier, hinge, hinge+brier), with the Hessian when asked';
+'one pass of a reward model at params for an objective (log_loss, log_loss+brier, hinge, hinge+brier), with the Hessian when asked';
 
 CREATE AGGREGATE @extschema@.reward_pass(params float8[], first_features real[], second_features real[], outcome float8, weight float8, objective text, brier_weight float8, hessian boolean) (
 	SFUNC = @extschema@.reward_pass_trans,
@@ -274,6 +756,8 @@ CREATE AGGREGATE @extschema@.reward_pass_merge(@extschema@.reward_pass_state) (
 
 COMMENT ON AGGREGATE @extschema@.reward_pass_merge(@extschema@.reward_pass_state) IS
 'sum of stored reward passes made at the same parameters (one pass over the union of their rows)';
+
+-- reward_model: a fitted reward model
 
 -- reward_model: a fitted reward model
 
@@ -316,12 +800,12 @@ CREATE FUNCTION @extschema@.reward_fit(
 	query text,
 	position_effect boolean DEFAULT false,
 	prior float8 DEFAULT 0,
-	objective text DEFAULT 'logloss',
+	objective text DEFAULT 'log_loss',
 	brier_weight float8 DEFAULT 1,
 	augment text DEFAULT 'none',
 	spurious int[] DEFAULT NULL,
 	max_iter int DEFAULT 100,
-	tol float8 DEFAULT 1e-9,
+	gradient_tol float8 DEFAULT 1e-9,
 	standardize boolean DEFAULT false)
 RETURNS @extschema@.reward_model
 AS 'MODULE_PATHNAME', 'reward_fit'
@@ -412,6 +896,14 @@ COMMENT ON FUNCTION @extschema@.reward_info(@extschema@.reward_model) IS
 -- every relation whose writers can add rows to source: itself, the
 -- relations its view rules read (recursively) and its inheritance children
 -- and partitions
+-- Concurrent writers (doc/pg_cron.md): a refit may only move the watermark
+-- to a bound below which no row can still appear.  These functions find
+-- such a bound; prefcal_refit_fold uses them, and any other job that folds
+-- rows by a watermark can too.
+
+-- every relation whose writers can add rows to source: itself, the
+-- relations its view rules read (recursively) and its inheritance children
+-- and partitions
 CREATE FUNCTION @extschema@.prefcal_source_relations(source regclass)
 RETURNS regclass[]
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
@@ -456,6 +948,15 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.prefcal_oldest_xact_start() IS
 'the earliest start of another open transaction (or running statement) in this database, at most the current time; autovacuum is left out';
 
+-- the watermark a fold may move to: the largest key above after such that
+-- every row at or below it that will ever commit is visible to the next
+-- statement; after itself when there is none or the writers did not finish
+-- within the timeout (with a NOTICE).  Keys from a sequence (CACHE 1) are
+-- handed out while the writer holds ROW EXCLUSIVE on the table, so waiting
+-- for the current writers suffices; timestamp and date keys filled from the
+-- writing transaction's clock are also capped below the oldest open
+-- transaction's start, because a transaction that has started but not yet
+-- inserted holds no lock.
 -- the watermark a fold may move to: the largest key above after such that
 -- every row at or below it that will ever commit is visible to the next
 -- statement; after itself when there is none or the writers did not finish
@@ -545,6 +1046,9 @@ $$;
 COMMENT ON FUNCTION @extschema@.prefcal_settled_watermark(regclass, name, text, interval) IS
 'the watermark a fold of source may move to from after: every row at or below it that will ever commit is visible to the next statement (waits for open writers, at most timeout); after when nothing is new or the wait timed out';
 
+-- step 1 of a refit: fold the new rows into the stored counts
+-- (the watermark is kept as text: the settings below make that text the
+-- same whatever the session's DateStyle, TimeZone or extra_float_digits)
 CREATE OR REPLACE FUNCTION @extschema@.prefcal_refit_fold(job text, OUT new_rows bigint, OUT watermark text)
 RETURNS record
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -558,7 +1062,7 @@ DECLARE
 	j @extschema@.bt_state_store;
 	src regclass;
 	wm_type text;
-	delta @extschema@.bt_counts;
+	delta @extschema@.bt_state;
 	new_wm text;
 BEGIN
 	-- the row lock serialises folds even when two runs overlap
@@ -587,7 +1091,7 @@ BEGIN
 	END IF;
 
 	EXECUTE pg_catalog.format(
-		'SELECT @extschema@.bt_counts(%1$s, %2$s, %3$s, %4$s), pg_catalog.count(*) FROM %5$s '
+		'SELECT @extschema@.bt_state_agg(%1$s, %2$s, %3$s, %4$s), pg_catalog.count(*) FROM %5$s '
 		'WHERE ($1 IS NULL OR %6$I > $1::%7$s) AND %6$I <= $2::%7$s',
 		@extschema@.prefcal_column_expr(src, j.first_column, 'item'),
 		@extschema@.prefcal_column_expr(src, j.second_column, 'item'),
@@ -598,7 +1102,7 @@ BEGIN
 	INTO delta, new_rows USING j.watermark, new_wm;
 
 	UPDATE @extschema@.bt_state_store s
-	SET counts = (SELECT @extschema@.bt_counts_merge(c) FROM (VALUES (j.counts), (delta)) v(c)),
+	SET counts = (SELECT @extschema@.bt_state_merge(c) FROM (VALUES (j.counts), (delta)) v(c)),
 		rows_folded = s.rows_folded + new_rows,
 		watermark = new_wm,
 		updated_at = pg_catalog.clock_timestamp()
@@ -608,8 +1112,12 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.prefcal_refit_fold(text) IS
-'refit step 1: fold the source rows above the stored watermark into the stored bt_counts; returns the rows folded and the new watermark';
+'refit step 1: fold the source rows above the stored watermark into the stored bt_state; returns the rows folded and the new watermark';
 
+-- The whole refit as one CALL, for pg_cron.  Procedures that COMMIT cannot
+-- carry a SET clause, so the search_path is pinned with set_config at the
+-- start of every transaction instead, and each step is a function with its
+-- own SET clause.
 CREATE OR REPLACE PROCEDURE @extschema@.prefcal_refit(job text, force boolean DEFAULT false)
 LANGUAGE plpgsql
 AS $$
@@ -659,6 +1167,11 @@ COMMENT ON PROCEDURE @extschema@.prefcal_refit(text, boolean) IS
 
 -- the sorted calibration state (src/sql/55_pav.sql)
 
+-- src/sql/55_pav.sql: the sorted calibration state (pav_state) and what is
+-- read from it: isotonic recalibration, the CORP decomposition and
+-- reliability diagram, equal-mass and debiased ECE (doc/calibration.md,
+-- doc/recalibration.md).
+
 CREATE TYPE @extschema@.pav_state;
 
 CREATE FUNCTION @extschema@.pav_state_in(cstring)
@@ -694,27 +1207,27 @@ CREATE TYPE @extschema@.pav_state (
 COMMENT ON TYPE @extschema@.pav_state IS
 'mergeable sorted calibration state: per distinct prediction p the sums of w, w*y and w*y^2; exact up to 1048576 distinct p, then p rounded to multiples of 2^-19; JSON-shaped versioned text form';
 
-CREATE TYPE @extschema@.corp_terms AS (score float8, mcb float8, dsc float8, unc float8);
+CREATE TYPE @extschema@.corp_decomposition_result AS (score float8, mcb float8, dsc float8, unc float8);
 
-COMMENT ON TYPE @extschema@.corp_terms IS
+COMMENT ON TYPE @extschema@.corp_decomposition_result IS
 'CORP decomposition of a mean score (the Brier score or the log loss): score = mcb - dsc + unc';
 
-CREATE FUNCTION @extschema@.pav_state_trans(@extschema@.pav_state, float8, boolean)
+CREATE FUNCTION @extschema@.pav_state_agg_trans(@extschema@.pav_state, float8, boolean)
 RETURNS @extschema@.pav_state
 AS 'MODULE_PATHNAME', 'pav_state_trans_bool'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.pav_state_trans(@extschema@.pav_state, float8, float8)
+CREATE FUNCTION @extschema@.pav_state_agg_trans(@extschema@.pav_state, float8, float8)
 RETURNS @extschema@.pav_state
 AS 'MODULE_PATHNAME', 'pav_state_trans_float8'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.pav_state_trans(@extschema@.pav_state, float8, boolean, float8)
+CREATE FUNCTION @extschema@.pav_state_agg_trans(@extschema@.pav_state, float8, boolean, float8)
 RETURNS @extschema@.pav_state
 AS 'MODULE_PATHNAME', 'pav_state_trans_bool'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.pav_state_trans(@extschema@.pav_state, float8, float8, float8)
+CREATE FUNCTION @extschema@.pav_state_agg_trans(@extschema@.pav_state, float8, float8, float8)
 RETURNS @extschema@.pav_state
 AS 'MODULE_PATHNAME', 'pav_state_trans_float8'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -724,13 +1237,13 @@ RETURNS @extschema@.pav_state
 AS 'MODULE_PATHNAME', 'pav_state_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.pav_state_final(@extschema@.pav_state)
+CREATE FUNCTION @extschema@.pav_state_agg_final(@extschema@.pav_state)
 RETURNS @extschema@.pav_state
 AS 'MODULE_PATHNAME', 'pav_state_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE FUNCTION @extschema@.pav_isotonic(s @extschema@.pav_state)
-RETURNS @extschema@.recalibrator
+RETURNS @extschema@.recal_model
 AS 'MODULE_PATHNAME', 'pav_isotonic'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
@@ -738,36 +1251,36 @@ COMMENT ON FUNCTION @extschema@.pav_isotonic(@extschema@.pav_state) IS
 'isotonic recalibrator of a state: the PAV fit as scikit-learn''s IsotonicRegression(out_of_bounds=''clip'') builds it';
 
 CREATE FUNCTION @extschema@.pav_corp(s @extschema@.pav_state)
-RETURNS @extschema@.corp_terms
+RETURNS @extschema@.corp_decomposition_result
 AS 'MODULE_PATHNAME', 'pav_corp_terms'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.pav_corp(@extschema@.pav_state) IS
 'CORP decomposition of the mean Brier score (Dimitriadis, Gneiting and Jordan 2021): score = mcb - dsc + unc';
 
-CREATE FUNCTION @extschema@.corp_svg(s @extschema@.pav_state, title text DEFAULT NULL,
+CREATE FUNCTION @extschema@.pav_corp_svg(s @extschema@.pav_state, title text DEFAULT NULL,
 	replicates integer DEFAULT 0, level float8 DEFAULT 0.9, seed bigint DEFAULT 0)
 RETURNS text
 AS 'MODULE_PATHNAME', 'pav_corp_svg'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.corp_svg(@extschema@.pav_state, text, integer, float8, bigint) IS
+COMMENT ON FUNCTION @extschema@.pav_corp_svg(@extschema@.pav_state, text, integer, float8, bigint) IS
 'CORP reliability diagram (PAV-recalibrated probability against the prediction) as an SVG document; with replicates > 0 the consistency band of pav_corp_bands';
 
-CREATE FUNCTION @extschema@.equal_mass_ece(s @extschema@.pav_state, nbins integer DEFAULT 15)
+CREATE FUNCTION @extschema@.pav_equal_mass_ece(s @extschema@.pav_state, nbins integer DEFAULT 15)
 RETURNS float8
 AS 'MODULE_PATHNAME', 'pav_equal_mass_ece'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.equal_mass_ece(@extschema@.pav_state, integer) IS
+COMMENT ON FUNCTION @extschema@.pav_equal_mass_ece(@extschema@.pav_state, integer) IS
 'ECE with nbins equal-mass bins; rows sharing a prediction stay together, in the bin holding the midpoint of their cumulative weight';
 
-CREATE FUNCTION @extschema@.debiased_squared_ece(s @extschema@.pav_state, nbins integer DEFAULT 15)
+CREATE FUNCTION @extschema@.pav_debiased_squared_ece(s @extschema@.pav_state, nbins integer DEFAULT 15)
 RETURNS float8
 AS 'MODULE_PATHNAME', 'pav_debiased_sq_ece'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.debiased_squared_ece(@extschema@.pav_state, integer) IS
+COMMENT ON FUNCTION @extschema@.pav_debiased_squared_ece(@extschema@.pav_state, integer) IS
 'debiased estimate of the squared ECE (Kumar, Liang and Ma 2019) over nbins equal-mass bins; may be negative';
 
 CREATE FUNCTION @extschema@.pav_info(s @extschema@.pav_state)
@@ -778,99 +1291,113 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.pav_info(@extschema@.pav_state) IS
 'grid mode, rows, distinct predictions, the exact limit, total weight and weighted outcome of a pav_state';
 
-CREATE AGGREGATE @extschema@.pav_agg(p float8, y boolean) (
-	SFUNC = @extschema@.pav_state_trans, STYPE = @extschema@.pav_state,
+CREATE AGGREGATE @extschema@.pav_state_agg(p float8, y boolean) (
+	SFUNC = @extschema@.pav_state_agg_trans, STYPE = @extschema@.pav_state,
 	COMBINEFUNC = @extschema@.pav_state_combine,
-	FINALFUNC = @extschema@.pav_state_final, PARALLEL = SAFE);
-COMMENT ON AGGREGATE @extschema@.pav_agg(float8, boolean) IS
+	FINALFUNC = @extschema@.pav_state_agg_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.pav_state_agg(float8, boolean) IS
 'sorted calibration state of (p, y [, weight]) rows';
 
-CREATE AGGREGATE @extschema@.pav_agg(p float8, y float8) (
-	SFUNC = @extschema@.pav_state_trans, STYPE = @extschema@.pav_state,
+CREATE AGGREGATE @extschema@.pav_state_agg(p float8, y float8) (
+	SFUNC = @extschema@.pav_state_agg_trans, STYPE = @extschema@.pav_state,
 	COMBINEFUNC = @extschema@.pav_state_combine,
-	FINALFUNC = @extschema@.pav_state_final, PARALLEL = SAFE);
-COMMENT ON AGGREGATE @extschema@.pav_agg(float8, float8) IS
+	FINALFUNC = @extschema@.pav_state_agg_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.pav_state_agg(float8, float8) IS
 'sorted calibration state of (p, y [, weight]) rows';
 
-CREATE AGGREGATE @extschema@.pav_agg(p float8, y boolean, weight float8) (
-	SFUNC = @extschema@.pav_state_trans, STYPE = @extschema@.pav_state,
+CREATE AGGREGATE @extschema@.pav_state_agg(p float8, y boolean, weight float8) (
+	SFUNC = @extschema@.pav_state_agg_trans, STYPE = @extschema@.pav_state,
 	COMBINEFUNC = @extschema@.pav_state_combine,
-	FINALFUNC = @extschema@.pav_state_final, PARALLEL = SAFE);
-COMMENT ON AGGREGATE @extschema@.pav_agg(float8, boolean, float8) IS
+	FINALFUNC = @extschema@.pav_state_agg_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.pav_state_agg(float8, boolean, float8) IS
 'sorted calibration state of (p, y [, weight]) rows; rows weighted';
 
-CREATE AGGREGATE @extschema@.pav_agg(p float8, y float8, weight float8) (
-	SFUNC = @extschema@.pav_state_trans, STYPE = @extschema@.pav_state,
+CREATE AGGREGATE @extschema@.pav_state_agg(p float8, y float8, weight float8) (
+	SFUNC = @extschema@.pav_state_agg_trans, STYPE = @extschema@.pav_state,
 	COMBINEFUNC = @extschema@.pav_state_combine,
-	FINALFUNC = @extschema@.pav_state_final, PARALLEL = SAFE);
-COMMENT ON AGGREGATE @extschema@.pav_agg(float8, float8, float8) IS
+	FINALFUNC = @extschema@.pav_state_agg_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.pav_state_agg(float8, float8, float8) IS
 'sorted calibration state of (p, y [, weight]) rows; rows weighted';
 
 CREATE AGGREGATE @extschema@.isotonic_scaling(p float8, y boolean) (
-	SFUNC = @extschema@.pav_state_trans, STYPE = @extschema@.pav_state,
+	SFUNC = @extschema@.pav_state_agg_trans, STYPE = @extschema@.pav_state,
 	COMBINEFUNC = @extschema@.pav_state_combine,
 	FINALFUNC = @extschema@.pav_isotonic, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.isotonic_scaling(float8, boolean) IS
 'isotonic recalibration fitted by PAV, equal to scikit-learn''s IsotonicRegression(out_of_bounds=''clip'')';
 
 CREATE AGGREGATE @extschema@.isotonic_scaling(p float8, y float8) (
-	SFUNC = @extschema@.pav_state_trans, STYPE = @extschema@.pav_state,
+	SFUNC = @extschema@.pav_state_agg_trans, STYPE = @extschema@.pav_state,
 	COMBINEFUNC = @extschema@.pav_state_combine,
 	FINALFUNC = @extschema@.pav_isotonic, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.isotonic_scaling(float8, float8) IS
 'isotonic recalibration fitted by PAV, equal to scikit-learn''s IsotonicRegression(out_of_bounds=''clip'')';
 
 CREATE AGGREGATE @extschema@.isotonic_scaling(p float8, y boolean, weight float8) (
-	SFUNC = @extschema@.pav_state_trans, STYPE = @extschema@.pav_state,
+	SFUNC = @extschema@.pav_state_agg_trans, STYPE = @extschema@.pav_state,
 	COMBINEFUNC = @extschema@.pav_state_combine,
 	FINALFUNC = @extschema@.pav_isotonic, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.isotonic_scaling(float8, boolean, float8) IS
 'isotonic recalibration fitted by PAV, equal to scikit-learn''s IsotonicRegression(out_of_bounds=''clip''); rows weighted';
 
 CREATE AGGREGATE @extschema@.isotonic_scaling(p float8, y float8, weight float8) (
-	SFUNC = @extschema@.pav_state_trans, STYPE = @extschema@.pav_state,
+	SFUNC = @extschema@.pav_state_agg_trans, STYPE = @extschema@.pav_state,
 	COMBINEFUNC = @extschema@.pav_state_combine,
 	FINALFUNC = @extschema@.pav_isotonic, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.isotonic_scaling(float8, float8, float8) IS
 'isotonic recalibration fitted by PAV, equal to scikit-learn''s IsotonicRegression(out_of_bounds=''clip''); rows weighted';
 
 CREATE AGGREGATE @extschema@.corp_decomposition(p float8, y boolean) (
-	SFUNC = @extschema@.pav_state_trans, STYPE = @extschema@.pav_state,
+	SFUNC = @extschema@.pav_state_agg_trans, STYPE = @extschema@.pav_state,
 	COMBINEFUNC = @extschema@.pav_state_combine,
 	FINALFUNC = @extschema@.pav_corp, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.corp_decomposition(float8, boolean) IS
 'CORP decomposition of the mean Brier score: (score, mcb, dsc, unc), score = mcb - dsc + unc';
 
 CREATE AGGREGATE @extschema@.corp_decomposition(p float8, y float8) (
-	SFUNC = @extschema@.pav_state_trans, STYPE = @extschema@.pav_state,
+	SFUNC = @extschema@.pav_state_agg_trans, STYPE = @extschema@.pav_state,
 	COMBINEFUNC = @extschema@.pav_state_combine,
 	FINALFUNC = @extschema@.pav_corp, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.corp_decomposition(float8, float8) IS
 'CORP decomposition of the mean Brier score: (score, mcb, dsc, unc), score = mcb - dsc + unc';
 
 CREATE AGGREGATE @extschema@.corp_decomposition(p float8, y boolean, weight float8) (
-	SFUNC = @extschema@.pav_state_trans, STYPE = @extschema@.pav_state,
+	SFUNC = @extschema@.pav_state_agg_trans, STYPE = @extschema@.pav_state,
 	COMBINEFUNC = @extschema@.pav_state_combine,
 	FINALFUNC = @extschema@.pav_corp, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.corp_decomposition(float8, boolean, float8) IS
 'CORP decomposition of the mean Brier score: (score, mcb, dsc, unc), score = mcb - dsc + unc; rows weighted';
 
 CREATE AGGREGATE @extschema@.corp_decomposition(p float8, y float8, weight float8) (
-	SFUNC = @extschema@.pav_state_trans, STYPE = @extschema@.pav_state,
+	SFUNC = @extschema@.pav_state_agg_trans, STYPE = @extschema@.pav_state,
 	COMBINEFUNC = @extschema@.pav_state_combine,
 	FINALFUNC = @extschema@.pav_corp, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.corp_decomposition(float8, float8, float8) IS
 'CORP decomposition of the mean Brier score: (score, mcb, dsc, unc), score = mcb - dsc + unc; rows weighted';
 
-CREATE AGGREGATE @extschema@.pav_merge(@extschema@.pav_state) (
+CREATE AGGREGATE @extschema@.pav_state_merge(@extschema@.pav_state) (
 	SFUNC = @extschema@.pav_state_combine, STYPE = @extschema@.pav_state,
 	COMBINEFUNC = @extschema@.pav_state_combine,
-	FINALFUNC = @extschema@.pav_state_final, PARALLEL = SAFE);
-COMMENT ON AGGREGATE @extschema@.pav_merge(@extschema@.pav_state) IS
+	FINALFUNC = @extschema@.pav_state_agg_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.pav_state_merge(@extschema@.pav_state) IS
 'merge stored pav_state values: the state of the union of their rows';
 
 -- scheduled refits of reward models (src/sql/65_reward_refit.sql)
 
+
+-- src/sql/65_reward_refit.sql: scheduled refits of reward models
+-- (doc/pg_cron.md, doc/reward-models.md).
+--
+-- A reward job is registered once (prefcal_register_reward_refit) and run
+-- by CALL prefcal_reward_refit(name), for example from pg_cron.  A reward
+-- model has no mergeable sufficient statistic, so each run that finds new
+-- rows refits on every source row at or below the new watermark; the
+-- watermark is settled as for the Bradley-Terry jobs
+-- (prefcal_settled_watermark: no row at or below it that will ever commit
+-- is missed), the model is stored as a new version with the rows it was
+-- fitted on, and the calibration of P(first-shown wins) on the hold-out
+-- relation (features and position effect; item effects are not used) is
+-- appended to reward_calibration_history.
 
 CREATE TABLE @extschema@.reward_job_store (
 	name text PRIMARY KEY,
@@ -919,7 +1446,7 @@ CREATE TABLE @extschema@.reward_calibration_history (
 	brier float8,
 	ece float8,
 	mce float8,
-	logloss float8,
+	log_loss float8,
 	state @extschema@.calibration_state,
 	PRIMARY KEY (name, version, measured_at),
 	FOREIGN KEY (name, version) REFERENCES @extschema@.reward_model_store (name, version) ON DELETE CASCADE
@@ -967,10 +1494,10 @@ BEGIN
 	END IF;
 	FOR k IN SELECT pg_catalog.jsonb_object_keys(fit_options) LOOP
 		IF k NOT IN ('position_effect', 'prior', 'objective', 'brier_weight', 'augment', 'spurious',
-					 'max_iter', 'tol', 'standardize') THEN
+					 'max_iter', 'gradient_tol', 'standardize') THEN
 			RAISE EXCEPTION 'unknown fit option "%"', k
 				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = 'Known options: position_effect, prior, objective, brier_weight, augment, spurious, max_iter, tol, standardize (those of reward_fit).';
+					  HINT = 'Known options: position_effect, prior, objective, brier_weight, augment, spurious, max_iter, gradient_tol, standardize (those of reward_fit).';
 		END IF;
 	END LOOP;
 	IF EXISTS (SELECT 1 FROM @extschema@.reward_job_store s WHERE s.name = job) THEN
@@ -1009,6 +1536,8 @@ $$;
 COMMENT ON FUNCTION @extschema@.prefcal_register_reward_refit(text, regclass, name, name, name, name, name, name, name, jsonb, regclass) IS
 'register a reward refit job: rows of source (feature arrays of both sides, outcome 1/0/0.5 or boolean, optional weight and item columns) up to a watermark column; reward_fit options; optional hold-out relation with the same feature and outcome columns';
 
+-- step 1: settle the watermark and, when it moved (or force), refit on
+-- every row at or below it; returns the stored version or NULL
 -- step 1: settle the watermark and, when it moved (or force), refit on
 -- every row at or below it; returns the stored version or NULL
 CREATE FUNCTION @extschema@.prefcal_reward_refit_fit(job text, force boolean DEFAULT false)
@@ -1063,13 +1592,13 @@ BEGIN
 	m := @extschema@.reward_fit(q,
 			position_effect => coalesce((o->>'position_effect')::boolean, false),
 			prior => coalesce((o->>'prior')::float8, 0),
-			objective => coalesce(o->>'objective', 'logloss'),
+			objective => coalesce(o->>'objective', 'log_loss'),
 			brier_weight => coalesce((o->>'brier_weight')::float8, 1),
 			augment => coalesce(o->>'augment', 'none'),
 			spurious => (SELECT pg_catalog.array_agg(x::pg_catalog.int4)
 						 FROM pg_catalog.jsonb_array_elements_text(o->'spurious') x),
 			max_iter => coalesce((o->>'max_iter')::integer, 100),
-			tol => coalesce((o->>'tol')::float8, 1e-9),
+			gradient_tol => coalesce((o->>'gradient_tol')::float8, 1e-9),
 			standardize => coalesce((o->>'standardize')::boolean, false));
 	n := ((@extschema@.reward_info(m))->>'n')::bigint;
 	SELECT coalesce(pg_catalog.max(ms.version), 0) + 1 INTO v
@@ -1086,6 +1615,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.prefcal_reward_refit_fit(text, boolean) IS
 'reward refit step 1: settle the watermark; when it moved (or force, or no model yet), refit on every source row at or below it and store the next version';
 
+-- step 2: calibration of a stored version on the hold-out relation
 -- step 2: calibration of a stored version on the hold-out relation
 CREATE FUNCTION @extschema@.prefcal_reward_refit_measure(job text, model_version integer)
 RETURNS @extschema@.calibration_state
@@ -1109,17 +1639,17 @@ BEGIN
 	END IF;
 	h := pg_catalog.format('%I.%I', j.holdout_schema, j.holdout_table)::regclass;
 	EXECUTE pg_catalog.format(
-		'SELECT @extschema@.calibration_agg(@extschema@.reward_predict_shown($1, %1$I, %2$I), %3$s, 15) FROM %4$s',
+		'SELECT @extschema@.calibration_state_agg(@extschema@.reward_predict_shown($1, %1$I, %2$I), %3$s, 15) FROM %4$s',
 		j.first_features_column, j.second_features_column,
 		@extschema@.prefcal_column_expr(h, j.outcome_column, 'value'), h)
 	INTO st USING m;
 	IF st IS NOT NULL THEN
 		INSERT INTO @extschema@.reward_calibration_history
-			(name, version, measured_at, n, brier, ece, mce, logloss, state)
+			(name, version, measured_at, n, brier, ece, mce, log_loss, state)
 		VALUES (job, model_version, pg_catalog.clock_timestamp(),
 				@extschema@.calibration_n(st), @extschema@.calibration_brier(st),
 				@extschema@.calibration_ece(st), @extschema@.calibration_mce(st),
-				@extschema@.calibration_logloss(st), st);
+				@extschema@.calibration_log_loss(st), st);
 	END IF;
 	RETURN st;
 END
@@ -1128,6 +1658,8 @@ $$;
 COMMENT ON FUNCTION @extschema@.prefcal_reward_refit_measure(text, integer) IS
 'reward refit step 2: calibration of a stored reward model version on the job''s hold-out relation, appended to reward_calibration_history';
 
+-- The whole reward refit as one CALL, for pg_cron (search_path pinned with
+-- set_config in every transaction, as prefcal_refit does).
 -- The whole reward refit as one CALL, for pg_cron (search_path pinned with
 -- set_config in every transaction, as prefcal_refit does).
 CREATE PROCEDURE @extschema@.prefcal_reward_refit(job text, force boolean DEFAULT false)
@@ -1177,6 +1709,10 @@ COMMENT ON FUNCTION @extschema@.prefcal_latest_reward_model(text) IS
 'the newest stored model version of a reward refit job';
 
 -- the calibration bootstrap (src/sql/12_calibration_bootstrap.sql)
+-- 12_calibration_bootstrap.sql: bootstrap intervals for calibration measures
+-- in one scan (doc/uncertainty.md).  New in 0.2.0: prefcal--0.1.0--0.2.0.sql
+-- creates the same objects (test/t/096_upgrade.t checks that the two agree).
+
 CREATE TYPE @extschema@.calibration_bootstrap_state;
 
 CREATE FUNCTION @extschema@.calibration_bootstrap_state_in(cstring)
@@ -1225,125 +1761,126 @@ RETURNS @extschema@.calibration_bootstrap_state
 AS 'MODULE_PATHNAME', 'calibration_bootstrap_state_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_bootstrap_state_combine(@extschema@.calibration_bootstrap_state, @extschema@.calibration_bootstrap_state) IS
-'combine function of calibration_bootstrap and transition of calibration_bootstrap_merge (aggregate support)';
+'combine function of calibration_bootstrap_state_agg and transition of calibration_bootstrap_state_merge (aggregate support)';
 
-CREATE FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text)
+CREATE FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text)
 RETURNS @extschema@.calibration_bootstrap_state AS 'MODULE_PATHNAME', 'calibration_bootstrap_trans_bool'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text)
+CREATE FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text)
 RETURNS @extschema@.calibration_bootstrap_state AS 'MODULE_PATHNAME', 'calibration_bootstrap_trans_soft'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer)
+CREATE FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer)
 RETURNS @extschema@.calibration_bootstrap_state AS 'MODULE_PATHNAME', 'calibration_bootstrap_trans_bool'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer)
+CREATE FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer)
 RETURNS @extschema@.calibration_bootstrap_state AS 'MODULE_PATHNAME', 'calibration_bootstrap_trans_soft'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer, bigint)
+CREATE FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer, bigint)
 RETURNS @extschema@.calibration_bootstrap_state AS 'MODULE_PATHNAME', 'calibration_bootstrap_trans_bool'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer, bigint)
+CREATE FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer, bigint)
 RETURNS @extschema@.calibration_bootstrap_state AS 'MODULE_PATHNAME', 'calibration_bootstrap_trans_soft'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer, bigint, float8)
+CREATE FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer, bigint, float8)
 RETURNS @extschema@.calibration_bootstrap_state AS 'MODULE_PATHNAME', 'calibration_bootstrap_trans_bool'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer, bigint, float8)
+CREATE FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer, bigint, float8)
 RETURNS @extschema@.calibration_bootstrap_state AS 'MODULE_PATHNAME', 'calibration_bootstrap_trans_soft'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text) IS 'transition of calibration_bootstrap (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text) IS 'transition of calibration_bootstrap (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer) IS 'transition of calibration_bootstrap (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer) IS 'transition of calibration_bootstrap (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer, bigint) IS 'transition of calibration_bootstrap (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer, bigint) IS 'transition of calibration_bootstrap (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer, bigint, float8) IS 'transition of calibration_bootstrap (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer, bigint, float8) IS 'transition of calibration_bootstrap (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text) IS 'transition of calibration_bootstrap_state_agg (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text) IS 'transition of calibration_bootstrap_state_agg (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer) IS 'transition of calibration_bootstrap_state_agg (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer) IS 'transition of calibration_bootstrap_state_agg (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer, bigint) IS 'transition of calibration_bootstrap_state_agg (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer, bigint) IS 'transition of calibration_bootstrap_state_agg (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer, bigint, float8) IS 'transition of calibration_bootstrap_state_agg (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer, bigint, float8) IS 'transition of calibration_bootstrap_state_agg (aggregate support)';
 
-CREATE AGGREGATE @extschema@.calibration_bootstrap(p float8, y boolean, nbins integer, cluster text) (
-	SFUNC = @extschema@.calibration_bootstrap_trans, STYPE = @extschema@.calibration_bootstrap_state,
+CREATE AGGREGATE @extschema@.calibration_bootstrap_state_agg(p float8, y boolean, nbins integer, cluster text) (
+	SFUNC = @extschema@.calibration_bootstrap_state_agg_trans, STYPE = @extschema@.calibration_bootstrap_state,
 	COMBINEFUNC = @extschema@.calibration_bootstrap_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_bootstrap(p float8, y float8, nbins integer, cluster text) (
-	SFUNC = @extschema@.calibration_bootstrap_trans, STYPE = @extschema@.calibration_bootstrap_state,
+CREATE AGGREGATE @extschema@.calibration_bootstrap_state_agg(p float8, y float8, nbins integer, cluster text) (
+	SFUNC = @extschema@.calibration_bootstrap_state_agg_trans, STYPE = @extschema@.calibration_bootstrap_state,
 	COMBINEFUNC = @extschema@.calibration_bootstrap_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_bootstrap(p float8, y boolean, nbins integer, cluster text, replicates integer) (
-	SFUNC = @extschema@.calibration_bootstrap_trans, STYPE = @extschema@.calibration_bootstrap_state,
+CREATE AGGREGATE @extschema@.calibration_bootstrap_state_agg(p float8, y boolean, nbins integer, cluster text, replicates integer) (
+	SFUNC = @extschema@.calibration_bootstrap_state_agg_trans, STYPE = @extschema@.calibration_bootstrap_state,
 	COMBINEFUNC = @extschema@.calibration_bootstrap_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_bootstrap(p float8, y float8, nbins integer, cluster text, replicates integer) (
-	SFUNC = @extschema@.calibration_bootstrap_trans, STYPE = @extschema@.calibration_bootstrap_state,
+CREATE AGGREGATE @extschema@.calibration_bootstrap_state_agg(p float8, y float8, nbins integer, cluster text, replicates integer) (
+	SFUNC = @extschema@.calibration_bootstrap_state_agg_trans, STYPE = @extschema@.calibration_bootstrap_state,
 	COMBINEFUNC = @extschema@.calibration_bootstrap_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_bootstrap(p float8, y boolean, nbins integer, cluster text, replicates integer, seed bigint) (
-	SFUNC = @extschema@.calibration_bootstrap_trans, STYPE = @extschema@.calibration_bootstrap_state,
+CREATE AGGREGATE @extschema@.calibration_bootstrap_state_agg(p float8, y boolean, nbins integer, cluster text, replicates integer, seed bigint) (
+	SFUNC = @extschema@.calibration_bootstrap_state_agg_trans, STYPE = @extschema@.calibration_bootstrap_state,
 	COMBINEFUNC = @extschema@.calibration_bootstrap_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_bootstrap(p float8, y float8, nbins integer, cluster text, replicates integer, seed bigint) (
-	SFUNC = @extschema@.calibration_bootstrap_trans, STYPE = @extschema@.calibration_bootstrap_state,
+CREATE AGGREGATE @extschema@.calibration_bootstrap_state_agg(p float8, y float8, nbins integer, cluster text, replicates integer, seed bigint) (
+	SFUNC = @extschema@.calibration_bootstrap_state_agg_trans, STYPE = @extschema@.calibration_bootstrap_state,
 	COMBINEFUNC = @extschema@.calibration_bootstrap_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_bootstrap(p float8, y boolean, nbins integer, cluster text, replicates integer, seed bigint, weight float8) (
-	SFUNC = @extschema@.calibration_bootstrap_trans, STYPE = @extschema@.calibration_bootstrap_state,
+CREATE AGGREGATE @extschema@.calibration_bootstrap_state_agg(p float8, y boolean, nbins integer, cluster text, replicates integer, seed bigint, weight float8) (
+	SFUNC = @extschema@.calibration_bootstrap_state_agg_trans, STYPE = @extschema@.calibration_bootstrap_state,
 	COMBINEFUNC = @extschema@.calibration_bootstrap_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_bootstrap(p float8, y float8, nbins integer, cluster text, replicates integer, seed bigint, weight float8) (
-	SFUNC = @extschema@.calibration_bootstrap_trans, STYPE = @extschema@.calibration_bootstrap_state,
+CREATE AGGREGATE @extschema@.calibration_bootstrap_state_agg(p float8, y float8, nbins integer, cluster text, replicates integer, seed bigint, weight float8) (
+	SFUNC = @extschema@.calibration_bootstrap_state_agg_trans, STYPE = @extschema@.calibration_bootstrap_state,
 	COMBINEFUNC = @extschema@.calibration_bootstrap_state_combine, PARALLEL = SAFE);
 
-COMMENT ON AGGREGATE @extschema@.calibration_bootstrap(float8, boolean, integer, text) IS
+COMMENT ON AGGREGATE @extschema@.calibration_bootstrap_state_agg(float8, boolean, integer, text) IS
 'calibration state of (p, y) with nbins bins plus 200 Poisson-bootstrap replicates resampling the clusters named by cluster (seed 0)';
-COMMENT ON AGGREGATE @extschema@.calibration_bootstrap(float8, float8, integer, text) IS
+COMMENT ON AGGREGATE @extschema@.calibration_bootstrap_state_agg(float8, float8, integer, text) IS
 'calibration state of (p, soft target y) with nbins bins plus 200 cluster-bootstrap replicates (seed 0)';
-COMMENT ON AGGREGATE @extschema@.calibration_bootstrap(float8, boolean, integer, text, integer) IS
+COMMENT ON AGGREGATE @extschema@.calibration_bootstrap_state_agg(float8, boolean, integer, text, integer) IS
 'calibration state of (p, y) with nbins bins plus the given number of cluster-bootstrap replicates (seed 0)';
-COMMENT ON AGGREGATE @extschema@.calibration_bootstrap(float8, float8, integer, text, integer) IS
+COMMENT ON AGGREGATE @extschema@.calibration_bootstrap_state_agg(float8, float8, integer, text, integer) IS
 'calibration state of (p, soft target y) with nbins bins plus the given number of cluster-bootstrap replicates (seed 0)';
-COMMENT ON AGGREGATE @extschema@.calibration_bootstrap(float8, boolean, integer, text, integer, bigint) IS
+COMMENT ON AGGREGATE @extschema@.calibration_bootstrap_state_agg(float8, boolean, integer, text, integer, bigint) IS
 'calibration state of (p, y) with nbins bins plus cluster-bootstrap replicates drawn with the given seed';
-COMMENT ON AGGREGATE @extschema@.calibration_bootstrap(float8, float8, integer, text, integer, bigint) IS
+COMMENT ON AGGREGATE @extschema@.calibration_bootstrap_state_agg(float8, float8, integer, text, integer, bigint) IS
 'calibration state of (p, soft target y) with nbins bins plus cluster-bootstrap replicates drawn with the given seed';
-COMMENT ON AGGREGATE @extschema@.calibration_bootstrap(float8, boolean, integer, text, integer, bigint, float8) IS
+COMMENT ON AGGREGATE @extschema@.calibration_bootstrap_state_agg(float8, boolean, integer, text, integer, bigint, float8) IS
 'weighted calibration state of (p, y) with nbins bins plus cluster-bootstrap replicates drawn with the given seed';
-COMMENT ON AGGREGATE @extschema@.calibration_bootstrap(float8, float8, integer, text, integer, bigint, float8) IS
+COMMENT ON AGGREGATE @extschema@.calibration_bootstrap_state_agg(float8, float8, integer, text, integer, bigint, float8) IS
 'weighted calibration state of (p, soft target y) with nbins bins plus cluster-bootstrap replicates drawn with the given seed';
 
-CREATE AGGREGATE @extschema@.calibration_bootstrap_merge(@extschema@.calibration_bootstrap_state) (
+CREATE AGGREGATE @extschema@.calibration_bootstrap_state_merge(@extschema@.calibration_bootstrap_state) (
 	SFUNC = @extschema@.calibration_bootstrap_state_combine, STYPE = @extschema@.calibration_bootstrap_state,
 	COMBINEFUNC = @extschema@.calibration_bootstrap_state_combine, PARALLEL = SAFE);
-COMMENT ON AGGREGATE @extschema@.calibration_bootstrap_merge(@extschema@.calibration_bootstrap_state) IS
+COMMENT ON AGGREGATE @extschema@.calibration_bootstrap_state_merge(@extschema@.calibration_bootstrap_state) IS
 'merge bootstrap states of disjoint rows made with the same nbins, replicates and seed';
 
+-- the readers; smooth_ece's last bits follow prefcal.simd, hence STABLE
 -- the readers; smooth_ece's last bits follow prefcal.simd, hence STABLE
 CREATE FUNCTION @extschema@.calibration_bootstrap_estimate(s @extschema@.calibration_bootstrap_state)
 RETURNS @extschema@.calibration_state AS 'MODULE_PATHNAME', 'calibration_bootstrap_estimate'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_bootstrap_estimate(@extschema@.calibration_bootstrap_state) IS
-'the calibration state of all the rows (what calibration_agg gives for them)';
+'the calibration state of all the rows (what calibration_state_agg gives for them)';
 
-CREATE FUNCTION @extschema@.calibration_ci(s @extschema@.calibration_bootstrap_state, metric text,
+CREATE FUNCTION @extschema@.calibration_bootstrap_ci(s @extschema@.calibration_bootstrap_state, metric text,
 	level float8 DEFAULT 0.95,
 	OUT estimate float8, OUT lower float8, OUT upper float8, OUT se float8)
 RETURNS record AS 'MODULE_PATHNAME', 'calibration_ci'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.calibration_ci(@extschema@.calibration_bootstrap_state, text, float8) IS
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_ci(@extschema@.calibration_bootstrap_state, text, float8) IS
 'estimate, percentile bootstrap interval at the level and bootstrap standard error of a metric (ece, mce, brier, log_loss, smooth_ece, reliability, resolution)';
 
-CREATE FUNCTION @extschema@.calibration_ci_diff(a @extschema@.calibration_bootstrap_state,
+CREATE FUNCTION @extschema@.calibration_bootstrap_ci_diff(a @extschema@.calibration_bootstrap_state,
 	b @extschema@.calibration_bootstrap_state, metric text, level float8 DEFAULT 0.95,
 	OUT estimate float8, OUT lower float8, OUT upper float8, OUT se float8)
 RETURNS record AS 'MODULE_PATHNAME', 'calibration_ci_diff'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.calibration_ci_diff(@extschema@.calibration_bootstrap_state, @extschema@.calibration_bootstrap_state, text, float8) IS
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_ci_diff(@extschema@.calibration_bootstrap_state, @extschema@.calibration_bootstrap_state, text, float8) IS
 'paired bootstrap interval of metric(a) - metric(b) for states of the same rows made with the same nbins, replicates, seed and cluster keys';
 
-CREATE FUNCTION @extschema@.calibration_replicates(s @extschema@.calibration_bootstrap_state, metric text,
+CREATE FUNCTION @extschema@.calibration_bootstrap_replicates(s @extschema@.calibration_bootstrap_state, metric text,
 	OUT replicate integer, OUT value float8)
 RETURNS SETOF record AS 'MODULE_PATHNAME', 'calibration_replicates'
 LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 200;
-COMMENT ON FUNCTION @extschema@.calibration_replicates(@extschema@.calibration_bootstrap_state, text) IS
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_replicates(@extschema@.calibration_bootstrap_state, text) IS
 'the metric of every bootstrap replicate (replicate 1-based; NULL for a replicate of total weight 0)';
 
 CREATE FUNCTION @extschema@.bootstrap_weight(cluster text, replicate integer, seed bigint DEFAULT 0)
 RETURNS integer AS 'MODULE_PATHNAME', 'bootstrap_weight'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.bootstrap_weight(text, integer, bigint) IS
-'the Poisson(1) weight of every row of a cluster key in a bootstrap replicate (1-based) under a seed, as calibration_bootstrap draws it';
+'the Poisson(1) weight of every row of a cluster key in a bootstrap replicate (1-based) under a seed, as calibration_bootstrap_state_agg draws it';
 
 CREATE FUNCTION @extschema@.calibration_bootstrap_svg(s @extschema@.calibration_bootstrap_state,
 	title text DEFAULT NULL, level float8 DEFAULT 0.95)
@@ -1351,6 +1888,13 @@ RETURNS text AS 'MODULE_PATHNAME', 'calibration_bootstrap_svg'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_bootstrap_svg(@extschema@.calibration_bootstrap_state, text, float8) IS
 'reliability diagram of the estimate with per-bin percentile bands of mean y over the bootstrap replicates and the ECE interval in the caption, as an SVG document';
+
+-- ===================================================================
+-- 32_simulate_study.sql: the feature simulator of the study (doc/study.md,
+-- "The simulator")
+--   simulate_preference_study, simulate_preference_responses,
+--   simulate_preference_annotators
+-- ===================================================================
 
 CREATE FUNCTION @extschema@.simulate_preference_study(
 	seed bigint,
@@ -1435,7 +1979,7 @@ COMMENT ON FUNCTION @extschema@.pav_corp_bands(@extschema@.pav_state, integer, f
 'consistency band of the CORP diagram: at up to 1000 distinct predictions, the PAV fit and the pointwise quantiles of PAV fits to outcomes resampled under calibration (y ~ Bernoulli(p), weights read as row counts)';
 
 CREATE FUNCTION @extschema@.pav_corp(s @extschema@.pav_state, metric text)
-RETURNS @extschema@.corp_terms
+RETURNS @extschema@.corp_decomposition_result
 AS 'MODULE_PATHNAME', 'pav_corp_terms'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
@@ -1451,6 +1995,10 @@ COMMENT ON FUNCTION @extschema@.reward_predict_se(@extschema@.reward_model, floa
 'delta-method standard error of reward_predict from the coefficients'' covariance (inverse Hessian or cluster-robust); NULL when the model stores none';
 
 -- the Bradley-Terry bootstrap (src/sql/22_bt_bootstrap.sql)
+-- 22_bt_bootstrap.sql: bootstrap intervals for Bradley-Terry scores
+-- (doc/uncertainty.md).  New in 0.2.0: prefcal--0.1.0--0.2.0.sql creates
+-- the same objects (test/t/096_upgrade.t checks that the two agree).
+
 CREATE TYPE @extschema@.bt_bootstrap_state;
 
 CREATE FUNCTION @extschema@.bt_bootstrap_state_in(cstring)
@@ -1538,7 +2086,7 @@ COMMENT ON AGGREGATE @extschema@.bt_bootstrap(text, text, float8, float8, text) 
 COMMENT ON AGGREGATE @extschema@.bt_bootstrap(text, text, float8, float8, text, integer) IS
 'Bradley-Terry pair counts plus the given number of cluster-bootstrap replicates (seed 0)';
 COMMENT ON AGGREGATE @extschema@.bt_bootstrap(text, text, float8, float8, text, integer, bigint) IS
-'Bradley-Terry pair counts plus cluster-bootstrap replicates drawn with the given seed (the weights of calibration_bootstrap)';
+'Bradley-Terry pair counts plus cluster-bootstrap replicates drawn with the given seed (the weights of calibration_bootstrap_state_agg)';
 
 CREATE AGGREGATE @extschema@.bt_bootstrap_merge(@extschema@.bt_bootstrap_state) (
 	SFUNC = @extschema@.bt_bootstrap_state_combine, STYPE = @extschema@.bt_bootstrap_state,
@@ -1547,6 +2095,8 @@ CREATE AGGREGATE @extschema@.bt_bootstrap_merge(@extschema@.bt_bootstrap_state) 
 COMMENT ON AGGREGATE @extschema@.bt_bootstrap_merge(@extschema@.bt_bootstrap_state) IS
 'merge Bradley-Terry bootstrap states of disjoint rows made with the same replicates and seed';
 
+-- the readers fit every replicate with bt_fit's solver (whose last bits
+-- follow prefcal.simd), hence STABLE; bt_fit's options, same defaults
 -- the readers fit every replicate with bt_fit's solver (whose last bits
 -- follow prefcal.simd), hence STABLE; bt_fit's options, same defaults
 CREATE FUNCTION @extschema@.bt_replicates(

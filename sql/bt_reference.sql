@@ -31,7 +31,7 @@ SELECT dataset, first, second, o.outcome, o.weight
 FROM bt_pairs, LATERAL (VALUES (1.0::float8, w1), (0.0, w2), (0.5, wt)) o(outcome, weight);
 
 CREATE TEMP TABLE states AS
-SELECT dataset, bt_counts(first, second, outcome, weight) AS s
+SELECT dataset, bt_state_agg(first, second, outcome, weight) AS s
 FROM bt_rows GROUP BY dataset;
 
 CREATE TEMP TABLE fits AS

@@ -32,14 +32,14 @@ WITH b AS (
   FROM preds WHERE p IS NOT NULL AND y IS NOT NULL GROUP BY 1)
 SELECT pg_temp.close((SELECT ece_agg(p, y, 10) FROM preds),
                      sum(n * abs(my - mp)) / sum(n)) AS ece_matches_plain_sql,
-       pg_temp.close((SELECT calibration_mce(calibration_agg(p, y, 10)) FROM preds),
+       pg_temp.close((SELECT calibration_mce(calibration_state_agg(p, y, 10)) FROM preds),
                      max(abs(my - mp))) AS mce_matches
 FROM b;
 -- the 2-argument forms use 15 bins
 SELECT ece_agg(p, y) = ece_agg(p, y, 15) AS ece_default_15,
        ece_agg(p, vote) = ece_agg(p, vote, 15) AS soft_default_15,
-       calibration_agg(p, y)::text = calibration_agg(p, y, 15)::text AS agg_default_15,
-       calibration_agg(p, y, 15)::text = calibration_agg(p, y, 15, 1.0)::text AS unit_weight
+       calibration_state_agg(p, y)::text = calibration_state_agg(p, y, 15)::text AS agg_default_15,
+       calibration_state_agg(p, y, 15)::text = calibration_state_agg(p, y, 15, 1.0)::text AS unit_weight
 FROM preds;
 
 -- log loss: natural log, mean; exact at p = 0 and 1
@@ -61,31 +61,31 @@ FROM (VALUES (0.5::float8, 0.3::float8)) v(p, y);
 SELECT brier_score(p, y) = (SELECT brier_score(p, y) FROM preds WHERE p IS NOT NULL AND y IS NOT NULL) AS nulls_skipped
 FROM preds;
 SELECT brier_score(p, y), brier_score(p, y, w), ece_agg(p, y), ece_agg(p, y, 5),
-       log_loss(p, y), calibration_agg(p, y)
+       log_loss(p, y), calibration_state_agg(p, y)
 FROM preds WHERE false;
-SELECT brier_score(p, y), ece_agg(p, vote), log_loss(p, vote), calibration_agg(p, y, 3, w),
+SELECT brier_score(p, y), ece_agg(p, vote), log_loss(p, vote), calibration_state_agg(p, y, 3, w),
        brier_score(NULL::float8[], 0), ece_agg(NULL::float8[], 1, 4)
 FROM preds WHERE p IS NULL OR y IS NULL OR w IS NULL;
-SELECT brier_score(ARRAY[p, 1 - p], NULL), calibration_agg(p, y, NULL)
+SELECT brier_score(ARRAY[p, 1 - p], NULL), calibration_state_agg(p, y, NULL)
 FROM preds WHERE item = 1;
 -- zero total weight: a state, but every measure is NULL
-SELECT brier_score(p, y, 0.0), calibration_n(calibration_agg(p, y, 4, 0.0)) AS n,
-       calibration_ece(calibration_agg(p, y, 4, 0.0)) AS ece,
-       calibration_brier(calibration_agg(p, y, 4, 0.0)) AS brier,
-       calibration_logloss(calibration_agg(p, y, 4, 0.0)) AS logloss,
-       calibration_decomposition(calibration_agg(p, y, 4, 0.0)) AS decomposition,
-       (SELECT count(*) FROM calibration_bins(calibration_agg(p, y, 4, 0.0))) AS bins
+SELECT brier_score(p, y, 0.0), calibration_n(calibration_state_agg(p, y, 4, 0.0)) AS n,
+       calibration_ece(calibration_state_agg(p, y, 4, 0.0)) AS ece,
+       calibration_brier(calibration_state_agg(p, y, 4, 0.0)) AS brier,
+       calibration_log_loss(calibration_state_agg(p, y, 4, 0.0)) AS logloss,
+       calibration_decomposition(calibration_state_agg(p, y, 4, 0.0)) AS decomposition,
+       (SELECT count(*) FROM calibration_bins(calibration_state_agg(p, y, 4, 0.0))) AS bins
 FROM preds WHERE p IS NOT NULL AND y IS NOT NULL;
 
 -- accessors on one state
 CREATE TEMP TABLE st AS
-SELECT calibration_agg(p, y, 4) AS s, calibration_agg(p, vote, 4, w) AS sw FROM preds;
+SELECT calibration_state_agg(p, y, 4) AS s, calibration_state_agg(p, vote, 4, w) AS sw FROM preds;
 SELECT * FROM calibration_bins((SELECT s FROM st));
 SELECT calibration_n(s), round(calibration_ece(s)::numeric, 12) AS ece,
        round(calibration_mce(s)::numeric, 12) AS mce,
        round(calibration_rmsce(s)::numeric, 12) AS rmsce,
        round(calibration_brier(s)::numeric, 12) AS brier,
-       round(calibration_logloss(s)::numeric, 12) AS logloss
+       round(calibration_log_loss(s)::numeric, 12) AS logloss
 FROM st;
 -- the same from the bins table
 SELECT pg_temp.close(sum(n * abs(gap)) / sum(n), (SELECT calibration_ece(s) FROM st)) AS ece,
@@ -108,12 +108,12 @@ FROM calibration_decomposition((SELECT s FROM st));
 -- binning: p = k/B lands in bin k (1-based; bin 1 is [0, 1/B]) for every k and several B
 SELECT bool_and(b.bin = greatest(k, 1)) AS right_closed, count(*) AS cases
 FROM generate_series(1, 40) nb, generate_series(0, nb) k,
-     LATERAL (SELECT calibration_agg(x, true, nb) FROM (SELECT k::float8 / nb) v(x)) a(s),
+     LATERAL (SELECT calibration_state_agg(x, true, nb) FROM (SELECT k::float8 / nb) v(x)) a(s),
      LATERAL calibration_bins(a.s) b;
 -- and a hair above k/B lands in bin k + 1
 SELECT bool_and(b.bin = k + 1) AS just_above, count(*) AS cases
 FROM generate_series(1, 40) nb, generate_series(0, nb - 1) k,
-     LATERAL (SELECT calibration_agg(x, true, nb) FROM (SELECT k::float8 / nb + 1e-12) v(x)) a(s),
+     LATERAL (SELECT calibration_state_agg(x, true, nb) FROM (SELECT k::float8 / nb + 1e-12) v(x)) a(s),
      LATERAL calibration_bins(a.s) b;
 
 -- K classes: brier_score sums over classes; top-label ECE (ties to the lowest index)
@@ -122,7 +122,7 @@ SELECT round(brier_score(probs, label)::numeric, 12) AS brier_k,
                   FROM generate_subscripts(probs, 1) i))::numeric, 12) AS plain
 FROM (VALUES (ARRAY[0.7, 0.2, 0.1], 0), (ARRAY[0.2, 0.5, 0.3], 2), (ARRAY[0.4, 0.4, 0.2], 1),
              (ARRAY[0.0, 0.0, 1.0], 2)) v(probs, label);
-SELECT calibration_agg(probs, label, 5)
+SELECT calibration_state_agg(probs, label, 5)
 FROM (VALUES (ARRAY[0.7, 0.2, 0.1], 0), (ARRAY[0.2, 0.5, 0.3], 2), (ARRAY[0.4, 0.4, 0.2], 1)) v(probs, label);
 SELECT round(ece_agg(probs, label, 5)::numeric, 12) AS ece_top,
        round(ece_agg(conf, correct, 5)::numeric, 12) AS ece_by_hand
@@ -145,15 +145,15 @@ SELECT brier_score(p, y) = brier_score(p, y, 1.0) AS brier_bool_same,
        brier_score(p, vote) = brier_score(p, vote, 1.0) AS brier_soft_same,
        ece_agg(p, y) = ece_agg(p, y, 15) AS ece_bool_same,
        ece_agg(p, vote) = ece_agg(p, vote, 15) AS ece_soft_same,
-       ece_agg(p, y) = calibration_ece(calibration_agg(p, y)) AS ece_is_calibration_ece,
-       brier_score(p, vote) = calibration_brier(calibration_agg(p, vote)) AS brier_is_calibration_brier
+       ece_agg(p, y) = calibration_ece(calibration_state_agg(p, y)) AS ece_is_calibration_ece,
+       brier_score(p, vote) = calibration_brier(calibration_state_agg(p, vote)) AS brier_is_calibration_brier
 FROM fastrows;
--- the same for calibration_agg(p, y) (its whole state, as text) and
+-- the same for calibration_state_agg(p, y) (its whole state, as text) and
 -- log_loss(p, y), away from p = 0 and 1 where log loss is infinite
-SELECT calibration_agg(p, y)::text = calibration_agg(p, y, 15, 1.0)::text AS full_bool_same,
-       calibration_agg(p, vote)::text = calibration_agg(p, vote, 15, 1.0)::text AS full_soft_same,
-       log_loss(p, y) = calibration_logloss(calibration_agg(p, y, 15, 1.0)) AS logloss_bool_same,
-       log_loss(p, vote) = calibration_logloss(calibration_agg(p, vote, 15, 1.0)) AS logloss_soft_same,
+SELECT calibration_state_agg(p, y)::text = calibration_state_agg(p, y, 15, 1.0)::text AS full_bool_same,
+       calibration_state_agg(p, vote)::text = calibration_state_agg(p, vote, 15, 1.0)::text AS full_soft_same,
+       log_loss(p, y) = calibration_log_loss(calibration_state_agg(p, y, 15, 1.0)) AS logloss_bool_same,
+       log_loss(p, vote) = calibration_log_loss(calibration_state_agg(p, vote, 15, 1.0)) AS logloss_soft_same,
        round(log_loss(p, y)::numeric, 12) AS logloss
 FROM fastrows WHERE p > 0 AND p < 1;
 -- and per group, where every group's first row takes the general path
@@ -182,7 +182,7 @@ SELECT ece_agg(p, y, 10) FROM (VALUES (-0.1::float8, true)) v(p, y);
 \echo :LAST_ERROR_SQLSTATE
 SELECT log_loss(p, y) FROM (VALUES (1.5::float8, true)) v(p, y);
 \echo :LAST_ERROR_SQLSTATE
-SELECT calibration_agg(p, y) FROM (VALUES (1.0001::float8, true)) v(p, y);
+SELECT calibration_state_agg(p, y) FROM (VALUES (1.0001::float8, true)) v(p, y);
 \echo :LAST_ERROR_SQLSTATE
 SELECT brier_score(p, y) FROM (VALUES (0.5::float8, 'NaN'::float8)) v(p, y);
 \echo :LAST_ERROR_SQLSTATE
@@ -190,23 +190,23 @@ SELECT ece_agg(p, y) FROM (VALUES (0.5::float8, 1.1::float8)) v(p, y);
 \echo :LAST_ERROR_SQLSTATE
 SELECT log_loss(p, y) FROM (VALUES (0.5::float8, -0.01::float8)) v(p, y);
 \echo :LAST_ERROR_SQLSTATE
-SELECT calibration_agg(p, y, 10) FROM (VALUES (0.5::float8, 'Infinity'::float8)) v(p, y);
+SELECT calibration_state_agg(p, y, 10) FROM (VALUES (0.5::float8, 'Infinity'::float8)) v(p, y);
 \echo :LAST_ERROR_SQLSTATE
 SELECT brier_score(0.5, true, -1.0);
 \echo :LAST_ERROR_SQLSTATE
 SELECT brier_score(0.5, 0.5, 'NaN');
 \echo :LAST_ERROR_SQLSTATE
-SELECT calibration_agg(0.5, true, 10, 'Infinity');
+SELECT calibration_state_agg(0.5, true, 10, 'Infinity');
 \echo :LAST_ERROR_SQLSTATE
 SELECT ece_agg(0.5, true, 0);
 \echo :LAST_ERROR_SQLSTATE
 SELECT ece_agg(0.5, 0.5, 10001);
 \echo :LAST_ERROR_SQLSTATE
-SELECT calibration_agg(0.5, true, -3);
+SELECT calibration_state_agg(0.5, true, -3);
 \echo :LAST_ERROR_SQLSTATE
 SELECT ece_agg(ARRAY[0.5, 0.5], 0, 0);
 \echo :LAST_ERROR_SQLSTATE
-SELECT calibration_agg(0.5, true, 10001);
+SELECT calibration_state_agg(0.5, true, 10001);
 \echo :LAST_ERROR_SQLSTATE
 SELECT ece_agg(0.5, true, nb) FROM (VALUES (10), (20)) v(nb);
 \echo :LAST_ERROR_SQLSTATE
@@ -220,7 +220,7 @@ SELECT ece_agg('{}'::float8[], 0, 10);
 \echo :LAST_ERROR_SQLSTATE
 SELECT brier_score(probs, 0) FROM (VALUES (ARRAY[0.5, 0.5]), (ARRAY[0.2, 0.3, 0.5])) v(probs);
 \echo :LAST_ERROR_SQLSTATE
-SELECT calibration_agg(ARRAY[0.5, 0.5], 2, 10);
+SELECT calibration_state_agg(ARRAY[0.5, 0.5], 2, 10);
 \echo :LAST_ERROR_SQLSTATE
 SELECT ece_agg(ARRAY[0.5, 0.5], -1, 10);
 \echo :LAST_ERROR_SQLSTATE
@@ -228,16 +228,16 @@ SELECT brier_score(ARRAY[0.5, 1.5], 0);
 \echo :LAST_ERROR_SQLSTATE
 SELECT ece_agg(ARRAY[0.5, 'NaN'], 0, 10);
 \echo :LAST_ERROR_SQLSTATE
-SELECT calibration_agg(ARRAY[-0.5, 0.5], 0, 10);
+SELECT calibration_state_agg(ARRAY[-0.5, 0.5], 0, 10);
 \echo :LAST_ERROR_SQLSTATE
 -- a transition function called outside an aggregate refuses to run
-SELECT calibration_agg_trans(NULL::calibration_state, 0.5, true);
+SELECT calibration_state_agg_trans(NULL::calibration_state, 0.5, true);
 \echo :LAST_ERROR_SQLSTATE
 -- ... nor does one given a state made elsewhere (the per-row fast path
 -- checks it too)
 SELECT brier_score_trans('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0 logloss=untracked bins=[]', 0.5, true);
 \echo :LAST_ERROR_SQLSTATE
-SELECT ece_agg_trans(calibration_agg(p, y), 0.5, 0.5) FROM preds;
+SELECT ece_agg_trans(calibration_state_agg(p, y), 0.5, 0.5) FROM preds;
 \echo :LAST_ERROR_SQLSTATE
 -- a bad value after good rows: every row after a group's first takes the
 -- fast path of brier_score(p, y) and ece_agg(p, y), which hands any row it
@@ -253,7 +253,7 @@ SELECT ece_agg(p, y) FROM (VALUES (0.5::float8, 0.5::float8), (0.25, 1.0), (0.5,
 -- measures that need what the state does not have
 SELECT calibration_ece('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0 logloss=untracked bins=[]');
 \echo :LAST_ERROR_SQLSTATE
-SELECT calibration_logloss('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0 logloss=untracked bins=[]');
+SELECT calibration_log_loss('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0 logloss=untracked bins=[]');
 \echo :LAST_ERROR_SQLSTATE
 SELECT calibration_brier('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0 logloss=untracked bins=[]');
 
@@ -261,13 +261,13 @@ SELECT calibration_brier('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0
 -- exact text round trip of every kind of state
 CREATE TEMP TABLE states (name text, s calibration_state);
 INSERT INTO states
-SELECT 'bool', calibration_agg(p, y, 7) FROM preds UNION ALL
-SELECT 'soft weighted', calibration_agg(p, vote, 3, w) FROM preds UNION ALL
-SELECT 'k-class', calibration_agg(ARRAY[p, (1 - p) / 3, (1 - p) * 2 / 3], item % 3, 6) FROM preds WHERE p IS NOT NULL UNION ALL
-SELECT 'random', calibration_agg(random(), random() < 0.3, 100, random() * 10) FROM generate_series(1, 2000) UNION ALL
+SELECT 'bool', calibration_state_agg(p, y, 7) FROM preds UNION ALL
+SELECT 'soft weighted', calibration_state_agg(p, vote, 3, w) FROM preds UNION ALL
+SELECT 'k-class', calibration_state_agg(ARRAY[p, (1 - p) / 3, (1 - p) * 2 / 3], item % 3, 6) FROM preds WHERE p IS NOT NULL UNION ALL
+SELECT 'random', calibration_state_agg(random(), random() < 0.3, 100, random() * 10) FROM generate_series(1, 2000) UNION ALL
 SELECT 'totals', 'version=1 nbins=0 classes=0 w=3 brier=0.75 brier_comp=1e-17 logloss=untracked bins=[]' UNION ALL
 SELECT 'k-brier', 'version=1 nbins=0 classes=4 w=2 brier=2.5 brier_comp=0 logloss=untracked bins=[]' UNION ALL
-SELECT 'infinite logloss', calibration_agg(p, y, 2) FROM (VALUES (0.0::float8, true), (0.5, false)) v(p, y);
+SELECT 'infinite logloss', calibration_state_agg(p, y, 2) FROM (VALUES (0.0::float8, true), (0.5, false)) v(p, y);
 SELECT name, s::text::calibration_state::text = s::text AS exact_round_trip FROM states ORDER BY name;
 SET extra_float_digits = -10;
 SELECT name, s::text::calibration_state::text = s::text AS exact_with_few_digits FROM states ORDER BY name;
@@ -399,43 +399,43 @@ SELECT t AS input, pg_temp.read_text(t) AS result FROM (VALUES
 CREATE TEMP TABLE dy AS
 SELECT i, (i * 37 % 65) / 64.0::float8 AS p, (i * 11 % 7) < 3 AS y FROM generate_series(1, 3000) i;
 CREATE TEMP TABLE parts AS
-SELECT i % 5 AS part, calibration_agg(p, y, 12) AS s FROM dy GROUP BY 1;
+SELECT i % 5 AS part, calibration_state_agg(p, y, 12) AS s FROM dy GROUP BY 1;
 SELECT (SELECT ece_agg(p, y, 12) FROM dy) = calibration_ece(m) AS ece_equal,
        (SELECT brier_score(p, y) FROM dy) = calibration_brier(m) AS brier_equal,
-       pg_temp.close((SELECT log_loss(p, y) FROM dy), calibration_logloss(m)) AS logloss_close,
+       pg_temp.close((SELECT log_loss(p, y) FROM dy), calibration_log_loss(m)) AS logloss_close,
        regexp_replace(m::text, 'logloss=\S+ logloss_comp=\S+', '') =
-       regexp_replace((SELECT calibration_agg(p, y, 12) FROM dy)::text, 'logloss=\S+ logloss_comp=\S+', '') AS text_equal_but_logloss
-FROM (SELECT calibration_merge(s) AS m FROM parts) q;
+       regexp_replace((SELECT calibration_state_agg(p, y, 12) FROM dy)::text, 'logloss=\S+ logloss_comp=\S+', '') AS text_equal_but_logloss
+FROM (SELECT calibration_state_merge(s) AS m FROM parts) q;
 -- random data: merged agrees with the union to rounding
 CREATE TEMP TABLE rnd AS
 SELECT i, random() AS p, random() < 0.4 AS y, random() * 3 AS w FROM generate_series(1, 5000) i;
 SELECT pg_temp.close(calibration_ece(m), calibration_ece(u)) AS ece,
        pg_temp.close(calibration_brier(m), calibration_brier(u)) AS brier,
-       pg_temp.close(calibration_logloss(m), calibration_logloss(u)) AS logloss,
+       pg_temp.close(calibration_log_loss(m), calibration_log_loss(u)) AS logloss,
        pg_temp.close(calibration_n(m), calibration_n(u)) AS n,
        pg_temp.close((calibration_decomposition(m)).resolution, (calibration_decomposition(u)).resolution) AS resolution
-FROM (SELECT calibration_merge(s) AS m FROM (SELECT calibration_agg(p, y, 20, w) AS s FROM rnd GROUP BY i % 7) g) a,
-     (SELECT calibration_agg(p, y, 20, w) AS u FROM rnd) b;
+FROM (SELECT calibration_state_merge(s) AS m FROM (SELECT calibration_state_agg(p, y, 20, w) AS s FROM rnd GROUP BY i % 7) g) a,
+     (SELECT calibration_state_agg(p, y, 20, w) AS u FROM rnd) b;
 -- NULL and empty states are identities
-SELECT calibration_merge(s)::text = (SELECT s::text FROM states WHERE name = 'bool') AS null_identity
+SELECT calibration_state_merge(s)::text = (SELECT s::text FROM states WHERE name = 'bool') AS null_identity
 FROM (SELECT s FROM states WHERE name = 'bool' UNION ALL SELECT NULL) q;
-SELECT calibration_merge(s)::text = (SELECT s::text FROM states WHERE name = 'bool') AS empty_identity
+SELECT calibration_state_merge(s)::text = (SELECT s::text FROM states WHERE name = 'bool') AS empty_identity
 FROM (SELECT s FROM states WHERE name = 'bool' UNION ALL
       SELECT 'version=1 nbins=7 classes=0 w=0 brier=0 brier_comp=0 logloss=0 logloss_comp=0 bins=[]') q;
-SELECT calibration_merge(s) IS NULL AS all_null FROM (SELECT NULL::calibration_state) q(s);
+SELECT calibration_state_merge(s) IS NULL AS all_null FROM (SELECT NULL::calibration_state) q(s);
 -- merging K-class states
-SELECT pg_temp.close(calibration_ece(calibration_merge(s)),
+SELECT pg_temp.close(calibration_ece(calibration_state_merge(s)),
                      (SELECT ece_agg(ARRAY[p, 1 - p], (i % 2), 10) FROM rnd)) AS k_class_merge
-FROM (SELECT calibration_agg(ARRAY[p, 1 - p], (i % 2), 10) AS s FROM rnd GROUP BY i % 3) g;
+FROM (SELECT calibration_state_agg(ARRAY[p, 1 - p], (i % 2), 10) AS s FROM rnd GROUP BY i % 3) g;
 -- incompatible states
-SELECT calibration_merge(s) FROM (SELECT s FROM states WHERE name IN ('bool', 'soft weighted')) q;
+SELECT calibration_state_merge(s) FROM (SELECT s FROM states WHERE name IN ('bool', 'soft weighted')) q;
 \echo :LAST_ERROR_SQLSTATE
-SELECT calibration_merge(s) FROM (VALUES
+SELECT calibration_state_merge(s) FROM (VALUES
  ('version=1 nbins=0 classes=4 w=2 brier=2.5 brier_comp=0 logloss=untracked bins=[]'::calibration_state),
  ('version=1 nbins=0 classes=3 w=2 brier=2.5 brier_comp=0 logloss=untracked bins=[]')) v(s);
 \echo :LAST_ERROR_SQLSTATE
 -- a state without log loss makes the merge untracked
-SELECT calibration_merge(s) FROM (VALUES
+SELECT calibration_state_merge(s) FROM (VALUES
  ('version=1 nbins=0 classes=0 w=1 brier=0.25 brier_comp=0 logloss=0.7 logloss_comp=0 bins=[]'::calibration_state),
  ('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0 logloss=untracked bins=[]')) v(s);
 
@@ -460,8 +460,8 @@ SELECT calibration_svg('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0 l
 -- RMSCE is invariant to the weights' scale (sqrt((0.8^2 + 0.6^2) / 2));
 -- it came out 0 at 1e-300 and Infinity at 1e300 when the gaps were
 -- squared before dividing by the bin weight
-SELECT c, abs(calibration_rmsce(calibration_agg(p, y, 10, c)) - sqrt(0.5)) < 1e-15 AS rmsce_ok,
-       abs(calibration_ece(calibration_agg(p, y, 10, c)) - 0.7) < 1e-15 AS ece_ok
+SELECT c, abs(calibration_rmsce(calibration_state_agg(p, y, 10, c)) - sqrt(0.5)) < 1e-15 AS rmsce_ok,
+       abs(calibration_ece(calibration_state_agg(p, y, 10, c)) - 0.7) < 1e-15 AS ece_ok
 FROM (VALUES (0.2::float8, true), (0.6, false)) v(p, y),
      (VALUES (1e-300::float8), (1), (1e300)) s(c)
 GROUP BY c ORDER BY c;
@@ -469,15 +469,15 @@ GROUP BY c ORDER BY c;
 -- error, not a Brier score of 0 or a log loss of Infinity
 SELECT brier_score(p, y, w) FROM (VALUES (0.2::float8, false, 1e308::float8), (0.9, true, 1e308)) v(p, y, w);
 \echo :LAST_ERROR_SQLSTATE
-SELECT calibration_agg(p, y, 10, w) FROM (VALUES (0.2::float8, false, 1e308::float8), (0.9, true, 1e308)) v(p, y, w);
+SELECT calibration_state_agg(p, y, 10, w) FROM (VALUES (0.2::float8, false, 1e308::float8), (0.9, true, 1e308)) v(p, y, w);
 \echo :LAST_ERROR_SQLSTATE
-SELECT calibration_logloss(calibration_agg(p, true, 10, w)) FROM (VALUES (1e-300::float8, 1e307::float8)) v(p, w);
+SELECT calibration_log_loss(calibration_state_agg(p, true, 10, w)) FROM (VALUES (1e-300::float8, 1e307::float8)) v(p, w);
 \echo :LAST_ERROR_SQLSTATE
 -- ... while a certain wrong prediction still costs +Infinity
-SELECT calibration_logloss(calibration_agg(p, y, 10, w)) AS certain_wrong
+SELECT calibration_log_loss(calibration_state_agg(p, y, 10, w)) AS certain_wrong
 FROM (VALUES (0.0::float8, true, 1e300::float8), (0.5, false, 1)) v(p, y, w);
 -- merging two states whose total exceeds the range
-SELECT calibration_merge(s) FROM (VALUES
+SELECT calibration_state_merge(s) FROM (VALUES
  ('version=1 nbins=0 classes=0 w=1e308 brier=0 brier_comp=0 logloss=untracked bins=[]'::calibration_state),
  ('version=1 nbins=0 classes=0 w=1e308 brier=0 brier_comp=0 logloss=untracked bins=[]')) v(s);
 \echo :LAST_ERROR_SQLSTATE
@@ -489,24 +489,24 @@ FROM (VALUES (0.5::float8, true, 0::float8), (0.5, false, 1), (0.25, false, 1)) 
 -- the decomposition of identical rows: every variance-like term is 0
 -- (the one-pass sums left -1e-15 of rounding before)
 SELECT brier, reliability, resolution, uncertainty, within_bin_variance, within_bin_covariance
-FROM calibration_decomposition((SELECT calibration_agg(0.7::float8, 0.3::float8, 10) FROM generate_series(1, 1000)));
+FROM calibration_decomposition((SELECT calibration_state_agg(0.7::float8, 0.3::float8, 10) FROM generate_series(1, 1000)));
 SELECT uncertainty, within_bin_variance, within_bin_covariance
-FROM calibration_decomposition((SELECT calibration_agg(0.7::float8, true, 10) FROM generate_series(1, 1000)));
+FROM calibration_decomposition((SELECT calibration_state_agg(0.7::float8, true, 10) FROM generate_series(1, 1000)));
 -- nearly identical p: the variance-like terms are never negative (the
 -- within-bin variance was -3.7e-14 here), and the identity still holds up
 -- to the rounding of the sums
 SELECT within_bin_variance >= 0 AS wbv_nonneg, uncertainty >= 0 AS unc_nonneg,
        abs(reliability - resolution + uncertainty + within_bin_variance - within_bin_covariance - brier) < 1e-12 AS identity
-FROM calibration_decomposition((SELECT calibration_agg(0.7 + 1e-9 * (g % 7), g % 3 = 0, 10) FROM generate_series(1, 100000) g));
+FROM calibration_decomposition((SELECT calibration_state_agg(0.7 + 1e-9 * (g % 7), g % 3 = 0, 10) FROM generate_series(1, 100000) g));
 -- the smooth-ECE error bound is invariant to the weights' scale (it
 -- underflowed to about 0 with weights near 1e-170)
 SELECT c, abs(d.smooth_ece / r.smooth_ece - 1) < 1e-12 AS value_ok,
        abs(d.error_bound / r.error_bound - 1) < 1e-12 AS bound_ok
 FROM (VALUES (1e-170::float8), (1e-300), (1e300)) x(c),
-     LATERAL calibration_smooth_ece_detail((SELECT calibration_agg(((i * 0.6180339887) - floor(i * 0.6180339887))::float8,
+     LATERAL calibration_smooth_ece_detail((SELECT calibration_state_agg(((i * 0.6180339887) - floor(i * 0.6180339887))::float8,
         ((i * 0.7548776662) - floor(i * 0.7548776662)) < (i * 0.6180339887) - floor(i * 0.6180339887), 20, (1 + i % 3) * c)
         FROM generate_series(1, 200) i), 0.05) d,
-     LATERAL calibration_smooth_ece_detail((SELECT calibration_agg(((i * 0.6180339887) - floor(i * 0.6180339887))::float8,
+     LATERAL calibration_smooth_ece_detail((SELECT calibration_state_agg(((i * 0.6180339887) - floor(i * 0.6180339887))::float8,
         ((i * 0.7548776662) - floor(i * 0.7548776662)) < (i * 0.6180339887) - floor(i * 0.6180339887), 20, (1 + i % 3)::float8)
         FROM generate_series(1, 200) i), 0.05) r
 ORDER BY c;

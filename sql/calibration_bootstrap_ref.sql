@@ -35,13 +35,13 @@ FROM ref_w;
 -- the three cases of the script
 CREATE TEMP TABLE cases AS
 SELECT 'cluster_bool' AS name,
-       (SELECT calibration_bootstrap(p, y, 10, cluster, 60, 7) FROM ref_rows) AS s
+       (SELECT calibration_bootstrap_state_agg(p, y, 10, cluster, 60, 7) FROM ref_rows) AS s
 UNION ALL
 SELECT 'cluster_soft_w',
-       (SELECT calibration_bootstrap(p, ys, 15, cluster, 40, -3, w) FROM ref_rows)
+       (SELECT calibration_bootstrap_state_agg(p, ys, 15, cluster, 40, -3, w) FROM ref_rows)
 UNION ALL
 SELECT 'row_bool',
-       (SELECT calibration_bootstrap(p, y, 15, id::text, 50, 0) FROM ref_rows);
+       (SELECT calibration_bootstrap_state_agg(p, y, 15, id::text, 50, 0) FROM ref_rows);
 
 -- every replicate's measure (NULL where the reference has none)
 SELECT r.name, r.metric, count(*) AS replicates,
@@ -49,7 +49,7 @@ SELECT r.name, r.metric, count(*) AS replicates,
                                    OR (g.value IS NULL AND r.value IS NULL))) AS differ
 FROM ref_rep r
 JOIN cases c USING (name)
-JOIN LATERAL calibration_replicates(c.s, r.metric) g ON g.replicate = r.replicate
+JOIN LATERAL calibration_bootstrap_replicates(c.s, r.metric) g ON g.replicate = r.replicate
 GROUP BY 1, 2 ORDER BY 1, 2;
 
 -- the intervals
@@ -59,19 +59,19 @@ SELECT r.name, r.metric, r.level,
        pg_temp.close(g.upper, r.upper) AS upper,
        pg_temp.close(g.se, r.se) AS se
 FROM ref_ci r JOIN cases c USING (name),
-     LATERAL calibration_ci(c.s, r.metric, r.level) g
+     LATERAL calibration_bootstrap_ci(c.s, r.metric, r.level) g
 WHERE NOT (pg_temp.close(g.estimate, r.estimate) AND pg_temp.close(g.lower, r.lower)
            AND pg_temp.close(g.upper, r.upper) AND pg_temp.close(g.se, r.se))
 ORDER BY 1, 2, 3;
 SELECT count(*) AS intervals_checked FROM ref_ci r JOIN cases c USING (name);
 
 -- smooth ECE has no numpy twin here: each replicate's value is
--- calibration_smooth_ece of calibration_agg over the rows weighted by
+-- calibration_smooth_ece of calibration_state_agg over the rows weighted by
 -- their bootstrap_weight, to 1e-12
 SELECT count(*) AS replicates,
        count(*) FILTER (WHERE NOT pg_temp.close(g.value,
-         (SELECT calibration_smooth_ece(calibration_agg(p, y, 10,
+         (SELECT calibration_smooth_ece(calibration_state_agg(p, y, 10,
                    bootstrap_weight(cluster, g.replicate, 7)::float8))
           FROM ref_rows))) AS differ
-FROM cases c, LATERAL calibration_replicates(c.s, 'smooth_ece') g
+FROM cases c, LATERAL calibration_bootstrap_replicates(c.s, 'smooth_ece') g
 WHERE c.name = 'cluster_bool';

@@ -20,10 +20,10 @@ WITH parts AS (
          pg_temp.ece_part(probs, label, 10)::text::calibration_state AS c
   FROM ece_state GROUP BY i % 4
 )
-SELECT calibration_ece(calibration_merge(a)) = (SELECT ece_agg(p, y) FROM ece_state) AS a_ok,
-       calibration_ece(calibration_merge(b)) = (SELECT ece_agg(p, soft, 7) FROM ece_state) AS b_ok,
-       calibration_ece(calibration_merge(c)) = (SELECT ece_agg(probs, label, 10) FROM ece_state) AS c_ok,
-       calibration_merge(c)::text AS c
+SELECT calibration_ece(calibration_state_merge(a)) = (SELECT ece_agg(p, y) FROM ece_state) AS a_ok,
+       calibration_ece(calibration_state_merge(b)) = (SELECT ece_agg(p, soft, 7) FROM ece_state) AS b_ok,
+       calibration_ece(calibration_state_merge(c)) = (SELECT ece_agg(probs, label, 10) FROM ece_state) AS c_ok,
+       calibration_state_merge(c)::text AS c
 FROM parts;
 -- a one-row state, and the binary form (send) carries the flag (0x0002)
 SELECT s::text, substr(calibration_state_send(s), 1, 4) AS header
@@ -34,14 +34,14 @@ FROM (SELECT pg_temp.ece_part(p, y) AS s FROM ece_state) x;
 SELECT calibration_brier(pg_temp.ece_part(p, y)) FROM ece_state;
 SELECT calibration_decomposition(pg_temp.ece_part(p, y)) FROM ece_state;
 SELECT calibration_smooth_ece(pg_temp.ece_part(p, y)) FROM ece_state;
-SELECT calibration_logloss(pg_temp.ece_part(p, y)) FROM ece_state;
+SELECT calibration_log_loss(pg_temp.ece_part(p, y)) FROM ece_state;
 -- merged with a full state: the result tracks only what both track
-SELECT calibration_merge(s)::text
+SELECT calibration_state_merge(s)::text
 FROM (SELECT pg_temp.ece_part(p, y, 2) AS s FROM ece_state WHERE i < 4
-      UNION ALL SELECT calibration_agg(p, y, 2) FROM ece_state WHERE i < 4) x;
-SELECT calibration_ece(calibration_merge(s)) = (SELECT ece_agg(p, y, 2) FROM (SELECT * FROM ece_state UNION ALL SELECT * FROM ece_state) u) AS ok
+      UNION ALL SELECT calibration_state_agg(p, y, 2) FROM ece_state WHERE i < 4) x;
+SELECT calibration_ece(calibration_state_merge(s)) = (SELECT ece_agg(p, y, 2) FROM (SELECT * FROM ece_state UNION ALL SELECT * FROM ece_state) u) AS ok
 FROM (SELECT pg_temp.ece_part(p, y, 2) AS s FROM ece_state
-      UNION ALL SELECT calibration_agg(p, y, 2) FROM ece_state) x;
+      UNION ALL SELECT calibration_state_agg(p, y, 2) FROM ece_state) x;
 -- the input checks of the untracked form
 SELECT 'version=1 nbins=2 classes=0 w=1 brier=untracked logloss=untracked bins=[1:(1,0.25,1)]'::calibration_state;
 SELECT 'version=1 nbins=2 classes=0 w=1 brier=untracked logloss=untracked bins=[1:(1,0.25,1,0,0,0)]'::calibration_state;

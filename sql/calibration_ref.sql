@@ -36,8 +36,8 @@ SELECT (SELECT count(*) FROM ref_rows) AS rows, (SELECT count(*) FROM ref_expect
 CREATE TEMP TABLE got AS
 SELECT e.set, e.target, e.weighted, e.nbins,
   (SELECT CASE WHEN e.target = 'bool'
-               THEN calibration_agg(r.p, r.y, e.nbins, CASE WHEN e.weighted THEN r.w ELSE 1 END)
-               ELSE calibration_agg(r.p, r.ys, e.nbins, CASE WHEN e.weighted THEN r.w ELSE 1 END) END
+               THEN calibration_state_agg(r.p, r.y, e.nbins, CASE WHEN e.weighted THEN r.w ELSE 1 END)
+               ELSE calibration_state_agg(r.p, r.ys, e.nbins, CASE WHEN e.weighted THEN r.w ELSE 1 END) END
    FROM ref_rows r WHERE r.set = e.set) AS s,
   (SELECT CASE WHEN e.target = 'bool'
                THEN brier_score(r.p, r.y, CASE WHEN e.weighted THEN r.w ELSE 1 END)
@@ -56,7 +56,7 @@ FROM ref_expected e JOIN got g USING (set, target, weighted, nbins),
 LATERAL (VALUES
   ('n', pg_temp.close(calibration_n(g.s), e.n)),
   ('brier', pg_temp.close(calibration_brier(g.s), e.brier)),
-  ('logloss', pg_temp.close(calibration_logloss(g.s), e.logloss)),
+  ('logloss', pg_temp.close(calibration_log_loss(g.s), e.logloss)),
   ('ece', pg_temp.close(calibration_ece(g.s), e.ece)),
   ('mce', pg_temp.close(calibration_mce(g.s), e.mce)),
   ('rmsce', pg_temp.close(calibration_rmsce(g.s), e.rmsce)),
@@ -82,8 +82,8 @@ WHERE NOT e.weighted
 GROUP BY m.measure ORDER BY m.measure;
 
 -- log loss is +Infinity exactly where the reference says so
-SELECT set, target, weighted, calibration_logloss(s) AS logloss
-FROM got WHERE calibration_logloss(s) = 'Infinity' AND nbins = 2 ORDER BY 1, 2, 3;
+SELECT set, target, weighted, calibration_log_loss(s) AS logloss
+FROM got WHERE calibration_log_loss(s) = 'Infinity' AND nbins = 2 ORDER BY 1, 2, 3;
 
 -- the reliability table, bin by bin (the boundary set puts p = k/B and its
 -- neighbouring doubles into bins)
@@ -99,10 +99,10 @@ FULL JOIN ref_bins r USING (set, target, weighted, nbins, bin);
 SELECT e.set, e.nbins,
        pg_temp.close(brier_score(k.probs, k.label), e.brier_multi) AS brier_multi,
        pg_temp.close(ece_agg(k.probs, k.label, e.nbins), e.ece_top) AS ece_top,
-       pg_temp.close(calibration_ece(calibration_agg(k.probs, k.label, e.nbins)), e.ece_top) AS state_ece,
-       pg_temp.close(calibration_mce(calibration_agg(k.probs, k.label, e.nbins)), e.mce_top) AS state_mce,
-       pg_temp.close(calibration_brier(calibration_agg(k.probs, k.label, e.nbins)), e.brier_top) AS state_brier_top,
-       pg_temp.close(calibration_logloss(calibration_agg(k.probs, k.label, e.nbins)), e.logloss_top) AS state_logloss_top
+       pg_temp.close(calibration_ece(calibration_state_agg(k.probs, k.label, e.nbins)), e.ece_top) AS state_ece,
+       pg_temp.close(calibration_mce(calibration_state_agg(k.probs, k.label, e.nbins)), e.mce_top) AS state_mce,
+       pg_temp.close(calibration_brier(calibration_state_agg(k.probs, k.label, e.nbins)), e.brier_top) AS state_brier_top,
+       pg_temp.close(calibration_log_loss(calibration_state_agg(k.probs, k.label, e.nbins)), e.logloss_top) AS state_logloss_top
 FROM ref_k_expected e JOIN ref_k k USING (set)
 GROUP BY e.set, e.nbins, e.brier_multi, e.ece_top, e.mce_top, e.brier_top, e.logloss_top
 ORDER BY 1, 2;

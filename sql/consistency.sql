@@ -52,14 +52,14 @@ CREATE TABLE resp AS SELECT annotator, item_a, item_b, condition, chose_a, rep
 CREATE TABLE st AS SELECT annotator, item_a, item_b, rep = 1 AS first,
   preference_consistency_state_agg(chose_a, condition) s FROM resp GROUP BY 1, 2, 3, 4;
 SELECT count(*) AS groups, count(*) FILTER (WHERE merged = direct) AS equal FROM (
-  SELECT preference_consistency_of(preference_consistency_state_merge(s)) merged,
+  SELECT preference_consistency_classify(preference_consistency_state_merge(s)) merged,
          (SELECT classify_preference_consistency(chose_a, condition) FROM resp r
           WHERE r.annotator = st.annotator AND r.item_a = st.item_a AND r.item_b = st.item_b) direct
   FROM st GROUP BY annotator, item_a, item_b) x;
 SELECT count(*) FILTER (WHERE s::text::preference_consistency_state::text = s::text) = count(*) AS text_round_trip FROM st;
 SELECT 'v1 n=2 {"order=ab" 2 0 2 0} {"order=ba" 0 1.5 0 2}'::preference_consistency_state;
-SELECT (preference_consistency_of('v1 n=2 {"order=ab" 2 0 2 0} {"order=ba" 0 2 0 2}')).label;
-SELECT preference_consistency_of('v1 n=0');
+SELECT (preference_consistency_classify('v1 n=2 {"order=ab" 2 0 2 0} {"order=ba" 0 2 0 2}')).label;
+SELECT preference_consistency_classify('v1 n=0');
 SELECT 'v1 n=1 {"a" 3 0 2 0}'::preference_consistency_state;
 \echo :LAST_ERROR_SQLSTATE
 SELECT 'v1 n=1 {"a" 0 0 0 0}'::preference_consistency_state;
@@ -94,7 +94,7 @@ SELECT name, field,
        CASE WHEN field LIKE 'log_ml%' THEN abs(v - value) <= 1e-12 * greatest(1, abs(value))
             WHEN field LIKE 'p\_%' THEN abs(v - value) <= 1e-12
             ELSE abs(v - value) <= 1e-13 * abs(value) END AS ok
-FROM xref_fixed, LATERAL (SELECT preference_consistency_of(input::preference_consistency_state) c) x,
+FROM xref_fixed, LATERAL (SELECT preference_consistency_classify(input::preference_consistency_state) c) x,
      LATERAL (SELECT CASE field WHEN 'log_ml_genuine' THEN (c).log_ml_genuine
                                 WHEN 'log_ml_non_attitude' THEN (c).log_ml_non_attitude
                                 WHEN 'log_ml_constructed' THEN (c).log_ml_constructed
@@ -113,5 +113,5 @@ SELECT preference_consistency_state_merge(s::preference_consistency_state)
 FROM (VALUES ('v1 n=1 {"a" 2000000000 0 2000000000 0}'), ('v1 n=1 {"a" 0 147483648 0 147483648}')) v(s);
 \echo :LAST_ERROR_SQLSTATE
 -- more than 2^31 - 1 responses in one group (several conditions): n is an int
-SELECT preference_consistency_of('v1 n=2 {"a" 2000000000 0 2000000000 0} {"b" 0 147483648 0 147483648}');
+SELECT preference_consistency_classify('v1 n=2 {"a" 2000000000 0 2000000000 0} {"b" 0 147483648 0 147483648}');
 \echo :LAST_ERROR_SQLSTATE

@@ -5,7 +5,7 @@ CREATE FUNCTION pg_temp.close(a float8, b float8, tol float8) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$ SELECT a = b OR abs(a - b) <= tol $$;
 -- hand-written prior: two conditions, constructed preferences follow "a"
 -- under x and "b" under y; genuine directions favour the first item 1 in 2
-CREATE TEMP TABLE hp AS SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"10" 1} {"01" 0}'::consistency_prior p;
+CREATE TEMP TABLE hp AS SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"10" 1} {"01" 0}'::preference_consistency_prior_model p;
 CREATE TEMP TABLE hs AS SELECT 'v1 n=2 {"x" 3 0 3 0} {"y" 3 0 3 0}'::preference_consistency_state s;
 -- direction_p replaces rho in the genuine likelihood only:
 -- L_G = dp 0.9^6 + (1 - dp) 0.1^6, L_C = 0.9^3 0.1^3, L_N = 0.5^6
@@ -59,15 +59,15 @@ FROM hp, (VALUES ('v1 n=2 {"x" 2 1 2 1} {"y" 0 3 0 3}', 'K - M = -2'),
                  ('v1 n=1 {"x" 0 0 1 1}', 'no weight: NULL')) v(s, note);
 SELECT round((1 / (1 + 9^2))::numeric, 12) AS expected_minus2, round((1 / (1 + (1 / 9.0)^1.25))::numeric, 12) AS expected_weighted;
 -- q = 1/2: no evidence of direction; q = 1: certain
-SELECT preference_consistency_direction('v1 n=1 {"x" 3 0 3 0}', replace(p::text, 'q=0.9', 'q=0.5')::consistency_prior) AS q_half,
-       preference_consistency_direction('v1 n=1 {"x" 3 1 3 1}', replace(p::text, 'q=0.9', 'q=1')::consistency_prior) AS q_one
+SELECT preference_consistency_direction('v1 n=1 {"x" 3 0 3 0}', replace(p::text, 'q=0.9', 'q=0.5')::preference_consistency_prior_model) AS q_half,
+       preference_consistency_direction('v1 n=1 {"x" 3 1 3 1}', replace(p::text, 'q=0.9', 'q=1')::preference_consistency_prior_model) AS q_one
 FROM hp;
 SELECT preference_consistency_direction(NULL, p) IS NULL AS strict FROM hp;
 
 -- agreement with numpy (test/ref/consistency/make_direction_ref.py): the
 -- prior (fitted by numpy's EM), the groups' states, and numpy's
 -- direction votes, Bradley-Terry fit (prior 0.5) and posteriors
-CREATE TEMP TABLE dprior (prior consistency_prior);
+CREATE TEMP TABLE dprior (prior preference_consistency_prior_model);
 -- reference files are read relative to pg_regress --inputdir
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set f :abs_srcdir '/test/ref/consistency/direction_prior.csv'
@@ -80,7 +80,7 @@ CREATE TEMP TABLE dref (item_a bigint, item_b bigint, state preference_consisten
 \set cmd '\\copy dref FROM ' :'f' ' CSV HEADER'
 :cmd
 CREATE TEMP TABLE dbt AS
-SELECT bt_fit(bt_counts(x, y, 1, w), prior => 0.5) AS m
+SELECT bt_fit(bt_state_agg(x, y, 1, w), prior => 0.5) AS m
 FROM (SELECT r.item_a, r.item_b, (classify_preference_consistency(r.state, d.prior)).p_genuine AS pg,
              preference_consistency_direction(r.state, d.prior) AS dir
       FROM dref r, dprior d) v,
@@ -109,5 +109,5 @@ CREATE TABLE xref_dir (kind text, name text, input text, field text, value float
 :cmd
 SELECT name, d > 0 AS positive, (abs(d - value) <= 1e-322 OR abs(d - value) / abs(value) <= 1e-12) AS ok
 FROM xref_dir, LATERAL (SELECT preference_consistency_direction(split_part(input, '|', 1)::preference_consistency_state,
-                                                            split_part(input, '|', 2)::consistency_prior) d) x
+                                                            split_part(input, '|', 2)::preference_consistency_prior_model) d) x
 WHERE kind = 'direction' ORDER BY name;

@@ -1,4 +1,4 @@
--- empirical Bayes: preference_consistency_prior, consistency_prior,
+-- empirical Bayes: preference_consistency_prior, preference_consistency_prior_model,
 -- classify_preference_consistency(state, prior) (doc/annotation.md)
 CREATE TABLE ebg AS SELECT annotator, item_a, item_b, min(true_type) tt,
   preference_consistency_state_agg(chose_a, condition) st
@@ -15,7 +15,7 @@ FROM ebp;
 SELECT k, round((regexp_match(pr::text, k || '=(\S+)'))[1]::numeric, 8) AS v
 FROM ebp, unnest(ARRAY['genuine', 'non_attitude', 'constructed', 'rho', 'q', 'loglik']) k;
 -- text round trip (exact) of the fitted prior
-SELECT pr::text::consistency_prior::text = pr::text AS round_trip FROM ebp;
+SELECT pr::text::preference_consistency_prior_model::text = pr::text AS round_trip FROM ebp;
 -- classification under the prior: posteriors sum to 1, labels, MAP
 SELECT count(*) AS groups,
        bool_and(abs((c).p_genuine + (c).p_non_attitude + (c).p_constructed - 1) < 1e-12) AS sums_to_one,
@@ -27,9 +27,9 @@ FROM ebg, ebp GROUP BY 1 ORDER BY 1;
 SELECT (SELECT preference_consistency_prior(st)::text FROM ebg) = (SELECT pr::text FROM ebp) AS same;
 -- a hand-written prior: two conditions, constructed preferences follow "a"
 -- under x and "b" under y
-CREATE TABLE hp AS SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"10" 1} {"01" 0}'::consistency_prior p;
+CREATE TABLE hp AS SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"10" 1} {"01" 0}'::preference_consistency_prior_model p;
 SELECT p FROM hp;
-SELECT p::text::consistency_prior::text = p::text AS round_trip FROM hp;
+SELECT p::text::preference_consistency_prior_model::text = p::text AS round_trip FROM hp;
 -- follows the learned pattern -> constructed; the opposite pattern has weight 0
 SELECT (c).label, round((c).p_constructed::numeric, 8) AS p_c, round((c).log_ml_constructed::numeric, 8) AS lc
 FROM (SELECT classify_preference_consistency('v1 n=2 {"x" 3 0 3 0} {"y" 0 3 0 3}'::preference_consistency_state, p) c FROM hp) s;
@@ -64,45 +64,45 @@ FROM (SELECT preference_consistency_prior(st) pr FROM (
   SELECT g, preference_consistency_state_agg(random_choice, 'c' || (i % 12)) st
   FROM (SELECT g, i, ((g * 7 + i * 3) % 5) < 2 AS random_choice
         FROM generate_series(1, 30) g, generate_series(1, 24) i) r GROUP BY g) s) x;
--- consistency_prior_state text form, canonical keys, validation
-SELECT 'v1 n=2 {"1:a 2 0;1:b 0 2;" 3} {"1:a 1 1;" 1}'::consistency_prior_state;
+-- preference_consistency_prior_state text form, canonical keys, validation
+SELECT 'v1 n=2 {"1:a 2 0;1:b 0 2;" 3} {"1:a 1 1;" 1}'::preference_consistency_prior_state;
 SELECT preference_consistency_prior_final('v1 n=2 {"1:a 2 0;1:b 0 2;" 3} {"1:a 1 1;" 1}') IS NOT NULL AS fits;
-SELECT 'v1 n=1 {"1:b 2 0;1:a 0 2;" 3}'::consistency_prior_state;
+SELECT 'v1 n=1 {"1:b 2 0;1:a 0 2;" 3}'::preference_consistency_prior_state;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 n=1 {"1:a 2.0 0;" 3}'::consistency_prior_state;
+SELECT 'v1 n=1 {"1:a 2.0 0;" 3}'::preference_consistency_prior_state;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 n=1 {"1:a 0 0;" 3}'::consistency_prior_state;
+SELECT 'v1 n=1 {"1:a 0 0;" 3}'::preference_consistency_prior_state;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 n=1 {"5:a 1 0;" 3}'::consistency_prior_state;
+SELECT 'v1 n=1 {"5:a 1 0;" 3}'::preference_consistency_prior_state;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 n=1 {"1:a 1 0;" 0.5}'::consistency_prior_state;
+SELECT 'v1 n=1 {"1:a 1 0;" 0.5}'::preference_consistency_prior_state;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 n=1 {"1:a 1 0;" 3'::consistency_prior_state;
+SELECT 'v1 n=1 {"1:a 1 0;" 3'::preference_consistency_prior_state;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 n=1000001'::consistency_prior_state;
+SELECT 'v1 n=1000001'::preference_consistency_prior_state;
 \echo :LAST_ERROR_SQLSTATE
--- consistency_prior: malformed text
-SELECT 'v2 groups=1'::consistency_prior;
+-- preference_consistency_prior_model: malformed text
+SELECT 'v2 groups=1'::preference_consistency_prior_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 groups=10 iterations=0 converged=maybe'::consistency_prior;
+SELECT 'v1 groups=10 iterations=0 converged=maybe'::preference_consistency_prior_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.3 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"10" 1} {"01" 0}'::consistency_prior;
+SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.3 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"10" 1} {"01" 0}'::preference_consistency_prior_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.4 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"10" 1} {"01" 0}'::consistency_prior;
+SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.4 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"10" 1} {"01" 0}'::preference_consistency_prior_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"y" 0.5} {"x" 0.5} patterns=2 {"10" 1} {"01" 0}'::consistency_prior;
+SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"y" 0.5} {"x" 0.5} patterns=2 {"10" 1} {"01" 0}'::preference_consistency_prior_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"01" 1} {"10" 0}'::consistency_prior;
+SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"01" 1} {"10" 0}'::preference_consistency_prior_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=1 {"10" 1}'::consistency_prior;
+SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=1 {"10" 1}'::preference_consistency_prior_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"10" 0.5} {"01" 0.4}'::consistency_prior;
+SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"10" 0.5} {"01" 0.4}'::preference_consistency_prior_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" NaN} {"y" 0.5} patterns=2 {"10" 1} {"01" 0}'::consistency_prior;
+SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" NaN} {"y" 0.5} patterns=2 {"10" 1} {"01" 0}'::preference_consistency_prior_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"10" 1} {"01" 0} extra'::consistency_prior;
+SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=2 {"x" 0.5} {"y" 0.5} patterns=2 {"10" 1} {"01" 0} extra'::preference_consistency_prior_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=10001'::consistency_prior;
+SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attitude=0.25 constructed=0.25 rho=0.5 q=0.9 conditions=10001'::preference_consistency_prior_model;
 \echo :LAST_ERROR_SQLSTATE
 -- parallel plan: same prior (up to the last bits of sums)
 SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
@@ -126,11 +126,11 @@ CREATE TABLE xref_em (kind text, name text, input text, field text, value float8
 \set f :abs_srcdir '/test/ref/consistency/extreme_expected.csv'
 \set cmd '\\copy xref_em FROM ' :'f' ' CSV HEADER'
 :cmd
-CREATE FUNCTION prior_field(p consistency_prior, f text) RETURNS float8 LANGUAGE sql AS $$
+CREATE FUNCTION prior_field(p preference_consistency_prior_model, f text) RETURNS float8 LANGUAGE sql AS $$
   SELECT (regexp_match(p::text, CASE WHEN f LIKE 'r:%' THEN '\{"' || substr(f, 3) || '" (\S+)\}'
                                      WHEN f LIKE 'pi:%' THEN '\{"' || substr(f, 4) || '" (\S+)\}'
                                      ELSE ' ' || f || '=(\S+)' END))[1]::float8 $$;
-WITH fits AS (SELECT name, preference_consistency_prior_final(input::consistency_prior_state) AS pr
+WITH fits AS (SELECT name, preference_consistency_prior_final(input::preference_consistency_prior_state) AS pr
               FROM (SELECT DISTINCT name, input FROM xref_em WHERE kind = 'em') i)
 SELECT f.name,
        bool_and(abs(prior_field(f.pr, x.field) - x.value) <= 1e-9)
@@ -140,14 +140,14 @@ SELECT f.name,
                 greatest(1e-9 * abs(x.value), 1e-12, r.value * 2.0 ^ (-52)))
          FILTER (WHERE x.field = 'loglik') AS loglik_ok,
        bool_and(prior_field(f.pr, 'loglik') <= 0) AS loglik_not_positive,
-       bool_and(f.pr::text::consistency_prior::text = f.pr::text) AS round_trip
+       bool_and(f.pr::text::preference_consistency_prior_model::text = f.pr::text) AS round_trip
 FROM fits f JOIN xref_em x ON x.kind = 'em' AND x.name = f.name
      JOIN xref_em r ON r.kind = 'em' AND r.name = f.name AND r.field = 'responses'
 GROUP BY f.name ORDER BY f.name;
 -- groups with almost no evidence (confidence 1e-300): the prior's loglik
 -- was 5.6e-15 > 0, which its own input function refuses
 SELECT (regexp_match(pr::text, 'loglik=(\S+)'))[1]::float8 <= 0 AS loglik_ok,
-       pr::text::consistency_prior IS NOT NULL AS readable
+       pr::text::preference_consistency_prior_model IS NOT NULL AS readable
 FROM (SELECT preference_consistency_prior(st) pr FROM (
   SELECT g, preference_consistency_state_agg(i % 3 = 0, 'c' || (i % 2), 1e-300) st
   FROM generate_series(1, 50) g, generate_series(1, 4) i GROUP BY g) s) x;

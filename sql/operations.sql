@@ -25,7 +25,7 @@ SELECT name, source_schema, source_table, watermark, counts IS NULL AS no_counts
 CALL prefcal_refit('ops');
 SELECT watermark, rows_folded FROM bt_state_store WHERE name = 'ops';
 SELECT (SELECT counts::text FROM bt_state_store) =
-       (SELECT bt_counts(first_item, second_item, outcome, w)::text FROM ops_judgments) AS counts_eq_rescan;
+       (SELECT bt_state_agg(first_item, second_item, outcome, w)::text FROM ops_judgments) AS counts_eq_rescan;
 SELECT version, rows_folded, watermark, options FROM bt_model_store ORDER BY version;
 SELECT version, n, abs(brier - (SELECT brier_score(bt_predict_shown(prefcal_latest_model('ops'), first_item, second_item), outcome)
                                  FROM ops_holdout)) < 1e-12 AS brier_ok,
@@ -46,7 +46,7 @@ SELECT ops_add(25, 2);
 CALL prefcal_refit('ops');
 SELECT watermark, rows_folded FROM bt_state_store WHERE name = 'ops';
 SELECT (SELECT counts::text FROM bt_state_store) =
-       (SELECT bt_counts(first_item, second_item, outcome, w)::text FROM ops_judgments) AS counts_eq_rescan;
+       (SELECT bt_state_agg(first_item, second_item, outcome, w)::text FROM ops_judgments) AS counts_eq_rescan;
 SELECT count(*) AS history_rows FROM calibration_history;
 
 -- boolean outcomes, bigint items, a timestamp watermark, no hold-out
@@ -57,7 +57,7 @@ SELECT prefcal_register_refit('ops_bool', 'ops_bool', 'a', 'b', 'a_won', 'ts');
 CALL prefcal_refit('ops_bool');
 SELECT watermark, rows_folded FROM bt_state_store WHERE name = 'ops_bool';
 SELECT (SELECT counts::text FROM bt_state_store WHERE name = 'ops_bool') =
-       (SELECT bt_counts(a, b, a_won::int::float8, 1.0)::text FROM ops_bool) AS counts_eq_rescan;
+       (SELECT bt_state_agg(a, b, a_won::int::float8, 1.0)::text FROM ops_bool) AS counts_eq_rescan;
 SELECT count(*) AS history_rows FROM calibration_history WHERE name = 'ops_bool';
 -- the watermark's text does not depend on the session's settings
 SET DateStyle = 'SQL, DMY';

@@ -14,7 +14,7 @@ CREATE TEMP TABLE bref (name text, replicates int, level float8, seed bigint,
 \set f :abs_srcdir '/test/ref/pav/bands.csv'
 \set cmd '\\copy bref FROM ' :'f' ' CSV HEADER'
 :cmd
-CREATE TEMP TABLE bst AS SELECT name, pav_agg(p, y, w) AS s FROM brows GROUP BY name;
+CREATE TEMP TABLE bst AS SELECT name, pav_state_agg(p, y, w) AS s FROM brows GROUP BY name;
 
 -- 1. every evaluation point, fit and band equal to the reference (1e-12)
 CREATE TEMP TABLE got AS
@@ -42,21 +42,21 @@ SELECT (SELECT array_agg(b ORDER BY b.p) FROM pav_corp_bands(s, 30, 0.9, 1) b)
 FROM bst WHERE name = 'ties';
 SELECT (SELECT array_agg(b ORDER BY b.p) FROM pav_corp_bands(m, 20, 0.9, 3) b)
      = (SELECT array_agg(b ORDER BY b.p) FROM bst, pav_corp_bands(s, 20, 0.9, 3) b WHERE name = 'ties') AS merged_same
-FROM (SELECT pav_merge(s) AS m FROM (
-        SELECT pav_agg(p, y, w) AS s FROM brows WHERE name = 'ties' GROUP BY p < 0.5) parts) m;
+FROM (SELECT pav_state_merge(s) AS m FROM (
+        SELECT pav_state_agg(p, y, w) AS s FROM brows WHERE name = 'ties' GROUP BY p < 0.5) parts) m;
 
 -- 3. the diagram draws the band only when asked
-SELECT position('<polygon' IN corp_svg(s)) = 0 AS no_band_by_default,
-       position('consistency band, 50 replicates' IN corp_svg(s, 'ties', 50)) > 0 AS band_drawn,
-       corp_svg(s, NULL, 50, NULL, NULL) = corp_svg(s, NULL, 50, 0.9, 0) AS null_is_default
+SELECT position('<polygon' IN pav_corp_svg(s)) = 0 AS no_band_by_default,
+       position('consistency band, 50 replicates' IN pav_corp_svg(s, 'ties', 50)) > 0 AS band_drawn,
+       pav_corp_svg(s, NULL, 50, NULL, NULL) = pav_corp_svg(s, NULL, 50, 0.9, 0) AS null_is_default
 FROM bst WHERE name = 'ties';
 
 -- 4. an empty state has no band; errors
-SELECT count(*) AS empty_rows FROM pav_corp_bands((SELECT pav_agg(p, y) FROM brows WHERE false));
+SELECT count(*) AS empty_rows FROM pav_corp_bands((SELECT pav_state_agg(p, y) FROM brows WHERE false));
 \set VERBOSITY terse
 SELECT * FROM bst, pav_corp_bands(s, 0) WHERE name = 'ties';
 SELECT * FROM bst, pav_corp_bands(s, 10001) WHERE name = 'ties';
 SELECT * FROM bst, pav_corp_bands(s, 10, 1.0) WHERE name = 'ties';
 SELECT * FROM bst, pav_corp_bands(s, 10, 'NaN') WHERE name = 'ties';
-SELECT corp_svg(s, NULL, -1) FROM bst WHERE name = 'ties';
-SELECT * FROM pav_corp_bands((SELECT pav_agg(0.5, true, 3e9)), 10);
+SELECT pav_corp_svg(s, NULL, -1) FROM bst WHERE name = 'ties';
+SELECT * FROM pav_corp_bands((SELECT pav_state_agg(0.5, true, 3e9)), 10);

@@ -18,9 +18,9 @@ SELECT set, count(*) FROM ref_points GROUP BY set ORDER BY set;
 -- 1. every reference fit, through recal_fit over the stored state
 --    (sets named temp_* hold probabilities, platt_* hold scores)
 CREATE TEMP TABLE states AS
-SELECT set, recal_points(x, y, w) AS st FROM ref_points WHERE set LIKE 'temp%' GROUP BY set
+SELECT set, recal_state_agg(x, y, w) AS st FROM ref_points WHERE set LIKE 'temp%' GROUP BY set
 UNION ALL
-SELECT set, recal_score_points(x, y, w) FROM ref_points WHERE set LIKE 'platt%' GROUP BY set;
+SELECT set, recal_score_state_agg(x, y, w) FROM ref_points WHERE set LIKE 'platt%' GROUP BY set;
 CREATE TEMP TABLE fits AS
 SELECT f.*, recal_fit(s.st, f.method, f.smoothing) AS r
 FROM ref_fits f JOIN states s USING (set);
@@ -78,24 +78,24 @@ SELECT round(recalibrate('v1 temperature p T=1 rows=1 weight=1 logloss=0 logloss
 CREATE TEMP TABLE halves AS
 SELECT set, (row_number() OVER (PARTITION BY set ORDER BY x, y, w)) % 2 AS half, x, y, w FROM ref_points;
 SELECT set,
-       (SELECT recal_points_merge(st) FROM (
-          SELECT recal_score_points(x, y) AS st FROM halves h WHERE h.set = o.set GROUP BY half
+       (SELECT recal_state_merge(st) FROM (
+          SELECT recal_score_state_agg(x, y) AS st FROM halves h WHERE h.set = o.set GROUP BY half
           UNION ALL SELECT NULL) m)::text
-       = (SELECT recal_score_points(x, y) FROM ref_points p WHERE p.set = o.set)::text AS merge_eq_whole
+       = (SELECT recal_score_state_agg(x, y) FROM ref_points p WHERE p.set = o.set)::text AS merge_eq_whole
 FROM (SELECT DISTINCT set FROM ref_points) o ORDER BY set;
 -- merged weighted states fit the same model (sums in another order)
 SELECT abs((recal_info(recal_fit(m, 'platt'))->>'a')::float8
            - (SELECT param1 FROM ref_fits WHERE set = 'platt_soft_weighted' AND method = 'platt')) < 1e-9 AS merged_fit_ok
-FROM (SELECT recal_points_merge(st) AS m FROM (
-        SELECT recal_score_points(x, y, w) AS st FROM halves WHERE set = 'platt_soft_weighted' GROUP BY half) s) q;
+FROM (SELECT recal_state_merge(st) AS m FROM (
+        SELECT recal_score_state_agg(x, y, w) AS st FROM halves WHERE set = 'platt_soft_weighted' GROUP BY half) s) q;
 -- equal inputs are merged exactly into one point
-SELECT recal_points_info(recal_score_points(x, y)) AS info
+SELECT recal_state_info(recal_score_state_agg(x, y)) AS info
 FROM (VALUES (1.5, 1.0), (1.5, 0.0), (1.5, 1.0), (-2.0, 0.25)) v(x, y);
-SELECT recal_score_points(x, y) AS state
+SELECT recal_score_state_agg(x, y) AS state
 FROM (VALUES (1.5, 1.0), (1.5, 0.0), (1.5, 1.0), (-2.0, 0.25)) v(x, y);
 -- state text round trip
-SELECT st::text::recal_points::text = st::text AS roundtrip FROM states ORDER BY set;
-SELECT r::text::recalibrator::text = r::text AS roundtrip FROM fits ORDER BY set, method, smoothing;
+SELECT st::text::recal_state::text = st::text AS roundtrip FROM states ORDER BY set;
+SELECT r::text::recal_model::text = r::text AS roundtrip FROM fits ORDER BY set, method, smoothing;
 
 -- 5. parallel plans: Partial Aggregate with the combine function
 CREATE TABLE recal_big AS
@@ -108,12 +108,12 @@ SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;
 EXPLAIN (COSTS OFF) SELECT temperature_scaling(p, y) FROM recal_big;
-CREATE TEMP TABLE par AS SELECT temperature_scaling(p, y) AS r, recal_points(p, y) AS st FROM recal_big;
+CREATE TEMP TABLE par AS SELECT temperature_scaling(p, y) AS r, recal_state_agg(p, y) AS st FROM recal_big;
 RESET max_parallel_workers_per_gather;
 SET max_parallel_workers_per_gather = 0;
 SELECT abs((recal_info(temperature_scaling(p, y))->>'temperature')::float8
            - (SELECT (recal_info(r)->>'temperature')::float8 FROM par)) < 1e-9 AS parallel_eq_serial,
-       recal_points(p, y)::text = (SELECT st::text FROM par) AS state_eq
+       recal_state_agg(p, y)::text = (SELECT st::text FROM par) AS state_eq
 FROM recal_big;
 RESET max_parallel_workers_per_gather;
 RESET parallel_setup_cost;
@@ -125,7 +125,7 @@ DROP TABLE recal_big;
 -- 6. NULLs are skipped, weight 0 rows too; empty or all-NULL input gives NULL
 SELECT temperature_scaling(p, y) IS NULL AS empty FROM (SELECT 0.5::float8 AS p, true AS y WHERE false) s;
 SELECT temperature_scaling(p, y) IS NULL AS all_null FROM (VALUES (NULL::float8, true), (0.3, NULL)) v(p, y);
-SELECT recal_points_info(recal_points(p, y, w)) AS info
+SELECT recal_state_info(recal_state_agg(p, y, w)) AS info
 FROM (VALUES (0.3::float8, true, 1::float8), (NULL, false, 1), (0.7, NULL, 1), (0.4, true, NULL), (0.9, false, 0)) v(p, y, w);
 SELECT recal_fit('v1 s rows=0 []') IS NULL AS empty_state_fit;
 
@@ -144,7 +144,7 @@ SELECT platt_scaling(2.0, y) FROM (VALUES (true), (false)) v(y);
 -- separated scores; Platt's smoothing gives a finite fit
 SELECT platt_scaling(s, s > 0) FROM (VALUES (-1.0::float8), (-0.5), (0.5), (2.0)) v(s);
 \echo :LAST_ERROR_SQLSTATE
-SELECT round((recal_info(recal_fit(recal_score_points(s, s > 0), 'platt', true))->>'a')::numeric, 6) AS smoothed_a
+SELECT round((recal_info(recal_fit(recal_score_state_agg(s, s > 0), 'platt', true))->>'a')::numeric, 6) AS smoothed_a
 FROM (VALUES (-1.0::float8), (-0.5), (0.5), (2.0)) v(s);
 -- iteration limit
 SELECT recal_fit(st, 'platt', false, 1) FROM states WHERE set = 'platt_binary';
@@ -175,50 +175,50 @@ SELECT recal_fit(st, 'platt', false, 0) FROM states WHERE set = 'platt_binary';
 \echo :LAST_ERROR_SQLSTATE
 SELECT recal_fit(st, 'platt', false, 100, 0) FROM states WHERE set = 'platt_binary';
 \echo :LAST_ERROR_SQLSTATE
-SELECT recal_points_merge(st) FROM states WHERE set IN ('temp_binary', 'platt_binary');
+SELECT recal_state_merge(st) FROM states WHERE set IN ('temp_binary', 'platt_binary');
 \echo :LAST_ERROR_SQLSTATE
 SELECT recalibrate(r, 1.5) FROM fits WHERE set = 'temp_binary' AND method = 'temperature';
 \echo :LAST_ERROR_SQLSTATE
 SELECT recalibrate(r, 'NaN') FROM fits WHERE set = 'platt_binary' AND NOT smoothing;
 \echo :LAST_ERROR_SQLSTATE
-SELECT recal_points_combine(NULL, 'v1 s rows=1 [1 1 1]');
+SELECT recal_state_combine(NULL, 'v1 s rows=1 [1 1 1]');
 \echo :LAST_ERROR_SQLSTATE
 
 -- 9. malformed text (22P02)
-SELECT 'v2 s rows=1 [1 1 1]'::recal_points;
+SELECT 'v2 s rows=1 [1 1 1]'::recal_state;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 q rows=1 [1 1 1]'::recal_points;
+SELECT 'v1 q rows=1 [1 1 1]'::recal_state;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 s rows=1 [1 1]'::recal_points;
+SELECT 'v1 s rows=1 [1 1]'::recal_state;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 s rows=1 [1 1 2]'::recal_points;
+SELECT 'v1 s rows=1 [1 1 2]'::recal_state;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 s rows=1 [1 -1 0]'::recal_points;
+SELECT 'v1 s rows=1 [1 -1 0]'::recal_state;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 s rows=1 [NaN 1 0]'::recal_points;
+SELECT 'v1 s rows=1 [NaN 1 0]'::recal_state;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 p rows=1 [40 1 0]'::recal_points;
+SELECT 'v1 p rows=1 [40 1 0]'::recal_state;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 s rows=0 [1 1 0]'::recal_points;
+SELECT 'v1 s rows=0 [1 1 0]'::recal_state;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 s rows=1 [1 1 0] x'::recal_points;
+SELECT 'v1 s rows=1 [1 1 0] x'::recal_state;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 s rows=-1 []'::recal_points;
+SELECT 'v1 s rows=-1 []'::recal_state;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 s rows=2 [2 1 0; 1 1 1; 2 1 1]'::recal_points AS unsorted_input_is_compacted;
-SELECT 'v1 temperature p T=0 rows=1 weight=1 logloss=0 logloss_identity=0 iterations=0 decrement=0'::recalibrator;
+SELECT 'v1 s rows=2 [2 1 0; 1 1 1; 2 1 1]'::recal_state AS unsorted_input_is_compacted;
+SELECT 'v1 temperature p T=0 rows=1 weight=1 logloss=0 logloss_identity=0 iterations=0 decrement=0'::recal_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 temperature p T=1 rows=0 weight=1 logloss=0 logloss_identity=0 iterations=0 decrement=0'::recalibrator;
+SELECT 'v1 temperature p T=1 rows=0 weight=1 logloss=0 logloss_identity=0 iterations=0 decrement=0'::recal_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 platt s smoothing=maybe a=1 b=0 rows=1 weight=1 logloss=0 logloss_identity=0 iterations=0 decrement=0'::recalibrator;
+SELECT 'v1 platt s smoothing=maybe a=1 b=0 rows=1 weight=1 logloss=0 logloss_identity=0 iterations=0 decrement=0'::recal_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 platt s smoothing=false a=Infinity b=0 rows=1 weight=1 logloss=0 logloss_identity=0 iterations=0 decrement=0'::recalibrator;
+SELECT 'v1 platt s smoothing=false a=Infinity b=0 rows=1 weight=1 logloss=0 logloss_identity=0 iterations=0 decrement=0'::recal_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 isotonic s'::recalibrator;
+SELECT 'v1 isotonic s'::recal_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 temperature p T=1 rows=1 weight=1 logloss=NaN logloss_identity=0 iterations=0 decrement=0'::recalibrator;
+SELECT 'v1 temperature p T=1 rows=1 weight=1 logloss=NaN logloss_identity=0 iterations=0 decrement=0'::recal_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 temperature p T=1 rows=1 weight=1 logloss=0 logloss_identity=0 iterations=0 decrement=0 extra'::recalibrator;
+SELECT 'v1 temperature p T=1 rows=1 weight=1 logloss=0 logloss_identity=0 iterations=0 decrement=0 extra'::recal_model;
 \echo :LAST_ERROR_SQLSTATE
 
 -- 10. numerically hard fits against 60-digit references made by
@@ -245,25 +245,25 @@ UPDATE hard_points SET w = w * '5e-324'::float8 WHERE set = 'sub';
 SELECT set, count(*), min(w) > 0 AND max(w) < '2.2250738585072014e-308' AS subnormal
 FROM hard_points GROUP BY set ORDER BY set;
 CREATE TEMP TABLE hard_states AS
-SELECT set, recal_points(p, y, w) AS pst, recal_score_points(score, y, w) AS sst
+SELECT set, recal_state_agg(p, y, w) AS pst, recal_score_state_agg(score, y, w) AS sst
 FROM hard_points GROUP BY set;
 -- a failed fit or recal_info shows as false in its row rather than ending
 -- the statement; parameters are read from the text form
-CREATE FUNCTION pg_temp.try_fit(st recal_points, m text, sm boolean) RETURNS recalibrator
+CREATE FUNCTION pg_temp.try_fit(st recal_state, m text, sm boolean) RETURNS recal_model
 LANGUAGE plpgsql AS $$
 BEGIN
     RETURN recal_fit(st, m, sm);
 EXCEPTION WHEN OTHERS THEN
     RETURN NULL;
 END $$;
-CREATE FUNCTION pg_temp.info_ok(r recalibrator) RETURNS boolean
+CREATE FUNCTION pg_temp.info_ok(r recal_model) RETURNS boolean
 LANGUAGE plpgsql AS $$
 BEGIN
     RETURN (recal_info(r)->>'iterations')::int >= 1;
 EXCEPTION WHEN OTHERS THEN
     RETURN false;
 END $$;
-CREATE FUNCTION pg_temp.field(r recalibrator, k text) RETURNS float8
+CREATE FUNCTION pg_temp.field(r recal_model, k text) RETURNS float8
 LANGUAGE sql AS $$ SELECT substring(r::text FROM ' ' || k || '=(\S+)')::float8 $$;
 -- probability sets: temperature on p, Platt on the logit score
 CREATE TEMP TABLE hard_fits AS
@@ -280,7 +280,7 @@ SELECT set, method, smoothing, r IS NOT NULL AS fitted,
                 AND pg_temp.field(r, 'decrement') BETWEEN 0 AND 1e-20, false) AS converged_ok,
        coalesce(pg_temp.info_ok(r), false) AS info_ok
 FROM hard_fits ORDER BY set, method, smoothing;
-SELECT r::text::recalibrator::text = r::text AS roundtrip FROM hard_fits ORDER BY set, method, smoothing;
+SELECT r::text::recal_model::text = r::text AS roundtrip FROM hard_fits ORDER BY set, method, smoothing;
 -- the aggregates give the same fits
 SELECT set,
        temperature_scaling(p, y, w)::text = (SELECT r::text FROM hard_fits f WHERE f.set = h.set AND method = 'temperature') AS temperature_agg_eq,

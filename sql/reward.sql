@@ -34,7 +34,7 @@ SELECT 'small_prior', reward_fit($$SELECT first_features, second_features, outco
 UNION ALL
 SELECT 'items', reward_fit($$SELECT first_features, second_features, outcome, first_item, second_item FROM rw_raw WHERE dataset = 'items'$$, position_effect => true, prior => 0.5)
 UNION ALL
-SELECT 'large', reward_fit($$SELECT first_features, second_features, outcome FROM rw_raw WHERE dataset = 'large'$$, prior => 1, tol => 1e-13);
+SELECT 'large', reward_fit($$SELECT first_features, second_features, outcome FROM rw_raw WHERE dataset = 'large'$$, prior => 1, gradient_tol => 1e-13);
 
 -- what prefcal estimated, one row per reference value
 CREATE TEMP TABLE rw_est AS
@@ -74,7 +74,7 @@ SELECT abs(c.se - 1 / sqrt(sum(r.weight * p * (1 - p) * z * z))) < 1e-12 * c.se 
 -- a pure per-item design (no feature columns) reproduces bt_fit to 1e-8
 CREATE TEMP TABLE bt_vs AS
 SELECT reward_fit($$SELECT first_item, second_item, outcome FROM rw_raw WHERE dataset = 'items'$$) AS m,
-	(SELECT bt_fit(bt_counts(first_item, second_item, outcome, 1)) FROM rw_raw WHERE dataset = 'items') AS b;
+	(SELECT bt_fit(bt_state_agg(first_item, second_item, outcome, 1)) FROM rw_raw WHERE dataset = 'items') AS b;
 SELECT count(*) AS items, bool_and(abs(e.effect - s.score) < 1e-8) AS effects_1e8,
 	bool_and(abs(e.se - s.se) < 1e-8) AS se_1e8
   FROM bt_vs, reward_item_effects(bt_vs.m) e JOIN bt_scores(bt_vs.b) s USING (item);

@@ -17,7 +17,7 @@ SELECT set, count(*) AS rows, sum(w) AS weight FROM sm_rows GROUP BY set ORDER B
 
 -- one state per data set and bin count
 CREATE TEMP TABLE sm_states AS
-SELECT r.set, nb.nbins, calibration_agg(r.p, r.y, nb.nbins, r.w) AS s
+SELECT r.set, nb.nbins, calibration_state_agg(r.p, r.y, nb.nbins, r.w) AS s
 FROM sm_rows r, (VALUES (20), (100), (1000), (10000)) nb(nbins)
 GROUP BY r.set, nb.nbins;
 
@@ -84,8 +84,8 @@ FROM sm_states WHERE nbins = 100;
 
 -- smooth_ece_agg: a state of 10000 bins, for boolean and soft targets;
 -- rows with a NULL are skipped
-SELECT abs(smooth_ece_agg(p, y >= 0.5) - calibration_smooth_ece(calibration_agg(p, y >= 0.5, 10000))) <= 1e-12 AS bool_form,
-       abs(smooth_ece_agg(p, y) - calibration_smooth_ece(calibration_agg(p, y, 10000))) <= 1e-12 AS soft_form
+SELECT abs(smooth_ece_agg(p, y >= 0.5) - calibration_smooth_ece(calibration_state_agg(p, y >= 0.5, 10000))) <= 1e-12 AS bool_form,
+       abs(smooth_ece_agg(p, y) - calibration_smooth_ece(calibration_state_agg(p, y, 10000))) <= 1e-12 AS soft_form
 FROM sm_rows WHERE set = 'calibrated';
 SELECT abs(smooth_ece_agg(p, y) - (SELECT smooth_ece_agg(p, y) FROM sm_rows WHERE set = 'tiny')) <= 1e-15 AS nulls_skipped
 FROM (SELECT p, y FROM sm_rows WHERE set = 'tiny'
@@ -95,15 +95,15 @@ SELECT smooth_ece_agg(p, y) IS NULL AS all_null_is_null FROM (VALUES (NULL::floa
 -- a perfectly calibrated state (every residual zero): smECE 0 at bandwidth
 -- 0; the bound is the smallest bandwidth searched (1e-6) plus rounding
 SELECT smooth_ece, bandwidth, error_bound BETWEEN 1e-6 AND 1.001e-6 AS bound
-FROM calibration_smooth_ece_detail((SELECT calibration_agg(0.25::float8, 0.25::float8, 10)));
+FROM calibration_smooth_ece_detail((SELECT calibration_state_agg(0.25::float8, 0.25::float8, 10)));
 -- all the residual at p = 0 (y - p = 1 for one row of three): h >= 0, so
 -- smECE_sigma = 1/3 for every sigma and the fixed point is 1/3
 SELECT round(smooth_ece_agg(p, y)::numeric, 12) AS known
 FROM (VALUES (0.0::float8, false), (1.0, true), (0.0, true)) v(p, y);
 
 -- a K-class state gives the smooth ECE of its top-label problem
-SELECT abs(calibration_smooth_ece(calibration_agg(probs, label, 50))
-           - calibration_smooth_ece(calibration_agg(greatest(probs[1], probs[2], probs[3]),
+SELECT abs(calibration_smooth_ece(calibration_state_agg(probs, label, 50))
+           - calibration_smooth_ece(calibration_state_agg(greatest(probs[1], probs[2], probs[3]),
                  CASE WHEN probs[label + 1] >= greatest(probs[1], probs[2], probs[3]) THEN true ELSE false END, 50)))
        <= 1e-12 AS top_label
 FROM (VALUES (ARRAY[0.7, 0.2, 0.1]::float8[], 0), (ARRAY[0.2, 0.5, 0.3], 2),
@@ -111,31 +111,31 @@ FROM (VALUES (ARRAY[0.7, 0.2, 0.1]::float8[], 0), (ARRAY[0.2, 0.5, 0.3], 2),
 
 -- NULLs and empty states
 SELECT calibration_smooth_ece(NULL::calibration_state) IS NULL AS null_state,
-       calibration_smooth_ece(calibration_agg(0.5::float8, true, 10), NULL) IS NULL AS null_sigma,
+       calibration_smooth_ece(calibration_state_agg(0.5::float8, true, 10), NULL) IS NULL AS null_sigma,
        calibration_smooth_ece_detail(NULL::calibration_state) IS NULL AS null_detail;
 SELECT calibration_smooth_ece(s) IS NULL AS empty, calibration_smooth_ece(s, 0.1) IS NULL AS empty_sigma,
        calibration_smooth_ece_detail(s) IS NULL AS empty_detail
-FROM (SELECT calibration_agg(0.5::float8, true, 10, 0.0::float8) AS s) z;
+FROM (SELECT calibration_state_agg(0.5::float8, true, 10, 0.0::float8) AS s) z;
 
 -- errors
-SELECT calibration_smooth_ece(calibration_agg(0.5::float8, true, 10), 'NaN');
+SELECT calibration_smooth_ece(calibration_state_agg(0.5::float8, true, 10), 'NaN');
 \echo :LAST_ERROR_SQLSTATE
-SELECT calibration_smooth_ece(calibration_agg(0.5::float8, true, 10), 0);
+SELECT calibration_smooth_ece(calibration_state_agg(0.5::float8, true, 10), 0);
 \echo :LAST_ERROR_SQLSTATE
-SELECT calibration_smooth_ece(calibration_agg(0.5::float8, true, 10), -0.1);
+SELECT calibration_smooth_ece(calibration_state_agg(0.5::float8, true, 10), -0.1);
 \echo :LAST_ERROR_SQLSTATE
-SELECT calibration_smooth_ece(calibration_agg(0.5::float8, true, 10), 1e-7);
+SELECT calibration_smooth_ece(calibration_state_agg(0.5::float8, true, 10), 1e-7);
 \echo :LAST_ERROR_SQLSTATE
-SELECT calibration_smooth_ece(calibration_agg(0.5::float8, true, 10), 2.5);
+SELECT calibration_smooth_ece(calibration_state_agg(0.5::float8, true, 10), 2.5);
 \echo :LAST_ERROR_SQLSTATE
-SELECT calibration_smooth_ece(calibration_agg(0.5::float8, true, 10), 'Infinity');
+SELECT calibration_smooth_ece(calibration_state_agg(0.5::float8, true, 10), 'Infinity');
 \echo :LAST_ERROR_SQLSTATE
-SELECT calibration_smooth_ece_detail(calibration_agg(0.5::float8, true, 10), 'NaN');
+SELECT calibration_smooth_ece_detail(calibration_state_agg(0.5::float8, true, 10), 'NaN');
 \echo :LAST_ERROR_SQLSTATE
-SELECT calibration_smooth_ece_detail(calibration_agg(0.5::float8, true, 10), 3);
+SELECT calibration_smooth_ece_detail(calibration_state_agg(0.5::float8, true, 10), 3);
 \echo :LAST_ERROR_SQLSTATE
 -- the bandwidth is checked even when the state is empty
-SELECT calibration_smooth_ece(calibration_agg(0.5::float8, true, 10, 0.0::float8), 0);
+SELECT calibration_smooth_ece(calibration_state_agg(0.5::float8, true, 10, 0.0::float8), 0);
 \echo :LAST_ERROR_SQLSTATE
 -- a state without bins
 SELECT calibration_smooth_ece('version=1 nbins=0 classes=0 w=1 brier=0.25 brier_comp=0 logloss=untracked bins=[]'::calibration_state);
@@ -154,8 +154,8 @@ SELECT smooth_ece_agg(p, y) FROM (VALUES (0.5::float8, 'NaN'::float8)) v(p, y);
 SELECT smooth_ece_agg_trans(NULL, 0.5, true);
 \echo :LAST_ERROR_SQLSTATE
 -- a state of smooth_ece_agg's 10000 bins does not merge with another bin count
-SELECT calibration_merge(s) FROM (VALUES ((SELECT calibration_agg(0.5::float8, true, 10000))),
-                                         ((SELECT calibration_agg(0.5::float8, true, 10)))) v(s);
+SELECT calibration_state_merge(s) FROM (VALUES ((SELECT calibration_state_agg(0.5::float8, true, 10000))),
+                                         ((SELECT calibration_state_agg(0.5::float8, true, 10)))) v(s);
 \echo :LAST_ERROR_SQLSTATE
 
 -- parallel plan: Partial Aggregate in the workers gives the serial result

@@ -210,6 +210,13 @@ map_combine(FunctionCallInfo fcinfo, const PcMapSpec *spec)
 	PcMap	   *b;
 
 	pc_agg_context(fcinfo, "agreement combine function");
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+	{
+		/* non-strict: a NULL side is the identity */
+		if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(pcmap_from_datum(PG_GETARG_DATUM(PG_ARGISNULL(0) ? 1 : 0), spec));
+	}
 	a = pcmap_from_datum(PG_GETARG_DATUM(0), spec);
 	b = pcmap_from_datum(PG_GETARG_DATUM(1), spec);
 	PG_RETURN_POINTER(pcmap_merge(a, b, spec));

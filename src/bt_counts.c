@@ -57,9 +57,9 @@ bt_too_many(const char *what, int64 cap)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-			 errmsg("bt_counts state exceeds %lld distinct %s",
+			 errmsg("bt_state value exceeds %lld distinct %s",
 					(long long) cap, what),
-			 errdetail("A bt_counts state holds at most %d distinct ordered pairs and %d items.",
+			 errdetail("A bt_state value holds at most %d distinct ordered pairs and %d items.",
 					   BT_MAX_PAIRS, BT_MAX_ITEMS),
 			 errhint("Aggregate subsets (for example by date) into separate states.")));
 }
@@ -94,7 +94,7 @@ BtCounts *
 bt_counts_new(MemoryContext parent, int kind, int32 items_hint,
 			  int32 pairs_hint)
 {
-	MemoryContext cxt = AllocSetContextCreate(parent, "bt_counts",
+	MemoryContext cxt = AllocSetContextCreate(parent, "bt_state",
 											  ALLOCSET_DEFAULT_SIZES);
 	BtCounts   *bc = MemoryContextAllocZero(cxt, sizeof(BtCounts));
 
@@ -136,7 +136,7 @@ bt_counts_set_kind(BtCounts *bc, int kind)
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("cannot combine bt_counts states with %s and %s item ids",
+			 errmsg("cannot combine bt_state states with %s and %s item ids",
 					bt_kind_name(bc->kind), bt_kind_name(kind)),
 			 errhint("Use one item id type (text or bigint) for all comparisons.")));
 }

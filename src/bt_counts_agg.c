@@ -89,7 +89,7 @@ bt_trans_state(FunctionCallInfo fcinfo, int kind)
 			((BtCounts *) DatumGetEOHP(d))->kind == kind)
 			return (BtCounts *) DatumGetEOHP(d);
 	}
-	aggcxt = pc_agg_context(fcinfo, "bt_counts transition function");
+	aggcxt = pc_agg_context(fcinfo, "bt_state transition function");
 	if (PG_ARGISNULL(0))
 		bc = bt_counts_new(aggcxt, kind, 0, 0);
 	else
@@ -237,7 +237,7 @@ bt_counts_combine(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	aggcxt = pc_agg_context(fcinfo, "bt_counts_combine");
+	aggcxt = pc_agg_context(fcinfo, "bt_state_combine");
 	bt_counts_get_view(PG_GETARG_DATUM(1), &src);
 	if (PG_ARGISNULL(0))
 		dst = bt_counts_new(aggcxt, src.kind, src.n_items, src.n_pairs);

@@ -45,7 +45,7 @@ bt_flat_check_size(Size sz)
 	if (sz > MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("bt_counts state too large to store (%zu bytes)", sz),
+				 errmsg("bt_state value too large to store (%zu bytes)", sz),
 				 errdetail("Stored values are limited to 1 GB.")));
 }
 
@@ -189,7 +189,7 @@ bt_view_of_flat(const BtCountsFlat *f, BtCountsView *v)
 	if (f->version != BT_COUNTS_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unsupported bt_counts format version %d", f->version),
+				 errmsg("unsupported bt_state format version %d", f->version),
 				 errdetail("This library reads version %d.", BT_COUNTS_VERSION)));
 	if (f->kind < BT_IDS_NONE || f->kind > BT_IDS_INT8 ||
 		f->n_items < 0 || f->n_items > BT_MAX_ITEMS ||

@@ -106,13 +106,13 @@ bt_counts_in(PG_FUNCTION_ARGS)
 	int			len;
 	int			kind;
 
-	bt_lex_init(&lx, str, "bt_counts");
+	bt_lex_init(&lx, str, "bt_state");
 	bt_lex_expect(&lx, '{');
 	bt_lex_key(&lx, "version");
 	if (bt_lex_int4(&lx, 0, PG_INT32_MAX) != BT_COUNTS_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("unsupported bt_counts format version"),
+				 errmsg("unsupported bt_state format version"),
 				 errdetail("This library reads version %d.", BT_COUNTS_VERSION)));
 	bt_lex_expect(&lx, ',');
 	bt_lex_key(&lx, "ids");
@@ -270,7 +270,7 @@ bt_recv_error(const char *what)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid external bt_counts value"),
+			 errmsg("invalid external bt_state value"),
 			 errdetail("%s", what)));
 }
 

@@ -623,7 +623,7 @@ bt_count_overflow(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("bt_counts pair count is out of range"),
+			 errmsg("bt_state pair count is out of range"),
 			 errdetail("The weighted comparisons of one ordered pair add up to more than the largest float8.")));
 }
 
@@ -632,7 +632,7 @@ bt_flat_corrupt(const char *what)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("corrupted bt_counts value"),
+			 errmsg("corrupted bt_state value"),
 			 errdetail("%s", what)));
 }
 

@@ -844,7 +844,7 @@ bt_fit_run(BtFit *f, const BtCountsView *bc, const BtOptions *opt, bool quiet,
 	if (bc->n_pairs == 0 || n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("bt_counts state holds no comparisons")));
+				 errmsg("bt_state state holds no comparisons")));
 
 	bt_fit_items(f);
 	f->wins = palloc0(sizeof(double) * n);
@@ -978,19 +978,20 @@ bt_options_from_args(FunctionCallInfo fcinfo, BtOptions *optp)
 				 errmsg("unknown augment option \"%s\"", s),
 				 errhint("Use 'none' or 'swap'.")));
 	s = text_to_cstring(PG_GETARG_TEXT_PP(6));
-	if (strcmp(s, "logloss+brier") == 0)
+	/* 'log_loss' is the name; the 0.1.0 spelling 'logloss' stays accepted */
+	if (strcmp(s, "log_loss+brier") == 0 || strcmp(s, "logloss+brier") == 0)
 		opt.brier = true;
-	else if (strcmp(s, "logloss") != 0)
+	else if (strcmp(s, "log_loss") != 0 && strcmp(s, "logloss") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown objective \"%s\"", s),
-				 errhint("Use 'logloss' or 'logloss+brier'.")));
+				 errhint("Use 'log_loss' or 'log_loss+brier'.")));
 	opt.brier_weight = PG_GETARG_FLOAT8(7);
 	bt_opt_nonneg(opt.brier_weight, "brier_weight");
 	if (opt.brier && opt.ties == BT_TIES_DAVIDSON)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("objective 'logloss+brier' is not available with ties => 'davidson'"),
+				 errmsg("objective 'log_loss+brier' is not available with ties => 'davidson'"),
 				 errhint("Use ties => 'half' or 'drop' with the Brier term.")));
 	opt.max_iter = PG_GETARG_INT32(8);
 	if (opt.max_iter < 0 || opt.max_iter > 100000)

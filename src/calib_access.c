@@ -35,7 +35,7 @@ state_arg(FunctionCallInfo fcinfo, bool need_bins)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("calibration state has no bins"),
 				 errdetail("It was built by brier_score or log_loss, which keep totals only."),
-				 errhint("Build the state with calibration_agg.")));
+				 errhint("Build the state with calibration_state_agg.")));
 	if (!(s->w > 0.0))
 		return NULL;
 	return s;
@@ -53,7 +53,7 @@ need_moments(const CalibState *s)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("calibration state does not track the Brier score or second moments"),
 				 errdetail("It was built by ece_agg, or merged with such a state."),
-				 errhint("Build the state with calibration_agg.")));
+				 errhint("Build the state with calibration_state_agg.")));
 }
 
 /* calibration_ece(calibration_state) -> float8 */
@@ -119,7 +119,7 @@ calibration_logloss(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("calibration state does not track log loss"),
 				 errdetail("It was built by ece_agg or brier_score, or merged with such a state."),
-				 errhint("Build the state with calibration_agg.")));
+				 errhint("Build the state with calibration_state_agg.")));
 	PG_RETURN_FLOAT8(calib_logloss(s));
 }
 

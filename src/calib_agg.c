@@ -56,7 +56,7 @@ typedef enum CalibMode
 #define MODE_LOGS(m)	((m) == MODE_FULL || (m) == MODE_LOGLOSS)
 
 static const char *const mode_names[] = {
-	"calibration_agg", "ece_agg", "brier_score", "log_loss", "smooth_ece_agg"
+	"calibration_state_agg", "ece_agg", "brier_score", "log_loss", "smooth_ece_agg"
 };
 
 /* a weight that is neither 0 nor a normal positive double */
@@ -556,7 +556,7 @@ calibration_state_combine(PG_FUNCTION_ARGS)
 	CalibState *src;
 	Datum		one;
 
-	if (!calib_combine_args(fcinfo, "calibration_merge", &one))
+	if (!calib_combine_args(fcinfo, "calibration_state_merge", &one))
 		PG_RETURN_DATUM(one);
 	dst = (CalibState *) PG_GETARG_POINTER(0);
 	src = PG_GETARG_CALIB_P(1);

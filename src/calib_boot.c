@@ -463,7 +463,7 @@ boot_trans(FunctionCallInfo fcinfo, bool soft)
 	}
 
 	if (unlikely(!IN_AGG(fcinfo)))
-		(void) pc_agg_context(fcinfo, "calibration_bootstrap");
+		(void) pc_agg_context(fcinfo, "calibration_bootstrap_state_agg");
 
 	if (unlikely(PG_ARGISNULL(0)))
 		s = boot_alloc(nbins, nrep, seed);
@@ -575,7 +575,7 @@ calibration_bootstrap_state_combine(PG_FUNCTION_ARGS)
 	BootState  *src;
 	Datum		one;
 
-	if (!calib_combine_args(fcinfo, "calibration_bootstrap_merge", &one))
+	if (!calib_combine_args(fcinfo, "calibration_bootstrap_state_merge", &one))
 		PG_RETURN_DATUM(one);
 	dst = (BootState *) PG_GETARG_POINTER(0);
 	src = PG_GETARG_BOOT_P(1);

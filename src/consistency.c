@@ -149,6 +149,13 @@ pc_consistency_combine(PG_FUNCTION_ARGS)
 	PcMap	   *b;
 
 	pc_agg_context(fcinfo, "preference consistency combine function");
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+	{
+		/* non-strict: a NULL side is the identity */
+		if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(pcmap_from_datum(PG_GETARG_DATUM(PG_ARGISNULL(0) ? 1 : 0), &pc_cons_spec));
+	}
 	a = pcmap_from_datum(PG_GETARG_DATUM(0), &pc_cons_spec);
 	b = pcmap_from_datum(PG_GETARG_DATUM(1), &pc_cons_spec);
 	PG_RETURN_POINTER(pcmap_merge(a, b, &pc_cons_spec));
@@ -213,7 +220,7 @@ pc_consistency_result(FunctionCallInfo fcinfo, PcMap *map,
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	if (tupdesc->natts != 13)
-		elog(ERROR, "preference_consistency has %d fields, expected 13",
+		elog(ERROR, "preference_consistency_result has %d fields, expected 13",
 			 tupdesc->natts);
 
 	k = palloc(sizeof(double) * map->nentries);

@@ -195,7 +195,7 @@ grp_check(const double *p)
 
 static const PcMapSpec grp_spec = {
 	.kind = PCMAP_CONSISTENCY_GROUPS,
-	.typname = "consistency_prior_state",
+	.typname = "preference_consistency_prior_state",
 	.nparts = 1,
 	.npayload = 1,
 	.max_entries = PC_PRIOR_MAX_VECTORS,
@@ -320,7 +320,7 @@ prior_build(const PcEbParams *par, char **names, const int *lens,
 	if (sz > MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("consistency_prior value is too large")));
+				 errmsg("preference_consistency_prior_model value is too large")));
 	pr = palloc0(sz);
 	SET_VARSIZE(pr, sz);
 	pr->version = PC_PRIOR_VERSION;
@@ -361,7 +361,7 @@ prior_from_datum(Datum d)
 		sizeof(double) * (pr->ncond + pr->npat) + sizeof(int32) * pr->ncond)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid consistency_prior value"),
+				 errmsg("invalid preference_consistency_prior_model value"),
 				 errdetail("Unknown version or inconsistent size.")));
 	return pr;
 }
@@ -444,6 +444,13 @@ pc_cons_prior_combine(PG_FUNCTION_ARGS)
 	PcMap	   *b;
 
 	pc_agg_context(fcinfo, "preference consistency prior combine function");
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+	{
+		/* non-strict: a NULL side is the identity */
+		if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(pcmap_from_datum(PG_GETARG_DATUM(PG_ARGISNULL(0) ? 1 : 0), &grp_spec));
+	}
 	a = pcmap_from_datum(PG_GETARG_DATUM(0), &grp_spec);
 	b = pcmap_from_datum(PG_GETARG_DATUM(1), &grp_spec);
 	PG_RETURN_POINTER(pcmap_merge(a, b, &grp_spec));
@@ -501,7 +508,7 @@ pc_cons_prior_final(PG_FUNCTION_ARGS)
 		const char *why = key_parse(PCMAP_KEY(e, 1), e->keylen, NULL, &n);
 
 		if (why != NULL)
-			elog(ERROR, "corrupt consistency_prior_state: %s", why);
+			elog(ERROR, "corrupt preference_consistency_prior_state: %s", why);
 		total += n;
 	}
 	occ = palloc(sizeof(KeyCond) * total);
@@ -541,7 +548,7 @@ pc_cons_prior_final(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many distinct conditions"),
-				 errdetail("A consistency_prior holds at most %d conditions; the groups have %d.",
+				 errdetail("A preference_consistency_prior_model holds at most %d conditions; the groups have %d.",
 						   PC_EB_MAX_CONDITIONS, ncond)));
 	names = palloc(sizeof(char *) * ncond);
 	lens = palloc(sizeof(int) * ncond);
@@ -587,7 +594,7 @@ pc_cons_prior_final(PG_FUNCTION_ARGS)
 									  fit.iterations, fit.loglik);
 
 		if (why != NULL)
-			elog(ERROR, "fitted consistency_prior is invalid: %s", why);
+			elog(ERROR, "fitted preference_consistency_prior_model is invalid: %s", why);
 	}
 	PG_RETURN_POINTER(prior_build(&par, names, lens, fit.n_groups,
 								  fit.iterations, fit.converged, fit.loglik));
@@ -683,7 +690,7 @@ prior_syntax(const char *whole, const char *what)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type consistency_prior: \"%.200s\"",
+			 errmsg("invalid input syntax for type preference_consistency_prior_model: \"%.200s\"",
 					whole),
 			 errdetail("%s", what)));
 }
@@ -724,7 +731,7 @@ parse_long(const char **ps, long lo, long hi, const char *what,
 				(errcode(v > hi && hi >= PC_EB_MAX_CONDITIONS ?
 						 ERRCODE_PROGRAM_LIMIT_EXCEEDED :
 						 ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s %ld is out of range for type consistency_prior",
+				 errmsg("%s %ld is out of range for type preference_consistency_prior_model",
 						what, v),
 				 errdetail("It must be between %ld and %ld.", lo, hi)));
 	*ps = end;
@@ -775,7 +782,7 @@ prior_validated(const PcEbParams *par, char **names, int *lens,
 	if (why != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid consistency_prior value"),
+				 errmsg("invalid preference_consistency_prior_model value"),
 				 errdetail("%s", why)));
 	return prior_build(par, names, lens, n_groups, iterations, converged, loglik);
 }
@@ -800,7 +807,7 @@ pc_cons_prior_in(PG_FUNCTION_ARGS)
 		prior_syntax(str, "Expected version \"v1\" first.");
 	s += 2;
 	s = expect_word(s, "groups=", str);
-	n_groups = pc_parse_float8(&s, "consistency_prior", str);
+	n_groups = pc_parse_float8(&s, "preference_consistency_prior_model", str);
 	s = expect_word(s, "iterations=", str);
 	iterations = (int) parse_long(&s, 0, PC_EB_MAX_ITER, "iterations", str);
 	s = expect_word(s, "converged=", str);
@@ -817,17 +824,17 @@ pc_cons_prior_in(PG_FUNCTION_ARGS)
 	else
 		prior_syntax(str, "Expected \"true\" or \"false\" after \"converged=\".");
 	s = expect_word(s, "loglik=", str);
-	loglik = pc_parse_float8(&s, "consistency_prior", str);
+	loglik = pc_parse_float8(&s, "preference_consistency_prior_model", str);
 	s = expect_word(s, "genuine=", str);
-	par.w[0] = pc_parse_float8(&s, "consistency_prior", str);
+	par.w[0] = pc_parse_float8(&s, "preference_consistency_prior_model", str);
 	s = expect_word(s, "non_attitude=", str);
-	par.w[1] = pc_parse_float8(&s, "consistency_prior", str);
+	par.w[1] = pc_parse_float8(&s, "preference_consistency_prior_model", str);
 	s = expect_word(s, "constructed=", str);
-	par.w[2] = pc_parse_float8(&s, "consistency_prior", str);
+	par.w[2] = pc_parse_float8(&s, "preference_consistency_prior_model", str);
 	s = expect_word(s, "rho=", str);
-	par.rho = pc_parse_float8(&s, "consistency_prior", str);
+	par.rho = pc_parse_float8(&s, "preference_consistency_prior_model", str);
 	s = expect_word(s, "q=", str);
-	par.q = pc_parse_float8(&s, "consistency_prior", str);
+	par.q = pc_parse_float8(&s, "preference_consistency_prior_model", str);
 	s = expect_word(s, "conditions=", str);
 	par.ncond = (int) parse_long(&s, 1, PC_EB_MAX_CONDITIONS, "conditions", str);
 	par.npat = npat_for(par.ncond);
@@ -842,7 +849,7 @@ pc_cons_prior_in(PG_FUNCTION_ARGS)
 		parse_quoted_name(&s, &buf, str);
 		names[c] = pnstrdup(buf.data, buf.len);
 		lens[c] = buf.len;
-		par.r[c] = pc_parse_float8(&s, "consistency_prior", str);
+		par.r[c] = pc_parse_float8(&s, "preference_consistency_prior_model", str);
 		s = expect_word(s, "}", str);
 	}
 	s = expect_word(s, "patterns=", str);
@@ -850,7 +857,7 @@ pc_cons_prior_in(PG_FUNCTION_ARGS)
 	if (npat != par.npat)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid consistency_prior value"),
+				 errmsg("invalid preference_consistency_prior_model value"),
 				 errdetail("With %d conditions there must be %d patterns, not %d.",
 						   par.ncond, par.npat, npat)));
 	for (int b = 1; b <= par.npat; b++)
@@ -864,7 +871,7 @@ pc_cons_prior_in(PG_FUNCTION_ARGS)
 		if (strcmp(want.data, buf.data) != 0)
 			prior_syntax(str, psprintf("Expected pattern \"%s\" in position %d.",
 									   want.data, b));
-		par.pi[b - 1] = pc_parse_float8(&s, "consistency_prior", str);
+		par.pi[b - 1] = pc_parse_float8(&s, "preference_consistency_prior_model", str);
 		s = expect_word(s, "}", str);
 	}
 	s = skip_ws(s);
@@ -989,7 +996,7 @@ pc_cons_prior_recv(PG_FUNCTION_ARGS)
 	if (version != PC_PRIOR_VERSION || (flags & ~PC_PRIOR_CONVERGED) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("unsupported binary consistency_prior format"),
+				 errmsg("unsupported binary preference_consistency_prior_model format"),
 				 errdetail("Version %d flags %d; expected version %d.",
 						   version, flags, PC_PRIOR_VERSION)));
 	par.ncond = pq_getmsgint(buf, 4);
@@ -999,7 +1006,7 @@ pc_cons_prior_recv(PG_FUNCTION_ARGS)
 		par.npat != npat_for(par.ncond))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid condition or pattern count in binary consistency_prior value")));
+				 errmsg("invalid condition or pattern count in binary preference_consistency_prior_model value")));
 	n_groups = pq_getmsgfloat8(buf);
 	loglik = pq_getmsgfloat8(buf);
 	for (int i = 0; i < 3; i++)
@@ -1017,7 +1024,7 @@ pc_cons_prior_recv(PG_FUNCTION_ARGS)
 		if (l < 0 || l > buf->len - buf->cursor)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid name length in binary consistency_prior value")));
+					 errmsg("invalid name length in binary preference_consistency_prior_model value")));
 		names[c] = (char *) pq_getmsgbytes(buf, l);
 		lens[c] = l;
 		par.r[c] = pq_getmsgfloat8(buf);

@@ -71,7 +71,7 @@ fit_state(const RecalPoints *state, RecalMethod method, bool smoothing,
 					 errmsg("%s did not converge in %d iterations", what, max_iter),
 					 errdetail("The squared Newton decrement relative to the log loss is %g; the tolerance is %g.",
 							   fit.decrement, tol),
-					 errhint("Raise max_iter or tol.")));
+					 errhint("Raise max_iter or decrement_tol.")));
 			break;
 	}
 
@@ -171,7 +171,7 @@ recal_fit(PG_FUNCTION_ARGS)
 	if (!(tol > 0) || !isfinite(tol))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("tol %g is invalid", tol),
+				 errmsg("decrement_tol %g is invalid", tol),
 				 errdetail("The tolerance must be positive and finite.")));
 	r = fit_state(s, m, smoothing, max_iter, tol);
 	if (r == NULL)

@@ -150,15 +150,15 @@ iso_validate(const IsoRecal *r, int code)
 	if (bad)
 		ereport(ERROR,
 				(errcode(code),
-				 errmsg("invalid recalibrator value"),
+				 errmsg("invalid recal_model value"),
 				 errdetail("In an isotonic recalibrator, %s.", bad)));
 }
 
 static double
 iso_field(const char **p, const char *tok, const char *whole)
 {
-	recal_expect_token(p, tok, "recalibrator", whole);
-	return pc_parse_float8(p, "recalibrator", whole);
+	recal_expect_token(p, tok, "recal_model", whole);
+	return pc_parse_float8(p, "recal_model", whole);
 }
 
 /*
@@ -176,16 +176,16 @@ recal_iso_in(const char *whole)
 	IsoRecal   *r;
 	IsoRecal	hdr;
 
-	recal_expect_token(&p, "v1", "recalibrator", whole);
-	recal_expect_token(&p, "isotonic", "recalibrator", whole);
-	recal_expect_token(&p, "p", "recalibrator", whole);
-	recal_expect_token(&p, "rows=", "recalibrator", whole);
+	recal_expect_token(&p, "v1", "recal_model", whole);
+	recal_expect_token(&p, "isotonic", "recal_model", whole);
+	recal_expect_token(&p, "p", "recal_model", whole);
+	recal_expect_token(&p, "rows=", "recal_model", whole);
 	errno = 0;
 	rows = strtoll(p, &end, 10);
 	if (end == p || errno == ERANGE || rows < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type recalibrator: \"%s\"", whole),
+				 errmsg("invalid input syntax for type recal_model: \"%s\"", whole),
 				 errdetail("rows must be a positive integer.")));
 	p = end;
 	hdr.sumw = iso_field(&p, "weight=", whole);
@@ -193,7 +193,7 @@ recal_iso_in(const char *whole)
 	hdr.loss_identity = iso_field(&p, "logloss_identity=", whole);
 	hdr.brier = iso_field(&p, "brier=", whole);
 	hdr.brier_identity = iso_field(&p, "brier_identity=", whole);
-	recal_expect_token(&p, "knots=[", "recalibrator", whole);
+	recal_expect_token(&p, "knots=[", "recal_model", whole);
 	for (q = p; *q && *q != ']'; q++)
 		if (*q == ';')
 			n++;
@@ -211,17 +211,17 @@ recal_iso_in(const char *whole)
 	for (int i = 0; i < n; i++)
 	{
 		if (i > 0)
-			recal_expect_token(&p, ";", "recalibrator", whole);
-		ISO_X(r)[i] = pc_parse_float8(&p, "recalibrator", whole);
-		ISO_Y(r)[i] = pc_parse_float8(&p, "recalibrator", whole);
+			recal_expect_token(&p, ";", "recal_model", whole);
+		ISO_X(r)[i] = pc_parse_float8(&p, "recal_model", whole);
+		ISO_Y(r)[i] = pc_parse_float8(&p, "recal_model", whole);
 	}
-	recal_expect_token(&p, "]", "recalibrator", whole);
+	recal_expect_token(&p, "]", "recal_model", whole);
 	while (*p == ' ')
 		p++;
 	if (*p != '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type recalibrator: \"%s\"", whole),
+				 errmsg("invalid input syntax for type recal_model: \"%s\"", whole),
 				 errdetail("Unexpected text at \"%.20s\".", p)));
 	iso_validate(r, ERRCODE_INVALID_TEXT_REPRESENTATION);
 	return PointerGetDatum(r);
@@ -288,7 +288,7 @@ recal_iso_recv(StringInfo buf)
 	if (pq_getmsgbyte(buf) != ISO_VERSION || pq_getmsgbyte(buf) != RECAL_ISOTONIC)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid recalibrator value")));
+				 errmsg("invalid recal_model value")));
 	hdr.kind = pq_getmsgbyte(buf);
 	hdr.nrows = pq_getmsgint64(buf);
 	hdr.sumw = pq_getmsgfloat8(buf);

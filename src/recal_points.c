@@ -121,14 +121,14 @@ points_validate(RecalPoints *s, int code)
 			(s->kind == RECAL_KIND_PROB && fabs(p->x) > RECAL_MAX_LOGIT))
 			ereport(ERROR,
 					(errcode(code),
-					 errmsg("invalid recal_points value"),
+					 errmsg("invalid recal_state value"),
 					 errdetail("Point %d has input value %g, which is not a valid %s.",
 							   i + 1, p->x,
 							   s->kind == RECAL_KIND_PROB ? "clamped logit" : "finite score")));
 		if (!(p->w > 0) || !isfinite(p->w) || !(p->wy >= 0) || p->wy > p->w)
 			ereport(ERROR,
 					(errcode(code),
-					 errmsg("invalid recal_points value"),
+					 errmsg("invalid recal_state value"),
 					 errdetail("Point %d has weight %g and weighted target %g; "
 							   "the weight must be positive and finite and the weighted target between 0 and the weight.",
 							   i + 1, p->w, p->wy)));
@@ -136,7 +136,7 @@ points_validate(RecalPoints *s, int code)
 	if (s->npoints > 0 && s->nrows < 1)
 		ereport(ERROR,
 				(errcode(code),
-				 errmsg("invalid recal_points value"),
+				 errmsg("invalid recal_state value"),
 				 errdetail("A state with points must count at least one row.")));
 }
 
@@ -194,7 +194,7 @@ recal_points_in(PG_FUNCTION_ARGS)
 	int64		npts = 0;
 	RecalPoints *s;
 
-	recal_expect_token(&p, "v1", "recal_points", whole);
+	recal_expect_token(&p, "v1", "recal_state", whole);
 	while (*p == ' ')
 		p++;
 	if (*p == RECAL_KIND_PROB || *p == RECAL_KIND_SCORE)
@@ -202,11 +202,11 @@ recal_points_in(PG_FUNCTION_ARGS)
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type recal_points: \"%s\"", whole),
+				 errmsg("invalid input syntax for type recal_state: \"%s\"", whole),
 				 errdetail("The input kind must be \"p\" (probability) or \"s\" (score).")));
-	recal_expect_token(&p, "rows=", "recal_points", whole);
-	nrows = recal_parse_int64(&p, "recal_points", whole);
-	recal_expect_token(&p, "[", "recal_points", whole);
+	recal_expect_token(&p, "rows=", "recal_state", whole);
+	nrows = recal_parse_int64(&p, "recal_state", whole);
+	recal_expect_token(&p, "[", "recal_state", whole);
 
 	/* count the points: one more than the separators, unless empty */
 	for (q = p; *q && *q != ']'; q++)
@@ -226,18 +226,18 @@ recal_points_in(PG_FUNCTION_ARGS)
 		RecalPoint *pt = &s->pts[s->npoints];
 
 		if (s->npoints > 0)
-			recal_expect_token(&p, ";", "recal_points", whole);
-		pt->x = pc_parse_float8(&p, "recal_points", whole);
-		pt->w = pc_parse_float8(&p, "recal_points", whole);
-		pt->wy = pc_parse_float8(&p, "recal_points", whole);
+			recal_expect_token(&p, ";", "recal_state", whole);
+		pt->x = pc_parse_float8(&p, "recal_state", whole);
+		pt->w = pc_parse_float8(&p, "recal_state", whole);
+		pt->wy = pc_parse_float8(&p, "recal_state", whole);
 	}
-	recal_expect_token(&p, "]", "recal_points", whole);
+	recal_expect_token(&p, "]", "recal_state", whole);
 	while (*p == ' ')
 		p++;
 	if (*p != '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type recal_points: \"%s\"", whole),
+				 errmsg("invalid input syntax for type recal_state: \"%s\"", whole),
 				 errdetail("Unexpected text after the point list.")));
 	points_validate(s, ERRCODE_INVALID_TEXT_REPRESENTATION);
 	s->npoints = recal_compact(s->pts, s->npoints);
@@ -312,18 +312,18 @@ recal_points_recv(PG_FUNCTION_ARGS)
 	if (version != RECAL_POINTS_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("unsupported recal_points version %d", version)));
+				 errmsg("unsupported recal_state version %d", version)));
 	if (kind != RECAL_KIND_PROB && kind != RECAL_KIND_SCORE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid recal_points input kind %d", kind)));
+				 errmsg("invalid recal_state input kind %d", kind)));
 	nrows = pq_getmsgint64(buf);
 	n = pq_getmsgint(buf, 4);
 	if (nrows < 0 || n < 0 || n > RECAL_MAX_POINTS ||
 		(Size) n * 3 * sizeof(double) > (Size) (buf->len - buf->cursor))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid recal_points point count %d", n)));
+				 errmsg("invalid recal_state point count %d", n)));
 	s = points_alloc((uint8) kind, n);
 	s->nrows = nrows;
 	for (i = 0; i < n; i++)
@@ -353,7 +353,7 @@ points_add(FunctionCallInfo fcinfo, uint8 kind, double x, double y,
 	RecalPoints *s;
 	RecalPoint *pt;
 
-	pc_agg_context(fcinfo, "recal_points transition function");
+	pc_agg_context(fcinfo, "recal_state transition function");
 	if (PG_ARGISNULL(0))
 		s = points_alloc(kind, RECAL_INITIAL_CAPACITY);
 	else
@@ -432,7 +432,7 @@ recal_points_combine(PG_FUNCTION_ARGS)
 	RecalPoints *a;
 	RecalPoints *b;
 
-	pc_agg_context(fcinfo, "recal_points_combine");
+	pc_agg_context(fcinfo, "recal_state_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))

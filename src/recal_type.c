@@ -71,7 +71,7 @@ recalibrator_validate(const Recalibrator *r, const char *whole, int code)
 	if (bad)
 		ereport(ERROR,
 				(errcode(code),
-				 errmsg("invalid recalibrator value \"%s\"", whole),
+				 errmsg("invalid recal_model value \"%s\"", whole),
 				 errdetail("In a recalibrator, %s.", bad)));
 }
 
@@ -81,8 +81,8 @@ parse_field(const char **p, const char *key, const char *whole)
 	char		tok[32];
 
 	snprintf(tok, sizeof(tok), "%s=", key);
-	recal_expect_token(p, tok, "recalibrator", whole);
-	return pc_parse_float8(p, "recalibrator", whole);
+	recal_expect_token(p, tok, "recal_model", whole);
+	return pc_parse_float8(p, "recal_model", whole);
 }
 
 /*
@@ -101,7 +101,7 @@ recalibrator_in(PG_FUNCTION_ARGS)
 
 	SET_VARSIZE(r, sizeof(Recalibrator));
 	r->version = RECALIBRATOR_VERSION;
-	recal_expect_token(&p, "v1", "recalibrator", whole);
+	recal_expect_token(&p, "v1", "recal_model", whole);
 	while (*p == ' ')
 		p++;
 	if (strncmp(p, "isotonic", 8) == 0)
@@ -119,7 +119,7 @@ recalibrator_in(PG_FUNCTION_ARGS)
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type recalibrator: \"%s\"", whole),
+				 errmsg("invalid input syntax for type recal_model: \"%s\"", whole),
 				 errdetail("The method must be \"temperature\", \"platt\" or \"isotonic\".")));
 	while (*p == ' ')
 		p++;
@@ -128,13 +128,13 @@ recalibrator_in(PG_FUNCTION_ARGS)
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type recalibrator: \"%s\"", whole),
+				 errmsg("invalid input syntax for type recal_model: \"%s\"", whole),
 				 errdetail("The input kind must be \"p\" (probability) or \"s\" (score).")));
 	if (r->method == RECAL_TEMPERATURE)
 		r->param[0] = parse_field(&p, "T", whole);
 	else
 	{
-		recal_expect_token(&p, "smoothing=", "recalibrator", whole);
+		recal_expect_token(&p, "smoothing=", "recal_model", whole);
 		if (strncmp(p, "true", 4) == 0)
 		{
 			r->smoothing = 1;
@@ -145,22 +145,22 @@ recalibrator_in(PG_FUNCTION_ARGS)
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input syntax for type recalibrator: \"%s\"", whole),
+					 errmsg("invalid input syntax for type recal_model: \"%s\"", whole),
 					 errdetail("smoothing must be true or false.")));
 		r->param[0] = parse_field(&p, "a", whole);
 		r->param[1] = parse_field(&p, "b", whole);
 	}
-	recal_expect_token(&p, "rows=", "recalibrator", whole);
-	r->nrows = recal_parse_int64(&p, "recalibrator", whole);
+	recal_expect_token(&p, "rows=", "recal_model", whole);
+	r->nrows = recal_parse_int64(&p, "recal_model", whole);
 	r->sumw = parse_field(&p, "weight", whole);
 	r->loss = parse_field(&p, "logloss", whole);
 	r->loss_identity = parse_field(&p, "logloss_identity", whole);
-	recal_expect_token(&p, "iterations=", "recalibrator", whole);
-	it = recal_parse_int64(&p, "recalibrator", whole);
+	recal_expect_token(&p, "iterations=", "recal_model", whole);
+	it = recal_parse_int64(&p, "recal_model", whole);
 	if (it > 10000)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid recalibrator value \"%s\"", whole),
+				 errmsg("invalid recal_model value \"%s\"", whole),
 				 errdetail("iterations must be at most 10000.")));
 	r->iterations = (int32) it;
 	r->decrement = parse_field(&p, "decrement", whole);
@@ -169,7 +169,7 @@ recalibrator_in(PG_FUNCTION_ARGS)
 	if (*p != '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type recalibrator: \"%s\"", whole),
+				 errmsg("invalid input syntax for type recal_model: \"%s\"", whole),
 				 errdetail("Unexpected text at \"%.20s\".", p)));
 	recalibrator_validate(r, whole, ERRCODE_INVALID_TEXT_REPRESENTATION);
 	PG_RETURN_POINTER(r);
@@ -264,7 +264,7 @@ recalibrator_recv(PG_FUNCTION_ARGS)
 	if (version != RECALIBRATOR_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("unsupported recalibrator version %d", version)));
+				 errmsg("unsupported recal_model version %d", version)));
 	r->version = RECALIBRATOR_VERSION;
 	r->method = pq_getmsgbyte(buf);
 	r->kind = pq_getmsgbyte(buf);
@@ -282,7 +282,7 @@ recalibrator_recv(PG_FUNCTION_ARGS)
 		r->smoothing > 1 || r->iterations > 10000)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid recalibrator value")));
+				 errmsg("invalid recal_model value")));
 	recalibrator_validate(r, "(binary)", ERRCODE_INVALID_BINARY_REPRESENTATION);
 	PG_RETURN_POINTER(r);
 }

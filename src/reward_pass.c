@@ -115,9 +115,10 @@ rw_read_vector(Datum d, double *out, const char *what, RwScratch *scratch)
 int
 rw_parse_objective(const char *s)
 {
-	if (strcmp(s, "logloss") == 0)
+	/* 'log_loss' is the name; the 0.1.0 spelling 'logloss' stays accepted */
+	if (strcmp(s, "log_loss") == 0 || strcmp(s, "logloss") == 0)
 		return RW_OBJ_LOGLOSS;
-	if (strcmp(s, "logloss+brier") == 0)
+	if (strcmp(s, "log_loss+brier") == 0 || strcmp(s, "logloss+brier") == 0)
 		return RW_OBJ_LOGLOSS_BRIER;
 	if (strcmp(s, "hinge") == 0)
 		return RW_OBJ_HINGE;
@@ -501,7 +502,7 @@ rw_pass_first(FunctionCallInfo fcinfo, MemoryContext aggcontext,
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown objective \"%s\"", text_to_cstring(PG_GETARG_TEXT_PP(6))),
-					 errhint("Use 'logloss', 'logloss+brier', 'hinge' or 'hinge+brier'.")));
+					 errhint("Use 'log_loss', 'log_loss+brier', 'hinge' or 'hinge+brier'.")));
 		lambda = PG_GETARG_FLOAT8(7);
 		if (!(lambda >= 0.0) || isinf(lambda))
 			ereport(ERROR,
@@ -652,11 +653,21 @@ Datum
 reward_pass_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = pc_agg_context(fcinfo, "reward_pass_combine");
-	Pointer		raw1 = PG_GETARG_POINTER(0);
-	RewardPass *a = (RewardPass *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
-	RewardPass *b = (RewardPass *) PG_DETOAST_DATUM(PG_GETARG_DATUM(1));
+	Pointer		raw1;
+	RewardPass *a;
+	RewardPass *b;
 	size_t		n;
 
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+	{
+		/* non-strict: a NULL side is the identity */
+		if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(PG_DETOAST_DATUM(PG_GETARG_DATUM(PG_ARGISNULL(0) ? 1 : 0)));
+	}
+	raw1 = PG_GETARG_POINTER(0);
+	a = (RewardPass *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	b = (RewardPass *) PG_DETOAST_DATUM(PG_GETARG_DATUM(1));
 	if (a->d != b->d || a->k != b->k || a->objective != b->objective ||
 		a->hessian != b->hessian || a->brier_weight != b->brier_weight ||
 		memcmp(RW_PASS_PARAMS(a), RW_PASS_PARAMS(b), sizeof(double) * a->k) != 0)

@@ -1,7 +1,7 @@
 -- doc/study/03_fit.sql: fit one Bradley-Terry model per remedy on the
 -- training split, and the temperature on the validation split.
 --
--- Rows enter bt_counts in display order: (first_item, second_item,
+-- Rows enter bt_state in display order: (first_item, second_item,
 -- outcome = 1 when the first-shown item was chosen); when the display order
 -- is not recorded, as (item_a, item_b, chose_a).  A remedy is a row of
 -- study.remedies:
@@ -124,7 +124,7 @@ WHERE s.keep = r.keep AND r.available AND :bt_prior::float8 = 0;
 -- Domains are fitted apart: items of different domains are never compared,
 -- so their scores share no scale (the comparison graph is disconnected).
 CREATE TABLE study.train_counts AS
-SELECT t.keep, t.domain, bt_counts(t.first_item, t.second_item, t.outcome, 1.0) AS counts
+SELECT t.keep, t.domain, bt_state_agg(t.first_item, t.second_item, t.outcome, 1.0) AS counts
 FROM study.train_rows t
 WHERE t.keep IN (SELECT keep FROM study.remedies WHERE available)
 GROUP BY t.keep, t.domain;
@@ -138,7 +138,7 @@ SELECT m.ord, m.remedy, c.domain,
               augment => m.augment, objective => m.objective, brier_weight => 1.0) AS model
 FROM study.remedies m JOIN study.train_counts c USING (keep)
 WHERE m.available;
-ALTER TABLE study.models ADD COLUMN recal recalibrator;
+ALTER TABLE study.models ADD COLUMN recal recal_model;
 
 -- temperature scaling on the validation split, per-pair orientation;
 -- temperature scaling is symmetric in p <-> 1 - p, so the same T applies

@@ -31,7 +31,7 @@ WHERE r.split = 'test';
 
 CREATE TABLE study.eval AS
 SELECT p.remedy, o.orientation, o.target, s.slice_kind, s.slice,
-       calibration_agg(o.p, o.y, 15) AS cal,
+       calibration_state_agg(o.p, o.y, 15) AS cal,
        avg(abs(o.p - o.t)) AS mae_true
 FROM study.predictions p
 CROSS JOIN LATERAL (VALUES
@@ -52,7 +52,7 @@ GROUP BY 1, 2, 3, 4, 5;
 -- one pair are strongly correlated (8 per group), so sd is the
 -- cluster-robust one over (annotator, pair) groups: sd_b^2 = sum_g
 -- (r_g - n_g rbar_b)^2 / n_b^2 with r_g the group's summed residual y - p.
--- Bins as calibration_agg's: 15 equal-width, right-closed.  0 for the
+-- Bins as calibration_state_agg's: 15 equal-width, right-closed.  0 for the
 -- noise-free truth.
 CREATE TABLE study.ece_floor AS
 WITH r AS (
@@ -92,7 +92,7 @@ SELECT e.remedy, m.ord, e.orientation, e.target, e.slice_kind, e.slice,
        calibration_brier(e.cal) AS brier,
        calibration_ece(e.cal) AS ece,
        calibration_mce(e.cal) AS mce,
-       calibration_logloss(e.cal) AS logloss,
+       calibration_log_loss(e.cal) AS logloss,
        (d).reliability, (d).resolution, (d).uncertainty,
        (d).within_bin_variance, (d).within_bin_covariance,
        e.mae_true,

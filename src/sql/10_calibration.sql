@@ -1,5 +1,5 @@
 -- 10_calibration.sql: the calibration family (doc/calibration.md).
--- calibration_state type, its aggregates (calibration_agg, calibration_merge,
+-- calibration_state type, its aggregates (calibration_state_agg, calibration_state_merge,
 -- ece_agg, brier_score, log_loss) and accessors.
 
 -- ---------- the state type ----------
@@ -54,27 +54,27 @@ RETURNS @extschema@.calibration_state
 AS 'MODULE_PATHNAME', 'calibration_state_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_state_combine(@extschema@.calibration_state, @extschema@.calibration_state) IS
-'combine function of the calibration aggregates and transition of calibration_merge (aggregate support)';
+'combine function of the calibration aggregates and transition of calibration_state_merge (aggregate support)';
 
-CREATE FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8, boolean)
+CREATE FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, boolean)
 RETURNS @extschema@.calibration_state AS 'MODULE_PATHNAME', 'calibration_agg_trans_bool'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8, float8)
+CREATE FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, float8)
 RETURNS @extschema@.calibration_state AS 'MODULE_PATHNAME', 'calibration_agg_trans_soft'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8, boolean, integer)
+CREATE FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, boolean, integer)
 RETURNS @extschema@.calibration_state AS 'MODULE_PATHNAME', 'calibration_agg_trans_bool'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8, float8, integer)
+CREATE FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, float8, integer)
 RETURNS @extschema@.calibration_state AS 'MODULE_PATHNAME', 'calibration_agg_trans_soft'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8, boolean, integer, float8)
+CREATE FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, boolean, integer, float8)
 RETURNS @extschema@.calibration_state AS 'MODULE_PATHNAME', 'calibration_agg_trans_bool'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8, float8, integer, float8)
+CREATE FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, float8, integer, float8)
 RETURNS @extschema@.calibration_state AS 'MODULE_PATHNAME', 'calibration_agg_trans_soft'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8[], integer, integer)
+CREATE FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8[], integer, integer)
 RETURNS @extschema@.calibration_state AS 'MODULE_PATHNAME', 'calibration_agg_trans_probs'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
@@ -117,13 +117,13 @@ CREATE FUNCTION @extschema@.log_loss_trans(@extschema@.calibration_state, float8
 RETURNS @extschema@.calibration_state AS 'MODULE_PATHNAME', 'log_loss_trans_soft'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8, boolean) IS 'transition of calibration_agg (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8, float8) IS 'transition of calibration_agg (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8, boolean, integer) IS 'transition of calibration_agg (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8, float8, integer) IS 'transition of calibration_agg (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8, boolean, integer, float8) IS 'transition of calibration_agg (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8, float8, integer, float8) IS 'transition of calibration_agg (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_agg_trans(@extschema@.calibration_state, float8[], integer, integer) IS 'transition of calibration_agg (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, boolean) IS 'transition of calibration_state_agg (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, float8) IS 'transition of calibration_state_agg (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, boolean, integer) IS 'transition of calibration_state_agg (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, float8, integer) IS 'transition of calibration_state_agg (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, boolean, integer, float8) IS 'transition of calibration_state_agg (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, float8, integer, float8) IS 'transition of calibration_state_agg (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8[], integer, integer) IS 'transition of calibration_state_agg (aggregate support)';
 COMMENT ON FUNCTION @extschema@.ece_agg_trans(@extschema@.calibration_state, float8, boolean) IS 'transition of ece_agg (aggregate support)';
 COMMENT ON FUNCTION @extschema@.ece_agg_trans(@extschema@.calibration_state, float8, float8) IS 'transition of ece_agg (aggregate support)';
 COMMENT ON FUNCTION @extschema@.ece_agg_trans(@extschema@.calibration_state, float8, boolean, integer) IS 'transition of ece_agg (aggregate support)';
@@ -139,37 +139,37 @@ COMMENT ON FUNCTION @extschema@.log_loss_trans(@extschema@.calibration_state, fl
 
 -- ---------- accessors (also the final functions) ----------
 
-CREATE FUNCTION @extschema@.calibration_ece(@extschema@.calibration_state)
+CREATE FUNCTION @extschema@.calibration_ece(s @extschema@.calibration_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_ece'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_ece(@extschema@.calibration_state) IS
 'expected calibration error: sum over non-empty bins of (n_b/N)|mean y - mean p|';
 
-CREATE FUNCTION @extschema@.calibration_mce(@extschema@.calibration_state)
+CREATE FUNCTION @extschema@.calibration_mce(s @extschema@.calibration_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_mce'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_mce(@extschema@.calibration_state) IS
 'maximum calibration error: max over non-empty bins of |mean y - mean p|';
 
-CREATE FUNCTION @extschema@.calibration_rmsce(@extschema@.calibration_state)
+CREATE FUNCTION @extschema@.calibration_rmsce(s @extschema@.calibration_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_rmsce'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_rmsce(@extschema@.calibration_state) IS
 'RMS calibration error: sqrt of sum over bins of (n_b/N)(mean y - mean p)^2';
 
-CREATE FUNCTION @extschema@.calibration_brier(@extschema@.calibration_state)
+CREATE FUNCTION @extschema@.calibration_brier(s @extschema@.calibration_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_brier'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_brier(@extschema@.calibration_state) IS
 'weighted mean Brier score of the rows summarised by the state';
 
-CREATE FUNCTION @extschema@.calibration_logloss(@extschema@.calibration_state)
+CREATE FUNCTION @extschema@.calibration_log_loss(s @extschema@.calibration_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_logloss'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.calibration_logloss(@extschema@.calibration_state) IS
+COMMENT ON FUNCTION @extschema@.calibration_log_loss(@extschema@.calibration_state) IS
 'weighted mean log loss (natural log) of the rows summarised by the state';
 
-CREATE FUNCTION @extschema@.calibration_n(@extschema@.calibration_state)
+CREATE FUNCTION @extschema@.calibration_n(s @extschema@.calibration_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_n'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_n(@extschema@.calibration_state) IS
@@ -200,47 +200,47 @@ COMMENT ON FUNCTION @extschema@.calibration_svg(@extschema@.calibration_state, t
 
 -- ---------- aggregates ----------
 
-CREATE AGGREGATE @extschema@.calibration_agg(p float8, y boolean) (
-	SFUNC = @extschema@.calibration_agg_trans, STYPE = @extschema@.calibration_state,
+CREATE AGGREGATE @extschema@.calibration_state_agg(p float8, y boolean) (
+	SFUNC = @extschema@.calibration_state_agg_trans, STYPE = @extschema@.calibration_state,
 	COMBINEFUNC = @extschema@.calibration_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_agg(p float8, y float8) (
-	SFUNC = @extschema@.calibration_agg_trans, STYPE = @extschema@.calibration_state,
+CREATE AGGREGATE @extschema@.calibration_state_agg(p float8, y float8) (
+	SFUNC = @extschema@.calibration_state_agg_trans, STYPE = @extschema@.calibration_state,
 	COMBINEFUNC = @extschema@.calibration_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_agg(p float8, y boolean, nbins integer) (
-	SFUNC = @extschema@.calibration_agg_trans, STYPE = @extschema@.calibration_state,
+CREATE AGGREGATE @extschema@.calibration_state_agg(p float8, y boolean, nbins integer) (
+	SFUNC = @extschema@.calibration_state_agg_trans, STYPE = @extschema@.calibration_state,
 	COMBINEFUNC = @extschema@.calibration_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_agg(p float8, y float8, nbins integer) (
-	SFUNC = @extschema@.calibration_agg_trans, STYPE = @extschema@.calibration_state,
+CREATE AGGREGATE @extschema@.calibration_state_agg(p float8, y float8, nbins integer) (
+	SFUNC = @extschema@.calibration_state_agg_trans, STYPE = @extschema@.calibration_state,
 	COMBINEFUNC = @extschema@.calibration_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_agg(p float8, y boolean, nbins integer, weight float8) (
-	SFUNC = @extschema@.calibration_agg_trans, STYPE = @extschema@.calibration_state,
+CREATE AGGREGATE @extschema@.calibration_state_agg(p float8, y boolean, nbins integer, weight float8) (
+	SFUNC = @extschema@.calibration_state_agg_trans, STYPE = @extschema@.calibration_state,
 	COMBINEFUNC = @extschema@.calibration_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_agg(p float8, y float8, nbins integer, weight float8) (
-	SFUNC = @extschema@.calibration_agg_trans, STYPE = @extschema@.calibration_state,
+CREATE AGGREGATE @extschema@.calibration_state_agg(p float8, y float8, nbins integer, weight float8) (
+	SFUNC = @extschema@.calibration_state_agg_trans, STYPE = @extschema@.calibration_state,
 	COMBINEFUNC = @extschema@.calibration_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_agg(probs float8[], label integer, nbins integer) (
-	SFUNC = @extschema@.calibration_agg_trans, STYPE = @extschema@.calibration_state,
+CREATE AGGREGATE @extschema@.calibration_state_agg(probs float8[], label integer, nbins integer) (
+	SFUNC = @extschema@.calibration_state_agg_trans, STYPE = @extschema@.calibration_state,
 	COMBINEFUNC = @extschema@.calibration_state_combine, PARALLEL = SAFE);
 
-COMMENT ON AGGREGATE @extschema@.calibration_agg(float8, boolean) IS
+COMMENT ON AGGREGATE @extschema@.calibration_state_agg(float8, boolean) IS
 'calibration state of (p, y) with 15 equal-width right-closed bins';
-COMMENT ON AGGREGATE @extschema@.calibration_agg(float8, float8) IS
+COMMENT ON AGGREGATE @extschema@.calibration_state_agg(float8, float8) IS
 'calibration state of (p, soft target y in [0,1]) with 15 equal-width right-closed bins';
-COMMENT ON AGGREGATE @extschema@.calibration_agg(float8, boolean, integer) IS
+COMMENT ON AGGREGATE @extschema@.calibration_state_agg(float8, boolean, integer) IS
 'calibration state of (p, y) with nbins equal-width right-closed bins';
-COMMENT ON AGGREGATE @extschema@.calibration_agg(float8, float8, integer) IS
+COMMENT ON AGGREGATE @extschema@.calibration_state_agg(float8, float8, integer) IS
 'calibration state of (p, soft target y) with nbins equal-width right-closed bins';
-COMMENT ON AGGREGATE @extschema@.calibration_agg(float8, boolean, integer, float8) IS
+COMMENT ON AGGREGATE @extschema@.calibration_state_agg(float8, boolean, integer, float8) IS
 'weighted calibration state of (p, y) with nbins bins';
-COMMENT ON AGGREGATE @extschema@.calibration_agg(float8, float8, integer, float8) IS
+COMMENT ON AGGREGATE @extschema@.calibration_state_agg(float8, float8, integer, float8) IS
 'weighted calibration state of (p, soft target y) with nbins bins';
-COMMENT ON AGGREGATE @extschema@.calibration_agg(float8[], integer, integer) IS
+COMMENT ON AGGREGATE @extschema@.calibration_state_agg(float8[], integer, integer) IS
 'top-label calibration state of K-class probability vectors (confidence = max prob, correct = argmax = label, label 0-based)';
 
-CREATE AGGREGATE @extschema@.calibration_merge(calibration_state) (
+CREATE AGGREGATE @extschema@.calibration_state_merge(calibration_state) (
 	SFUNC = @extschema@.calibration_state_combine, STYPE = @extschema@.calibration_state,
 	COMBINEFUNC = @extschema@.calibration_state_combine, PARALLEL = SAFE);
-COMMENT ON AGGREGATE @extschema@.calibration_merge(@extschema@.calibration_state) IS
+COMMENT ON AGGREGATE @extschema@.calibration_state_merge(@extschema@.calibration_state) IS
 'merge stored calibration states: the state of the union of their rows';
 
 CREATE AGGREGATE @extschema@.brier_score(p float8, y boolean) (
@@ -309,11 +309,11 @@ COMMENT ON AGGREGATE @extschema@.ece_agg(float8[], integer, integer) IS
 
 CREATE AGGREGATE @extschema@.log_loss(p float8, y boolean) (
 	SFUNC = @extschema@.log_loss_trans, STYPE = @extschema@.calibration_state,
-	FINALFUNC = @extschema@.calibration_logloss,
+	FINALFUNC = @extschema@.calibration_log_loss,
 	COMBINEFUNC = @extschema@.calibration_state_combine, PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.log_loss(p float8, y float8) (
 	SFUNC = @extschema@.log_loss_trans, STYPE = @extschema@.calibration_state,
-	FINALFUNC = @extschema@.calibration_logloss,
+	FINALFUNC = @extschema@.calibration_log_loss,
 	COMBINEFUNC = @extschema@.calibration_state_combine, PARALLEL = SAFE);
 
 COMMENT ON AGGREGATE @extschema@.log_loss(float8, boolean) IS

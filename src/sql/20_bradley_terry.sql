@@ -1,133 +1,133 @@
 -- src/sql/20_bradley_terry.sql: Bradley-Terry pair counts, fitting and
 -- fitted models (doc/bradley-terry.md).
 
--- bt_counts: a mergeable state of weighted pair counts
+-- bt_state: a mergeable state of weighted pair counts
 
-CREATE TYPE @extschema@.bt_counts;
+CREATE TYPE @extschema@.bt_state;
 
-CREATE FUNCTION @extschema@.bt_counts_in(cstring)
-RETURNS @extschema@.bt_counts
+CREATE FUNCTION @extschema@.bt_state_in(cstring)
+RETURNS @extschema@.bt_state
 AS 'MODULE_PATHNAME', 'bt_counts_in'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.bt_counts_out(@extschema@.bt_counts)
+CREATE FUNCTION @extschema@.bt_state_out(@extschema@.bt_state)
 RETURNS cstring
 AS 'MODULE_PATHNAME', 'bt_counts_out'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.bt_counts_recv(internal)
-RETURNS @extschema@.bt_counts
+CREATE FUNCTION @extschema@.bt_state_recv(internal)
+RETURNS @extschema@.bt_state
 AS 'MODULE_PATHNAME', 'bt_counts_recv'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.bt_counts_send(@extschema@.bt_counts)
+CREATE FUNCTION @extschema@.bt_state_send(@extschema@.bt_state)
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'bt_counts_send'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE TYPE @extschema@.bt_counts (
-	INPUT = @extschema@.bt_counts_in,
-	OUTPUT = @extschema@.bt_counts_out,
-	RECEIVE = @extschema@.bt_counts_recv,
-	SEND = @extschema@.bt_counts_send,
+CREATE TYPE @extschema@.bt_state (
+	INPUT = @extschema@.bt_state_in,
+	OUTPUT = @extschema@.bt_state_out,
+	RECEIVE = @extschema@.bt_state_recv,
+	SEND = @extschema@.bt_state_send,
 	INTERNALLENGTH = VARIABLE,
 	ALIGNMENT = double,
 	STORAGE = extended
 );
 
-COMMENT ON TYPE @extschema@.bt_counts IS
+COMMENT ON TYPE @extschema@.bt_state IS
 'weighted pair counts of pairwise comparisons (first-wins, second-wins, ties per ordered pair), mergeable';
 
-CREATE FUNCTION @extschema@.bt_counts_trans(@extschema@.bt_counts, text, text, float8, float8)
-RETURNS @extschema@.bt_counts
+CREATE FUNCTION @extschema@.bt_state_agg_trans(@extschema@.bt_state, text, text, float8, float8)
+RETURNS @extschema@.bt_state
 AS 'MODULE_PATHNAME', 'bt_counts_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.bt_counts_trans(@extschema@.bt_counts, bigint, bigint, float8, float8)
-RETURNS @extschema@.bt_counts
+CREATE FUNCTION @extschema@.bt_state_agg_trans(@extschema@.bt_state, bigint, bigint, float8, float8)
+RETURNS @extschema@.bt_state
 AS 'MODULE_PATHNAME', 'bt_counts_trans_int8'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.bt_counts_trans(@extschema@.bt_counts, text, text)
-RETURNS @extschema@.bt_counts
+CREATE FUNCTION @extschema@.bt_state_agg_trans(@extschema@.bt_state, text, text)
+RETURNS @extschema@.bt_state
 AS 'MODULE_PATHNAME', 'bt_counts_trans_wl'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.bt_counts_trans(@extschema@.bt_counts, bigint, bigint)
-RETURNS @extschema@.bt_counts
+CREATE FUNCTION @extschema@.bt_state_agg_trans(@extschema@.bt_state, bigint, bigint)
+RETURNS @extschema@.bt_state
 AS 'MODULE_PATHNAME', 'bt_counts_trans_wl_int8'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.bt_counts_combine(@extschema@.bt_counts, @extschema@.bt_counts)
-RETURNS @extschema@.bt_counts
+CREATE FUNCTION @extschema@.bt_state_combine(@extschema@.bt_state, @extschema@.bt_state)
+RETURNS @extschema@.bt_state
 AS 'MODULE_PATHNAME', 'bt_counts_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.bt_counts_combine(@extschema@.bt_counts, @extschema@.bt_counts) IS
-'support function of the bt_counts aggregates: union of two pair-count states';
+COMMENT ON FUNCTION @extschema@.bt_state_combine(@extschema@.bt_state, @extschema@.bt_state) IS
+'support function of the bt_state aggregates: union of two pair-count states';
 
-CREATE FUNCTION @extschema@.bt_counts_final(@extschema@.bt_counts)
-RETURNS @extschema@.bt_counts
+CREATE FUNCTION @extschema@.bt_state_agg_final(@extschema@.bt_state)
+RETURNS @extschema@.bt_state
 AS 'MODULE_PATHNAME', 'bt_counts_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.bt_counts_final(@extschema@.bt_counts) IS
-'final function of the bt_counts aggregates: the state itself, handed on without a flattened copy';
+COMMENT ON FUNCTION @extschema@.bt_state_agg_final(@extschema@.bt_state) IS
+'final function of the bt_state aggregates: the state itself, handed on without a flattened copy';
 
-CREATE AGGREGATE @extschema@.bt_counts(first_item text, second_item text, outcome float8, weight float8) (
-	SFUNC = @extschema@.bt_counts_trans,
-	STYPE = @extschema@.bt_counts,
-	COMBINEFUNC = @extschema@.bt_counts_combine,
-	FINALFUNC = @extschema@.bt_counts_final,
+CREATE AGGREGATE @extschema@.bt_state_agg(first_item text, second_item text, outcome float8, weight float8) (
+	SFUNC = @extschema@.bt_state_agg_trans,
+	STYPE = @extschema@.bt_state,
+	COMBINEFUNC = @extschema@.bt_state_combine,
+	FINALFUNC = @extschema@.bt_state_agg_final,
 	PARALLEL = SAFE
 );
 
-COMMENT ON AGGREGATE @extschema@.bt_counts(text, text, float8, float8) IS
+COMMENT ON AGGREGATE @extschema@.bt_state_agg(text, text, float8, float8) IS
 'pair counts of comparisons: outcome 1 = first item wins, 0 = second wins, 0.5 = tie; NULL weight counts 1';
 
-CREATE AGGREGATE @extschema@.bt_counts(first_item bigint, second_item bigint, outcome float8, weight float8) (
-	SFUNC = @extschema@.bt_counts_trans,
-	STYPE = @extschema@.bt_counts,
-	COMBINEFUNC = @extschema@.bt_counts_combine,
-	FINALFUNC = @extschema@.bt_counts_final,
+CREATE AGGREGATE @extschema@.bt_state_agg(first_item bigint, second_item bigint, outcome float8, weight float8) (
+	SFUNC = @extschema@.bt_state_agg_trans,
+	STYPE = @extschema@.bt_state,
+	COMBINEFUNC = @extschema@.bt_state_combine,
+	FINALFUNC = @extschema@.bt_state_agg_final,
 	PARALLEL = SAFE
 );
 
-COMMENT ON AGGREGATE @extschema@.bt_counts(bigint, bigint, float8, float8) IS
+COMMENT ON AGGREGATE @extschema@.bt_state_agg(bigint, bigint, float8, float8) IS
 'pair counts of comparisons between bigint item ids: outcome 1 = first wins, 0 = second wins, 0.5 = tie';
 
-CREATE AGGREGATE @extschema@.bt_counts(winner text, loser text) (
-	SFUNC = @extschema@.bt_counts_trans,
-	STYPE = @extschema@.bt_counts,
-	COMBINEFUNC = @extschema@.bt_counts_combine,
-	FINALFUNC = @extschema@.bt_counts_final,
+CREATE AGGREGATE @extschema@.bt_state_agg(winner text, loser text) (
+	SFUNC = @extschema@.bt_state_agg_trans,
+	STYPE = @extschema@.bt_state,
+	COMBINEFUNC = @extschema@.bt_state_combine,
+	FINALFUNC = @extschema@.bt_state_agg_final,
 	PARALLEL = SAFE
 );
 
-COMMENT ON AGGREGATE @extschema@.bt_counts(text, text) IS
+COMMENT ON AGGREGATE @extschema@.bt_state_agg(text, text) IS
 'pair counts of comparisons given as (winner, loser), the winner counted as shown first';
 
-CREATE AGGREGATE @extschema@.bt_counts(winner bigint, loser bigint) (
-	SFUNC = @extschema@.bt_counts_trans,
-	STYPE = @extschema@.bt_counts,
-	COMBINEFUNC = @extschema@.bt_counts_combine,
-	FINALFUNC = @extschema@.bt_counts_final,
+CREATE AGGREGATE @extschema@.bt_state_agg(winner bigint, loser bigint) (
+	SFUNC = @extschema@.bt_state_agg_trans,
+	STYPE = @extschema@.bt_state,
+	COMBINEFUNC = @extschema@.bt_state_combine,
+	FINALFUNC = @extschema@.bt_state_agg_final,
 	PARALLEL = SAFE
 );
 
-COMMENT ON AGGREGATE @extschema@.bt_counts(bigint, bigint) IS
+COMMENT ON AGGREGATE @extschema@.bt_state_agg(bigint, bigint) IS
 'pair counts of comparisons given as (winner, loser) bigint ids, the winner counted as shown first';
 
-CREATE AGGREGATE @extschema@.bt_counts_merge(@extschema@.bt_counts) (
-	SFUNC = @extschema@.bt_counts_combine,
-	STYPE = @extschema@.bt_counts,
-	COMBINEFUNC = @extschema@.bt_counts_combine,
-	FINALFUNC = @extschema@.bt_counts_final,
+CREATE AGGREGATE @extschema@.bt_state_merge(@extschema@.bt_state) (
+	SFUNC = @extschema@.bt_state_combine,
+	STYPE = @extschema@.bt_state,
+	COMBINEFUNC = @extschema@.bt_state_combine,
+	FINALFUNC = @extschema@.bt_state_agg_final,
 	PARALLEL = SAFE
 );
 
-COMMENT ON AGGREGATE @extschema@.bt_counts_merge(@extschema@.bt_counts) IS
-'union of stored bt_counts states (for rollups and incremental refits)';
+COMMENT ON AGGREGATE @extschema@.bt_state_merge(@extschema@.bt_state) IS
+'union of stored bt_state states (for rollups and incremental refits)';
 
 -- bt_model: a fitted model
 
@@ -167,7 +167,7 @@ COMMENT ON TYPE @extschema@.bt_model IS
 'a fitted Bradley-Terry model: item scores with standard errors, options and fit diagnostics';
 
 CREATE FUNCTION @extschema@.bt_fit(
-	state @extschema@.bt_counts,
+	state @extschema@.bt_state,
 	ties text DEFAULT 'half',
 	prior float8 DEFAULT 0,
 	reference text DEFAULT NULL,
@@ -181,21 +181,21 @@ RETURNS @extschema@.bt_model
 AS 'MODULE_PATHNAME', 'bt_fit'
 LANGUAGE C STABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.bt_fit(@extschema@.bt_counts, text, float8, text, boolean, text, text, float8, int, float8) IS
+COMMENT ON FUNCTION @extschema@.bt_fit(@extschema@.bt_state, text, float8, text, boolean, text, text, float8, int, float8) IS
 'fit a Bradley-Terry model to pair counts (ties half|davidson|drop, L2 prior, reference item, position effect, swap augmentation, Brier term)';
 
-CREATE FUNCTION @extschema@.bt_fit_final(@extschema@.bt_counts)
+CREATE FUNCTION @extschema@.bt_fit_final(@extschema@.bt_state)
 RETURNS @extschema@.bt_model
 AS 'MODULE_PATHNAME', 'bt_fit_final'
 LANGUAGE C STABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.bt_fit_final(@extschema@.bt_counts) IS
+COMMENT ON FUNCTION @extschema@.bt_fit_final(@extschema@.bt_state) IS
 'final function of the bt_fit aggregates: bt_fit with every option at its default';
 
 CREATE AGGREGATE @extschema@.bt_fit(winner text, loser text) (
-	SFUNC = @extschema@.bt_counts_trans,
-	STYPE = @extschema@.bt_counts,
-	COMBINEFUNC = @extschema@.bt_counts_combine,
+	SFUNC = @extschema@.bt_state_agg_trans,
+	STYPE = @extschema@.bt_state,
+	COMBINEFUNC = @extschema@.bt_state_combine,
 	FINALFUNC = @extschema@.bt_fit_final,
 	PARALLEL = SAFE
 );
@@ -204,9 +204,9 @@ COMMENT ON AGGREGATE @extschema@.bt_fit(text, text) IS
 'Bradley-Terry maximum likelihood fit of (winner, loser) rows with default options';
 
 CREATE AGGREGATE @extschema@.bt_fit(winner bigint, loser bigint) (
-	SFUNC = @extschema@.bt_counts_trans,
-	STYPE = @extschema@.bt_counts,
-	COMBINEFUNC = @extschema@.bt_counts_combine,
+	SFUNC = @extschema@.bt_state_agg_trans,
+	STYPE = @extschema@.bt_state,
+	COMBINEFUNC = @extschema@.bt_state_combine,
 	FINALFUNC = @extschema@.bt_fit_final,
 	PARALLEL = SAFE
 );

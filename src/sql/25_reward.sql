@@ -61,7 +61,7 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.reward_pass_combine(@extschema@.reward_pass_state, @extschema@.reward_pass_state)
 RETURNS @extschema@.reward_pass_state
 AS 'MODULE_PATHNAME', 'reward_pass_combine'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.reward_pass_combine(@extschema@.reward_pass_state, @extschema@.reward_pass_state) IS
 'support function of the reward_pass aggregates: sum of two passes at the same parameters';
@@ -105,7 +105,7 @@ CREATE AGGREGATE @extschema@.reward_pass(params float8[], first_features float8[
 );
 
 COMMENT ON AGGREGATE @extschema@.reward_pass(float8[], float8[], float8[], float8, float8, text, float8, boolean) IS
-'one pass of a reward model at params for an objective (logloss, logloss+brier, hinge, hinge+brier), with the Hessian when asked';
+'one pass of a reward model at params for an objective (log_loss, log_loss+brier, hinge, hinge+brier), with the Hessian when asked';
 
 CREATE AGGREGATE @extschema@.reward_pass(params float8[], first_features real[], second_features real[], outcome float8, weight float8, objective text, brier_weight float8, hessian boolean) (
 	SFUNC = @extschema@.reward_pass_trans,
@@ -170,12 +170,12 @@ CREATE FUNCTION @extschema@.reward_fit(
 	query text,
 	position_effect boolean DEFAULT false,
 	prior float8 DEFAULT 0,
-	objective text DEFAULT 'logloss',
+	objective text DEFAULT 'log_loss',
 	brier_weight float8 DEFAULT 1,
 	augment text DEFAULT 'none',
 	spurious int[] DEFAULT NULL,
 	max_iter int DEFAULT 100,
-	tol float8 DEFAULT 1e-9,
+	gradient_tol float8 DEFAULT 1e-9,
 	standardize boolean DEFAULT false)
 RETURNS @extschema@.reward_model
 AS 'MODULE_PATHNAME', 'reward_fit'

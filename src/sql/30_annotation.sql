@@ -43,7 +43,7 @@ CREATE TYPE @extschema@.preference_consistency_state (
 COMMENT ON TYPE @extschema@.preference_consistency_state IS
 'mergeable state of classify_preference_consistency: per-condition counts of choices';
 
-CREATE TYPE @extschema@.preference_consistency AS (
+CREATE TYPE @extschema@.preference_consistency_result AS (
 	label text,
 	p_genuine float8,
 	p_non_attitude float8,
@@ -59,7 +59,7 @@ CREATE TYPE @extschema@.preference_consistency AS (
 	log_ml_constructed float8
 );
 
-COMMENT ON TYPE @extschema@.preference_consistency IS
+COMMENT ON TYPE @extschema@.preference_consistency_result IS
 'result of classify_preference_consistency: label, posterior class probabilities and agreement evidence';
 
 CREATE FUNCTION @extschema@.preference_consistency_trans(
@@ -78,10 +78,10 @@ CREATE FUNCTION @extschema@.preference_consistency_combine(
 	@extschema@.preference_consistency_state, @extschema@.preference_consistency_state)
 RETURNS @extschema@.preference_consistency_state
 AS 'MODULE_PATHNAME', 'pc_consistency_combine'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE FUNCTION @extschema@.preference_consistency_final(@extschema@.preference_consistency_state)
-RETURNS @extschema@.preference_consistency
+RETURNS @extschema@.preference_consistency_result
 AS 'MODULE_PATHNAME', 'pc_consistency_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
@@ -115,12 +115,12 @@ COMMENT ON AGGREGATE @extschema@.classify_preference_consistency(bool, text) IS
 COMMENT ON AGGREGATE @extschema@.classify_preference_consistency(bool, text, float8) IS
 'classify_preference_consistency with a stated confidence in [0,1] used as the weight of each response';
 
-CREATE FUNCTION @extschema@.preference_consistency_of(@extschema@.preference_consistency_state)
-RETURNS @extschema@.preference_consistency
+CREATE FUNCTION @extschema@.preference_consistency_classify(s @extschema@.preference_consistency_state)
+RETURNS @extschema@.preference_consistency_result
 AS 'MODULE_PATHNAME', 'pc_consistency_final'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.preference_consistency_of(@extschema@.preference_consistency_state) IS
+COMMENT ON FUNCTION @extschema@.preference_consistency_classify(@extschema@.preference_consistency_state) IS
 'classify a stored preference_consistency_state';
 
 CREATE AGGREGATE @extschema@.preference_consistency_state_agg(choice bool, condition text) (
@@ -149,107 +149,107 @@ COMMENT ON AGGREGATE @extschema@.preference_consistency_state_agg(bool, text) IS
 COMMENT ON AGGREGATE @extschema@.preference_consistency_state_agg(bool, text, float8) IS
 'the state of classify_preference_consistency with confidence weights, to store and merge later';
 COMMENT ON AGGREGATE @extschema@.preference_consistency_state_merge(@extschema@.preference_consistency_state) IS
-'merge stored preference_consistency_state values (classify with preference_consistency_of)';
+'merge stored preference_consistency_state values (classify with preference_consistency_classify)';
 
 -- ---------- empirical Bayes: preference_consistency_prior ----------
 
-CREATE TYPE @extschema@.consistency_prior_state;
+CREATE TYPE @extschema@.preference_consistency_prior_state;
 
-CREATE FUNCTION @extschema@.consistency_prior_state_in(cstring)
-RETURNS @extschema@.consistency_prior_state
+CREATE FUNCTION @extschema@.preference_consistency_prior_state_in(cstring)
+RETURNS @extschema@.preference_consistency_prior_state
 AS 'MODULE_PATHNAME', 'pc_cons_prior_state_in'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.consistency_prior_state_out(@extschema@.consistency_prior_state)
+CREATE FUNCTION @extschema@.preference_consistency_prior_state_out(@extschema@.preference_consistency_prior_state)
 RETURNS cstring
 AS 'MODULE_PATHNAME', 'pc_cons_prior_state_out'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.consistency_prior_state_recv(internal)
-RETURNS @extschema@.consistency_prior_state
+CREATE FUNCTION @extschema@.preference_consistency_prior_state_recv(internal)
+RETURNS @extschema@.preference_consistency_prior_state
 AS 'MODULE_PATHNAME', 'pc_cons_prior_state_recv'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.consistency_prior_state_send(@extschema@.consistency_prior_state)
+CREATE FUNCTION @extschema@.preference_consistency_prior_state_send(@extschema@.preference_consistency_prior_state)
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'pc_cons_prior_state_send'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE TYPE @extschema@.consistency_prior_state (
-	INPUT = @extschema@.consistency_prior_state_in,
-	OUTPUT = @extschema@.consistency_prior_state_out,
-	RECEIVE = @extschema@.consistency_prior_state_recv,
-	SEND = @extschema@.consistency_prior_state_send,
+CREATE TYPE @extschema@.preference_consistency_prior_state (
+	INPUT = @extschema@.preference_consistency_prior_state_in,
+	OUTPUT = @extschema@.preference_consistency_prior_state_out,
+	RECEIVE = @extschema@.preference_consistency_prior_state_recv,
+	SEND = @extschema@.preference_consistency_prior_state_send,
 	INTERNALLENGTH = VARIABLE,
 	ALIGNMENT = double,
 	STORAGE = extended
 );
 
-COMMENT ON TYPE @extschema@.consistency_prior_state IS
+COMMENT ON TYPE @extschema@.preference_consistency_prior_state IS
 'mergeable state of preference_consistency_prior: each distinct per-group count vector with the number of groups that had it';
 
-CREATE TYPE @extschema@.consistency_prior;
+CREATE TYPE @extschema@.preference_consistency_prior_model;
 
-CREATE FUNCTION @extschema@.consistency_prior_in(cstring)
-RETURNS @extschema@.consistency_prior
+CREATE FUNCTION @extschema@.preference_consistency_prior_model_in(cstring)
+RETURNS @extschema@.preference_consistency_prior_model
 AS 'MODULE_PATHNAME', 'pc_cons_prior_in'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.consistency_prior_out(@extschema@.consistency_prior)
+CREATE FUNCTION @extschema@.preference_consistency_prior_model_out(@extschema@.preference_consistency_prior_model)
 RETURNS cstring
 AS 'MODULE_PATHNAME', 'pc_cons_prior_out'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.consistency_prior_recv(internal)
-RETURNS @extschema@.consistency_prior
+CREATE FUNCTION @extschema@.preference_consistency_prior_model_recv(internal)
+RETURNS @extschema@.preference_consistency_prior_model
 AS 'MODULE_PATHNAME', 'pc_cons_prior_recv'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.consistency_prior_send(@extschema@.consistency_prior)
+CREATE FUNCTION @extschema@.preference_consistency_prior_model_send(@extschema@.preference_consistency_prior_model)
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'pc_cons_prior_send'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE TYPE @extschema@.consistency_prior (
-	INPUT = @extschema@.consistency_prior_in,
-	OUTPUT = @extschema@.consistency_prior_out,
-	RECEIVE = @extschema@.consistency_prior_recv,
-	SEND = @extschema@.consistency_prior_send,
+CREATE TYPE @extschema@.preference_consistency_prior_model (
+	INPUT = @extschema@.preference_consistency_prior_model_in,
+	OUTPUT = @extschema@.preference_consistency_prior_model_out,
+	RECEIVE = @extschema@.preference_consistency_prior_model_recv,
+	SEND = @extschema@.preference_consistency_prior_model_send,
 	INTERNALLENGTH = VARIABLE,
 	ALIGNMENT = double,
 	STORAGE = extended
 );
 
-COMMENT ON TYPE @extschema@.consistency_prior IS
+COMMENT ON TYPE @extschema@.preference_consistency_prior_model IS
 'empirical-Bayes prior of classify_preference_consistency fitted by EM over a table''s groups (doc/annotation.md)';
 
 CREATE FUNCTION @extschema@.preference_consistency_prior_trans(
-	@extschema@.consistency_prior_state, @extschema@.preference_consistency_state)
-RETURNS @extschema@.consistency_prior_state
+	@extschema@.preference_consistency_prior_state, @extschema@.preference_consistency_state)
+RETURNS @extschema@.preference_consistency_prior_state
 AS 'MODULE_PATHNAME', 'pc_cons_prior_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE FUNCTION @extschema@.preference_consistency_prior_combine(
-	@extschema@.consistency_prior_state, @extschema@.consistency_prior_state)
-RETURNS @extschema@.consistency_prior_state
+	@extschema@.preference_consistency_prior_state, @extschema@.preference_consistency_prior_state)
+RETURNS @extschema@.preference_consistency_prior_state
 AS 'MODULE_PATHNAME', 'pc_cons_prior_combine'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.preference_consistency_prior_final(@extschema@.consistency_prior_state)
-RETURNS @extschema@.consistency_prior
+CREATE FUNCTION @extschema@.preference_consistency_prior_final(@extschema@.preference_consistency_prior_state)
+RETURNS @extschema@.preference_consistency_prior_model
 AS 'MODULE_PATHNAME', 'pc_cons_prior_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.preference_consistency_prior_trans(@extschema@.consistency_prior_state, @extschema@.preference_consistency_state) IS
+COMMENT ON FUNCTION @extschema@.preference_consistency_prior_trans(@extschema@.preference_consistency_prior_state, @extschema@.preference_consistency_state) IS
 'transition function of preference_consistency_prior';
-COMMENT ON FUNCTION @extschema@.preference_consistency_prior_combine(@extschema@.consistency_prior_state, @extschema@.consistency_prior_state) IS
-'merge two consistency_prior_state values (adds multiplicities)';
-COMMENT ON FUNCTION @extschema@.preference_consistency_prior_final(@extschema@.consistency_prior_state) IS
-'fit a consistency_prior by EM over the collected count vectors';
+COMMENT ON FUNCTION @extschema@.preference_consistency_prior_combine(@extschema@.preference_consistency_prior_state, @extschema@.preference_consistency_prior_state) IS
+'merge two preference_consistency_prior_state values (adds multiplicities)';
+COMMENT ON FUNCTION @extschema@.preference_consistency_prior_final(@extschema@.preference_consistency_prior_state) IS
+'fit a preference_consistency_prior_model by EM over the collected count vectors';
 
 CREATE AGGREGATE @extschema@.preference_consistency_prior(s @extschema@.preference_consistency_state) (
 	SFUNC = @extschema@.preference_consistency_prior_trans,
-	STYPE = @extschema@.consistency_prior_state,
+	STYPE = @extschema@.preference_consistency_prior_state,
 	COMBINEFUNC = @extschema@.preference_consistency_prior_combine,
 	FINALFUNC = @extschema@.preference_consistency_prior_final,
 	PARALLEL = SAFE
@@ -259,22 +259,22 @@ COMMENT ON AGGREGATE @extschema@.preference_consistency_prior(@extschema@.prefer
 'empirical Bayes: fit the class weights, agreement, non-attitude rates and constructed direction patterns of a table by EM over its per-group states';
 
 CREATE FUNCTION @extschema@.classify_preference_consistency(
-	s @extschema@.preference_consistency_state, prior @extschema@.consistency_prior,
+	s @extschema@.preference_consistency_state, prior @extschema@.preference_consistency_prior_model,
 	min_posterior float8 DEFAULT 0.4, direction_p float8 DEFAULT NULL)
-RETURNS @extschema@.preference_consistency
+RETURNS @extschema@.preference_consistency_result
 AS 'MODULE_PATHNAME', 'pc_cons_classify_prior'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.classify_preference_consistency(@extschema@.preference_consistency_state, @extschema@.consistency_prior, float8, float8) IS
-'classify one group''s stored state under a fitted consistency_prior (empirical Bayes); min_posterior 0 gives the MAP label; direction_p (e.g. from bt_predict) replaces the prior''s genuine direction probability for this group, NULL keeps it';
+COMMENT ON FUNCTION @extschema@.classify_preference_consistency(@extschema@.preference_consistency_state, @extschema@.preference_consistency_prior_model, float8, float8) IS
+'classify one group''s stored state under a fitted preference_consistency_prior_model (empirical Bayes); min_posterior 0 gives the MAP label; direction_p (e.g. from bt_predict) replaces the prior''s genuine direction probability for this group, NULL keeps it';
 
 CREATE FUNCTION @extschema@.preference_consistency_direction(
-	s @extschema@.preference_consistency_state, prior @extschema@.consistency_prior)
+	s @extschema@.preference_consistency_state, prior @extschema@.preference_consistency_prior_model)
 RETURNS float8
 AS 'MODULE_PATHNAME', 'pc_cons_direction'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.preference_consistency_direction(@extschema@.preference_consistency_state, @extschema@.consistency_prior) IS
+COMMENT ON FUNCTION @extschema@.preference_consistency_direction(@extschema@.preference_consistency_state, @extschema@.preference_consistency_prior_model) IS
 'probability that a group''s direction is its first item if it is genuine, from its own responses (neutral direction prior, the prior''s agreement q); NULL without evidence';
 
 -- ---------- simulate_annotations ----------
@@ -371,7 +371,7 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.majority_vote_combine(@extschema@.majority_vote_state, @extschema@.majority_vote_state)
 RETURNS @extschema@.majority_vote_state
 AS 'MODULE_PATHNAME', 'pc_majority_combine'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE FUNCTION @extschema@.majority_vote_final(@extschema@.majority_vote_state)
 RETURNS @extschema@.majority_vote_result
@@ -441,7 +441,7 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.krippendorff_alpha_combine(@extschema@.krippendorff_alpha_state, @extschema@.krippendorff_alpha_state)
 RETURNS @extschema@.krippendorff_alpha_state
 AS 'MODULE_PATHNAME', 'pc_alpha_combine'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE FUNCTION @extschema@.krippendorff_alpha_final(@extschema@.krippendorff_alpha_state)
 RETURNS float8
@@ -511,7 +511,7 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.krippendorff_alpha_interval_combine(@extschema@.krippendorff_alpha_interval_state, @extschema@.krippendorff_alpha_interval_state)
 RETURNS @extschema@.krippendorff_alpha_interval_state
 AS 'MODULE_PATHNAME', 'pc_alpha_interval_combine'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE FUNCTION @extschema@.krippendorff_alpha_interval_final(@extschema@.krippendorff_alpha_interval_state)
 RETURNS float8

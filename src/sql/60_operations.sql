@@ -3,8 +3,8 @@
 --
 -- A refit job is registered once (prefcal_register_refit) and run by
 -- CALL prefcal_refit(name), for example from pg_cron.  Each run folds only
--- the source rows above the stored watermark into the stored bt_counts
--- (bt_counts_merge), refits with the stored options, stores the model as a
+-- the source rows above the stored watermark into the stored bt_state
+-- (bt_state_merge), refits with the stored options, stores the model as a
 -- new version and, if a hold-out relation is registered, appends its
 -- calibration to calibration_history.  The three tables are extension
 -- configuration tables: pg_dump keeps their rows.
@@ -22,7 +22,7 @@ CREATE TABLE @extschema@.bt_state_store (
 	weight_column name,
 	watermark_column name NOT NULL,
 	watermark text,
-	counts @extschema@.bt_counts,
+	counts @extschema@.bt_state,
 	rows_folded bigint NOT NULL DEFAULT 0,
 	fit_options jsonb NOT NULL DEFAULT '{}',
 	holdout_schema name,
@@ -57,7 +57,7 @@ CREATE TABLE @extschema@.calibration_history (
 	brier float8,
 	ece float8,
 	mce float8,
-	logloss float8,
+	log_loss float8,
 	state @extschema@.calibration_state,
 	PRIMARY KEY (name, version, measured_at),
 	FOREIGN KEY (name, version) REFERENCES @extschema@.bt_model_store (name, version) ON DELETE CASCADE
@@ -331,7 +331,7 @@ DECLARE
 	j @extschema@.bt_state_store;
 	src regclass;
 	wm_type text;
-	delta @extschema@.bt_counts;
+	delta @extschema@.bt_state;
 	new_wm text;
 BEGIN
 	-- the row lock serialises folds even when two runs overlap
@@ -360,7 +360,7 @@ BEGIN
 	END IF;
 
 	EXECUTE pg_catalog.format(
-		'SELECT @extschema@.bt_counts(%1$s, %2$s, %3$s, %4$s), pg_catalog.count(*) FROM %5$s '
+		'SELECT @extschema@.bt_state_agg(%1$s, %2$s, %3$s, %4$s), pg_catalog.count(*) FROM %5$s '
 		'WHERE ($1 IS NULL OR %6$I > $1::%7$s) AND %6$I <= $2::%7$s',
 		@extschema@.prefcal_column_expr(src, j.first_column, 'item'),
 		@extschema@.prefcal_column_expr(src, j.second_column, 'item'),
@@ -371,7 +371,7 @@ BEGIN
 	INTO delta, new_rows USING j.watermark, new_wm;
 
 	UPDATE @extschema@.bt_state_store s
-	SET counts = (SELECT @extschema@.bt_counts_merge(c) FROM (VALUES (j.counts), (delta)) v(c)),
+	SET counts = (SELECT @extschema@.bt_state_merge(c) FROM (VALUES (j.counts), (delta)) v(c)),
 		rows_folded = s.rows_folded + new_rows,
 		watermark = new_wm,
 		updated_at = pg_catalog.clock_timestamp()
@@ -381,7 +381,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.prefcal_refit_fold(text) IS
-'refit step 1: fold the source rows above the stored watermark into the stored bt_counts; returns the rows folded and the new watermark';
+'refit step 1: fold the source rows above the stored watermark into the stored bt_state; returns the rows folded and the new watermark';
 
 -- step 2: fit the stored counts with the stored options, store a version
 CREATE FUNCTION @extschema@.prefcal_refit_fit(job text)
@@ -448,7 +448,7 @@ BEGIN
 	END IF;
 	h := pg_catalog.format('%I.%I', j.holdout_schema, j.holdout_table)::regclass;
 	EXECUTE pg_catalog.format(
-		'SELECT @extschema@.calibration_agg(@extschema@.bt_predict_shown($1, %1$s, %2$s), %3$s, 15) FROM %4$s',
+		'SELECT @extschema@.calibration_state_agg(@extschema@.bt_predict_shown($1, %1$s, %2$s), %3$s, 15) FROM %4$s',
 		@extschema@.prefcal_column_expr(h, j.first_column, 'item'),
 		@extschema@.prefcal_column_expr(h, j.second_column, 'item'),
 		@extschema@.prefcal_column_expr(h, j.outcome_column, 'value'),
@@ -456,11 +456,11 @@ BEGIN
 	INTO st USING m;
 	IF st IS NOT NULL THEN
 		INSERT INTO @extschema@.calibration_history
-			(name, version, measured_at, n, brier, ece, mce, logloss, state)
+			(name, version, measured_at, n, brier, ece, mce, log_loss, state)
 		VALUES (job, model_version, pg_catalog.clock_timestamp(),
 				@extschema@.calibration_n(st), @extschema@.calibration_brier(st),
 				@extschema@.calibration_ece(st), @extschema@.calibration_mce(st),
-				@extschema@.calibration_logloss(st), st);
+				@extschema@.calibration_log_loss(st), st);
 	END IF;
 	RETURN st;
 END

@@ -59,7 +59,7 @@ CREATE TABLE @extschema@.reward_calibration_history (
 	brier float8,
 	ece float8,
 	mce float8,
-	logloss float8,
+	log_loss float8,
 	state @extschema@.calibration_state,
 	PRIMARY KEY (name, version, measured_at),
 	FOREIGN KEY (name, version) REFERENCES @extschema@.reward_model_store (name, version) ON DELETE CASCADE
@@ -107,10 +107,10 @@ BEGIN
 	END IF;
 	FOR k IN SELECT pg_catalog.jsonb_object_keys(fit_options) LOOP
 		IF k NOT IN ('position_effect', 'prior', 'objective', 'brier_weight', 'augment', 'spurious',
-					 'max_iter', 'tol', 'standardize') THEN
+					 'max_iter', 'gradient_tol', 'standardize') THEN
 			RAISE EXCEPTION 'unknown fit option "%"', k
 				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = 'Known options: position_effect, prior, objective, brier_weight, augment, spurious, max_iter, tol, standardize (those of reward_fit).';
+					  HINT = 'Known options: position_effect, prior, objective, brier_weight, augment, spurious, max_iter, gradient_tol, standardize (those of reward_fit).';
 		END IF;
 	END LOOP;
 	IF EXISTS (SELECT 1 FROM @extschema@.reward_job_store s WHERE s.name = job) THEN
@@ -203,13 +203,13 @@ BEGIN
 	m := @extschema@.reward_fit(q,
 			position_effect => coalesce((o->>'position_effect')::boolean, false),
 			prior => coalesce((o->>'prior')::float8, 0),
-			objective => coalesce(o->>'objective', 'logloss'),
+			objective => coalesce(o->>'objective', 'log_loss'),
 			brier_weight => coalesce((o->>'brier_weight')::float8, 1),
 			augment => coalesce(o->>'augment', 'none'),
 			spurious => (SELECT pg_catalog.array_agg(x::pg_catalog.int4)
 						 FROM pg_catalog.jsonb_array_elements_text(o->'spurious') x),
 			max_iter => coalesce((o->>'max_iter')::integer, 100),
-			tol => coalesce((o->>'tol')::float8, 1e-9),
+			gradient_tol => coalesce((o->>'gradient_tol')::float8, 1e-9),
 			standardize => coalesce((o->>'standardize')::boolean, false));
 	n := ((@extschema@.reward_info(m))->>'n')::bigint;
 	SELECT coalesce(pg_catalog.max(ms.version), 0) + 1 INTO v
@@ -249,17 +249,17 @@ BEGIN
 	END IF;
 	h := pg_catalog.format('%I.%I', j.holdout_schema, j.holdout_table)::regclass;
 	EXECUTE pg_catalog.format(
-		'SELECT @extschema@.calibration_agg(@extschema@.reward_predict_shown($1, %1$I, %2$I), %3$s, 15) FROM %4$s',
+		'SELECT @extschema@.calibration_state_agg(@extschema@.reward_predict_shown($1, %1$I, %2$I), %3$s, 15) FROM %4$s',
 		j.first_features_column, j.second_features_column,
 		@extschema@.prefcal_column_expr(h, j.outcome_column, 'value'), h)
 	INTO st USING m;
 	IF st IS NOT NULL THEN
 		INSERT INTO @extschema@.reward_calibration_history
-			(name, version, measured_at, n, brier, ece, mce, logloss, state)
+			(name, version, measured_at, n, brier, ece, mce, log_loss, state)
 		VALUES (job, model_version, pg_catalog.clock_timestamp(),
 				@extschema@.calibration_n(st), @extschema@.calibration_brier(st),
 				@extschema@.calibration_ece(st), @extschema@.calibration_mce(st),
-				@extschema@.calibration_logloss(st), st);
+				@extschema@.calibration_log_loss(st), st);
 	END IF;
 	RETURN st;
 END

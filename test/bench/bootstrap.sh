@@ -1,5 +1,5 @@
 #!/bin/bash
-# test/bench/bootstrap.sh: calibration_bootstrap against one calibration_agg
+# test/bench/bootstrap.sh: calibration_bootstrap_state_agg against one calibration_state_agg
 # scan, and against the same bootstrap written in plain SQL (a replicate
 # join) and exported to numpy, all in one run.
 #
@@ -22,9 +22,9 @@
 #
 # The Bradley-Terry part: BENCH_BT_ROWS comparisons of random pairs of
 # BENCH_BT_ITEMS items in clusters of 20 rows (a prompt); the scan of
-# bt_bootstrap (B replicates) against bt_counts, and the fits: bt_ci of the
+# bt_bootstrap (B replicates) against bt_state, and the fits: bt_ci of the
 # stored bootstrap state (the rows' fit and B replicates' fits) against one
-# bt_fit of the stored bt_counts state of the same rows, as a ratio to B + 1
+# bt_fit of the stored bt_state state of the same rows, as a ratio to B + 1
 # fits.
 #
 # Method.  Serial plans (max_parallel_workers_per_gather = 0), one session,
@@ -34,7 +34,7 @@
 # clusters of 100 consecutive rows (the weights are drawn once per
 # cluster).  On the small table the three bootstraps compute the same thing:
 # per replicate, the 15 bins' weighted sums of 1, p and y, hence every
-# replicate's ECE (calibration_bootstrap keeps more sums than that).  numpy's
+# replicate's ECE (calibration_bootstrap_state_agg keeps more sums than that).  numpy's
 # time is the export (\copy to a file) plus the computation in a fresh
 # interpreter, once with the documented generator (the keys hashed in
 # Python, which dominates) and once with numpy's own Poisson generator
@@ -119,25 +119,25 @@ SELECT 'item-' || a AS a, 'item-' || ((a + 1 + floor(random() * ($BT_ITEMS - 1))
        (random() < 0.55)::int::float8 AS o, 'prompt-' || (i / 20) AS c
 FROM (SELECT i, floor(random() * $BT_ITEMS)::int AS a FROM generate_series(1, $BT_ROWS) i) s;
 VACUUM ANALYZE bench_bt;
-CREATE TABLE bench_bt_counts AS SELECT bt_counts(a, b, o, 1.0) AS s FROM bench_bt;
+CREATE TABLE bench_bt_counts AS SELECT bt_state_agg(a, b, o, 1.0) AS s FROM bench_bt;
 CREATE TABLE bench_bt_boot AS SELECT bt_bootstrap(a, b, o, 1.0, c, $B) AS s FROM bench_bt;
 SQL
 	echo "-- Bradley-Terry: $BT_ROWS comparisons, $BT_ITEMS items, clusters of 20 rows, $B replicates, serial"
 	"${PSQL[@]}" -At -c "SELECT 'ordered pairs ' || jsonb_array_length(s::text::jsonb->'first') || ', state ' || pg_size_pretty(octet_length(s::text)::bigint) || ' as text' FROM bench_bt_boot"
 	bt=$(time_queries \
-		"bt_counts|SELECT bt_counts(a, b, o, 1.0) FROM bench_bt" \
+		"bt_state|SELECT bt_state_agg(a, b, o, 1.0) FROM bench_bt" \
 		"bt_bootstrap|SELECT bt_bootstrap(a, b, o, 1.0, c, $B) FROM bench_bt" \
 		"bt_fit|SELECT bt_fit(s) FROM bench_bt_counts" \
 		"bt_ci|SELECT * FROM bench_bt_boot, bt_ci(s)")
 	echo "$bt"
 	local cnt boot fit ci
-	cnt=$(awk '$1 == "bt_counts" {print $2}' <<<"$bt")
+	cnt=$(awk '$1 == "bt_state" {print $2}' <<<"$bt")
 	boot=$(awk '$1 == "bt_bootstrap" {print $2}' <<<"$bt")
 	fit=$(awk '$1 == "bt_fit" {print $2}' <<<"$bt")
 	ci=$(awk '$1 == "bt_ci" {print $2}' <<<"$bt")
-	printf '%-66s %s\n' "bt_bootstrap ($B replicates) / bt_counts scan" \
+	printf '%-66s %s\n' "bt_bootstrap ($B replicates) / bt_state scan" \
 		"$(awk -v a="$boot" -v b="$cnt" 'BEGIN {printf "%.2fx", a / b}')"
-	printf '%-66s %s\n' "bt_ci (1 + $B fits) / one bt_fit of the stored bt_counts" \
+	printf '%-66s %s\n' "bt_ci (1 + $B fits) / one bt_fit of the stored bt_state" \
 		"$(awk -v a="$ci" -v b="$fit" 'BEGIN {printf "%.1fx", a / b}')"
 	printf '%-66s %s\n' "bt_ci / ($B + 1) bt_fit" \
 		"$(awk -v a="$ci" -v b="$fit" -v n="$B" 'BEGIN {printf "%.2fx", a / (b * (n + 1))}')"
@@ -150,9 +150,9 @@ fi
 
 echo "-- $ROWS rows, serial"
 big=$(time_queries \
-	"agg|SELECT calibration_agg(p, y, 15) FROM bench_boot" \
-	"boot_row|SELECT calibration_bootstrap(p, y, 15, k, $B) FROM bench_boot" \
-	"boot_cluster|SELECT calibration_bootstrap(p, y, 15, c, $B) FROM bench_boot")
+	"agg|SELECT calibration_state_agg(p, y, 15) FROM bench_boot" \
+	"boot_row|SELECT calibration_bootstrap_state_agg(p, y, 15, k, $B) FROM bench_boot" \
+	"boot_cluster|SELECT calibration_bootstrap_state_agg(p, y, 15, c, $B) FROM bench_boot")
 echo "$big"
 
 echo "-- $SUB rows, serial"
@@ -163,7 +163,7 @@ SQLBOOT="SELECT r, sum(abs(sy - sp)) / sum(sw) AS ece FROM (
        LATERAL (SELECT bootstrap_weight(t.k, g.r)::float8 AS w) x
   GROUP BY 1, 2) q GROUP BY r"
 small=$(time_queries \
-	"boot_small|SELECT calibration_bootstrap(p, y, 15, k, $B) FROM bench_boot_small" \
+	"boot_small|SELECT calibration_bootstrap_state_agg(p, y, 15, k, $B) FROM bench_boot_small" \
 	"plain_sql|$SQLBOOT")
 echo "$small"
 
@@ -240,16 +240,16 @@ agg=$(get "$big" agg); br=$(get "$big" boot_row); bc=$(get "$big" boot_cluster)
 bs=$(get "$small" boot_small); ps=$(get "$small" plain_sql)
 echo
 echo "-- ratios (medians)"
-printf '%-66s %s\n' "calibration_bootstrap ($B replicates, row keys) / calibration_agg, $ROWS rows" \
+printf '%-66s %s\n' "calibration_bootstrap_state_agg ($B replicates, row keys) / calibration_state_agg, $ROWS rows" \
 	"$(awk -v a="$br" -v b="$agg" 'BEGIN {printf "%.2fx", a / b}')"
-printf '%-66s %s\n' "calibration_bootstrap ($B replicates, clusters of 100) / calibration_agg" \
+printf '%-66s %s\n' "calibration_bootstrap_state_agg ($B replicates, clusters of 100) / calibration_state_agg" \
 	"$(awk -v a="$bc" -v b="$agg" 'BEGIN {printf "%.2fx", a / b}')"
-printf '%-66s %s\n' "plain SQL replicate join / calibration_bootstrap, $SUB rows" \
+printf '%-66s %s\n' "plain SQL replicate join / calibration_bootstrap_state_agg, $SUB rows" \
 	"$(awk -v a="$ps" -v b="$bs" 'BEGIN {printf "%.1fx", a / b}')"
 if [ "$np_ms" != n/a ]; then
-	printf '%-66s %s\n' "numpy (export + bootstrap) / calibration_bootstrap, $SUB rows" \
+	printf '%-66s %s\n' "numpy (export + bootstrap) / calibration_bootstrap_state_agg, $SUB rows" \
 		"$(awk -v a="$np_ms" -v b="$bs" 'BEGIN {printf "%.1fx", a / b}')"
-	printf '%-66s %s\n' "numpy, its own Poisson generator / calibration_bootstrap" \
+	printf '%-66s %s\n' "numpy, its own Poisson generator / calibration_bootstrap_state_agg" \
 		"$(awk -v a="$np2_ms" -v b="$bs" 'BEGIN {printf "%.1fx", a / b}')"
 else
 	echo "numpy comparison skipped: $PY has no numpy"

@@ -9,8 +9,8 @@
 #      is compared often enough for the maximum likelihood estimate to
 #      exist); outcomes from known true scores;
 #   2. serial plans, BT_BENCH_REPS interleaved rounds (default 3) of: one
-#      avg() scan of the table (the executor's floor), the bt_counts state
-#      alone, total bt_fit(bt_counts(...)), and the fit phase alone
+#      avg() scan of the table (the executor's floor), the bt_state state
+#      alone, total bt_fit(bt_state_agg(...)), and the fit phase alone
 #      bt_fit(state) on the state stored uncompressed; medians, ratios of
 #      medians from the same run, and each round's ratio to the same
 #      round's avg() with their median (on a machine whose speed changes
@@ -103,18 +103,18 @@ run_size() {
 	echo "== Bradley-Terry benchmark: $ROWS rows, $items items, $REPS rounds, serial, median ms${opts:+, bt_fit(...$opts)} =="
 	make_table "$items"
 	# the state stored uncompressed: the fit phase reads it without pglz
-	P -c "CREATE TABLE bt_bench_state (s bt_counts)" \
+	P -c "CREATE TABLE bt_bench_state (s bt_state)" \
 		-c "ALTER TABLE bt_bench_state ALTER COLUMN s SET STORAGE external" \
-		-c "INSERT INTO bt_bench_state SELECT bt_counts(a, b, o, 1.0) FROM bt_bench" \
+		-c "INSERT INTO bt_bench_state SELECT bt_state_agg(a, b, o, 1.0) FROM bt_bench" \
 		-c "VACUUM ANALYZE bt_bench_state"
 	P -tA -c "SELECT 'rows ' || (SELECT count(*) FROM bt_bench) || ', items ' || (bt_info(m)->>'n_items') || ', distinct ordered pairs ' || (bt_info(m)->>'n_pairs') || ', Newton iterations ' || (bt_info(m)->>'iterations') || ', converged ' || (bt_info(m)->>'converged') FROM (SELECT bt_fit(s$opts) m FROM bt_bench_state) q"
 	timings "avg|SELECT avg(o) FROM bt_bench" \
-		"counts|SELECT bt_counts(a, b, o, 1.0) IS NOT NULL FROM bt_bench" \
-		"total|SELECT bt_fit(bt_counts(a, b, o, 1.0)$opts) IS NOT NULL FROM bt_bench" \
+		"counts|SELECT bt_state_agg(a, b, o, 1.0) IS NOT NULL FROM bt_bench" \
+		"total|SELECT bt_fit(bt_state_agg(a, b, o, 1.0)$opts) IS NOT NULL FROM bt_bench" \
 		"fit|SELECT bt_fit(s$opts) IS NOT NULL FROM bt_bench_state" >"$TMP/t"
 	printf '%-40s %10s  %s\n' "avg(o) scan" "$(med avg) ms" "[$(all avg)]"
-	printf '%-40s %10s  %s\n' "bt_counts(...) state only" "$(med counts) ms" "[$(all counts)] $(ratio "$(med counts)" "$(med avg)")x avg"
-	printf '%-40s %10s  %s\n' "bt_fit(bt_counts(...)) total" "$(med total) ms" "[$(all total)] $(ratio "$(med total)" "$(med avg)")x avg; target <= 3x"
+	printf '%-40s %10s  %s\n' "bt_state_agg(...) state only" "$(med counts) ms" "[$(all counts)] $(ratio "$(med counts)" "$(med avg)")x avg"
+	printf '%-40s %10s  %s\n' "bt_fit(bt_state_agg(...)) total" "$(med total) ms" "[$(all total)] $(ratio "$(med total)" "$(med avg)")x avg; target <= 3x"
 	printf '%-40s %10s  %s\n' "fit phase bt_fit(stored state)" "$(med fit) ms" "[$(all fit)]"
 	printf '%-40s %10s  %s\n' "  state / avg() round by round" "$(round_ratios counts avg | cut -d' ' -f1)" "$(round_ratios counts avg | cut -d' ' -f2)"
 	printf '%-40s %10s  %s\n' "  total / avg() round by round" "$(round_ratios total avg | cut -d' ' -f1)" "$(round_ratios total avg | cut -d' ' -f2); target <= 3x"
@@ -125,7 +125,7 @@ se_size() {
 	local items=$1 rows=${BT_BENCH_SE_ROWS:-300000}
 	P -c "DROP TABLE IF EXISTS bt_se_bench" -c "
 	CREATE TABLE bt_se_bench AS
-	SELECT bt_counts(a, b, (random() < 1 / (1 + exp((b - a) / ($items / 4.0))))::int::float8, 1.0) AS s
+	SELECT bt_state_agg(a, b, (random() < 1 / (1 + exp((b - a) / ($items / 4.0))))::int::float8, 1.0) AS s
 	FROM (SELECT floor(random() * $items)::bigint AS a, floor(random() * $items)::bigint AS b
 		  FROM generate_series(1, $rows)) q WHERE a <> b"
 	bench_time "$REPS" \

@@ -13,8 +13,8 @@
 # test/bench/bt.sh` leaves the 10M-row, 10k-item table there).  Each round runs one session per build, A then B; a session
 # loads its build through extension_destdir and times, with lib.sh's
 # bench_time (a warm-up pass, then 3 interleaved rounds, medians), one
-# avg() scan, the bt_counts state alone and the total
-# bt_fit(bt_counts(...)), serial plans.  Printed per session: the medians
+# avg() scan, the bt_state state alone and the total
+# bt_fit(bt_state_agg(...)), serial plans.  Printed per session: the medians
 # and the total's ratio to the avg() scan of the same session; then, per
 # build, the median over its sessions.  Only the builds' libraries differ,
 # so the two builds must share the install script's version.
@@ -38,8 +38,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	for d in "$A" "$B"; do
 		PGOPTIONS="${PGOPTIONS:-} -c extension_destdir=$d" bench_time 3 \
 			"avg|$S|SELECT avg(o) FROM bt_bench" \
-			"counts|$S|SELECT bt_counts(a, b, o, 1.0) IS NOT NULL FROM bt_bench" \
-			"total|$S|SELECT bt_fit(bt_counts(a, b, o, 1.0)) IS NOT NULL FROM bt_bench" |
+			"counts|$S|SELECT bt_state_agg(a, b, o, 1.0) IS NOT NULL FROM bt_bench" \
+			"total|$S|SELECT bt_fit(bt_state_agg(a, b, o, 1.0)) IS NOT NULL FROM bt_bench" |
 			awk -v d="$d" -v r="$r" '{ m[$1] = $2 } END {
 				printf "round %d  %-40s avg %8.1f  counts %8.1f  total %8.1f ms  total/avg %.2fx\n",
 					r, d, m["avg"], m["counts"], m["total"], m["total"] / m["avg"] }' | tee -a "$OUT"

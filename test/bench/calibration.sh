@@ -79,7 +79,7 @@ INSERT INTO bench_q VALUES
   'SELECT sum(n * abs(my - mp)) / sum(n) FROM (SELECT greatest(ceil(p * 15)::int, 1) AS b, count(*) AS n, '
   'avg(p) AS mp, avg(y::int) AS my FROM bench_calibration GROUP BY 1) s'),
  (7, 'log_loss(p,y)', 'SELECT log_loss(p, y) FROM bench_calibration'),
- (8, 'calibration_agg(p,y)', 'SELECT calibration_agg(p, y) FROM bench_calibration'),
+ (8, 'calibration_state_agg(p,y)', 'SELECT calibration_state_agg(p, y) FROM bench_calibration'),
  (9, 'count(y)', 'SELECT count(y) FROM bench_calibration');
 
 CREATE TEMP TABLE bench_t (mode text, id int, rep int, ms float8);

@@ -1,5 +1,5 @@
 #!/bin/bash
-# test/bench/isotonic.sh: isotonic_scaling against one calibration_agg scan
+# test/bench/isotonic.sh: isotonic_scaling against one calibration_state_agg scan
 # of the same table, and against exporting the rows and fitting
 # scikit-learn's IsotonicRegression, in one run.
 #
@@ -59,7 +59,7 @@ SELECT set_config('bench.reps', :'reps', false) \gset
 
 CREATE TEMP TABLE bench_q (id int, name text, q text);
 INSERT INTO bench_q VALUES
- (1, 'calibration_agg', 'SELECT calibration_agg(p, y) FROM bench_isotonic'),
+ (1, 'calibration_state_agg', 'SELECT calibration_state_agg(p, y) FROM bench_isotonic'),
  (2, 'isotonic_scaling', 'SELECT isotonic_scaling(p, y) FROM bench_isotonic'),
  (3, 'corp_decomposition', 'SELECT corp_decomposition(p, y) FROM bench_isotonic'),
  (4, 'count', 'SELECT count(y) FROM bench_isotonic');
@@ -106,13 +106,13 @@ for line in os.environ["BENCH_MEDIANS"].splitlines():
     name, ms = line.split()
     med[name] = float(ms)
 print("%-34s %12s %10s" % ("query (serial)", "median ms", "x count(y)"))
-for name in ("calibration_agg", "isotonic_scaling", "corp_decomposition", "count"):
+for name in ("calibration_state_agg", "isotonic_scaling", "corp_decomposition", "count"):
     print("%-34s %12.1f %10.2f" % (name + "(p, y)" if name != "count" else "count(y)",
                                      med[name], med[name] / med["count"]))
-iso, cal, cnt = med["isotonic_scaling"], med["calibration_agg"], med["count"]
+iso, cal, cnt = med["isotonic_scaling"], med["calibration_state_agg"], med["count"]
 print()
-print("isotonic_scaling / calibration_agg: %.2f (target <= 3)" % (iso / cal))
-print("floor: (isotonic_scaling - count(y)) / (calibration_agg - count(y)) = %.2f"
+print("isotonic_scaling / calibration_state_agg: %.2f (target <= 3)" % (iso / cal))
+print("floor: (isotonic_scaling - count(y)) / (calibration_state_agg - count(y)) = %.2f"
       " (the ratio of the transitions' own costs over the scan)"
       % ((iso - cnt) / max(cal - cnt, 1e-9)))
 

@@ -9,7 +9,7 @@
 # the watermark, a timestamptz filled by now(), and the id through a view.
 # When the writers stop, each job runs once more.  Then, for each job, it
 # prints the rows folded against the rows in the table and whether the
-# stored counts equal bt_counts over the whole table (pair by pair: the
+# stored counts equal bt_state over the whole table (pair by pair: the
 # order of the pairs in the text form depends on the order of the merges).  ROUNDS repeats all
 # that on the same table and jobs.
 #
@@ -108,7 +108,7 @@ for round in $(seq 1 "$rounds"); do
 SELECT 'round $round job ' || s.name || ' rows_in_table ' || t.n || ' rows_folded ' || s.rows_folded
        || ' counts_equal ' || ((SELECT jsonb_agg(p ORDER BY p->>0, p->>1) FROM jsonb_array_elements(s.counts::text::jsonb->'pairs') p) = (SELECT jsonb_agg(p ORDER BY p->>0, p->>1) FROM jsonb_array_elements(t.counts::text::jsonb->'pairs') p))::text
 FROM bt_state_store s,
-     (SELECT count(*) AS n, bt_counts(first_item, second_item, outcome, 1.0) AS counts FROM judgments) t
+     (SELECT count(*) AS n, bt_state_agg(first_item, second_item, outcome, 1.0) AS counts FROM judgments) t
 ORDER BY s.name;
 SQL
 done

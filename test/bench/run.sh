@@ -220,7 +220,7 @@ specs=("avg|$serial|SELECT avg(p) FROM bench_rows"
 	"plain_ece|$serial|SELECT sum(abs(sy - sp)) / sum(n) FROM (SELECT count(*) AS n, sum(p) AS sp, sum(y::int) AS sy FROM bench_rows GROUP BY greatest(ceil(p * 15) - 1, 0)) b")
 bench_have 'brier_score(float8,bool)' && specs+=("brier|$serial|SELECT brier_score(p, y) FROM bench_rows")
 bench_have 'ece_agg(float8,bool)' && specs+=("ece|$serial|SELECT ece_agg(p, y) FROM bench_rows")
-bench_have 'calibration_agg(float8,bool)' && specs+=("calibration_agg|$serial|SELECT calibration_agg(p, y) FROM bench_rows")
+bench_have 'calibration_state_agg(float8,bool)' && specs+=("calibration_state_agg|$serial|SELECT calibration_state_agg(p, y) FROM bench_rows")
 bench_time "$BENCH_REPS" "${specs[@]}" >"$WORK/t"
 tavg=$(awk '$1 == "avg" {print $2}' "$WORK/t")
 bench_row "avg(p) (the executor's floor)" "1.00x" "($tavg ms, $BENCH_ROWS rows, $(awk -v a="$tavg" -v n="$BENCH_ROWS" 'BEGIN {printf "%.1f", a * 1e6 / n}') ns/row)"
@@ -229,7 +229,7 @@ while read -r label ms _; do
 	case $label in
 		brier) name="brier_score(p, y)" ;;
 		ece) name="ece_agg(p, y)" ;;
-		calibration_agg) name="calibration_agg(p, y)" ;;
+		calibration_state_agg) name="calibration_state_agg(p, y)" ;;
 		plain_brier) name="plain SQL avg((p - y::int)^2)" ;;
 		plain_ece) name="plain SQL ECE (GROUP BY bin)" ;;
 		*) name=$label ;;
@@ -271,14 +271,14 @@ done
 echo >>"$RESULTS"
 
 # ---------------------------------------------------------------- memory per state
-if bench_have 'calibration_agg(float8,bool,int4)'; then
+if bench_have 'calibration_state_agg(float8,bool,int4)'; then
 	echo "-- memory per state: pg_column_size of the aggregate state (bytes)" >>"$RESULTS"
 	for nb in 1 15 100 1000; do
-		sz=$(bench_psql -A -t -c "SELECT pg_column_size(calibration_agg(p, y, $nb)) FROM bench_rows")
+		sz=$(bench_psql -A -t -c "SELECT pg_column_size(calibration_state_agg(p, y, $nb)) FROM bench_rows")
 		bench_row "calibration_state, nbins=$nb" "$sz" "bytes"
 	done
-	if bench_have 'calibration_agg(float8[],int4,int4)'; then
-		sz=$(bench_psql -A -t -c "SELECT pg_column_size(calibration_agg(probs, label, 15)) FROM bench_k128")
+	if bench_have 'calibration_state_agg(float8[],int4,int4)'; then
+		sz=$(bench_psql -A -t -c "SELECT pg_column_size(calibration_state_agg(probs, label, 15)) FROM bench_k128")
 		bench_row "calibration_state from K=128 rows, nbins=15" "$sz" "bytes"
 	fi
 	echo >>"$RESULTS"

@@ -9,7 +9,8 @@
 #  R1  no CREATE OR REPLACE, no IF NOT EXISTS (a pre-existing object of the
 #      same name, planted by another role, would be kept or taken over);
 #      except that an update script prefcal--A--B.sql may CREATE OR REPLACE
-#      a function or aggregate that prefcal--A.sql creates (what
+#      a function or aggregate that prefcal--A.sql creates, under its
+#      name there or one an earlier ALTER ... RENAME TO in the script gave it (what
 #      PostgreSQL's guidance on extension scripts allows: the object is a
 #      member already, and since the fix for CVE-2022-2625 the server
 #      refuses to replace one that is not);
@@ -187,7 +188,7 @@ sub check_body
 }
 
 # kind and name of every object an install script creates ("aggregate
-# @extschema@.bt_counts"): the members an update script from it may replace
+# @extschema@.bt_state"): the members an update script from it may replace
 sub created_objects
 {
 	my ($file) = @_;
@@ -219,6 +220,10 @@ for my $file (@files)
 		$statements++;
 		(my $flat = $outer) =~ s/\s+/ /g;
 		$flat =~ s/^ //;
+		# a member renamed earlier in the update script stays a member
+		$members->{ lc("$1 \@extschema\@.$3") } = 1
+		  if $flat =~ /^alter\s+(function|procedure|aggregate)\s+(\S+?)\s*\(.*\)\s+rename\s+to\s+(\w+)\s*;?$/i
+		  && $members->{ lc("$1 $2") };
 		if ($flat =~ /\bcreate\s+or\s+replace\b/i &&
 			!($flat =~ /^create\s+or\s+replace\s+(function|procedure|aggregate)\s+(\S+?)\s*\(/i &&
 			  $members->{lc("$1 $2")}))

@@ -88,17 +88,17 @@ SELECT * FROM (VALUES
 
 CREATE TABLE fuzz_seed_values AS
 SELECT
-  (SELECT bt_counts(a, b, o, 1.0) FROM fuzz_pairs_connected) AS counts_text,
-  (SELECT bt_counts(ai, bi, o, 2.5) FROM fuzz_pairs_connected) AS counts_bigint,
-  (SELECT bt_fit(bt_counts(a, b, o, 1.0)) FROM fuzz_pairs_connected) AS model_half,
-  (SELECT bt_fit(bt_counts(a, b, o, 1.0), ties => 'davidson')
+  (SELECT bt_state_agg(a, b, o, 1.0) FROM fuzz_pairs_connected) AS counts_text,
+  (SELECT bt_state_agg(ai, bi, o, 2.5) FROM fuzz_pairs_connected) AS counts_bigint,
+  (SELECT bt_fit(bt_state_agg(a, b, o, 1.0)) FROM fuzz_pairs_connected) AS model_half,
+  (SELECT bt_fit(bt_state_agg(a, b, o, 1.0), ties => 'davidson')
      FROM fuzz_pairs_connected) AS model_davidson,
-  (SELECT bt_fit(bt_counts(a, b, o, 1.0), position_effect => true, prior => 0.1)
+  (SELECT bt_fit(bt_state_agg(a, b, o, 1.0), position_effect => true, prior => 0.1)
      FROM fuzz_pairs_connected) AS model_position,
-  (SELECT bt_fit(bt_counts(a, b, o, 2.5), reference => 'c', augment => 'swap')
+  (SELECT bt_fit(bt_state_agg(a, b, o, 2.5), reference => 'c', augment => 'swap')
      FROM fuzz_pairs_connected) AS model_reference,
-  (SELECT bt_fit(bt_counts(a, b, o, 1.0), objective => 'logloss+brier', ties => 'drop')
+  (SELECT bt_fit(bt_state_agg(a, b, o, 1.0), objective => 'logloss+brier', ties => 'drop')
      FROM fuzz_pairs_connected) AS model_brier,
-  (SELECT bt_fit(bt_counts(ai, bi, o, 1.0), ties => 'davidson',
+  (SELECT bt_fit(bt_state_agg(ai, bi, o, 1.0), ties => 'davidson',
                              position_effect => true, prior => 0.5)
      FROM fuzz_pairs_connected) AS model_bigint;

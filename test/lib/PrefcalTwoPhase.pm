@@ -41,8 +41,8 @@ our %feed = (
 	'boolean, text' => 'choice, cond',
 	'boolean, text, double precision' => 'choice, cond, conf',
 	'calibration_state' => 'cs',
-	'bt_counts' => 'bc',
-	'recal_points' => 'rp',
+	'bt_state' => 'bc',
+	'recal_state' => 'rp',
 	'preference_consistency_state' => 'pcs',
 	'double precision[], double precision[], double precision[], double precision, double precision'
 	  => "'{0.25,-0.5,0.125}'::float8[], ff, sf, outcome, w",
@@ -73,8 +73,8 @@ our %feed = (
 # bound only, and why
 our %dyadic_bound = (
 	'log_loss' => 'sums of logarithms (compensated, but order-dependent in the last bits)',
-	'calibration_agg' => 'its state carries the log-loss sum and its compensation term',
-	'calibration_merge' => 'merges calibration_agg states (log-loss sums)',
+	'calibration_state_agg' => 'its state carries the log-loss sum and its compensation term',
+	'calibration_state_merge' => 'merges calibration_state_agg states (log-loss sums)',
 	'temperature_scaling' => 'a fit iterated from sums of logarithms',
 	'platt_scaling' => 'a fit iterated from sums of logarithms',
 	'bt_fit' => 'the solver sums over the pairs in the order of the state, which merging changes',
@@ -83,15 +83,15 @@ our %dyadic_bound = (
 	'classify_preference_consistency' => 'sums of log-Beta terms over the conditions in the order of the state, which merging changes',
 	'reward_pass' => 'sums of logistic and logarithmic terms',
 	'reward_pass_merge' => 'merges reward_pass states (sums of logistic and logarithmic terms)',
-	'calibration_bootstrap' => 'its state carries log-loss sums (the estimate\'s compensated, the replicates\' plain)',
-	'calibration_bootstrap_merge' => 'merges calibration_bootstrap states (log-loss sums)',
+	'calibration_bootstrap_state_agg' => 'its state carries log-loss sums (the estimate\'s compensated, the replicates\' plain)',
+	'calibration_bootstrap_state_merge' => 'merges calibration_bootstrap_state_agg states (log-loss sums)',
 );
 
 # results whose text lists a set in an order that depends on the order of
 # merging: sorted before comparing (result type -> canonical form)
 our %canon = (
 	# {"version": 1, "ids": ..., "pairs": [[a, b, w, l, t], ...]}
-	'bt_counts' => sub {
+	'bt_state' => sub {
 		my ($v) = @_;
 		return $v unless $v =~ /^(.*"pairs": \[)(.*)(\]\}\s*)$/s;
 		my ($head, $body, $tail) = ($1, $2, $3);
@@ -141,7 +141,7 @@ SELECT id, 3 + id % 3 AS part, 1 + (id * 7) % 3 AS g,
        random() < 0.55 AS choice, 'c' || floor(random() * 3)::int AS cond, $cv AS conf,
        'u' || (id % 60) AS unit, (ARRAY['x', 'y', 'z', 'y'])[1 + floor(random() * 4)::int] AS vote,
        $iv AS ival,
-       NULL::calibration_state AS cs, NULL::bt_counts AS bc, NULL::recal_points AS rp,
+       NULL::calibration_state AS cs, NULL::bt_state AS bc, NULL::recal_state AS rp,
        NULL::preference_consistency_state AS pcs,
        ARRAY[f1 / 8.0 - 0.5, f2 / 8.0 - 0.5, f3 / 8.0 - 0.5]::float8[] AS ff,
        ARRAY[f3 / 8.0 - 0.5, f1 / 8.0 - 0.25, f2 / 4.0 - 1]::float8[] AS sf,
@@ -161,13 +161,13 @@ UPDATE tp_data SET outcome = NULL, choice = NULL, cond = NULL, ival = NULL, conf
 CREATE INDEX ON tp_data (id);
 -- per-row states over a few neighbouring rows, built by prefcal itself
 UPDATE tp_data d SET
-  cs = (SELECT calibration_agg(e.p, e.y) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
-  bc = (SELECT bt_counts(e.ta, e.tb, e.outcome, e.w) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
-  rp = (SELECT recal_points(e.p, e.y) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
+  cs = (SELECT calibration_state_agg(e.p, e.y) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
+  bc = (SELECT bt_state_agg(e.ta, e.tb, e.outcome, e.w) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
+  rp = (SELECT recal_state_agg(e.p, e.y) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
   pcs = (SELECT preference_consistency_state_agg(e.choice, e.cond) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
   rps = (SELECT reward_pass('{0.25,-0.5,0.125}', e.ff, e.sf, e.outcome, e.w) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
-  pv = (SELECT pav_agg(e.p, e.y, e.w) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
-  cbs = (SELECT calibration_bootstrap(e.p, e.y, 10, e.unit, 7, -3) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
+  pv = (SELECT pav_state_agg(e.p, e.y, e.w) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
+  cbs = (SELECT calibration_bootstrap_state_agg(e.p, e.y, 10, e.unit, 7, -3) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
   bbs = (SELECT bt_bootstrap(e.ta, e.tb, e.outcome, e.w, e.unit, 7, -3) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2)
 WHERE d.id % 7 = 1;
 -- one row in part 1; rows with every column NULL in part 2

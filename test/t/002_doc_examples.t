@@ -46,9 +46,9 @@
 #                   (the prior of the example it describes);
 #   calibration.md  the state's text form (the ``` block that starts
 #                   "version=1 nbins=4"), said to be
-#                   SELECT calibration_agg(p, chosen, 4) FROM judgments.
+#                   SELECT calibration_state_agg(p, chosen, 4) FROM judgments.
 # Not compared, on purpose (no query produces them, or not on stdout):
-#   - bradley-terry.md: the ``` blocks of the bt_counts text form (an
+#   - bradley-terry.md: the ``` blocks of the bt_state text form (an
 #     illustrative state) and of bt_fit's signature;
 #   - annotation.md: the ``` signature blocks (classify_preference_consistency
 #     with direction_p, simulate_annotations);
@@ -77,7 +77,7 @@ my %setup = ('walkthrough.md' => "\\i test/data/load-labeling.sql\n",);
 # extra comparisons: file => [ [ regex picking the doc's ``` block, SQL ] ]
 my %extra = (
 	'annotation.md'  => [ [ qr/^v1 groups=/,        'SELECT pr FROM prior' ] ],
-	'calibration.md' => [ [ qr/^version=1 nbins=4 /, 'SELECT calibration_agg(p, chosen, 4) FROM judgments' ] ],
+	'calibration.md' => [ [ qr/^version=1 nbins=4 /, 'SELECT calibration_state_agg(p, chosen, 4) FROM judgments' ] ],
 );
 
 # skip rules: [ name, predicate on the block's SQL, reason ]

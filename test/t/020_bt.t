@@ -1,5 +1,5 @@
 # test/t/020_bt.t: Bradley-Terry things pg_regress cannot show: binary
-# COPY round trips of bt_counts and bt_model, the counts of a large state
+# COPY round trips of bt_state and bt_model, the counts of a large state
 # (several segments of pairs) against GROUP BY, and statement_timeout
 # cancelling a long fit promptly.
 use strict;
@@ -14,7 +14,7 @@ my $dir = tempdir(CLEANUP => 1);
 
 pc_psql($db, q{
 CREATE TABLE st AS
-SELECT bt_counts(a, b, o, w) AS s, bt_counts(a::bigint, b::bigint, o, w) AS s8
+SELECT bt_state_agg(a, b, o, w) AS s, bt_state_agg(a::bigint, b::bigint, o, w) AS s8
 FROM (SELECT (g % 23)::text AS a, ((g * 5 + 1) % 29)::text AS b,
 	((g % 3) / 2.0)::float8 AS o, 0.1 * (g % 7) AS w
 	FROM generate_series(1, 3000) g WHERE (g % 23) <> ((g * 5 + 1) % 29)) q;
@@ -29,7 +29,7 @@ my ($out, $err, $rc) = pc_psql($db, "\\copy st TO '$dir/st.bin' WITH (FORMAT bin
 	. "\\copy mt2 FROM '$dir/mt.bin' WITH (FORMAT binary)\n");
 is($rc, 0, 'binary copy out and in') or diag($err);
 like(pc_psql($db, 'SELECT st.s::text = st2.s::text AND st.s8::text = st2.s8::text FROM st, st2'),
-	qr{^t\s*$}, 'bt_counts binary round trip');
+	qr{^t\s*$}, 'bt_state binary round trip');
 like(pc_psql($db, 'SELECT mt.m::text = mt2.m::text FROM mt, mt2'), qr{^t\s*$},
 	'bt_model binary round trip');
 
@@ -50,13 +50,13 @@ SELECT floor(random() * 30000)::bigint AS a, floor(random() * 30000)::bigint AS 
 	(random() < 0.5)::int::float8 AS o
 FROM generate_series(1, 600000);
 DELETE FROM big WHERE a = b;
-CREATE TABLE bigst AS SELECT bt_counts(a, b, o, 1.0) AS s FROM big;
+CREATE TABLE bigst AS SELECT bt_state_agg(a, b, o, 1.0) AS s FROM big;
 });
 # about 600k distinct pairs: the log is merged into more than one 8 MB
 # segment of pairs, the old segments reused as they are read; every pair's
 # counts against GROUP BY, built directly and by merging three parts
 for my $how (['direct', 'SELECT s FROM bigst'],
-	['merged parts', 'SELECT bt_counts_merge(s) AS s FROM (SELECT bt_counts(a, b, o, 1.0) AS s FROM big GROUP BY a % 3) q'])
+	['merged parts', 'SELECT bt_state_merge(s) AS s FROM (SELECT bt_state_agg(a, b, o, 1.0) AS s FROM big GROUP BY a % 3) q'])
 {
 	like(pc_psql($db, qq{
 WITH st AS ($how->[1]),

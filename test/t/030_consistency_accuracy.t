@@ -59,11 +59,11 @@ my %known_miss = ();
 sub bt_setup
 {
 	my ($sim) = @_;
-	return "DROP TABLE IF EXISTS bt; CREATE TABLE bt AS SELECT (SELECT bt_fit(bt_counts(x, y, 1, w), prior => 0.5) "
+	return "DROP TABLE IF EXISTS bt; CREATE TABLE bt AS SELECT (SELECT bt_fit(bt_state_agg(x, y, 1, w), prior => 0.5) "
 	  . "FROM (SELECT g.item_a, g.item_b, (classify_preference_consistency(st, pr)).p_genuine pg, "
 	  . "preference_consistency_direction(st, pr) d FROM g, p) v, LATERAL (VALUES (item_a::bigint, item_b::bigint, pg * d), "
 	  . "(item_b::bigint, item_a::bigint, pg * (1 - d))) x(x, y, w) WHERE w > 0) m, "
-	  . "(SELECT bt_fit(bt_counts(item_a::bigint, item_b::bigint, chose_a::int::float8, 1), prior => 0.5) FROM $sim) mr; ";
+	  . "(SELECT bt_fit(bt_state_agg(item_a::bigint, item_b::bigint, chose_a::int::float8, 1), prior => 0.5) FROM $sim) mr; ";
 }
 sub bt_acc
 {
@@ -135,7 +135,7 @@ CREATE TABLE s1 AS SELECT
   'v1 n=2 {"u" "x" 2} {"u" "y" 1}'::krippendorff_alpha_state c,
   'v1 n=1 {"u" 2 1.25 0.125}'::krippendorff_alpha_interval_state d,
   (SELECT pr FROM p) e,
-  'v1 n=2 {"1:a 2 0;1:b 0 2;" 3} {"1:a 1 1;" 1}'::consistency_prior_state f;
+  'v1 n=2 {"1:a 2 0;1:b 0 2;" 3} {"1:a 1 1;" 1}'::preference_consistency_prior_state f;
 \\copy s1 TO '$file' (FORMAT binary)
 CREATE TABLE s2 (LIKE s1);
 \\copy s2 FROM '$file' (FORMAT binary)
@@ -143,7 +143,7 @@ SELECT s1.a::text = s2.a::text AND s1.b::text = s2.b::text AND s1.c::text = s2.c
    AND s1.e::text = s2.e::text AND s1.f::text = s2.f::text FROM s1, s2;
 SQL
 $out =~ s/\s+$//;
-is($out, 't', 'binary round trip of the five state types and consistency_prior') or diag($err);
+is($out, 't', 'binary round trip of the five state types and preference_consistency_prior_model') or diag($err);
 
 pc_dropdb($db);
 done_testing();

@@ -91,7 +91,7 @@ pc_psql($db, 'SELECT add_judgments(120, 7)');
 is($rc, 0, 'second run') or diag($err);
 like($err, qr/120 new rows folded, watermark 620, model version 2/, 'second run folded the 120 new rows');
 is(q1($db, q{SELECT (SELECT counts::text FROM bt_state_store WHERE name = 'pairs')
-                                = (SELECT bt_counts(first_item, second_item, outcome, 1.0)::text FROM judgments)}),
+                                = (SELECT bt_state_agg(first_item, second_item, outcome, 1.0)::text FROM judgments)}),
 	't', 'incremental counts equal a full rescan');
 is(q1($db, q{SELECT string_agg(version || ':' || rows_folded, ',' ORDER BY version) FROM bt_model_store}),
 	'1:500,2:620', 'two model versions');

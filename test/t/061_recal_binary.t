@@ -1,5 +1,5 @@
-# test/t/061_recal_binary.t: binary send/recv of recal_points and
-# recalibrator (temperature, Platt and isotonic) round-trip exactly
+# test/t/061_recal_binary.t: binary send/recv of recal_state and
+# recal_model (temperature, Platt and isotonic) round-trip exactly
 # (COPY ... WITH (FORMAT binary) out and back in), and recv refuses
 # damaged input.
 use strict;
@@ -22,13 +22,13 @@ chmod 0755, $dir;
 
 my ($out, $err, $rc) = pc_psql($db, <<"SQL");
 CREATE TABLE src AS
-SELECT recal_points(p, y, w) AS st, temperature_scaling(p, y, w) AS r
+SELECT recal_state_agg(p, y, w) AS st, temperature_scaling(p, y, w) AS r
 FROM (SELECT (g % 97 + 0.5) / 98.0 AS p, (g * 37 % 100) < (g % 97) AS y, 1 + (g % 3) AS w
       FROM generate_series(1, 3000) g) d;
-INSERT INTO src SELECT recal_score_points(s, s > 0.3 + 0.1 * (g % 7)), platt_scaling(s, s > 0.3 + 0.1 * (g % 7))
+INSERT INTO src SELECT recal_score_state_agg(s, s > 0.3 + 0.1 * (g % 7)), platt_scaling(s, s > 0.3 + 0.1 * (g % 7))
 FROM (SELECT g, sin(g) AS s FROM generate_series(1, 500) g) d;
 -- an isotonic recalibrator (variable length, its own binary layout)
-INSERT INTO src SELECT recal_points(p, y), isotonic_scaling(p, y)
+INSERT INTO src SELECT recal_state_agg(p, y), isotonic_scaling(p, y)
 FROM (SELECT (g % 89) / 88.0 AS p, (g * 31 % 100) < (g % 89) AS y FROM generate_series(1, 2000) g) d;
 CREATE TABLE dst (LIKE src);
 \\copy src TO '$dir/src.bin' WITH (FORMAT binary)
@@ -38,7 +38,7 @@ is($rc, 0, 'binary copy out and in') or diag($err);
 is(q1($db, q{SELECT count(*) FROM src s JOIN dst d ON s.st::text = d.st::text AND s.r::text = d.r::text}),
 	'3', 'every row identical after the binary round trip');
 
-# damaged binary input: a recal_points with a bad version byte
+# damaged binary input: a recal_state with a bad version byte
 open my $fh, '<:raw', "$dir/src.bin" or die;
 local $/;
 my $bin = <$fh>;
@@ -52,7 +52,7 @@ open $fh, '>:raw', "$dir/bad.bin" or die;
 print $fh $bin;
 close $fh;
 ($out, $err, $rc) = pc_psql($db, "\\copy dst FROM '$dir/bad.bin' WITH (FORMAT binary)");
-like($err, qr/unsupported recal_points version 9/, 'bad version refused by recv');
+like($err, qr/unsupported recal_state version 9/, 'bad version refused by recv');
 
 pc_dropdb($db);
 done_testing();

@@ -7,7 +7,7 @@
 # through a view), for three rounds of four seconds on the same table.
 # After each round (the writers stopped, one last refit of each job) every
 # job must have folded every row exactly once: rows folded = rows in the
-# table, and the stored counts = bt_counts over the whole table.  Before
+# table, and the stored counts = bt_state over the whole table.  Before
 # refits waited for writers, each round lost rows that a writer committed
 # after a refit had moved the watermark past their keys.
 use strict;
@@ -38,7 +38,7 @@ for my $round (1 .. $rounds)
 		  $out =~ /^round $round job $job rows_in_table (\d+) rows_folded (\d+) counts_equal (\w+)$/m;
 		ok(defined $n, "round $round: $job reported") or next;
 		is($folded, $n, "round $round: $job folded every row ($folded of $n)");
-		is($equal, 'true', "round $round: $job stored counts = bt_counts over the table");
+		is($equal, 'true', "round $round: $job stored counts = bt_state over the table");
 	}
 }
 

@@ -63,11 +63,11 @@ my %score = map { $_->[1] => $_->[2] } grep { $_->[0] eq 'score' } @ref;
 my ($loglik) = map { $_->[2] } grep { $_->[0] eq 'loglik' } @ref;
 my $values = join(', ', map { "('$_', $score{$_})" } sort keys %score);
 is(q1($db, qq{
-	WITH m AS (SELECT bt_fit(bt_counts(item_a, item_b, chose_a::int::float8, 1.0)) AS m FROM soundquality.judgments),
+	WITH m AS (SELECT bt_fit(bt_state_agg(item_a, item_b, chose_a::int::float8, 1.0)) AS m FROM soundquality.judgments),
 	     s AS (SELECT (bt_scores(m)).* FROM m)
 	SELECT count(*) || ' ' || (max(abs(s.score - r.score)) < 1e-6)
 	FROM s JOIN (VALUES $values) r(item, score) USING (item)}), '8 true', 'scores equal btmodel\'s log-worths (1e-6)');
-is(q1($db, qq{SELECT abs((bt_info(bt_fit(bt_counts(item_a, item_b, chose_a::int::float8, 1.0)))->>'loglik')::float8 - ($loglik)) < 1e-5
+is(q1($db, qq{SELECT abs((bt_info(bt_fit(bt_state_agg(item_a, item_b, chose_a::int::float8, 1.0)))->>'loglik')::float8 - ($loglik)) < 1e-5
               FROM soundquality.judgments}), 't', 'log-likelihood equals btmodel\'s');
 
 # the demo's real-data section, in a database of its own

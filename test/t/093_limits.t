@@ -12,7 +12,7 @@
 #     crash, never XX000, never out of memory (53200).  Server-side COPY,
 #     because psql's \copy does not set :SQLSTATE (with it every outcome
 #     but a crash read as 00000; a file with a bad signature checks that
-#     errors are seen).  3b: a bt_counts pair whose finite counts add up
+#     errors are seen).  3b: a bt_state pair whose finite counts add up
 #     past the largest float8 is refused in binary too;
 #  4. ALTER EXTENSION ... UPDATE: the server sees an update path from the
 #     oldest version to the default one; the walk itself (stored values,
@@ -43,7 +43,7 @@ SKIP: {
 	# fit runs until max_iter (minutes) unless cancelled
 	pc_val($db, q{
 CREATE TABLE big_bt AS
-SELECT bt_counts((i % 20000)::bigint, ((i::int8 * 7919 + 13) % 20000)::bigint,
+SELECT bt_state_agg((i % 20000)::bigint, ((i::int8 * 7919 + 13) % 20000)::bigint,
                  CASE WHEN (i * 31) % 7 < 4 THEN 1 ELSE 0 END::float8, 1::float8) AS s
   FROM generate_series(1, 300000) i
  WHERE i % 20000 <> (i::int8 * 7919 + 13) % 20000});
@@ -162,13 +162,13 @@ for my $ty (@t)
 	is($r[0][0], '22P04', 'a file with a bad COPY signature reads as its error (22P04), not as 00000');
 }
 
-# --- 3b. a bt_counts pair whose counts are each finite but add up past the
+# --- 3b. a bt_state pair whose counts are each finite but add up past the
 # largest float8: refused in binary (22P03) as in text (22003, in
 # sql/bt_counts.sql), never taken for corruption (XX001), which the text
 # input once did (found by the fuzzer)
 SKIP: {
-	my ($ty) = grep { $_->{name} eq 'bt_counts' } @t;
-	skip 'no bt_counts sample', 1 unless $ty && defined $samples->{bt_counts};
+	my ($ty) = grep { $_->{name} eq 'bt_state' } @t;
+	skip 'no bt_state sample', 1 unless $ty && defined $samples->{bt_state};
 	my $tab = 'bin_' . $ty->{oid};
 	open my $in, '<:raw', "$dir/$tab.bin" or die;
 	local $/;
@@ -191,7 +191,7 @@ SKIP: {
 	print $out $bin;
 	close $out;
 	my @r = pc_batch($db, ["COPY $tab FROM '$file' WITH (FORMAT binary)"]);
-	is($r[0][0], '22P03', 'bt_counts: a pair whose finite counts add up past float8 is refused in binary (22P03)')
+	is($r[0][0], '22P03', 'bt_state: a pair whose finite counts add up past float8 is refused in binary (22P03)')
 	  or diag("$r[0][0] $r[0][1]");
 }
 

@@ -3,7 +3,7 @@
 #
 # A table with one column per type of prefcal (catalog driven; the values
 # are made by prefcal's own aggregates and functions from plausible rows,
-# test/fuzz/PcCatalog.pm) plus the same through a view of bt_counts,
+# test/fuzz/PcCatalog.pm) plus the same through a view of bt_state,
 # calibration_state and bt_model made directly, is dumped with pg_dump
 # (custom format) and restored with pg_restore into a fresh database; the
 # text of every value must be identical.  Then every column goes through

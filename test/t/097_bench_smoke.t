@@ -23,7 +23,7 @@ local $ENV{PGDATABASE} = $db;
 	my $out = `test/bench/calibration.sh 2>&1`;
 	is($? >> 8, 0, 'calibration.sh runs to the end') or diag($out);
 	for my $q ('avg(p)', 'brier_score(p,y)', 'ece_agg(p,y)', 'plain SQL Brier',
-		'plain SQL ECE', 'log_loss(p,y)', 'calibration_agg(p,y)', 'count(y)')
+		'plain SQL ECE', 'log_loss(p,y)', 'calibration_state_agg(p,y)', 'count(y)')
 	{
 		my $n = () = $out =~ /^ (?:serial|parallel 2)\s+\| \Q$q\E\s+\|/mg;
 		is($n, 2, "calibration.sh times $q serially and with 2 workers");
@@ -55,7 +55,7 @@ EXPLAIN SELECT greatest(ceil(p * 15)::int, 1), count(*) FROM bench_calibration G
 	my $out = `test/bench/bt.sh 2>&1`;
 	is($? >> 8, 0, 'bt.sh runs to the end') or diag($out);
 	like($out, qr/converged true/, 'its fit converges');
-	for my $row ('avg(o) scan', 'bt_counts(...) state only', 'bt_fit(bt_counts(...)) total',
+	for my $row ('avg(o) scan', 'bt_state_agg(...) state only', 'bt_fit(bt_state_agg(...)) total',
 		'fit phase bt_fit(stored state)')
 	{
 		like($out, qr/^\Q$row\E\s+[0-9.]+ ms/m, "bt.sh times $row");
@@ -84,13 +84,13 @@ EXPLAIN SELECT greatest(ceil(p * 15)::int, 1), count(*) FROM bench_calibration G
 	local $ENV{BENCH_REPS} = 1;
 	my $out = `test/bench/bootstrap.sh 2>&1`;
 	is($? >> 8, 0, 'bootstrap.sh runs to the end') or diag($out);
-	like($out, qr/^calibration_bootstrap \(5 replicates, row keys\) \/ calibration_agg, 3000 rows\s+[0-9.]+x$/m,
-		'it gives the bootstrap over one calibration_agg scan');
-	like($out, qr/^calibration_bootstrap \(5 replicates, clusters of 100\) \/ calibration_agg\s+[0-9.]+x$/m,
+	like($out, qr/^calibration_bootstrap_state_agg \(5 replicates, row keys\) \/ calibration_state_agg, 3000 rows\s+[0-9.]+x$/m,
+		'it gives the bootstrap over one calibration_state_agg scan');
+	like($out, qr/^calibration_bootstrap_state_agg \(5 replicates, clusters of 100\) \/ calibration_state_agg\s+[0-9.]+x$/m,
 		'with clusters too');
-	like($out, qr/^plain SQL replicate join \/ calibration_bootstrap, 500 rows\s+[0-9.]+x$/m,
+	like($out, qr/^plain SQL replicate join \/ calibration_bootstrap_state_agg, 500 rows\s+[0-9.]+x$/m,
 		'and plain SQL over the bootstrap');
-	like($out, qr/^(?:numpy \(export \+ bootstrap\) \/ calibration_bootstrap, 500 rows\s+[0-9.]+x|numpy comparison skipped: .*)$/m,
+	like($out, qr/^(?:numpy \(export \+ bootstrap\) \/ calibration_bootstrap_state_agg, 500 rows\s+[0-9.]+x|numpy comparison skipped: .*)$/m,
 		'and numpy over it, or says why not');
 	pc_psql($db, 'DROP TABLE bench_boot, bench_boot_small');
 }

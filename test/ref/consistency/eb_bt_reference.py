@@ -3,7 +3,7 @@
 Bradley-Terry direction prior (doc/annotation.md, "A per-pair direction
 prior from Bradley-Terry").
 
-Input: the consistency_prior prefcal fitted (text form, PRIOR.txt) and
+Input: the preference_consistency_prior_model prefcal fitted (text form, PRIOR.txt) and
 one CSV row per (annotator, pair) group (GROUPS.csv, exported by
 make_accuracy.sh) with columns
   item_a, item_b, state (preference_consistency_state text),

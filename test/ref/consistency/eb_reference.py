@@ -3,7 +3,7 @@
 classify_preference_consistency (doc/annotation.md, "Empirical Bayes").
 
 Reads per-group preference_consistency_state values in text form (one per
-line, as exported by make_accuracy.sh) and the consistency_prior prefcal
+line, as exported by make_accuracy.sh) and the preference_consistency_prior_model prefcal
 fitted on them, runs the documented EM with numpy on dense count vectors,
 and compares every fitted parameter, the iteration count and the
 log-likelihood; with GROUPS.csv (p_genuine,p_non_attitude,p_constructed

@@ -12,7 +12,7 @@ sql/consistency_direction.sql):
 
 kind 'fixed': input is a preference_consistency_state; fields log_ml_*,
   p_*, within, across (the fixed-prior aggregate's outputs).
-kind 'em': input is a consistency_prior_state; fields the fitted
+kind 'em': input is a preference_consistency_prior_state; fields the fitted
   genuine, non_attitude, constructed, rho, q, r:<condition>,
   pi:<pattern> and loglik of an exact EM run to the documented stopping
   rule (no parameter moves more than 1e-10), and responses (the table's
@@ -88,7 +88,7 @@ def fixed(state):
 
 
 def parse_prior_state(s):
-    """consistency_prior_state text -> (conditions, [(idx, k, m)], mult)"""
+    """preference_consistency_prior_state text -> (conditions, [(idx, k, m)], mult)"""
     vecs = []
     for m in re.finditer(r'\{"([^"]*)" (\S+)\}', s):
         key, mult = m.group(1), D(m.group(2))

@@ -41,7 +41,7 @@ eb_acc() {	# min_posterior
 # raw responses (item_a won when chose_a).  Unsupervised: responses only.
 # The BT prior 0.5 was chosen on the tuning seed 1001 (tuning settings).
 bt_setup() {	# seed repeats strength
-	echo "DROP TABLE IF EXISTS bt; CREATE TABLE bt AS SELECT (SELECT bt_fit(bt_counts(x, y, 1, w), prior => 0.5) FROM (SELECT g.item_a, g.item_b, (classify_preference_consistency(st, pr)).p_genuine pg, preference_consistency_direction(st, pr) d FROM g, p) v, LATERAL (VALUES (item_a::bigint, item_b::bigint, pg * d), (item_b::bigint, item_a::bigint, pg * (1 - d))) x(x, y, w) WHERE w > 0) m, (SELECT bt_fit(bt_counts(item_a::bigint, item_b::bigint, chose_a::int::float8, 1), prior => 0.5) FROM $(sim $1 $2 $3)) mr;"
+	echo "DROP TABLE IF EXISTS bt; CREATE TABLE bt AS SELECT (SELECT bt_fit(bt_state_agg(x, y, 1, w), prior => 0.5) FROM (SELECT g.item_a, g.item_b, (classify_preference_consistency(st, pr)).p_genuine pg, preference_consistency_direction(st, pr) d FROM g, p) v, LATERAL (VALUES (item_a::bigint, item_b::bigint, pg * d), (item_b::bigint, item_a::bigint, pg * (1 - d))) x(x, y, w) WHERE w > 0) m, (SELECT bt_fit(bt_state_agg(item_a::bigint, item_b::bigint, chose_a::int::float8, 1), prior => 0.5) FROM $(sim $1 $2 $3)) mr;"
 }
 bt_acc() {	# model column
 	echo "SELECT round(avg((CASE WHEN tt LIKE 'constructed%' THEN 'constructed' ELSE tt END = (classify_preference_consistency(st, pr, 0, bt_predict($1, item_a::bigint, item_b::bigint))).label)::int)::numeric, 6) FROM g, p, bt"

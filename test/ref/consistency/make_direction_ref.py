@@ -5,7 +5,7 @@
 
 STATES.csv (item_a, item_b, state) holds preference_consistency_state
 values (text form).  This script fits the empirical-Bayes prior on them
-with eb_reference.fit (numpy EM), writes it in consistency_prior text form
+with eb_reference.fit (numpy EM), writes it in preference_consistency_prior_model text form
 (PRIOR_OUT.csv, one column "prior"), and per group writes (REF_OUT.csv):
 the genuine direction from the group's own responses (direction), the
 posterior p_genuine under the prior's rho (p_genuine0), the prediction

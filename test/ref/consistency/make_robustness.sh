@@ -34,7 +34,7 @@ SET client_min_messages = warning;
 DROP TABLE IF EXISTS g, p, bt;
 CREATE TABLE g AS SELECT annotator, item_a, item_b, min(true_type) tt, preference_consistency_state_agg(chose_a, condition) st FROM $sim GROUP BY 1, 2, 3;
 CREATE TABLE p AS SELECT preference_consistency_prior(st) pr FROM g;
-CREATE TABLE bt AS SELECT (SELECT bt_fit(bt_counts(x, y, 1, w), prior => 0.5) FROM (SELECT g.item_a, g.item_b, (classify_preference_consistency(st, pr)).p_genuine pg, preference_consistency_direction(st, pr) d FROM g, p) v, LATERAL (VALUES (item_a::bigint, item_b::bigint, pg * d), (item_b::bigint, item_a::bigint, pg * (1 - d))) x(x, y, w) WHERE w > 0) m;
+CREATE TABLE bt AS SELECT (SELECT bt_fit(bt_state_agg(x, y, 1, w), prior => 0.5) FROM (SELECT g.item_a, g.item_b, (classify_preference_consistency(st, pr)).p_genuine pg, preference_consistency_direction(st, pr) d FROM g, p) v, LATERAL (VALUES (item_a::bigint, item_b::bigint, pg * d), (item_b::bigint, item_a::bigint, pg * (1 - d))) x(x, y, w) WHERE w > 0) m;
 SELECT round(avg((CASE WHEN tt LIKE 'constructed%' THEN 'constructed' ELSE tt END = (classify_preference_consistency(st, pr, 0)).label)::int)::numeric, 6),
        round(avg((CASE WHEN tt LIKE 'constructed%' THEN 'constructed' ELSE tt END = (classify_preference_consistency(st, pr, 0, bt_predict(m, item_a::bigint, item_b::bigint))).label)::int)::numeric, 6) FROM g, p, bt;
 SQL
