@@ -113,8 +113,8 @@ extern int	boot_weight(uint64_t kh, int b);
 /* boot_math.c */
 extern void boot_init(BootState *s, int nbins, int replicates, int64_t seed);
 extern void boot_replicate(const BootState *s, int b, CalibState *out);
-extern const char *boot_check(const BootState *s, int maxbins,
-							  CalibState *work, int *code);
+extern bool boot_check(const BootState *s, int maxbins, CalibState *work,
+					   CalibProblem *pb);
 
 /* the measures calibration_ci reads */
 typedef enum BootMetric

@@ -91,13 +91,11 @@ le_tol(double a, double b)
 	return a <= b + 1e-6 * fabs(b) + 1e-300;
 }
 
-static char boot_msg[200];
-
 #define FAIL(code_, ...) \
 	do { \
-		snprintf(boot_msg, sizeof(boot_msg), __VA_ARGS__); \
-		*code = (code_); \
-		return boot_msg; \
+		snprintf(pb->msg, sizeof(pb->msg), __VA_ARGS__); \
+		pb->code = (code_); \
+		return false; \
 	} while (0)
 
 /*
@@ -108,16 +106,16 @@ static char boot_msg[200];
  * estimate's bin is empty or the record's weight is 0, a weight at most
  * 17 times the estimate bin's, per-bin Brier and log-loss sums
  * non-negative and the Brier sum within the record's weight; then each
- * replicate as a calibration state passes calib_check.  Returns NULL when fine, else a message and *code.
+ * replicate as a calibration state passes calib_check.  Returns true when
+ * fine, else false with what is wrong in *pb.
  * work has room for a calibration state of s->nbins bins.
  */
-const char *
-boot_check(const BootState *s, int maxbins, CalibState *work, int *code)
+bool
+boot_check(const BootState *s, int maxbins, CalibState *work, CalibProblem *pb)
 {
 	const CalibState *est = boot_est(s);
 	const double *reps = boot_reps(s);
 	int			nrep = s->replicates;
-	const char *msg;
 
 	if (s->version != BOOT_VERSION)
 		FAIL(CALIB_BAD_VALUE, "unsupported version %d", (int) s->version);
@@ -132,9 +130,8 @@ boot_check(const BootState *s, int maxbins, CalibState *work, int *code)
 	if (est->nbins != s->nbins || est->nclasses != 0 ||
 		est->flags != CALIB_F_LOGLOSS)
 		FAIL(CALIB_BAD_VALUE, "the estimate does not match the header");
-	msg = calib_check(est, maxbins, code);
-	if (msg)
-		return msg;
+	if (!calib_check(est, maxbins, pb))
+		return false;
 	if (!(est->w <= BOOT_MAX_TOTAL) ||
 		(isfinite(est->logloss) && !(est->logloss <= BOOT_MAX_TOTAL)))
 		FAIL(CALIB_OUT_OF_RANGE, "the estimate's sums are out of range");
@@ -191,11 +188,10 @@ boot_check(const BootState *s, int maxbins, CalibState *work, int *code)
 	for (int b = 0; b < nrep; b++)
 	{
 		boot_replicate(s, b, work);
-		msg = calib_check(work, maxbins, code);
-		if (msg)
-			return msg;
+		if (!calib_check(work, maxbins, pb))
+			return false;
 	}
-	return NULL;
+	return true;
 }
 
 int

@@ -248,10 +248,18 @@ extern double calib_rmsce(const CalibState *s);
 extern double calib_brier(const CalibState *s);
 extern double calib_logloss(const CalibState *s);
 extern void calib_decompose(const CalibState *s, CalibDecomposition *d);
-extern const char *calib_check(const CalibState *s, int maxbins, int *code);
 
 /* calib_check's error classes (mapped to SQLSTATEs by the caller) */
 #define CALIB_BAD_VALUE		1	/* inconsistent: 22023 */
 #define CALIB_OUT_OF_RANGE	2	/* out of range: 22003 */
+
+/* what a failed check found: its class and message, in the caller's memory */
+typedef struct CalibProblem
+{
+	int			code;			/* CALIB_BAD_VALUE or CALIB_OUT_OF_RANGE */
+	char		msg[200];
+} CalibProblem;
+
+extern bool calib_check(const CalibState *s, int maxbins, CalibProblem *pb);
 
 #endif							/* PREFCAL_CALIB_H */

@@ -92,16 +92,15 @@ boot_alloc(int nbins, int replicates, int64 seed)
 static void
 boot_validate(BootState *s)
 {
-	int			code = 0;
+	CalibProblem pb;
 	CalibState *work = calib_alloc(s->nbins, 0, CALIB_F_LOGLOSS);
-	const char *msg = boot_check(s, PREFCAL_MAX_BINS, work, &code);
 
-	if (msg != NULL)
+	if (!boot_check(s, PREFCAL_MAX_BINS, work, &pb))
 		ereport(ERROR,
-				(errcode(code == CALIB_OUT_OF_RANGE ?
+				(errcode(pb.code == CALIB_OUT_OF_RANGE ?
 						 ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE :
 						 ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s: %s", TYPNAME, msg)));
+				 errmsg("invalid %s: %s", TYPNAME, pb.msg)));
 	pfree(work);
 }
 

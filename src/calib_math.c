@@ -259,13 +259,11 @@ le_tol(double a, double b)
 	return a <= b + CALIB_TOL * fabs(b) + 1e-300;
 }
 
-static char calib_msg[200];
-
 #define FAIL(code_, ...) \
 	do { \
-		snprintf(calib_msg, sizeof(calib_msg), __VA_ARGS__); \
-		*code = (code_); \
-		return calib_msg; \
+		snprintf(pb->msg, sizeof(pb->msg), __VA_ARGS__); \
+		pb->code = (code_); \
+		return false; \
 	} while (0)
 
 /*
@@ -275,10 +273,11 @@ static char calib_msg[200];
  * (each p in its bin's range, y in [0, 1], Cauchy-Schwarz, the bin
  * weights adding up to the total, the Brier sum agreeing with the bins;
  * for a state without second moments, those and the Brier sum at 0).
- * Returns NULL when the state is fine, else a message and *code.
+ * Returns true when the state is fine, else false with what is wrong in
+ * *pb (the caller's, so concurrent checks never share a buffer).
  */
-const char *
-calib_check(const CalibState *s, int maxbins, int *code)
+bool
+calib_check(const CalibState *s, int maxbins, CalibProblem *pb)
 {
 	double		bound;
 	double		sumw = 0.0,
@@ -404,5 +403,5 @@ calib_check(const CalibState *s, int maxbins, int *code)
 	}
 	else if (s->w == 0.0 && s->brier != 0.0)
 		FAIL(CALIB_BAD_VALUE, "brier sum must be 0 when the total weight is 0");
-	return NULL;
+	return true;
 }

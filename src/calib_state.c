@@ -65,15 +65,14 @@ calib_check_nbins(int nbins)
 void
 calib_validate(const CalibState *s)
 {
-	int			code = 0;
-	const char *msg = calib_check(s, PREFCAL_MAX_BINS, &code);
+	CalibProblem pb;
 
-	if (msg != NULL)
+	if (!calib_check(s, PREFCAL_MAX_BINS, &pb))
 		ereport(ERROR,
-				(errcode(code == CALIB_OUT_OF_RANGE ?
+				(errcode(pb.code == CALIB_OUT_OF_RANGE ?
 						 ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE :
 						 ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid calibration_state: %s", msg)));
+				 errmsg("invalid calibration_state: %s", pb.msg)));
 }
 
 /* ---------- text input helpers ---------- */
