@@ -152,26 +152,31 @@ rw_accumulate(int kd, const double *z, int a, int b, double y, double w,
 			row[j] += c * z[j];
 	}
 	if (a >= 0)
-	{
-		int			ra = kd + a,
-					rb = kd + b;
-		double	   *rowa = H + (size_t) ra * (ra + 1) / 2;
-		double	   *rowb = H + (size_t) rb * (rb + 1) / 2;
-
-		for (int j = 0; j < kd; j++)
-		{
-			rowa[j] += d2 * z[j];
-			rowb[j] -= d2 * z[j];
-		}
-		rowa[ra] += d2;
-		rowb[rb] += d2;
-		if (ra > rb)
-			rowa[rb] -= d2;
-		else
-			rowb[ra] -= d2;
-	}
+		rw_item_hessian(H + (size_t) (kd + a) * (kd + a + 1) / 2,
+						H + (size_t) (kd + b) * (kd + b + 1) / 2,
+						kd, a, b, z, d2);
 	(void) nitems;
 	return eta;
+}
+
+void
+rw_item_hessian(double *rowa, double *rowb, int kd, int a, int b,
+				const double *z, double d2)
+{
+	int			ra = kd + a,
+				rb = kd + b;
+
+	for (int j = 0; j < kd; j++)
+	{
+		rowa[j] += d2 * z[j];
+		rowb[j] -= d2 * z[j];
+	}
+	rowa[ra] += d2;
+	rowb[rb] += d2;
+	if (ra > rb)
+		rowa[rb] -= d2;
+	else
+		rowb[ra] -= d2;
 }
 
 void

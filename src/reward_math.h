@@ -86,6 +86,14 @@ extern double rw_accumulate(int kd, const double *z, int a, int b,
 							int nitems, int objective, double lambda,
 							RwSums *sums, double *g, double *H);
 
+/*
+ * The item rows of one comparison's Hessian term d2 g g' (g = [z | +1 at
+ * item a, -1 at item b]): rowa and rowb are the lower-triangle rows kd + a
+ * and kd + b, in whatever layout (columns 0 .. row index).
+ */
+extern void rw_item_hessian(double *rowa, double *rowb, int kd, int a, int b,
+							const double *z, double d2);
+
 /* the loss of one comparison and its derivatives in eta */
 extern void rw_row_loss(double eta, double y, double w, int objective,
 						double lambda, double *f, double *d1, double *d2,

@@ -250,6 +250,30 @@ rw_accept(double fnew, double f, double t, double gd, double gmax_new,
 	return fabs(fnew - f) <= 1e-12 * Max(fabs(f), 1.0) && gmax_new < gmax;
 }
 
+/*
+ * Backtracking from step t along dir (halving, at most tries steps): the
+ * first acceptable point thn with its sums, gradient and (when Hn is not
+ * NULL) Hessian; false when none is.
+ */
+static bool
+rw_line_search(RwFit *ft, const double *th, const double *dir, double t,
+			   int tries, const RwSums *s, double gd, double gmax,
+			   double *thn, RwSums *sn, double *gn, double *Hn)
+{
+	int			k = ft->k;
+
+	for (int ls = 0; ls < tries; ls++)
+	{
+		for (int i = 0; i < k; i++)
+			thn[i] = th[i] + t * dir[i];
+		rw_eval(ft, thn, Hn != NULL, sn, gn, Hn);
+		if (isfinite(sn->f) && rw_accept(sn->f, s->f, t, gd, maxabs(gn, k), gmax))
+			return true;
+		t *= 0.5;
+	}
+	return false;
+}
+
 void
 rw_newton(RwFit *ft, int max_iter, double tol, RwOpt *o)
 {
@@ -278,8 +302,7 @@ rw_newton(RwFit *ft, int max_iter, double tol, RwOpt *o)
 		double		gmax = maxabs(g, k);
 		double		mu = 0.0,
 					maxdiag = 0.0,
-					gd,
-					t;
+					gd;
 		bool		accepted = false;
 
 		if (gmax <= target)
@@ -309,19 +332,8 @@ rw_newton(RwFit *ft, int max_iter, double tol, RwOpt *o)
 			dir[i] = -g[i];
 		bt_chol_solve(L, k, ld, dir);
 		gd = dot(g, dir, k);
-		t = 1.0;
-		for (int ls = 0; ls < 40; ls++)
-		{
-			for (int i = 0; i < k; i++)
-				thn[i] = th[i] + t * dir[i];
-			rw_eval(ft, thn, true, &sn, gn, Hn);
-			if (isfinite(sn.f) && rw_accept(sn.f, s.f, t, gd, maxabs(gn, k), gmax))
-			{
-				accepted = true;
-				break;
-			}
-			t *= 0.5;
-		}
+		accepted = rw_line_search(ft, th, dir, 1.0, 40, &s, gd, gmax,
+								  thn, &sn, gn, Hn);
 		if (!accepted)
 			break;
 		o->iterations++;
@@ -395,18 +407,8 @@ rw_lbfgs(RwFit *ft, int max_iter, double tol, RwOpt *o)
 			gd = dot(g, dir, k);
 		}
 		t = m == 0 ? Min(1.0, 1.0 / maxabs(g, k)) : 1.0;
-		for (int ls = 0; ls < 50; ls++)
-		{
-			for (int i = 0; i < k; i++)
-				thn[i] = th[i] + t * dir[i];
-			rw_eval(ft, thn, false, &sn, gn, NULL);
-			if (isfinite(sn.f) && rw_accept(sn.f, s.f, t, gd, maxabs(gn, k), gmax))
-			{
-				accepted = true;
-				break;
-			}
-			t *= 0.5;
-		}
+		accepted = rw_line_search(ft, th, dir, t, 50, &s, gd, gmax,
+								  thn, &sn, gn, NULL);
 		if (!accepted)
 			break;
 		o->iterations++;

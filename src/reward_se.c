@@ -55,40 +55,34 @@ rw_hess_block(double *A, int ld, int kd, const double *z, const double *c)
 	}
 }
 
-/* the item rows of one comparison's Hessian term d2 g g' */
-static void
-rw_hess_items(double *A, int ld, int kd, const double *z, int a, int b,
-			  double d2)
+/*
+ * The design rows of held row r of chunk ch (rw_twins) and the first and
+ * second derivatives of their log-loss terms in eta at theta; returns how
+ * many rows.
+ */
+static int
+rw_row_derivs(const RwFit *ft, const RwChunk *ch, int r, const double *theta,
+			  RwTwin tw[2], double d1[2], double d2[2])
 {
-	int			ra = kd + a,
-				rb = kd + b;
-	double	   *rowa = A + (size_t) ra * ld;
-	double	   *rowb = A + (size_t) rb * ld;
+	int			nt = rw_twins(ft, ch->z ? ch->z + (size_t) r * ft->d : NULL,
+							  ch->a ? ch->a[r] : -1, ch->b ? ch->b[r] : -1,
+							  ch->y[r], tw);
 
-	for (int j = 0; j < kd; j++)
+	for (int t = 0; t < nt; t++)
 	{
-		rowa[j] += d2 * z[j];
-		rowb[j] -= d2 * z[j];
+		double		eta = 0.0,
+					f,
+					ll,
+					br;
+
+		for (int i = 0; i < ft->kd; i++)
+			eta += theta[i] * tw[t].z[i];
+		if (tw[t].a >= 0)
+			eta += theta[ft->kd + tw[t].a] - theta[ft->kd + tw[t].b];
+		rw_row_loss(eta, tw[t].y, ch->w[r], RW_OBJ_LOGLOSS, 0.0,
+					&f, &d1[t], &d2[t], &ll, &br);
 	}
-	rowa[ra] += d2;
-	rowb[rb] += d2;
-	if (ra > rb)
-		rowa[rb] -= d2;
-	else
-		rowb[ra] -= d2;
-}
-
-/* eta of a design row at theta */
-static inline double
-rw_eta(const RwFit *ft, const RwTwin *t, const double *theta)
-{
-	double		eta = 0.0;
-
-	for (int i = 0; i < ft->kd; i++)
-		eta += theta[i] * t->z[i];
-	if (t->a >= 0)
-		eta += theta[ft->kd + t->a] - theta[ft->kd + t->b];
-	return eta;
+	return nt;
 }
 
 /*
@@ -114,26 +108,20 @@ rw_hessian_dense(RwFit *ft, const double *theta, double *A, int ld)
 		for (int r = 0; r < ch->m; r++)
 		{
 			RwTwin		tw[2];
-			int			nt = rw_twins(ft, ch->z ? ch->z + (size_t) r * ft->d : NULL,
-									  ch->a ? ch->a[r] : -1, ch->b ? ch->b[r] : -1,
-									  ch->y[r], tw);
+			double		d1[2],
+						d2[2];
+			int			nt = rw_row_derivs(ft, ch, r, theta, tw, d1, d2);
 
 			if ((r & 255) == 0)
 				CHECK_FOR_INTERRUPTS();
 			for (int t = 0; t < nt; t++)
 			{
-				double		f,
-							d1,
-							d2,
-							ll,
-							br;
-
-				rw_row_loss(rw_eta(ft, &tw[t], theta), tw[t].y, ch->w[r],
-							RW_OBJ_LOGLOSS, 0.0, &f, &d1, &d2, &ll, &br);
 				if (tw[t].a >= 0)
-					rw_hess_items(A, ld, kd, tw[t].z, tw[t].a, tw[t].b, d2);
+					rw_item_hessian(A + (size_t) (kd + tw[t].a) * ld,
+									A + (size_t) (kd + tw[t].b) * ld,
+									kd, tw[t].a, tw[t].b, tw[t].z, d2[t]);
 				memcpy(zb + (size_t) nb * kd, tw[t].z, sizeof(double) * kd);
-				cb[nb++] = d2;
+				cb[nb++] = d2[t];
 				if (nb == RW_HBLOCK)
 				{
 					rw_hess_block(A, ld, kd, zb, cb);
@@ -173,29 +161,21 @@ rw_cluster_scores(RwFit *ft, const double *theta)
 		for (int r = 0; r < ch->m; r++)
 		{
 			RwTwin		tw[2];
-			int			nt = rw_twins(ft, ch->z ? ch->z + (size_t) r * ft->d : NULL,
-									  ch->a ? ch->a[r] : -1, ch->b ? ch->b[r] : -1,
-									  ch->y[r], tw);
+			double		d1[2],
+						d2[2];
+			int			nt = rw_row_derivs(ft, ch, r, theta, tw, d1, d2);
 			double	   *sc = S + (size_t) ch->c[r] * k;
 
 			if ((r & 1023) == 0)
 				CHECK_FOR_INTERRUPTS();
 			for (int t = 0; t < nt; t++)
 			{
-				double		f,
-							d1,
-							d2,
-							ll,
-							br;
-
-				rw_row_loss(rw_eta(ft, &tw[t], theta), tw[t].y, ch->w[r],
-							RW_OBJ_LOGLOSS, 0.0, &f, &d1, &d2, &ll, &br);
 				for (int i = 0; i < kd; i++)
-					sc[i] += d1 * tw[t].z[i];
+					sc[i] += d1[t] * tw[t].z[i];
 				if (tw[t].a >= 0)
 				{
-					sc[kd + tw[t].a] += d1;
-					sc[kd + tw[t].b] -= d1;
+					sc[kd + tw[t].a] += d1[t];
+					sc[kd + tw[t].b] -= d1[t];
 				}
 			}
 		}
