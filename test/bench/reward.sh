@@ -103,14 +103,23 @@ t2 = time.time()
 ours = np.array([float(x) for x in open(sys.argv[2]).read().split()])
 diff = np.max(np.abs(ours - lr.coef_[0])) / np.max(np.abs(lr.coef_[0]))
 t0 = float(sys.argv[3])
-print(f"{(t2 - t0) * 1000:.1f} {(t1 - t0) * 1000:.1f} {(t2 - t1) * 1000:.1f} {diff:.2e}")
+
+
+def grad(w):
+    # the largest gradient component of the summed log loss at w
+    return np.max(np.abs(Z.T @ (1 / (1 + np.exp(-(Z @ w))) - y)))
+
+
+print(f"{(t2 - t0) * 1000:.1f} {(t1 - t0) * 1000:.1f} {(t2 - t1) * 1000:.1f} {diff:.2e} "
+      f"{grad(ours):.2e} {grad(lr.coef_[0]):.2e}")
 PYEOF
 )
 	rm -f "$EXPORT"
-	read -r sk_total sk_export sk_fit sk_diff <<<"$sk"
+	read -r sk_total sk_export sk_fit sk_diff g_ours g_sk <<<"$sk"
 	bench_row "psql copy export + sklearn lbfgs (ms, once)" "$sk_total" "export $sk_export, fit $sk_fit"
 	bench_row "reward_fit speed-up over export + sklearn" "$(perl -e "printf '%.1fx', $sk_total / $fit")" "target >= 10x"
 	bench_row "max |coef difference| / max |coef|" "$sk_diff" "target <= 1e-6"
+	bench_row "max |gradient|: reward_fit / sklearn" "$g_ours / $g_sk" "of the summed log loss, at each one's coefficients"
 else
 	bench_row "export + sklearn" "skipped" "python3-numpy or python3-sklearn missing"
 fi
