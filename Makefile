@@ -15,11 +15,15 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
 # The install script of the current version is generated from one fragment
 # per function family (src/sql/NN_family.sql), concatenated in name order.
-# The scripts of earlier versions (frozen as they shipped) and the upgrade
-# scripts prefcal--A--B.sql are committed at the top level and installed
-# as they are.
+# An upgrade script with a template src/sql/upgrade/prefcal--A--B.sql.in is
+# built from it: the template holds what only an upgrade does (renames,
+# ALTERs) and names the fragments' marked blocks of objects new in B, which
+# src/sql/upgrade/expand.awk copies in.  The scripts of earlier versions
+# (frozen as they shipped) and any other upgrade script are committed at
+# the top level and installed as they are.
 SQL_PARTS = $(sort $(wildcard src/sql/*.sql))
-DATA_built = prefcal--$(EXTVERSION).sql
+UPGRADE_built = $(patsubst src/sql/upgrade/%.in,%,$(wildcard src/sql/upgrade/*.sql.in))
+DATA_built = prefcal--$(EXTVERSION).sql $(UPGRADE_built)
 DATA = $(filter-out $(DATA_built),$(wildcard prefcal--*.sql))
 
 REGRESS = $(basename $(notdir $(sort $(wildcard sql/*.sql))))
@@ -54,6 +58,10 @@ $(OBJS): $(wildcard src/*.h)
 
 prefcal--$(EXTVERSION).sql: $(SQL_PARTS) prefcal.control
 	cat $(SQL_PARTS) > $@
+
+$(UPGRADE_built): %: src/sql/upgrade/%.in src/sql/upgrade/expand.awk $(SQL_PARTS)
+	awk -v dir=src/sql -f src/sql/upgrade/expand.awk $< > $@.tmp
+	mv $@.tmp $@
 
 .PHONY: test demo bench
 test:

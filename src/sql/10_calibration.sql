@@ -53,8 +53,10 @@ CREATE FUNCTION @extschema@.calibration_state_combine(@extschema@.calibration_st
 RETURNS @extschema@.calibration_state
 AS 'MODULE_PATHNAME', 'calibration_state_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
+-- @upgrade calibration_state_combine {
 COMMENT ON FUNCTION @extschema@.calibration_state_combine(@extschema@.calibration_state, @extschema@.calibration_state) IS
 'combine function of the calibration aggregates and transition of calibration_state_merge (aggregate support)';
+-- @upgrade }
 
 CREATE FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, boolean)
 RETURNS @extschema@.calibration_state AS 'MODULE_PATHNAME', 'calibration_agg_trans_bool'
@@ -117,6 +119,7 @@ CREATE FUNCTION @extschema@.log_loss_trans(@extschema@.calibration_state, float8
 RETURNS @extschema@.calibration_state AS 'MODULE_PATHNAME', 'log_loss_trans_soft'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+-- @upgrade calibration_state_agg_trans {
 COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, boolean) IS 'transition of calibration_state_agg (aggregate support)';
 COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, float8) IS 'transition of calibration_state_agg (aggregate support)';
 COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, boolean, integer) IS 'transition of calibration_state_agg (aggregate support)';
@@ -124,6 +127,7 @@ COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibrat
 COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, boolean, integer, float8) IS 'transition of calibration_state_agg (aggregate support)';
 COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8, float8, integer, float8) IS 'transition of calibration_state_agg (aggregate support)';
 COMMENT ON FUNCTION @extschema@.calibration_state_agg_trans(@extschema@.calibration_state, float8[], integer, integer) IS 'transition of calibration_state_agg (aggregate support)';
+-- @upgrade }
 COMMENT ON FUNCTION @extschema@.ece_agg_trans(@extschema@.calibration_state, float8, boolean) IS 'transition of ece_agg (aggregate support)';
 COMMENT ON FUNCTION @extschema@.ece_agg_trans(@extschema@.calibration_state, float8, float8) IS 'transition of ece_agg (aggregate support)';
 COMMENT ON FUNCTION @extschema@.ece_agg_trans(@extschema@.calibration_state, float8, boolean, integer) IS 'transition of ece_agg (aggregate support)';
@@ -137,6 +141,7 @@ COMMENT ON FUNCTION @extschema@.brier_score_trans(@extschema@.calibration_state,
 COMMENT ON FUNCTION @extschema@.log_loss_trans(@extschema@.calibration_state, float8, boolean) IS 'transition of log_loss (aggregate support)';
 COMMENT ON FUNCTION @extschema@.log_loss_trans(@extschema@.calibration_state, float8, float8) IS 'transition of log_loss (aggregate support)';
 
+-- @upgrade calibration_ece {
 -- ---------- accessors (also the final functions) ----------
 
 CREATE FUNCTION @extschema@.calibration_ece(s @extschema@.calibration_state)
@@ -172,6 +177,7 @@ COMMENT ON FUNCTION @extschema@.calibration_log_loss(@extschema@.calibration_sta
 CREATE FUNCTION @extschema@.calibration_n(s @extschema@.calibration_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_n'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- @upgrade }
 COMMENT ON FUNCTION @extschema@.calibration_n(@extschema@.calibration_state) IS
 'total weight (row count when unweighted) of the state';
 

@@ -1,7 +1,8 @@
 -- 12_calibration_bootstrap.sql: bootstrap intervals for calibration measures
--- in one scan (doc/uncertainty.md).  New in 0.2.0: prefcal--0.1.0--0.2.0.sql
--- creates the same objects (test/t/096_upgrade.t checks that the two agree).
+-- in one scan (doc/uncertainty.md).  New in 0.2.0: the block marked below is
+-- copied into prefcal--0.1.0--0.2.0.sql at build time.
 
+-- @upgrade calibration_bootstrap {
 CREATE TYPE @extschema@.calibration_bootstrap_state;
 
 CREATE FUNCTION @extschema@.calibration_bootstrap_state_in(cstring)
@@ -176,3 +177,4 @@ RETURNS text AS 'MODULE_PATHNAME', 'calibration_bootstrap_svg'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_bootstrap_svg(@extschema@.calibration_bootstrap_state, text, float8) IS
 'reliability diagram of the estimate with per-bin percentile bands of mean y over the bootstrap replicates and the ECE interval in the caption, as an SVG document';
+-- @upgrade }

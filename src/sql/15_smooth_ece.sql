@@ -1,7 +1,8 @@
 -- 15_smooth_ece.sql: smooth ECE over calibration states (doc/calibration.md,
--- "Smooth ECE").  New in 0.2.0: prefcal--0.1.0--0.2.0.sql creates the same
--- objects (test/t/096_upgrade.t checks that the two agree).
+-- "Smooth ECE").  New in 0.2.0: the block marked below is copied into
+-- prefcal--0.1.0--0.2.0.sql at build time.
 
+-- @upgrade smooth_ece {
 CREATE FUNCTION @extschema@.calibration_smooth_ece(s @extschema@.calibration_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'calibration_smooth_ece'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
@@ -53,3 +54,4 @@ CREATE AGGREGATE @extschema@.smooth_ece_agg(p float8, y float8) (
 	COMBINEFUNC = @extschema@.calibration_state_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.smooth_ece_agg(float8, float8) IS
 'smooth ECE of (p, soft target y in [0,1]) at its fixed point, from a state of 10000 equal-width bins';
+-- @upgrade }

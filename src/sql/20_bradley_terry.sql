@@ -63,9 +63,12 @@ RETURNS @extschema@.bt_state
 AS 'MODULE_PATHNAME', 'bt_counts_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+-- @upgrade bt_state_combine {
 COMMENT ON FUNCTION @extschema@.bt_state_combine(@extschema@.bt_state, @extschema@.bt_state) IS
 'support function of the bt_state aggregates: union of two pair-count states';
+-- @upgrade }
 
+-- @upgrade bt_state_agg_final {
 CREATE FUNCTION @extschema@.bt_state_agg_final(@extschema@.bt_state)
 RETURNS @extschema@.bt_state
 AS 'MODULE_PATHNAME', 'bt_counts_final'
@@ -73,7 +76,9 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.bt_state_agg_final(@extschema@.bt_state) IS
 'final function of the bt_state aggregates: the state itself, handed on without a flattened copy';
+-- @upgrade }
 
+-- @upgrade bt_state_agg {
 CREATE AGGREGATE @extschema@.bt_state_agg(first_item text, second_item text, outcome float8, weight float8) (
 	SFUNC = @extschema@.bt_state_agg_trans,
 	STYPE = @extschema@.bt_state,
@@ -125,9 +130,12 @@ CREATE AGGREGATE @extschema@.bt_state_merge(@extschema@.bt_state) (
 	FINALFUNC = @extschema@.bt_state_agg_final,
 	PARALLEL = SAFE
 );
+-- @upgrade }
 
+-- @upgrade bt_state_merge {
 COMMENT ON AGGREGATE @extschema@.bt_state_merge(@extschema@.bt_state) IS
 'union of stored bt_state states (for rollups and incremental refits)';
+-- @upgrade }
 
 -- bt_model: a fitted model
 

@@ -2,6 +2,7 @@
 -- (doc/uncertainty.md).  New in 0.2.0: prefcal--0.1.0--0.2.0.sql creates
 -- the same objects (test/t/096_upgrade.t checks that the two agree).
 
+-- @upgrade bt_bootstrap {
 CREATE TYPE @extschema@.bt_bootstrap_state;
 
 CREATE FUNCTION @extschema@.bt_bootstrap_state_in(cstring)
@@ -173,3 +174,4 @@ AS 'MODULE_PATHNAME', 'bt_ci_summary'
 LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.bt_ci_summary(@extschema@.bt_bootstrap_state, text, float8, text, boolean, text, text, float8, int, float8, float8) IS
 'the bootstrap''s replicates, the share whose fit failed or did not converge, and the intervals of the position effect and the tie parameter';
+-- @upgrade }

@@ -1,3 +1,4 @@
+-- @upgrade reward_pass_state {
 -- src/sql/25_reward.sql: reward models on features: the pass aggregate,
 -- fitting, and fitted models (doc/reward-models.md).
 
@@ -207,7 +208,9 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.reward_predict_shown(@extschema@.reward_model, float8[], float8[]) IS
 'probability that the first-shown response wins, including the fitted position effect';
+-- @upgrade }
 
+-- @upgrade reward_predict_se {
 CREATE FUNCTION @extschema@.reward_predict_se(m @extschema@.reward_model, first_features float8[], second_features float8[])
 RETURNS float8
 AS 'MODULE_PATHNAME', 'reward_predict_se'
@@ -215,7 +218,9 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.reward_predict_se(@extschema@.reward_model, float8[], float8[]) IS
 'delta-method standard error of reward_predict from the coefficients'' covariance (inverse Hessian or cluster-robust); NULL when the model stores none';
+-- @upgrade }
 
+-- @upgrade reward_coefficients {
 CREATE FUNCTION @extschema@.reward_coefficients(m @extschema@.reward_model,
 	OUT feature int, OUT coefficient float8, OUT se float8)
 RETURNS SETOF record
@@ -263,3 +268,4 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.reward_info(@extschema@.reward_model) IS
 'fit diagnostics of a reward model: objective, optimiser, passes, iterations, convergence, gradient norm, log-likelihood, d, n, gamma with SE, how the SEs were computed (or why not), clusters, standardisation';
+-- @upgrade }

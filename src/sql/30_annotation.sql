@@ -115,10 +115,12 @@ COMMENT ON AGGREGATE @extschema@.classify_preference_consistency(bool, text) IS
 COMMENT ON AGGREGATE @extschema@.classify_preference_consistency(bool, text, float8) IS
 'classify_preference_consistency with a stated confidence in [0,1] used as the weight of each response';
 
+-- @upgrade preference_consistency_classify {
 CREATE FUNCTION @extschema@.preference_consistency_classify(s @extschema@.preference_consistency_state)
 RETURNS @extschema@.preference_consistency_result
 AS 'MODULE_PATHNAME', 'pc_consistency_final'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- @upgrade }
 
 COMMENT ON FUNCTION @extschema@.preference_consistency_classify(@extschema@.preference_consistency_state) IS
 'classify a stored preference_consistency_state';
@@ -148,8 +150,10 @@ COMMENT ON AGGREGATE @extschema@.preference_consistency_state_agg(bool, text) IS
 'the state of classify_preference_consistency, to store and merge later';
 COMMENT ON AGGREGATE @extschema@.preference_consistency_state_agg(bool, text, float8) IS
 'the state of classify_preference_consistency with confidence weights, to store and merge later';
+-- @upgrade preference_consistency_state_merge {
 COMMENT ON AGGREGATE @extschema@.preference_consistency_state_merge(@extschema@.preference_consistency_state) IS
 'merge stored preference_consistency_state values (classify with preference_consistency_classify)';
+-- @upgrade }
 
 -- ---------- empirical Bayes: preference_consistency_prior ----------
 
@@ -242,10 +246,12 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.preference_consistency_prior_trans(@extschema@.preference_consistency_prior_state, @extschema@.preference_consistency_state) IS
 'transition function of preference_consistency_prior';
+-- @upgrade preference_consistency_prior_combine {
 COMMENT ON FUNCTION @extschema@.preference_consistency_prior_combine(@extschema@.preference_consistency_prior_state, @extschema@.preference_consistency_prior_state) IS
 'merge two preference_consistency_prior_state values (adds multiplicities)';
 COMMENT ON FUNCTION @extschema@.preference_consistency_prior_final(@extschema@.preference_consistency_prior_state) IS
 'fit a preference_consistency_prior_model by EM over the collected count vectors';
+-- @upgrade }
 
 CREATE AGGREGATE @extschema@.preference_consistency_prior(s @extschema@.preference_consistency_state) (
 	SFUNC = @extschema@.preference_consistency_prior_trans,
@@ -265,8 +271,10 @@ RETURNS @extschema@.preference_consistency_result
 AS 'MODULE_PATHNAME', 'pc_cons_classify_prior'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+-- @upgrade classify_preference_consistency {
 COMMENT ON FUNCTION @extschema@.classify_preference_consistency(@extschema@.preference_consistency_state, @extschema@.preference_consistency_prior_model, float8, float8) IS
 'classify one group''s stored state under a fitted preference_consistency_prior_model (empirical Bayes); min_posterior 0 gives the MAP label; direction_p (e.g. from bt_predict) replaces the prior''s genuine direction probability for this group, NULL keeps it';
+-- @upgrade }
 
 CREATE FUNCTION @extschema@.preference_consistency_direction(
 	s @extschema@.preference_consistency_state, prior @extschema@.preference_consistency_prior_model)

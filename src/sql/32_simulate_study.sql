@@ -6,6 +6,7 @@
 --   simulate_preference_annotators
 -- ===================================================================
 
+-- @upgrade simulate_study {
 CREATE FUNCTION @extschema@.simulate_preference_study(
 	seed bigint,
 	params jsonb DEFAULT '{}',
@@ -77,3 +78,4 @@ ROWS 100;
 
 COMMENT ON FUNCTION @extschema@.simulate_preference_annotators(bigint, jsonb) IS
 'the annotators of simulate_preference_study for the same seed and parameters: personal weights and own latent type';
+-- @upgrade }

@@ -135,6 +135,7 @@ RETURNS @extschema@.recal_model
 AS 'MODULE_PATHNAME', 'recal_platt_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+-- @upgrade recal_state_agg {
 -- aggregates
 
 CREATE AGGREGATE @extschema@.recal_state_agg(p float8, y boolean) (
@@ -312,6 +313,7 @@ CREATE AGGREGATE @extschema@.platt_scaling(score float8, y float8, weight float8
 
 COMMENT ON AGGREGATE @extschema@.platt_scaling(float8, float8, float8) IS
 'Platt scaling fitted by maximum likelihood without target smoothing: p'' = sigmoid(a * score + b); rows weighted';
+-- @upgrade }
 
 CREATE AGGREGATE @extschema@.recal_state_merge(@extschema@.recal_state) (
 	SFUNC = @extschema@.recal_state_combine,
@@ -324,6 +326,7 @@ CREATE AGGREGATE @extschema@.recal_state_merge(@extschema@.recal_state) (
 COMMENT ON AGGREGATE @extschema@.recal_state_merge(@extschema@.recal_state) IS
 'union of stored recalibration states (of the same input kind)';
 
+-- @upgrade recal_fit {
 -- fitting, applying, inspecting
 
 CREATE FUNCTION @extschema@.recal_fit(s @extschema@.recal_state,
@@ -361,3 +364,4 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.recal_state_info(@extschema@.recal_state) IS
 'input kind, rows folded in, distinct points, total weight and weighted target of a recalibration state';
+-- @upgrade }

@@ -1,3 +1,4 @@
+-- @upgrade pav_state {
 -- src/sql/55_pav.sql: the sorted calibration state (pav_state) and what is
 -- read from it: isotonic recalibration, the CORP decomposition and
 -- reliability diagram, equal-mass and debiased ECE (doc/calibration.md,
@@ -88,7 +89,9 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.pav_corp(@extschema@.pav_state) IS
 'CORP decomposition of the mean Brier score (Dimitriadis, Gneiting and Jordan 2021): score = mcb - dsc + unc';
+-- @upgrade }
 
+-- @upgrade pav_corp {
 CREATE FUNCTION @extschema@.pav_corp(s @extschema@.pav_state, metric text)
 RETURNS @extschema@.corp_decomposition_result
 AS 'MODULE_PATHNAME', 'pav_corp_terms'
@@ -96,7 +99,9 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.pav_corp(@extschema@.pav_state, text) IS
 'CORP decomposition of the mean Brier score (metric ''brier'') or log loss (''log_loss''), both with the PAV fit: score = mcb - dsc + unc';
+-- @upgrade }
 
+-- @upgrade pav_corp_svg {
 CREATE FUNCTION @extschema@.pav_corp_svg(s @extschema@.pav_state, title text DEFAULT NULL,
 	replicates integer DEFAULT 0, level float8 DEFAULT 0.9, seed bigint DEFAULT 0)
 RETURNS text
@@ -105,7 +110,9 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.pav_corp_svg(@extschema@.pav_state, text, integer, float8, bigint) IS
 'CORP reliability diagram (PAV-recalibrated probability against the prediction) as an SVG document; with replicates > 0 the consistency band of pav_corp_bands';
+-- @upgrade }
 
+-- @upgrade pav_corp_bands {
 CREATE FUNCTION @extschema@.pav_corp_bands(s @extschema@.pav_state, replicates integer DEFAULT 100,
 	level float8 DEFAULT 0.9, seed bigint DEFAULT 0,
 	OUT p float8, OUT fit float8, OUT lower float8, OUT upper float8)
@@ -115,7 +122,9 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
 
 COMMENT ON FUNCTION @extschema@.pav_corp_bands(@extschema@.pav_state, integer, float8, bigint) IS
 'consistency band of the CORP diagram: at up to 1000 distinct predictions, the PAV fit and the pointwise quantiles of PAV fits to outcomes resampled under calibration (y ~ Bernoulli(p), weights read as row counts)';
+-- @upgrade }
 
+-- @upgrade pav_equal_mass_ece {
 CREATE FUNCTION @extschema@.pav_equal_mass_ece(s @extschema@.pav_state, nbins integer DEFAULT 15)
 RETURNS float8
 AS 'MODULE_PATHNAME', 'pav_equal_mass_ece'
@@ -230,3 +239,4 @@ CREATE AGGREGATE @extschema@.pav_state_merge(@extschema@.pav_state) (
 	FINALFUNC = @extschema@.pav_state_agg_final, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.pav_state_merge(@extschema@.pav_state) IS
 'merge stored pav_state values: the state of the union of their rows';
+-- @upgrade }

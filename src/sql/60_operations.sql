@@ -174,6 +174,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.prefcal_register_refit(text, regclass, name, name, name, name, name, jsonb, regclass) IS
 'register a refit job: rows of source (first-shown item, second item, outcome 1/0/0.5 or boolean, optional weight) folded above a watermark column; bt_fit options; optional hold-out relation with the same columns';
 
+-- @upgrade prefcal_source_relations {
 -- Concurrent writers (doc/pg_cron.md): a refit may only move the watermark
 -- to a bound below which no row can still appear.  These functions find
 -- such a bound; prefcal_refit_fold uses them, and any other job that folds
@@ -314,7 +315,9 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.prefcal_settled_watermark(regclass, name, text, interval) IS
 'the watermark a fold of source may move to from after: every row at or below it that will ever commit is visible to the next statement (waits for open writers, at most timeout); after when nothing is new or the wait timed out';
+-- @upgrade }
 
+-- @upgrade prefcal_refit_fold {
 -- step 1 of a refit: fold the new rows into the stored counts
 -- (the watermark is kept as text: the settings below make that text the
 -- same whatever the session's DateStyle, TimeZone or extra_float_digits)
@@ -379,9 +382,12 @@ BEGIN
 	watermark := new_wm;
 END
 $$;
+-- @upgrade }
 
+-- @upgrade prefcal_refit_fold_2 {
 COMMENT ON FUNCTION @extschema@.prefcal_refit_fold(text) IS
 'refit step 1: fold the source rows above the stored watermark into the stored bt_state; returns the rows folded and the new watermark';
+-- @upgrade }
 
 -- step 2: fit the stored counts with the stored options, store a version
 CREATE FUNCTION @extschema@.prefcal_refit_fit(job text)
@@ -425,6 +431,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.prefcal_refit_fit(text) IS
 'refit step 2: fit the stored counts with the stored bt_fit options and store the model as the next version';
 
+-- @upgrade prefcal_refit_measure {
 -- step 3: calibration of a stored version on the hold-out relation
 CREATE FUNCTION @extschema@.prefcal_refit_measure(job text, model_version integer)
 RETURNS @extschema@.calibration_state
@@ -465,10 +472,12 @@ BEGIN
 	RETURN st;
 END
 $$;
+-- @upgrade }
 
 COMMENT ON FUNCTION @extschema@.prefcal_refit_measure(text, integer) IS
 'refit step 3: calibration of a stored model version on the job''s hold-out relation (P(first-shown wins) against the outcome), appended to calibration_history';
 
+-- @upgrade prefcal_refit {
 -- The whole refit as one CALL, for pg_cron.  Procedures that COMMIT cannot
 -- carry a SET clause, so the search_path is pinned with set_config at the
 -- start of every transaction instead, and each step is a function with its
@@ -516,9 +525,12 @@ BEGIN
 		job, folded.new_rows, folded.watermark, coalesce(v::text, 'unchanged');
 END
 $$;
+-- @upgrade }
 
+-- @upgrade prefcal_refit_2 {
 COMMENT ON PROCEDURE @extschema@.prefcal_refit(text, boolean) IS
 'run a registered refit job: fold new rows, refit, store the version, measure hold-out calibration; commits between steps; skips if the job is already running (advisory lock); force refits without new rows';
+-- @upgrade }
 
 CREATE FUNCTION @extschema@.prefcal_latest_model(job text)
 RETURNS @extschema@.bt_model

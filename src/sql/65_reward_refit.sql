@@ -12,6 +12,7 @@
 -- relation (features and position effect; item effects are not used) is
 -- appended to reward_calibration_history.
 
+-- @upgrade reward_refit {
 CREATE TABLE @extschema@.reward_job_store (
 	name text PRIMARY KEY,
 	source_schema name NOT NULL,
@@ -315,3 +316,4 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.prefcal_latest_reward_model(text) IS
 'the newest stored model version of a reward refit job';
+-- @upgrade }
