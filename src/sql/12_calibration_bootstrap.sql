@@ -2,7 +2,7 @@
 -- in one scan (doc/uncertainty.md).  New in 0.2.0: the block marked below is
 -- copied into prefcal--0.1.0--0.2.0.sql at build time.
 
--- @upgrade calibration_bootstrap {
+-- @upgrade bootstrap {
 CREATE TYPE @extschema@.calibration_bootstrap_state;
 
 CREATE FUNCTION @extschema@.calibration_bootstrap_state_in(cstring)
