@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""test/ref/pav/bands_ref.py: reference values for corp_bands.
+"""test/ref/pav/bands_ref.py: reference values for pav_corp_bands.
 
 The consistency band of the CORP reliability diagram as doc/calibration.md
 states it, implemented independently of prefcal:
