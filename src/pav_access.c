@@ -46,7 +46,7 @@ corp_of(const PavState *s, PavCorp *c)
 
 /*
  * corp_decomposition final function; pav_corp(state [, metric]) ->
- * corp_terms, metric 'brier' (the default) or 'log_loss'
+ * corp_decomposition_result, metric 'brier' (the default) or 'log_loss'
  */
 PG_FUNCTION_INFO_V1(pav_corp_terms);
 Datum
@@ -101,7 +101,7 @@ nbins_arg(FunctionCallInfo fcinfo, int n)
 	return nbins;
 }
 
-/* equal_mass_ece(state, nbins) */
+/* pav_equal_mass_ece(s, nbins) */
 PG_FUNCTION_INFO_V1(pav_equal_mass_ece);
 Datum
 pav_equal_mass_ece(PG_FUNCTION_ARGS)
@@ -116,7 +116,7 @@ pav_equal_mass_ece(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(pav_ece_equal_mass(s->pts, s->nsorted, nbins));
 }
 
-/* debiased_squared_ece(state, nbins) */
+/* pav_debiased_squared_ece(s, nbins) */
 PG_FUNCTION_INFO_V1(pav_debiased_sq_ece);
 Datum
 pav_debiased_sq_ece(PG_FUNCTION_ARGS)
@@ -316,7 +316,7 @@ pav_corp_bands(PG_FUNCTION_ARGS)
 
 
 /*
- * corp_svg(state, title text DEFAULT NULL, replicates integer DEFAULT 0,
+ * pav_corp_svg(s, title text DEFAULT NULL, replicates integer DEFAULT 0,
  *			level float8 DEFAULT 0.9, seed bigint DEFAULT 0) -> text
  *
  * The CORP reliability diagram: the PAV-recalibrated probability against

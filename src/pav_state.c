@@ -3,8 +3,8 @@
  * pav_state.c
  *	  The pav_state type (the sorted calibration state of pav.h): text and
  *	  binary I/O, validation, and the transition and combine functions of
- *	  the aggregates built on it (pav_agg, pav_merge, isotonic_scaling,
- *	  corp_decomposition).
+ *	  the aggregates built on it (pav_state_agg, pav_state_merge,
+ *	  isotonic_scaling, corp_decomposition).
  *
  * Text form (version 1), JSON-shaped, keys in this order:
  *
@@ -524,7 +524,7 @@ pav_state_trans_float8(PG_FUNCTION_ARGS)
 
 /*
  * pav_state_combine(a, b): the state of the union.  Also the transition
- * of pav_merge.  Never returns b's pointer; the result is a new value in
+ * of pav_state_merge.  Never returns b's pointer; the result is a new value in
  * the per-call context, which the executor copies into the aggregate
  * context (freeing a).
  */
@@ -575,7 +575,7 @@ pav_state_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(r);
 }
 
-/* pav_agg final function: the compacted state */
+/* pav_state_agg final function: the compacted state */
 PG_FUNCTION_INFO_V1(pav_state_final);
 Datum
 pav_state_final(PG_FUNCTION_ARGS)
