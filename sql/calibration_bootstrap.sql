@@ -132,14 +132,14 @@ SELECT a.s::text = b.s::text AS binary_round_trip,
 FROM st a, st_back b;
 
 -- a certain wrong prediction: infinite log loss in the replicates that
--- draw it, written as null in the text form
+-- draw it, written as the string "Infinity" in the text form
 CREATE TEMP TABLE inf AS
 SELECT calibration_bootstrap_state_agg(p, y, 4, k, 8, 1) AS s
 FROM (VALUES (0.0::float8, true, 'a'), (0.3, false, 'b'), (0.6, true, 'c'), (0.9, true, 'd')) v(p, y, k);
 SELECT replicate, value, bootstrap_weight('a', replicate, 1) AS weight_of_a
 FROM inf, calibration_bootstrap_replicates(inf.s, 'log_loss') ORDER BY replicate;
 SELECT s::text::calibration_bootstrap_state::text = s::text AS round_trip,
-       (s::text::jsonb)->>'logloss' IS NULL AS null_logloss
+       ((s::text::jsonb)->>'logloss')::float8 = 'Infinity' AS infinite_logloss
 FROM inf;
 
 -- NULLs: rows with a NULL argument (cluster included) are skipped; no rows
@@ -207,11 +207,11 @@ SELECT t AS input, pg_temp.read_text(t) AS result FROM (VALUES
  ('{"version":1,"nbins":1,"replicates":1,"seed":0,"w":0,"brier":0,"brier_comp":0,"logloss":0,"logloss_comp":0,"bins":[0,0,0,0,0,0],"reps":[-1,0,0,0,0,0,0,0]}'),
  ('{"version":1,"nbins":1,"replicates":1,"seed":0,"w":0,"brier":0,"brier_comp":0,"logloss":0,"logloss_comp":0,"bins":[0,0,0,0,0,0],"reps":[0,0.5,0,0,0,0,0,0]}'),
  ('{"version":1,"nbins":1,"replicates":1,"seed":0,"w":0,"brier":0,"brier_comp":0,"logloss":0,"logloss_comp":0,"bins":[0,0,0,0,0,0],"reps":[1,2,0,0,0,0,0,0]}'),
- ('{"version":1,"nbins":1,"replicates":1,"seed":0,"w":0,"brier":0,"brier_comp":0,"logloss":0,"logloss_comp":0,"bins":[0,0,0,0,0,0],"reps":[1,0.5,0,0.25,0,0,0.25,null]}'),
+ ('{"version":1,"nbins":1,"replicates":1,"seed":0,"w":0,"brier":0,"brier_comp":0,"logloss":0,"logloss_comp":0,"bins":[0,0,0,0,0,0],"reps":[1,0.5,0,0.25,0,0,0.25,"Infinity"]}'),
  ('{"version":1,"nbins":1,"replicates":1,"seed":0,"w":0,"brier":0,"brier_comp":0,"logloss":0,"logloss_comp":0,"bins":[0,0,0,0,0,0],"reps":[1,0.5,0,0.25,0,0,0.25,NaN]}'),
  ('{"version":1,"nbins":1,"replicates":1,"seed":0,"w":0,"brier":0,"brier_comp":0,"logloss":0,"logloss_comp":0,"bins":[0,0,0,0,0,0],"reps":[1,0.5,0,0.25,0,0,0.3,0]}'),
- ('{"version":1,"nbins":1,"replicates":1,"seed":0,"w":1,"brier":0.25,"brier_comp":0,"logloss":0.6931471805599453,"logloss_comp":0,"bins":[1,0.5,0,0.25,0,0],"reps":[1,0.5,0,0.25,0,0,0.25,null]}'),
- ('{"version":1,"nbins":1,"replicates":1,"seed":0,"w":1,"brier":0.25,"brier_comp":0,"logloss":null,"logloss_comp":0,"bins":[1,0.5,0,0.25,0,0],"reps":[1,0.5,0,0.25,0,0,0.25,null]}'),
+ ('{"version":1,"nbins":1,"replicates":1,"seed":0,"w":1,"brier":0.25,"brier_comp":0,"logloss":0.6931471805599453,"logloss_comp":0,"bins":[1,0.5,0,0.25,0,0],"reps":[1,0.5,0,0.25,0,0,0.25,"Infinity"]}'),
+ ('{"version":1,"nbins":1,"replicates":1,"seed":0,"w":1,"brier":0.25,"brier_comp":0,"logloss":"Infinity","logloss_comp":0,"bins":[1,0.5,0,0.25,0,0],"reps":[1,0.5,0,0.25,0,0,0.25,"Infinity"]}'),
  ('{"version":1,"nbins":1,"replicates":1,"seed":0,"w":1,"brier":0.25,"brier_comp":0,"logloss":0.6931471805599453,"logloss_comp":0,"bins":[1,0.5,0,0.25,0,0],"reps":[18,9,0,4.5,0,0,4.5,12]}'),
  ('{"version":1,"nbins":1,"replicates":1,"seed":0,"w":1,"brier":0.25,"brier_comp":0,"logloss":0.6931471805599453,"logloss_comp":0,"bins":[1,0.5,0,0.25,0,0],"reps":[2,1,0,0.5,0,0,0.5,1.3862943611198906]}'),
  ('{"version":1,"nbins":1,"replicates":1,"seed":0,"w":1e308,"brier":0,"brier_comp":0,"logloss":0,"logloss_comp":0,"bins":[1e308,0,0,0,0,0],"reps":[0,0,0,0,0,0,0,0]}')

@@ -59,8 +59,8 @@ FROM hp, (VALUES ('v1 n=2 {"x" 2 1 2 1} {"y" 0 3 0 3}', 'K - M = -2'),
                  ('v1 n=1 {"x" 0 0 1 1}', 'no weight: NULL')) v(s, note);
 SELECT round((1 / (1 + 9^2))::numeric, 12) AS expected_minus2, round((1 / (1 + (1 / 9.0)^1.25))::numeric, 12) AS expected_weighted;
 -- q = 1/2: no evidence of direction; q = 1: certain
-SELECT preference_consistency_direction('v1 n=1 {"x" 3 0 3 0}', replace(p::text, 'q=0.9', 'q=0.5')::preference_consistency_prior_model) AS q_half,
-       preference_consistency_direction('v1 n=1 {"x" 3 1 3 1}', replace(p::text, 'q=0.9', 'q=1')::preference_consistency_prior_model) AS q_one
+SELECT preference_consistency_direction('v1 n=1 {"x" 3 0 3 0}', replace(p::text, '"q": 0.9', '"q": 0.5')::preference_consistency_prior_model) AS q_half,
+       preference_consistency_direction('v1 n=1 {"x" 3 1 3 1}', replace(p::text, '"q": 0.9', '"q": 1')::preference_consistency_prior_model) AS q_one
 FROM hp;
 SELECT preference_consistency_direction(NULL, p) IS NULL AS strict FROM hp;
 

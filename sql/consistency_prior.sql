@@ -7,12 +7,12 @@ CREATE TABLE ebg AS SELECT annotator, item_a, item_b, min(true_type) tt,
 CREATE TABLE ebp AS SELECT preference_consistency_prior(st) pr FROM ebg;
 -- the fitted prior against test/ref/consistency/eb_reference.py on the same
 -- states (values printed by eb_reference.py --print; 8 decimals)
-SELECT (regexp_match(pr::text, 'groups=(\S+)'))[1] AS groups,
-       (regexp_match(pr::text, 'converged=(\S+)'))[1] AS converged,
-       (regexp_match(pr::text, 'conditions=(\d+)'))[1] AS conditions,
-       (regexp_match(pr::text, 'patterns=(\d+)'))[1] AS patterns
+SELECT (pr::text::jsonb ->> 'groups') AS groups,
+       (pr::text::jsonb ->> 'converged') AS converged,
+       jsonb_array_length(pr::text::jsonb -> 'conditions')::text AS conditions,
+       jsonb_array_length(pr::text::jsonb -> 'patterns')::text AS patterns
 FROM ebp;
-SELECT k, round((regexp_match(pr::text, k || '=(\S+)'))[1]::numeric, 8) AS v
+SELECT k, round((pr::text::jsonb ->> k)::numeric, 8) AS v
 FROM ebp, unnest(ARRAY['genuine', 'non_attitude', 'constructed', 'rho', 'q', 'loglik']) k;
 -- text round trip (exact) of the fitted prior
 SELECT pr::text::preference_consistency_prior_model::text = pr::text AS round_trip FROM ebp;
@@ -52,14 +52,14 @@ SELECT preference_consistency_prior(NULL::preference_consistency_state);
 SELECT preference_consistency_prior('v1 n=1 {"x" 0 0 1 0}'::preference_consistency_state);
 -- one condition in the whole table: no non-constant pattern, so the
 -- constructed weight is its pseudo-count alone, 1 / (groups + 3) = 1/6
-SELECT round((regexp_match(pr::text, 'constructed=(\S+)'))[1]::numeric, 8) AS constructed,
-       (regexp_match(pr::text, 'patterns=(\d+)'))[1] AS patterns
+SELECT round((pr::text::jsonb ->> 'constructed')::numeric, 8) AS constructed,
+       jsonb_array_length(pr::text::jsonb -> 'patterns')::text AS patterns
 FROM (SELECT preference_consistency_prior(s) pr FROM (VALUES
   ('v1 n=1 {"x" 4 0 4 0}'::preference_consistency_state), ('v1 n=1 {"x" 2 2 2 2}'), ('v1 n=1 {"x" 0 4 0 4}')) v(s)) x;
 -- above 10 conditions: independent directions, no patterns
-SELECT (regexp_match(pr::text, 'conditions=(\d+)'))[1] AS conditions,
-       (regexp_match(pr::text, 'patterns=(\d+)'))[1] AS patterns,
-       (regexp_match(pr::text, 'converged=(\S+)'))[1] AS converged
+SELECT jsonb_array_length(pr::text::jsonb -> 'conditions')::text AS conditions,
+       jsonb_array_length(pr::text::jsonb -> 'patterns')::text AS patterns,
+       (pr::text::jsonb ->> 'converged') AS converged
 FROM (SELECT preference_consistency_prior(st) pr FROM (
   SELECT g, preference_consistency_state_agg(random_choice, 'c' || (i % 12)) st
   FROM (SELECT g, i, ((g * 7 + i * 3) % 5) < 2 AS random_choice
@@ -108,8 +108,8 @@ SELECT 'v1 groups=10 iterations=0 converged=false loglik=0 genuine=0.5 non_attit
 SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 EXPLAIN (COSTS OFF) SELECT preference_consistency_prior(st) FROM ebg;
-SELECT abs((regexp_match(x.pr::text, 'q=(\S+)'))[1]::float8 - (regexp_match(ebp.pr::text, 'q=(\S+)'))[1]::float8) < 1e-9 AS same_q,
-       (regexp_match(x.pr::text, 'iterations=(\S+)'))[1] = (regexp_match(ebp.pr::text, 'iterations=(\S+)'))[1] AS same_iterations
+SELECT abs((x.pr::text::jsonb ->> 'q')::float8 - (ebp.pr::text::jsonb ->> 'q')::float8) < 1e-9 AS same_q,
+       (x.pr::text::jsonb ->> 'iterations') = (ebp.pr::text::jsonb ->> 'iterations') AS same_iterations
 FROM (SELECT preference_consistency_prior(st) pr FROM ebg) x, ebp;
 RESET ALL;
 -- extreme but legal states, against an exact (50-digit) EM
@@ -127,9 +127,11 @@ CREATE TABLE xref_em (kind text, name text, input text, field text, value float8
 \set cmd '\\copy xref_em FROM ' :'f' ' CSV HEADER'
 :cmd
 CREATE FUNCTION prior_field(p preference_consistency_prior_model, f text) RETURNS float8 LANGUAGE sql AS $$
-  SELECT (regexp_match(p::text, CASE WHEN f LIKE 'r:%' THEN '\{"' || substr(f, 3) || '" (\S+)\}'
-                                     WHEN f LIKE 'pi:%' THEN '\{"' || substr(f, 4) || '" (\S+)\}'
-                                     ELSE ' ' || f || '=(\S+)' END))[1]::float8 $$;
+  SELECT CASE WHEN f LIKE 'r:%' THEN (SELECT (e ->> 1)::float8 FROM jsonb_array_elements(p::text::jsonb -> 'conditions') e
+                                      WHERE e ->> 0 = substr(f, 3))
+              WHEN f LIKE 'pi:%' THEN (SELECT (e ->> 1)::float8 FROM jsonb_array_elements(p::text::jsonb -> 'patterns') e
+                                       WHERE e ->> 0 = substr(f, 4))
+              ELSE (p::text::jsonb ->> f)::float8 END $$;
 WITH fits AS (SELECT name, preference_consistency_prior_final(input::preference_consistency_prior_state) AS pr
               FROM (SELECT DISTINCT name, input FROM xref_em WHERE kind = 'em') i)
 SELECT f.name,
@@ -146,11 +148,11 @@ FROM fits f JOIN xref_em x ON x.kind = 'em' AND x.name = f.name
 GROUP BY f.name ORDER BY f.name;
 -- groups with almost no evidence (confidence 1e-300): the prior's loglik
 -- was 5.6e-15 > 0, which its own input function refuses
-SELECT (regexp_match(pr::text, 'loglik=(\S+)'))[1]::float8 <= 0 AS loglik_ok,
+SELECT (pr::text::jsonb ->> 'loglik')::float8 <= 0 AS loglik_ok,
        pr::text::preference_consistency_prior_model IS NOT NULL AS readable
 FROM (SELECT preference_consistency_prior(st) pr FROM (
   SELECT g, preference_consistency_state_agg(i % 3 = 0, 'c' || (i % 2), 1e-300) st
   FROM generate_series(1, 50) g, generate_series(1, 4) i GROUP BY g) s) x;
-SELECT (regexp_match(pr::text, '\{"10" (\S+)\}'))[1]::float8 + (regexp_match(pr::text, '\{"01" (\S+)\}'))[1]::float8 = 1 AS pi_sum_to_one,
-       (regexp_match(pr::text, '\{"01" (\S+)\}'))[1]::float8 > 0 AS pi_positive
+SELECT prior_field(pr, 'pi:10') + prior_field(pr, 'pi:01') = 1 AS pi_sum_to_one,
+       prior_field(pr, 'pi:01') > 0 AS pi_positive
 FROM (SELECT preference_consistency_prior_final('v1 n=2 {"1:a 4 0;1:b 4 0;" 9007199254740992} {"1:a 1 1;1:b 0 2;" 1}') pr) x;

@@ -214,11 +214,11 @@ SELECT '{"version": 1, "grid": true, "rows": 1, "points": [[0.3, 1, 1, 1]]}'::pa
 \echo :LAST_ERROR_SQLSTATE
 SELECT '{"version": 1, "grid": false, "rows": 1, "points": [[0.5, 1, 1, 1]], "x": 1}'::pav_state;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 isotonic p rows=1 weight=1 logloss=0 logloss_identity=0 brier=0 brier_identity=0 knots=[0.5 0.5; 0.25 0.75]'::recal_model;
+SELECT '{"version": 1, "method": "isotonic", "input": "probability", "rows": 1, "weight": 1, "logloss": 0, "logloss_identity": 0, "brier": 0, "brier_identity": 0, "knots": [[0.5, 0.5], [0.25, 0.75]]}'::recal_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 isotonic p rows=1 weight=1 logloss=0 logloss_identity=0 brier=0 brier_identity=0 knots=[0.25 0.75; 0.5 0.5]'::recal_model;
+SELECT '{"version": 1, "method": "isotonic", "input": "probability", "rows": 1, "weight": 1, "logloss": 0, "logloss_identity": 0, "brier": 0, "brier_identity": 0, "knots": [[0.25, 0.75], [0.5, 0.5]]}'::recal_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 isotonic p rows=1 weight=1 logloss=0 logloss_identity=0 brier=0 brier_identity=0 knots=[]'::recal_model;
+SELECT '{"version": 1, "method": "isotonic", "input": "probability", "rows": 1, "weight": 1, "logloss": 0, "logloss_identity": 0, "brier": 0, "brier_identity": 0, "knots": []}'::recal_model;
 \echo :LAST_ERROR_SQLSTATE
 -- an empty state reads and gives NULL measures
 SELECT '{"version": 1, "grid": false, "rows": 0, "points": []}'::pav_state AS empty,

@@ -214,7 +214,7 @@ SELECT 'v1 platt s smoothing=maybe a=1 b=0 rows=1 weight=1 logloss=0 logloss_ide
 \echo :LAST_ERROR_SQLSTATE
 SELECT 'v1 platt s smoothing=false a=Infinity b=0 rows=1 weight=1 logloss=0 logloss_identity=0 iterations=0 decrement=0'::recal_model;
 \echo :LAST_ERROR_SQLSTATE
-SELECT 'v1 isotonic s'::recal_model;
+SELECT '{"version": 1, "method": "isotonic", "input": "score"}'::recal_model;
 \echo :LAST_ERROR_SQLSTATE
 SELECT 'v1 temperature p T=1 rows=1 weight=1 logloss=NaN logloss_identity=0 iterations=0 decrement=0'::recal_model;
 \echo :LAST_ERROR_SQLSTATE
@@ -264,14 +264,14 @@ EXCEPTION WHEN OTHERS THEN
     RETURN false;
 END $$;
 CREATE FUNCTION pg_temp.field(r recal_model, k text) RETURNS float8
-LANGUAGE sql AS $$ SELECT substring(r::text FROM ' ' || k || '=(\S+)')::float8 $$;
+LANGUAGE sql AS $$ SELECT (r::text::jsonb ->> k)::float8 $$;
 -- probability sets: temperature on p, Platt on the logit score
 CREATE TEMP TABLE hard_fits AS
 SELECT f.*, pg_temp.try_fit(CASE WHEN f.method = 'temperature' THEN coalesce(s.pst, s.sst) ELSE s.sst END,
                             f.method, f.smoothing) AS r
 FROM hard_ref f JOIN hard_states s USING (set);
 SELECT set, method, smoothing, r IS NOT NULL AS fitted,
-       coalesce(abs(pg_temp.field(r, CASE method WHEN 'temperature' THEN 'T' ELSE 'a' END) - param1)
+       coalesce(abs(pg_temp.field(r, CASE method WHEN 'temperature' THEN 'temperature' ELSE 'a' END) - param1)
                 <= 1e-12 * abs(param1), false) AS param1_ok,
        method = 'temperature'
          OR coalesce(abs(pg_temp.field(r, 'b') - param2) <= 1e-12 * greatest(1, abs(param2)), false) AS param2_ok,

@@ -6,17 +6,21 @@
  *	  with in-place insert, merge, iteration, and the text and binary
  *	  forms with full validation.
  *
- * Text form (version 1; a kind whose payload changed writes its own
- * version, see PcMapSpec.version, and still reads version 1):
+ * Text form (pc_json.h; the version is the kind's, see PcMapSpec.version):
+ *
+ *	  {"version": 1, "entries": [["key", ["key2",] num, num, ...], ...]}
+ *
+ * The input also reads the form 0.1.0 wrote (a stored value may hold it;
+ * version 1, or the kind's version, converted as in binary input):
  *
  *	  v1 n=<entries> {"key" [ "key2" ] num num ...} {...} ...
  *
- * Keys are double-quoted; inside them a backslash escapes '"' and '\'.
- * Numbers are printed in shortest round-trip form (pc_append_float8).
+ * where keys are double-quoted and a backslash escapes '"' and '\'.
  *
  *-------------------------------------------------------------------------
  */
 #include "agreement_map.h"
+#include "pc_json.h"
 
 #include "common/hashfn.h"
 #include "miscadmin.h"
@@ -363,27 +367,17 @@ pcmap_from_datum(Datum d, const PcMapSpec *spec)
 
 /* ---------- text form ---------- */
 
-static void
-append_quoted(StringInfo buf, const char *s, int len)
-{
-	appendStringInfoChar(buf, '"');
-	for (int i = 0; i < len; i++)
-	{
-		if (s[i] == '"' || s[i] == '\\')
-			appendStringInfoChar(buf, '\\');
-		appendStringInfoChar(buf, s[i]);
-	}
-	appendStringInfoChar(buf, '"');
-}
-
 char *
 pcmap_out(const PcMap *map, const PcMapSpec *spec)
 {
 	StringInfoData buf;
 	PcMapEntry *e = NULL;
+	int			i = 0;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "v%d n=%d", pcmap_version(spec), map->nentries);
+	pc_jw_begin(&buf, pcmap_version(spec));
+	pc_jw_key(&buf, "entries");
+	appendStringInfoChar(&buf, '[');
 	while ((e = pcmap_next(map, e)) != NULL)
 	{
 		const char *k0,
@@ -393,20 +387,23 @@ pcmap_out(const PcMap *map, const PcMapSpec *spec)
 		double	   *p = PCMAP_PAYLOAD(e);
 
 		pcmap_key_parts(map, e, &k0, &l0, &k1, &l1);
-		appendStringInfoString(&buf, " {");
-		append_quoted(&buf, k0, l0);
+		pc_jw_sep(&buf, i++);
+		appendStringInfoChar(&buf, '[');
+		pc_jw_string_len(&buf, k0, l0);
 		if (k1 != NULL)
 		{
-			appendStringInfoChar(&buf, ' ');
-			append_quoted(&buf, k1, l1);
+			appendStringInfoString(&buf, ", ");
+			pc_jw_string_len(&buf, k1, l1);
 		}
 		for (int j = 0; j < spec->npayload; j++)
 		{
-			appendStringInfoChar(&buf, ' ');
-			pc_append_float8(&buf, p[j]);
+			appendStringInfoString(&buf, ", ");
+			pc_jw_float8(&buf, p[j]);
 		}
-		appendStringInfoChar(&buf, '}');
+		appendStringInfoChar(&buf, ']');
 	}
+	appendStringInfoChar(&buf, ']');
+	pc_jw_end(&buf);
 	return buf.data;
 }
 
@@ -497,8 +494,57 @@ check_key(const PcMapSpec *spec, const char *key, int len, const char *whole)
 				 whole ? errcontext("input: \"%.100s\"", whole) : 0));
 }
 
-PcMap *
-pcmap_in(const char *str, const PcMapSpec *spec)
+static PcMap *
+pcmap_from_json(const char *str, const PcMapSpec *spec)
+{
+	PcJson		js;
+	PcMap	   *map = pcmap_create(spec, 0, 0);
+	Size		n = 0;
+
+	pc_json_init(&js, str, spec->typname);
+	pc_json_begin(&js, pcmap_version(spec));
+	pc_json_key(&js, "entries");
+	while (pc_json_next(&js, &n))
+	{
+		char	   *k0,
+				   *k1 = NULL;
+		int			l0,
+					l1 = 0,
+					before;
+		double		vals[8];
+		double	   *p;
+
+		pc_json_expect(&js, '[');
+		k0 = pc_json_string(&js, &l0);
+		if (spec->nparts == 2)
+		{
+			pc_json_expect(&js, ',');
+			k1 = pc_json_string(&js, &l1);
+		}
+		for (int j = 0; j < spec->npayload; j++)
+		{
+			pc_json_expect(&js, ',');
+			vals[j] = pc_json_float8(&js, PC_JSON_NONFINITE);
+		}
+		pc_json_expect(&js, ']');
+		check_payload(spec, vals, str);
+		check_key(spec, k0, l0, str);
+		before = map->nentries;
+		p = pcmap_upsert(&map, spec, k0, l0, k1, l1);
+		if (map->nentries == before)
+			pc_json_error(&js, "each key once");
+		memcpy(p, vals, sizeof(double) * spec->npayload);
+		pfree(k0);
+		if (k1)
+			pfree(k1);
+	}
+	pc_json_end(&js);
+	return map;
+}
+
+/* the form 0.1.0 wrote */
+static PcMap *
+pcmap_from_legacy(const char *str, const PcMapSpec *spec)
 {
 	const char *s = skip_blanks(str);
 	char	   *end;
@@ -574,6 +620,15 @@ pcmap_in(const char *str, const PcMapSpec *spec)
 	if (*s != '\0')
 		pcmap_syntax(spec, str, "Unexpected text after the last entry.");
 	return map;
+}
+
+PcMap *
+pcmap_in(const char *str, const PcMapSpec *spec)
+{
+	Assert(spec->npayload <= 8);
+	if (pc_json_is_json(str))
+		return pcmap_from_json(str, spec);
+	return pcmap_from_legacy(str, spec);
 }
 
 /* ---------- binary form ---------- */

@@ -35,10 +35,10 @@
  * equal values whatever the plan.  A state takes 24 (R + 1) + 8 bytes per
  * ordered pair plus its names (4.8 kB a pair at 200 replicates).
  *
- * Text form (version 1), keys in this order:
+ * Text form (version 1; pc_json.h), keys in this order:
  *
- *	{"version":1,"replicates":R,"seed":S,"items":["a",...],
- *	 "first":[i,...],"second":[j,...],"counts":[...]}
+ *	{"version": 1, "replicates": R, "seed": S, "items": ["a", ...],
+ *	 "first": [i, ...], "second": [j, ...], "counts": [...]}
  *
  * counts holding each pair's 3 (R + 1) numbers in the order above, every
  * float8 in its shortest round-trip form.  Binary form: int16 version,
@@ -55,7 +55,7 @@
 #include "boot.h"
 #include "bt_counts.h"
 #include "bt_fit.h"
-#include "bt_text.h"
+#include "pc_json.h"
 #include "common/hashfn.h"
 #include "funcapi.h"
 #include "kernels.h"
@@ -585,15 +585,15 @@ btb_validate(const BtbState *s)
 
 /* ---------- text I/O ---------- */
 
-static int32
-btb_lex_count(BtLex *lx, int64 *cap, int64 n, void **arr, Size elsize)
+/* room for element n of a growing array */
+static void
+btb_grow(int64 *cap, int64 n, void **arr, Size elsize)
 {
 	if (n >= *cap)
 	{
 		*cap = Max(*cap * 2, 64);
 		*arr = repalloc_huge(*arr, *cap * elsize);
 	}
-	return (int32) n;
 }
 
 PG_FUNCTION_INFO_V1(bt_bootstrap_state_in);
@@ -601,97 +601,63 @@ Datum
 bt_bootstrap_state_in(PG_FUNCTION_ARGS)
 {
 	char	   *input = PG_GETARG_CSTRING(0);
-	BtLex		lx;
-	int			version,
-				replicates;
+	PcJson		lx;
+	int			replicates;
 	int64		seed;
-	int64		n = 0,
-				ncap = 64,
-				m = 0,
+	int64		ncap = 64,
 				mcap = 64,
-				m2 = 0,
 				nnames = 0;
+	Size		n = 0,
+				m = 0,
+				m2 = 0;
 	char	  **names = palloc(sizeof(char *) * ncap);
 	int		   *lens = palloc(sizeof(int) * ncap);
 	int32	   *fi = palloc(sizeof(int32) * mcap);
 	int32	   *se;
 	BtbState   *s;
-	Size		rec,
-				nc;
-	double	   *c;
 
-	bt_lex_init(&lx, input, TYPNAME);
-	bt_lex_expect(&lx, '{');
-	bt_lex_key(&lx, "version");
-	version = bt_lex_int4(&lx, PG_INT32_MIN, PG_INT32_MAX);
-	if (version != BTB_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unsupported %s version %d", TYPNAME, version),
-				 errdetail("This version of prefcal reads version %d.", BTB_VERSION)));
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "replicates");
-	replicates = bt_lex_int4(&lx, PG_INT32_MIN, PG_INT32_MAX);
+	pc_json_init(&lx, input, TYPNAME);
+	pc_json_begin(&lx, BTB_VERSION);
+	replicates = pc_json_key_int4(&lx, "replicates", PG_INT32_MIN, PG_INT32_MAX);
 	btb_check_replicates(replicates);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "seed");
-	seed = bt_lex_int8(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "items");
-	bt_lex_expect(&lx, '[');
-	if (!bt_lex_accept(&lx, ']'))
+	seed = pc_json_key_int8(&lx, "seed");
+	pc_json_key(&lx, "items");
+	while (pc_json_next(&lx, &n))
 	{
-		do
-		{
-			int64		capbefore = ncap;
+		int64		capbefore = ncap;
 
-			btb_lex_count(&lx, &ncap, n, (void **) &names, sizeof(char *));
-			if (ncap != capbefore)
-				lens = repalloc_huge(lens, sizeof(int) * ncap);
-			names[n] = bt_lex_string(&lx, &lens[n]);
-			nnames += lens[n] + 1;
-			n++;
-			if (n > BT_MAX_ITEMS)
-				bt_lex_error(&lx, "fewer items");
-		} while (bt_lex_accept(&lx, ','));
-		bt_lex_expect(&lx, ']');
+		if (n > BT_MAX_ITEMS)
+			pc_json_error(&lx, "fewer items");
+		btb_grow(&ncap, n - 1, (void **) &names, sizeof(char *));
+		if (ncap != capbefore)
+			lens = repalloc_huge(lens, sizeof(int) * ncap);
+		names[n - 1] = pc_json_string(&lx, &lens[n - 1]);
+		nnames += lens[n - 1] + 1;
 	}
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "first");
-	bt_lex_expect(&lx, '[');
-	if (!bt_lex_accept(&lx, ']'))
+	pc_json_key(&lx, "first");
+	while (pc_json_next(&lx, &m))
 	{
-		do
-		{
-			btb_lex_count(&lx, &mcap, m, (void **) &fi, sizeof(int32));
-			fi[m++] = bt_lex_int4(&lx, 0, PG_INT32_MAX);
-			if (m > BT_MAX_PAIRS)
-				bt_lex_error(&lx, "fewer pairs");
-		} while (bt_lex_accept(&lx, ','));
-		bt_lex_expect(&lx, ']');
+		if (m > BT_MAX_PAIRS)
+			pc_json_error(&lx, "fewer pairs");
+		btb_grow(&mcap, m - 1, (void **) &fi, sizeof(int32));
+		fi[m - 1] = pc_json_int4(&lx, 0, PG_INT32_MAX);
 	}
 	se = palloc(sizeof(int32) * Max(m, 1));
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "second");
-	bt_lex_expect(&lx, '[');
-	if (!bt_lex_accept(&lx, ']'))
+	pc_json_key(&lx, "second");
+	while (pc_json_next(&lx, &m2))
 	{
-		do
-		{
-			if (m2 >= m)
-				bt_lex_error(&lx, "as many second items as first items");
-			se[m2++] = bt_lex_int4(&lx, 0, PG_INT32_MAX);
-		} while (bt_lex_accept(&lx, ','));
-		bt_lex_expect(&lx, ']');
+		if (m2 > m)
+			pc_json_error(&lx, "as many second items as first items");
+		se[m2 - 1] = pc_json_int4(&lx, 0, PG_INT32_MAX);
 	}
 	if (m2 != m)
-		bt_lex_error(&lx, "as many second items as first items");
+		pc_json_error(&lx, "as many second items as first items");
 
 	s = btb_alloc(replicates, seed, n, nnames, m, false);
 	s->n_items = (int32) n;
 	s->n_pairs = (int32) m;
 	s->names_len = nnames;
-	for (int64 k = 0, pos = 0; k < n; k++)
+	for (int64 k = 0, pos = 0; k < (int64) n; k++)
 	{
 		btb_off(s)[k] = (uint32) pos;
 		memcpy(btb_names(s) + pos, names[k], lens[k]);
@@ -700,26 +666,25 @@ bt_bootstrap_state_in(PG_FUNCTION_ARGS)
 	}
 	memcpy(btb_first(s), fi, sizeof(int32) * m);
 	memcpy(btb_second(s), se, sizeof(int32) * m);
-
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "counts");
-	bt_lex_expect(&lx, '[');
-	rec = btb_rec(replicates);
-	nc = rec * (Size) m;
-	c = btb_counts(s);
-	for (Size i = 0; i < nc; i++)
-	{
-		if (i > 0)
-			bt_lex_expect(&lx, ',');
-		c[i] = bt_lex_finite(&lx);
-		if ((i & 0xffff) == 0xffff)
-			CHECK_FOR_INTERRUPTS();
-	}
-	bt_lex_expect(&lx, ']');
-	bt_lex_expect(&lx, '}');
-	bt_lex_end(&lx);
+	pc_json_key(&lx, "counts");
+	pc_json_float8_array(&lx, btb_counts(s), btb_rec(replicates) * (Size) m,
+						 PC_JSON_FINITE);
+	pc_json_end(&lx);
 	btb_validate(s);
 	PG_RETURN_POINTER(s);
+}
+
+/* an array of int32 */
+static void
+btb_append_ints(StringInfo buf, const int32 *x, int32 n)
+{
+	appendStringInfoChar(buf, '[');
+	for (int32 p = 0; p < n; p++)
+	{
+		pc_jw_sep(buf, p);
+		appendStringInfo(buf, "%d", x[p]);
+	}
+	appendStringInfoChar(buf, ']');
 }
 
 PG_FUNCTION_INFO_V1(bt_bootstrap_state_out);
@@ -727,35 +692,27 @@ Datum
 bt_bootstrap_state_out(PG_FUNCTION_ARGS)
 {
 	BtbState   *s = PG_GETARG_BTB_P(0);
-	Size		nc = btb_rec(s->replicates) * (Size) s->n_pairs;
-	const double *c = btb_counts(s);
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"version\":%d,\"replicates\":%d,\"seed\":" INT64_FORMAT ",\"items\":[",
-					 BTB_VERSION, s->replicates, s->seed);
+	pc_jw_begin(&buf, BTB_VERSION);
+	pc_jw_key_int8(&buf, "replicates", s->replicates);
+	pc_jw_key_int8(&buf, "seed", s->seed);
+	pc_jw_key(&buf, "items");
+	appendStringInfoChar(&buf, '[');
 	for (int32 k = 0; k < s->n_items; k++)
 	{
-		if (k > 0)
-			appendStringInfoChar(&buf, ',');
-		bt_append_json_string(&buf, btb_name(s, k));
+		pc_jw_sep(&buf, k);
+		pc_jw_string(&buf, btb_name(s, k));
 	}
-	appendStringInfoString(&buf, "],\"first\":[");
-	for (int32 p = 0; p < s->n_pairs; p++)
-		appendStringInfo(&buf, p > 0 ? ",%d" : "%d", btb_first(s)[p]);
-	appendStringInfoString(&buf, "],\"second\":[");
-	for (int32 p = 0; p < s->n_pairs; p++)
-		appendStringInfo(&buf, p > 0 ? ",%d" : "%d", btb_second(s)[p]);
-	appendStringInfoString(&buf, "],\"counts\":[");
-	for (Size i = 0; i < nc; i++)
-	{
-		if (i > 0)
-			appendStringInfoChar(&buf, ',');
-		pc_append_float8(&buf, c[i]);
-		if ((i & 0xffff) == 0xffff)
-			CHECK_FOR_INTERRUPTS();
-	}
-	appendStringInfoString(&buf, "]}");
+	appendStringInfoChar(&buf, ']');
+	pc_jw_key(&buf, "first");
+	btb_append_ints(&buf, btb_first(s), s->n_pairs);
+	pc_jw_key(&buf, "second");
+	btb_append_ints(&buf, btb_second(s), s->n_pairs);
+	pc_jw_key(&buf, "counts");
+	pc_jw_float8_array(&buf, btb_counts(s), btb_rec(s->replicates) * (Size) s->n_pairs);
+	pc_jw_end(&buf);
 	PG_RETURN_CSTRING(buf.data);
 }
 
@@ -1501,7 +1458,7 @@ bt_ci_summary(PG_FUNCTION_ARGS)
 	pc_append_float8(&buf, (double) f.not_converged / f.nrep);
 	appendStringInfoString(&buf, ", \"first_failure\": ");
 	if (f.first_failure)
-		bt_append_json_string(&buf, f.first_failure);
+		pc_jw_string(&buf, f.first_failure);
 	else
 		appendStringInfoString(&buf, "null");
 	appendStringInfoString(&buf, ", \"position_effect\": ");

@@ -13,7 +13,7 @@
 #include <float.h>
 #include <math.h>
 
-#include "bt_text.h"
+#include "pc_json.h"
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -99,82 +99,62 @@ PG_FUNCTION_INFO_V1(bt_counts_in);
 Datum
 bt_counts_in(PG_FUNCTION_ARGS)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
-	BtLex		lx;
+	static const char *const kinds[] = {"none", "text", "bigint"};
+	PcJson		js;
 	BtCounts   *b;
-	char	   *kname;
 	int			len;
 	int			kind;
+	Size		n = 0;
 
-	bt_lex_init(&lx, str, "bt_state");
-	bt_lex_expect(&lx, '{');
-	bt_lex_key(&lx, "version");
-	if (bt_lex_int4(&lx, 0, PG_INT32_MAX) != BT_COUNTS_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("unsupported bt_state format version"),
-				 errdetail("This library reads version %d.", BT_COUNTS_VERSION)));
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "ids");
-	kname = bt_lex_string(&lx, &len);
-	if (strcmp(kname, "text") == 0)
-		kind = BT_IDS_TEXT;
-	else if (strcmp(kname, "bigint") == 0)
-		kind = BT_IDS_INT8;
-	else if (strcmp(kname, "none") == 0)
-		kind = BT_IDS_NONE;
-	else
-		bt_lex_error(&lx, "\"text\", \"bigint\" or \"none\" as ids");
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "pairs");
-	bt_lex_expect(&lx, '[');
+	StaticAssertStmt(BT_IDS_NONE == 0 && BT_IDS_TEXT == 1 && BT_IDS_INT8 == 2,
+					 "id kinds in the order of their names");
+	pc_json_init(&js, PG_GETARG_CSTRING(0), "bt_state");
+	pc_json_begin(&js, BT_COUNTS_VERSION);
+	pc_json_key(&js, "ids");
+	kind = pc_json_choice(&js, kinds, 3);
+	pc_json_key(&js, "pairs");
 	b = bt_builder_init(kind);
-	if (!bt_lex_accept(&lx, ']'))
+	while (pc_json_next(&js, &n))
 	{
+		int32		i,
+					j;
+		double		w[3];
+
 		if (kind == BT_IDS_NONE)
-			bt_lex_error(&lx, "no pairs in a state with ids \"none\"");
-		do
+			pc_json_error(&js, "no pairs in a state with ids \"none\"");
+		pc_json_expect(&js, '[');
+		if (kind == BT_IDS_TEXT)
 		{
-			int32		i,
-						j;
-			double		w[3];
+			char	   *a = pc_json_string(&js, &len);
 
-			bt_lex_expect(&lx, '[');
-			if (kind == BT_IDS_TEXT)
-			{
-				char	   *a = bt_lex_string(&lx, &len);
-
-				i = bt_counts_item_text(b, a, len);
-				bt_lex_expect(&lx, ',');
-				a = bt_lex_string(&lx, &len);
-				j = bt_counts_item_text(b, a, len);
-			}
-			else
-			{
-				i = bt_counts_item_int8(b, bt_lex_int8(&lx));
-				bt_lex_expect(&lx, ',');
-				j = bt_counts_item_int8(b, bt_lex_int8(&lx));
-			}
-			if (i == j)
-				bt_lex_error(&lx, "two different items in a pair");
-			for (int k = 0; k < 3; k++)
-			{
-				bt_lex_expect(&lx, ',');
-				w[k] = bt_lex_number(&lx);
-				if (!(w[k] >= 0) || isinf(w[k]))
-					bt_lex_error(&lx, "finite non-negative counts");
-			}
-			/* as every other path in: the pair's total must be finite too */
-			if (isinf(w[0] + w[1] + w[2]))
-				bt_count_overflow();
-			bt_lex_expect(&lx, ']');
-			if (!bt_builder_add(b, i, j, w[0], w[1], w[2]))
-				bt_lex_error(&lx, "each ordered pair once");
-		} while (bt_lex_accept(&lx, ','));
-		bt_lex_expect(&lx, ']');
+			i = bt_counts_item_text(b, a, len);
+			pc_json_expect(&js, ',');
+			a = pc_json_string(&js, &len);
+			j = bt_counts_item_text(b, a, len);
+		}
+		else
+		{
+			i = bt_counts_item_int8(b, pc_json_int8(&js));
+			pc_json_expect(&js, ',');
+			j = bt_counts_item_int8(b, pc_json_int8(&js));
+		}
+		if (i == j)
+			pc_json_error(&js, "two different items in a pair");
+		for (int k = 0; k < 3; k++)
+		{
+			pc_json_expect(&js, ',');
+			w[k] = pc_json_float8(&js, PC_JSON_FINITE);
+			if (!(w[k] >= 0))
+				pc_json_error(&js, "finite non-negative counts");
+		}
+		/* as every other path in: the pair's total must be finite too */
+		if (isinf(w[0] + w[1] + w[2]))
+			bt_count_overflow();
+		pc_json_expect(&js, ']');
+		if (!bt_builder_add(b, i, j, w[0], w[1], w[2]))
+			pc_json_error(&js, "each ordered pair once");
 	}
-	bt_lex_expect(&lx, '}');
-	bt_lex_end(&lx);
+	pc_json_end(&js);
 	PG_RETURN_DATUM(bt_builder_finish(b));
 }
 
@@ -191,31 +171,34 @@ bt_counts_out(PG_FUNCTION_ARGS)
 
 	bt_counts_get_view(PG_GETARG_DATUM(0), &v);
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"version\": %d, \"ids\": \"%s\", \"pairs\": [",
-					 BT_COUNTS_VERSION, bt_kind_name(v.kind));
+	pc_jw_begin(&buf, BT_COUNTS_VERSION);
+	pc_jw_key_string(&buf, "ids", bt_kind_name(v.kind));
+	pc_jw_key(&buf, "pairs");
+	appendStringInfoChar(&buf, '[');
 	for (int32 k = 0; k < v.n_pairs; k++)
 	{
-		if (k > 0)
-			appendStringInfoString(&buf, ", ");
+		double		w[3] = {v.w1[k], v.w2[k], v.wt[k]};
+
+		pc_jw_sep(&buf, k);
 		appendStringInfoChar(&buf, '[');
 		if (v.kind == BT_IDS_TEXT)
 		{
-			bt_append_json_string(&buf, bt_view_name(&v, v.pi[k]));
+			pc_jw_string(&buf, bt_view_name(&v, v.pi[k]));
 			appendStringInfoString(&buf, ", ");
-			bt_append_json_string(&buf, bt_view_name(&v, v.pj[k]));
+			pc_jw_string(&buf, bt_view_name(&v, v.pj[k]));
 		}
 		else
 			appendStringInfo(&buf, INT64_FORMAT ", " INT64_FORMAT,
 							 v.ids[v.pi[k]], v.ids[v.pj[k]]);
-		appendStringInfoString(&buf, ", ");
-		pc_append_float8(&buf, v.w1[k]);
-		appendStringInfoString(&buf, ", ");
-		pc_append_float8(&buf, v.w2[k]);
-		appendStringInfoString(&buf, ", ");
-		pc_append_float8(&buf, v.wt[k]);
+		for (int i = 0; i < 3; i++)
+		{
+			appendStringInfoString(&buf, ", ");
+			pc_jw_float8(&buf, w[i]);
+		}
 		appendStringInfoChar(&buf, ']');
 	}
-	appendStringInfoString(&buf, "]}");
+	appendStringInfoChar(&buf, ']');
+	pc_jw_end(&buf);
 	PG_RETURN_CSTRING(buf.data);
 }
 

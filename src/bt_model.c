@@ -250,7 +250,6 @@ bt_info(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
 	btm_append_header(&buf, m);
 	appendStringInfo(&buf, ", \"n_items\": %d, \"tie_parameter\": ", m->n_items);
 	if (m->ties == BT_TIES_DAVIDSON)

@@ -3,7 +3,7 @@
  * bt_model_io.c
  *	  The bt_model type's layout checks and its text and binary I/O: the
  *	  text form is a JSON object (keys in a fixed order, every float8 in
- *	  shortest round-trip form), read back by bt_text.c's strict reader;
+ *	  shortest round-trip form), read back by pc_json.c's strict reader;
  *	  the binary form carries the text form.  See bt_model.h for the
  *	  stored form.
  *
@@ -14,7 +14,7 @@
 #include <math.h>
 
 #include "bt_model.h"
-#include "bt_text.h"
+#include "pc_json.h"
 #include "libpq/pqformat.h"
 #include "utils/memutils.h"
 
@@ -70,75 +70,63 @@ bt_model_get(Datum d)
 /* ---------- text I/O ---------- */
 
 static void
-bt_append_num_or_null(StringInfo buf, double x)
-{
-	if (isnan(x))
-		appendStringInfoString(buf, "null");
-	else
-		pc_append_float8(buf, x);
-}
-
-static void
 btm_append_item(StringInfo buf, const BtModelFlat *m, int32 k)
 {
 	if (m->kind == BT_IDS_INT8)
 		appendStringInfo(buf, INT64_FORMAT, BTM_IDS(m)[k]);
 	else
-		bt_append_json_string(buf, btm_name(m, k));
+		pc_jw_string(buf, btm_name(m, k));
+}
+
+/* a float8 that is null unless cond */
+static void
+btm_append_if(StringInfo buf, const char *key, bool cond, double x)
+{
+	pc_jw_key(buf, key);
+	pc_jw_float8_or_null(buf, cond ? x : NAN);
 }
 
 /*
- * The model's header fields as JSON members (shared by the text output
- * and bt_info, so both name them the same way).
+ * The model's header fields: the opening of its JSON object up to
+ * position_effect_se (shared by the text output and bt_info, so both name
+ * them the same way).
  */
 void
 btm_append_header(StringInfo buf, const BtModelFlat *m)
 {
-	appendStringInfo(buf, "\"version\": %d, \"ids\": \"%s\", \"ties\": \"%s\", \"prior\": ",
-					 m->version, bt_kind_name(m->kind), bt_ties_names[m->ties]);
-	pc_append_float8(buf, m->prior);
-	appendStringInfoString(buf, ", \"reference\": ");
+	pc_jw_begin(buf, m->version);
+	pc_jw_key_string(buf, "ids", bt_kind_name(m->kind));
+	pc_jw_key_string(buf, "ties", bt_ties_names[m->ties]);
+	pc_jw_key_float8(buf, "prior", m->prior);
+	pc_jw_key(buf, "reference");
 	if (m->reference >= 0)
 		btm_append_item(buf, m, m->reference);
 	else
 		appendStringInfoString(buf, "null");
-	appendStringInfo(buf, ", \"position\": %s, \"augment\": \"%s\", \"objective\": \"%s\", \"brier_weight\": ",
-					 (m->flags & BT_MF_POSITION) ? "true" : "false",
-					 (m->flags & BT_MF_SWAP) ? "swap" : "none",
+	pc_jw_key_bool(buf, "position", (m->flags & BT_MF_POSITION) != 0);
+	pc_jw_key_string(buf, "augment", (m->flags & BT_MF_SWAP) ? "swap" : "none");
+	pc_jw_key_string(buf, "objective",
 					 (m->flags & BT_MF_BRIER) ? "logloss+brier" : "logloss");
-	pc_append_float8(buf, m->brier_weight);
-	appendStringInfo(buf, ", \"max_iter\": %d, \"tol\": ", m->max_iter);
-	pc_append_float8(buf, m->tol);
-	appendStringInfo(buf, ", \"iterations\": %d, \"converged\": %s, \"gradient_norm\": ",
-					 m->iterations, (m->flags & BT_MF_CONVERGED) ? "true" : "false");
-	pc_append_float8(buf, m->grad_norm);
-	appendStringInfoString(buf, ", \"scaled_gradient\": ");
-	pc_append_float8(buf, m->scaled_grad);
-	appendStringInfoString(buf, ", \"loglik\": ");
-	pc_append_float8(buf, m->loglik);
-	appendStringInfoString(buf, ", \"deviance\": ");
-	pc_append_float8(buf, m->deviance);
-	appendStringInfoString(buf, ", \"objective_value\": ");
-	pc_append_float8(buf, m->objective);
-	appendStringInfoString(buf, ", \"brier\": ");
-	bt_append_num_or_null(buf, m->brier);
-	appendStringInfo(buf, ", \"n_pairs\": " INT64_FORMAT ", \"n_comparisons\": ",
-					 m->n_pairs);
-	pc_append_float8(buf, m->n_comparisons);
-	appendStringInfo(buf, ", \"components\": %d, \"log_tie_parameter\": ", m->components);
-	if (m->ties == BT_TIES_DAVIDSON)
-		pc_append_float8(buf, m->tie_log);
-	else
-		appendStringInfoString(buf, "null");
-	appendStringInfoString(buf, ", \"log_tie_parameter_se\": ");
-	bt_append_num_or_null(buf, m->tie_log_se);
-	appendStringInfoString(buf, ", \"position_effect\": ");
-	if (m->flags & BT_MF_POSITION)
-		pc_append_float8(buf, m->position);
-	else
-		appendStringInfoString(buf, "null");
-	appendStringInfoString(buf, ", \"position_effect_se\": ");
-	bt_append_num_or_null(buf, m->position_se);
+	pc_jw_key_float8(buf, "brier_weight", m->brier_weight);
+	pc_jw_key_int8(buf, "max_iter", m->max_iter);
+	pc_jw_key_float8(buf, "tol", m->tol);
+	pc_jw_key_int8(buf, "iterations", m->iterations);
+	pc_jw_key_bool(buf, "converged", (m->flags & BT_MF_CONVERGED) != 0);
+	pc_jw_key_float8(buf, "gradient_norm", m->grad_norm);
+	pc_jw_key_float8(buf, "scaled_gradient", m->scaled_grad);
+	pc_jw_key_float8(buf, "loglik", m->loglik);
+	pc_jw_key_float8(buf, "deviance", m->deviance);
+	pc_jw_key_float8(buf, "objective_value", m->objective);
+	btm_append_if(buf, "brier", true, m->brier);
+	pc_jw_key_int8(buf, "n_pairs", m->n_pairs);
+	pc_jw_key_float8(buf, "n_comparisons", m->n_comparisons);
+	pc_jw_key_int8(buf, "components", m->components);
+	btm_append_if(buf, "log_tie_parameter", m->ties == BT_TIES_DAVIDSON,
+				  m->tie_log);
+	btm_append_if(buf, "log_tie_parameter_se", true, m->tie_log_se);
+	btm_append_if(buf, "position_effect", (m->flags & BT_MF_POSITION) != 0,
+				  m->position);
+	btm_append_if(buf, "position_effect_se", true, m->position_se);
 }
 
 /*
@@ -152,65 +140,49 @@ bt_model_out(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
 	btm_append_header(&buf, m);
-	appendStringInfo(&buf, ", \"n_items\": %d, \"items\": [", m->n_items);
+	pc_jw_key_int8(&buf, "n_items", m->n_items);
+	pc_jw_key(&buf, "items");
+	appendStringInfoChar(&buf, '[');
 	for (int32 k = 0; k < m->n_items; k++)
 	{
-		if (k > 0)
-			appendStringInfoString(&buf, ", ");
+		double		v[5] = {BTM_SCORE(m)[k], BTM_SE(m)[k], BTM_WINS(m)[k],
+		BTM_LOSSES(m)[k], BTM_TIES(m)[k]};
+
+		pc_jw_sep(&buf, k);
 		appendStringInfoChar(&buf, '[');
 		btm_append_item(&buf, m, k);
-		appendStringInfoString(&buf, ", ");
-		pc_append_float8(&buf, BTM_SCORE(m)[k]);
-		appendStringInfoString(&buf, ", ");
-		bt_append_num_or_null(&buf, BTM_SE(m)[k]);
-		appendStringInfoString(&buf, ", ");
-		pc_append_float8(&buf, BTM_WINS(m)[k]);
-		appendStringInfoString(&buf, ", ");
-		pc_append_float8(&buf, BTM_LOSSES(m)[k]);
-		appendStringInfoString(&buf, ", ");
-		pc_append_float8(&buf, BTM_TIES(m)[k]);
+		for (int i = 0; i < 5; i++)
+		{
+			appendStringInfoString(&buf, ", ");
+			pc_jw_float8_or_null(&buf, v[i]);
+		}
 		appendStringInfoChar(&buf, ']');
 	}
-	appendStringInfoString(&buf, "]}");
+	appendStringInfoChar(&buf, ']');
+	pc_jw_end(&buf);
 	PG_RETURN_CSTRING(buf.data);
 }
 
 static double
-btm_lex_num_or_null(BtLex *lx)
+btm_lex_num_or_null(PcJson *lx)
 {
-	if (bt_lex_null(lx))
-		return NAN;
-	return bt_lex_finite(lx);
+	return pc_json_float8(lx, PC_JSON_NULL_NAN);
 }
-
 static double
-btm_lex_nonneg(BtLex *lx)
+btm_lex_nonneg(PcJson *lx)
 {
-	double		v = bt_lex_finite(lx);
+	double		v = pc_json_float8(lx, PC_JSON_FINITE);
 
 	if (v < 0)
-		bt_lex_error(lx, "a non-negative number");
+		pc_json_error(lx, "a non-negative number");
 	return v;
-}
-
-static int
-btm_lex_choice(BtLex *lx, const char *const *choices, int n)
-{
-	int			len;
-	char	   *s = bt_lex_string(lx, &len);
-
-	for (int k = 0; k < n; k++)
-		if (strcmp(s, choices[k]) == 0)
-			return k;
-	bt_lex_error(lx, "a known option value");
 }
 
 /* bt_model_in's reader: the lexer, the header read so far, the items */
 typedef struct BtmReader
 {
-	BtLex		lx;
+	PcJson		lx;
 	BtModelFlat hdr;
 	bool		hasref;
 	char	   *refname;		/* reference item, kind text */
@@ -232,152 +204,111 @@ btm_read_options(BtmReader *r)
 	static const char *const kinds[] = {"none", "text", "bigint"};
 	static const char *const augments[] = {"none", "swap"};
 	static const char *const objectives[] = {"logloss", "logloss+brier"};
-	BtLex	   *lx = &r->lx;
+	PcJson	   *lx = &r->lx;
 	BtModelFlat *hdr = &r->hdr;
 
-	bt_lex_expect(lx, '{');
-	bt_lex_key(lx, "version");
-	if (bt_lex_int4(lx, 0, PG_INT32_MAX) != BT_MODEL_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("unsupported bt_model format version"),
-				 errdetail("This library reads version %d.", BT_MODEL_VERSION)));
+	pc_json_begin(lx, BT_MODEL_VERSION);
 	hdr->version = BT_MODEL_VERSION;
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "ids");
-	hdr->kind = btm_lex_choice(lx, kinds, 3);
+	pc_json_key(lx, "ids");
+	hdr->kind = pc_json_choice(lx, kinds, 3);
 	if (hdr->kind == BT_IDS_NONE)
-		bt_lex_error(lx, "\"text\" or \"bigint\" as ids");
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "ties");
-	hdr->ties = btm_lex_choice(lx, bt_ties_names, 3);
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "prior");
+		pc_json_error(lx, "\"text\" or \"bigint\" as ids");
+	pc_json_key(lx, "ties");
+	hdr->ties = pc_json_choice(lx, bt_ties_names, 3);
+	pc_json_key(lx, "prior");
 	hdr->prior = btm_lex_nonneg(lx);
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "reference");
-	if (!bt_lex_null(lx))
+	pc_json_key(lx, "reference");
+	if (!pc_json_null(lx))
 	{
 		r->hasref = true;
 		if (hdr->kind == BT_IDS_TEXT)
-			r->refname = bt_lex_string(lx, &r->reflen);
+			r->refname = pc_json_string(lx, &r->reflen);
 		else
-			r->refid = bt_lex_int8(lx);
+			r->refid = pc_json_int8(lx);
 	}
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "position");
-	if (bt_lex_bool(lx))
+	pc_json_key(lx, "position");
+	if (pc_json_bool(lx))
 		hdr->flags |= BT_MF_POSITION;
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "augment");
-	if (btm_lex_choice(lx, augments, 2) == 1)
+	pc_json_key(lx, "augment");
+	if (pc_json_choice(lx, augments, 2) == 1)
 		hdr->flags |= BT_MF_SWAP;
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "objective");
-	if (btm_lex_choice(lx, objectives, 2) == 1)
+	pc_json_key(lx, "objective");
+	if (pc_json_choice(lx, objectives, 2) == 1)
 		hdr->flags |= BT_MF_BRIER;
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "brier_weight");
+	pc_json_key(lx, "brier_weight");
 	hdr->brier_weight = btm_lex_nonneg(lx);
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "max_iter");
-	hdr->max_iter = bt_lex_int4(lx, 0, 100000);
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "tol");
-	hdr->tol = bt_lex_finite(lx);
+	hdr->max_iter = pc_json_key_int4(lx, "max_iter", 0, 100000);
+	hdr->tol = pc_json_key_float8(lx, "tol", PC_JSON_FINITE);
 	if (!(hdr->tol > 0))
-		bt_lex_error(lx, "a positive tolerance");
+		pc_json_error(lx, "a positive tolerance");
 }
 
 /* the fit's results: iterations to n_items */
 static void
 btm_read_results(BtmReader *r)
 {
-	BtLex	   *lx = &r->lx;
+	PcJson	   *lx = &r->lx;
 	BtModelFlat *hdr = &r->hdr;
 
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "iterations");
-	hdr->iterations = bt_lex_int4(lx, 0, 100000);
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "converged");
-	if (bt_lex_bool(lx))
+	hdr->iterations = pc_json_key_int4(lx, "iterations", 0, 100000);
+	pc_json_key(lx, "converged");
+	if (pc_json_bool(lx))
 		hdr->flags |= BT_MF_CONVERGED;
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "gradient_norm");
+	pc_json_key(lx, "gradient_norm");
 	hdr->grad_norm = btm_lex_nonneg(lx);
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "scaled_gradient");
+	pc_json_key(lx, "scaled_gradient");
 	hdr->scaled_grad = btm_lex_nonneg(lx);
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "loglik");
-	hdr->loglik = bt_lex_finite(lx);
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "deviance");
-	hdr->deviance = bt_lex_finite(lx);
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "objective_value");
-	hdr->objective = bt_lex_finite(lx);
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "brier");
+	hdr->loglik = pc_json_key_float8(lx, "loglik", PC_JSON_FINITE);
+	hdr->deviance = pc_json_key_float8(lx, "deviance", PC_JSON_FINITE);
+	hdr->objective = pc_json_key_float8(lx, "objective_value", PC_JSON_FINITE);
+	pc_json_key(lx, "brier");
 	hdr->brier = btm_lex_num_or_null(lx);
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "n_pairs");
-	hdr->n_pairs = bt_lex_int8(lx);
+	hdr->n_pairs = pc_json_key_int8(lx, "n_pairs");
 	if (hdr->n_pairs < 0)
-		bt_lex_error(lx, "a non-negative pair count");
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "n_comparisons");
+		pc_json_error(lx, "a non-negative pair count");
+	pc_json_key(lx, "n_comparisons");
 	hdr->n_comparisons = btm_lex_nonneg(lx);
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "components");
-	hdr->components = bt_lex_int4(lx, 1, BT_MAX_ITEMS);
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "log_tie_parameter");
+	hdr->components = pc_json_key_int4(lx, "components", 1, BT_MAX_ITEMS);
+	pc_json_key(lx, "log_tie_parameter");
 	hdr->tie_log = btm_lex_num_or_null(lx);
 	if ((hdr->ties == BT_TIES_DAVIDSON) == isnan(hdr->tie_log))
-		bt_lex_error(lx, "a tie parameter exactly when ties is davidson");
+		pc_json_error(lx, "a tie parameter exactly when ties is davidson");
 	if (isnan(hdr->tie_log))
 		hdr->tie_log = 0.0;
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "log_tie_parameter_se");
+	pc_json_key(lx, "log_tie_parameter_se");
 	hdr->tie_log_se = btm_lex_num_or_null(lx);
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "position_effect");
+	pc_json_key(lx, "position_effect");
 	hdr->position = btm_lex_num_or_null(lx);
 	if (((hdr->flags & BT_MF_POSITION) != 0) == isnan(hdr->position))
-		bt_lex_error(lx, "a position effect exactly when position is true");
+		pc_json_error(lx, "a position effect exactly when position is true");
 	if (isnan(hdr->position))
 		hdr->position = 0.0;
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "position_effect_se");
+	pc_json_key(lx, "position_effect_se");
 	hdr->position_se = btm_lex_num_or_null(lx);
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "n_items");
-	hdr->n_items = bt_lex_int4(lx, 1, BT_MAX_ITEMS);
+	hdr->n_items = pc_json_key_int4(lx, "n_items", 1, BT_MAX_ITEMS);
 }
 
 /* one item: [id, score, se or null, wins, losses, ties] */
 static void
 btm_read_item(BtmReader *r)
 {
-	BtLex	   *lx = &r->lx;
+	PcJson	   *lx = &r->lx;
 	BtModelFlat *hdr = &r->hdr;
 	int32		cap = hdr->n_items;
 	int32		n = r->n;
 	double		se;
 
 	if (n >= cap)
-		bt_lex_error(lx, "no more items than n_items");
-	bt_lex_expect(lx, '[');
+		pc_json_error(lx, "no more items than n_items");
+	pc_json_expect(lx, '[');
 	if (hdr->kind == BT_IDS_TEXT)
 	{
 		int			len;
-		char	   *s = bt_lex_string(lx, &len);
+		char	   *s = pc_json_string(lx, &len);
 
 		if (n > 0 && pc_cmp_bytes(r->names.data + r->offs[n - 1],
 								  r->names.len - r->offs[n - 1] - 1, s, len) >= 0)
-			bt_lex_error(lx, "items in strictly ascending order");
+			pc_json_error(lx, "items in strictly ascending order");
 		r->offs[n] = r->names.len;
 		appendBinaryStringInfo(&r->names, s, len + 1);
 		if (r->hasref && len == r->reflen && memcmp(s, r->refname, len) == 0)
@@ -385,18 +316,18 @@ btm_read_item(BtmReader *r)
 	}
 	else
 	{
-		r->ids[n] = bt_lex_int8(lx);
+		r->ids[n] = pc_json_int8(lx);
 		if (n > 0 && r->ids[n - 1] >= r->ids[n])
-			bt_lex_error(lx, "items in strictly ascending order");
+			pc_json_error(lx, "items in strictly ascending order");
 		if (r->hasref && r->ids[n] == r->refid)
 			hdr->reference = n + 1;
 	}
-	bt_lex_expect(lx, ',');
-	r->vals[n] = bt_lex_finite(lx);
-	bt_lex_expect(lx, ',');
+	pc_json_expect(lx, ',');
+	r->vals[n] = pc_json_float8(lx, PC_JSON_FINITE);
+	pc_json_expect(lx, ',');
 	se = btm_lex_num_or_null(lx);
 	if (se < 0)
-		bt_lex_error(lx, "a non-negative standard error");
+		pc_json_error(lx, "a non-negative standard error");
 	if (isnan(se))
 		r->se_null = true;
 	else
@@ -404,10 +335,10 @@ btm_read_item(BtmReader *r)
 	r->vals[cap + n] = se;
 	for (int k = 2; k < 5; k++)
 	{
-		bt_lex_expect(lx, ',');
+		pc_json_expect(lx, ',');
 		r->vals[k * cap + n] = btm_lex_nonneg(lx);
 	}
-	bt_lex_expect(lx, ']');
+	pc_json_expect(lx, ']');
 	r->n++;
 }
 
@@ -415,29 +346,25 @@ btm_read_item(BtmReader *r)
 static void
 btm_read_items(BtmReader *r)
 {
-	BtLex	   *lx = &r->lx;
+	PcJson	   *lx = &r->lx;
 	BtModelFlat *hdr = &r->hdr;
 	int32		cap = hdr->n_items;
+	Size		n = 0;
 
-	bt_lex_expect(lx, ',');
-	bt_lex_key(lx, "items");
-	bt_lex_expect(lx, '[');
+	pc_json_key(lx, "items");
 	r->vals = palloc_extended(sizeof(double) * 5 * cap, MCXT_ALLOC_HUGE);
 	r->ids = palloc_extended(sizeof(int64) * cap, MCXT_ALLOC_HUGE);
 	r->offs = palloc_extended(sizeof(uint32) * (cap + 1), MCXT_ALLOC_HUGE);
 	initStringInfo(&r->names);
-	do
+	while (pc_json_next(lx, &n))
 		btm_read_item(r);
-	while (bt_lex_accept(lx, ','));
-	bt_lex_expect(lx, ']');
-	bt_lex_expect(lx, '}');
-	bt_lex_end(lx);
+	pc_json_end(lx);
 	if (r->n != hdr->n_items)
-		bt_lex_error(lx, "as many items as n_items");
+		pc_json_error(lx, "as many items as n_items");
 	if (r->se_null && r->se_some)
-		bt_lex_error(lx, "standard errors for every item or for none");
+		pc_json_error(lx, "standard errors for every item or for none");
 	if (r->hasref && hdr->reference == 0)
-		bt_lex_error(lx, "a reference item that is one of the items");
+		pc_json_error(lx, "a reference item that is one of the items");
 	hdr->reference = r->hasref ? hdr->reference - 1 : -1;
 	if (r->se_some)
 		hdr->flags |= BT_MF_HAS_SE;
@@ -483,7 +410,7 @@ bt_model_in(PG_FUNCTION_ARGS)
 	BtmReader	r;
 
 	memset(&r, 0, sizeof(r));
-	bt_lex_init(&r.lx, PG_GETARG_CSTRING(0), "bt_model");
+	pc_json_init(&r.lx, PG_GETARG_CSTRING(0), "bt_model");
 	btm_read_options(&r);
 	btm_read_results(&r);
 	btm_read_items(&r);

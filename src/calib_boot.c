@@ -8,15 +8,13 @@
  *	  calibration_bootstrap_estimate, calibration_bootstrap_svg).  The state and the weight generator
  *	  are described in boot.h, the method in doc/uncertainty.md.
  *
- * Text form (version 1), a JSON object with its keys in this order:
+ * Text form (version 1; pc_json.h), keys in this order:
  *
- *	{"version":1,"nbins":B,"replicates":R,"seed":S,"w":W,"brier":..,
- *	 "brier_comp":..,"logloss":..,"logloss_comp":..,
- *	 "bins":[nbins x 6 sums],"reps":[nbins x R x 8 sums]}
+ *	{"version": 1, "nbins": B, "replicates": R, "seed": S, "w": W,
+ *	 "brier": .., "brier_comp": .., "logloss": .., "logloss_comp": ..,
+ *	 "bins": [nbins x 6 sums], "reps": [nbins x R x 8 sums]}
  *
- * with every float8 in its shortest round-trip form and an infinite
- * log-loss sum written as null (JSON has no infinities), so the value
- * reads with ::text::jsonb.  Binary form: int16 version, int16 flags,
+ * where an infinite log-loss sum is "Infinity".  Binary form: int16 version, int16 flags,
  * int32 nbins, int32 replicates, int64 seed, then the same numbers as
  * float8 in the same order.  Both inputs check everything boot_check()
  * knows before the value is used.
@@ -34,7 +32,7 @@
 #include "calib_glue.h"
 #include "calib_smooth.h"
 #include "boot.h"
-#include "bt_text.h"
+#include "pc_json.h"
 
 #include "access/htup_details.h"
 #include "funcapi.h"
@@ -124,30 +122,6 @@ est_in_range(const CalibState *e)
 
 /* ---------- text I/O ---------- */
 
-/* a float8, or null for +Infinity where the log loss allows it */
-static double
-read_sum(BtLex *lx, bool inf_ok)
-{
-	if (inf_ok && bt_lex_null(lx))
-		return get_float8_infinity();
-	return bt_lex_finite(lx);
-}
-
-static void
-read_array(BtLex *lx, double *dst, Size n, int stride, int inf_field)
-{
-	bt_lex_expect(lx, '[');
-	for (Size i = 0; i < n; i++)
-	{
-		if (i > 0)
-			bt_lex_expect(lx, ',');
-		dst[i] = read_sum(lx, inf_field >= 0 && (int) (i % stride) == inf_field);
-		if ((i & 0xffff) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-	bt_lex_expect(lx, ']');
-}
-
 /*
  * calibration_bootstrap_state_in(cstring)
  */
@@ -156,71 +130,35 @@ Datum
 calibration_bootstrap_state_in(PG_FUNCTION_ARGS)
 {
 	char	   *input = PG_GETARG_CSTRING(0);
-	BtLex		lx;
-	int			version,
-				nbins,
+	PcJson		lx;
+	int			nbins,
 				replicates;
 	int64		seed;
 	BootState  *s;
 	CalibState *e;
 
-	bt_lex_init(&lx, input, TYPNAME);
-	bt_lex_expect(&lx, '{');
-	bt_lex_key(&lx, "version");
-	version = bt_lex_int4(&lx, PG_INT32_MIN, PG_INT32_MAX);
-	if (version != BOOT_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unsupported %s version %d", TYPNAME, version),
-				 errdetail("This version of prefcal reads version %d.",
-						   BOOT_VERSION)));
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "nbins");
-	nbins = bt_lex_int4(&lx, PG_INT32_MIN, PG_INT32_MAX);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "replicates");
-	replicates = bt_lex_int4(&lx, PG_INT32_MIN, PG_INT32_MAX);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "seed");
-	seed = bt_lex_int8(&lx);
+	pc_json_init(&lx, input, TYPNAME);
+	pc_json_begin(&lx, BOOT_VERSION);
+	nbins = pc_json_key_int4(&lx, "nbins", PG_INT32_MIN, PG_INT32_MAX);
+	replicates = pc_json_key_int4(&lx, "replicates", PG_INT32_MIN, PG_INT32_MAX);
+	seed = pc_json_key_int8(&lx, "seed");
 	s = boot_alloc(nbins, replicates, seed);
 	e = boot_est(s);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "w");
-	e->w = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "brier");
-	e->brier = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "brier_comp");
-	e->brier_c = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "logloss");
-	e->logloss = read_sum(&lx, true);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "logloss_comp");
-	e->logloss_c = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "bins");
-	read_array(&lx, (double *) e->bins, (Size) nbins * CALIB_BIN_FIELDS,
-			   CALIB_BIN_FIELDS, -1);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "reps");
-	read_array(&lx, boot_reps(s), (Size) nbins * replicates * BOOT_REC,
-			   BOOT_REC, BOOT_R_LOGLOSS);
-	bt_lex_expect(&lx, '}');
-	bt_lex_end(&lx);
+	e->w = pc_json_key_float8(&lx, "w", PC_JSON_FINITE);
+	e->brier = pc_json_key_float8(&lx, "brier", PC_JSON_FINITE);
+	e->brier_c = pc_json_key_float8(&lx, "brier_comp", PC_JSON_FINITE);
+	e->logloss = pc_json_key_float8(&lx, "logloss", PC_JSON_NONFINITE);
+	e->logloss_c = pc_json_key_float8(&lx, "logloss_comp", PC_JSON_FINITE);
+	pc_json_key(&lx, "bins");
+	pc_json_float8_array(&lx, (double *) e->bins,
+						 (Size) nbins * CALIB_BIN_FIELDS, PC_JSON_FINITE);
+	pc_json_key(&lx, "reps");
+	pc_json_float8_array(&lx, boot_reps(s),
+						 (Size) nbins * replicates * BOOT_REC,
+						 PC_JSON_NONFINITE);
+	pc_json_end(&lx);
 	boot_validate(s);
 	PG_RETURN_POINTER(s);
-}
-
-static void
-append_sum(StringInfo buf, double x)
-{
-	if (isinf(x) && x > 0)
-		appendStringInfoString(buf, "null");
-	else
-		pc_append_float8(buf, x);
 }
 
 /*
@@ -232,41 +170,25 @@ calibration_bootstrap_state_out(PG_FUNCTION_ARGS)
 {
 	BootState  *s = PG_GETARG_BOOT_P(0);
 	CalibState *e = boot_est(s);
-	const double *f = (const double *) e->bins;
-	const double *r = boot_reps(s);
-	Size		nr = (Size) s->nbins * s->replicates * BOOT_REC;
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"version\":%d,\"nbins\":%d,\"replicates\":%d,\"seed\":" INT64_FORMAT ",\"w\":",
-					 (int) s->version, (int) s->nbins, (int) s->replicates,
-					 (int64) s->seed);
-	pc_append_float8(&buf, e->w);
-	appendStringInfoString(&buf, ",\"brier\":");
-	pc_append_float8(&buf, e->brier);
-	appendStringInfoString(&buf, ",\"brier_comp\":");
-	pc_append_float8(&buf, e->brier_c);
-	appendStringInfoString(&buf, ",\"logloss\":");
-	append_sum(&buf, e->logloss);
-	appendStringInfoString(&buf, ",\"logloss_comp\":");
-	pc_append_float8(&buf, e->logloss_c);
-	appendStringInfoString(&buf, ",\"bins\":[");
-	for (int i = 0; i < s->nbins * CALIB_BIN_FIELDS; i++)
-	{
-		if (i > 0)
-			appendStringInfoChar(&buf, ',');
-		pc_append_float8(&buf, f[i]);
-	}
-	appendStringInfoString(&buf, "],\"reps\":[");
-	for (Size i = 0; i < nr; i++)
-	{
-		if (i > 0)
-			appendStringInfoChar(&buf, ',');
-		append_sum(&buf, r[i]);
-		if ((i & 0xffff) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-	appendStringInfoString(&buf, "]}");
+	pc_jw_begin(&buf, s->version);
+	pc_jw_key_int8(&buf, "nbins", s->nbins);
+	pc_jw_key_int8(&buf, "replicates", s->replicates);
+	pc_jw_key_int8(&buf, "seed", s->seed);
+	pc_jw_key_float8(&buf, "w", e->w);
+	pc_jw_key_float8(&buf, "brier", e->brier);
+	pc_jw_key_float8(&buf, "brier_comp", e->brier_c);
+	pc_jw_key_float8(&buf, "logloss", e->logloss);
+	pc_jw_key_float8(&buf, "logloss_comp", e->logloss_c);
+	pc_jw_key(&buf, "bins");
+	pc_jw_float8_array(&buf, (const double *) e->bins,
+					   (Size) s->nbins * CALIB_BIN_FIELDS);
+	pc_jw_key(&buf, "reps");
+	pc_jw_float8_array(&buf, boot_reps(s),
+					   (Size) s->nbins * s->replicates * BOOT_REC);
+	pc_jw_end(&buf);
 	PG_RETURN_CSTRING(buf.data);
 }
 

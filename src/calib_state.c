@@ -4,17 +4,23 @@
  *	  The calibration_state type: text input and output, binary send and
  *	  receive, and the shared allocation and validation helpers.
  *
- * Text form (version 1), one line, fields in this order:
+ * Text form (version 1; pc_json.h), keys in this order:
+ *
+ *	{"version": 1, "nbins": B, "classes": K, "w": W, "brier": S,
+ *	 "brier_comp": C, "logloss": L, "logloss_comp": D,
+ *	 "bins": [[i, w, wp, wy, wpp, wpy, wyy], ...]}
+ *
+ * where logloss and logloss_comp are null when the log loss is not
+ * tracked, and bins lists only the non-empty bins, 1-based, in increasing
+ * order, each with its six sums.  A state of ece_agg (CALIB_F_NO_MOMENTS)
+ * has null brier and brier_comp and three sums per bin (w, wp, wy).
+ *
+ * The input also reads the form 0.1.0 wrote (a stored value may hold it):
  *
  *	version=1 nbins=B classes=K w=W brier=S brier_comp=C
  *	logloss=L logloss_comp=D bins=[i:(w,wp,wy,wpp,wpy,wyy) ...]
  *
- * where logloss may be the word "untracked" (then without logloss_comp),
- * and bins lists only the non-empty bins, 1-based, in increasing order,
- * each with its six sums.  A state of ece_agg (CALIB_F_NO_MOMENTS) says
- * brier=untracked (without brier_comp) and lists three sums per bin,
- * (w,wp,wy).  Every float8 is printed in the shortest form
- * that reads back to the same double, so text round trips are exact.
+ * with the word "untracked" for an untracked sum (then without its _comp).
  *
  * Binary form: int16 version, int16 flags, int32 nbins, int32 classes,
  * float8 w, brier, brier_comp, logloss, logloss_comp, then nbins x 6
@@ -26,6 +32,7 @@
  *-------------------------------------------------------------------------
  */
 #include "calib_glue.h"
+#include "pc_json.h"
 
 #include <string.h>
 
@@ -157,14 +164,87 @@ parse_f8(const char **p, const char *whole)
 	return pc_parse_float8(p, TYPNAME, whole);
 }
 
-/*
- * calibration_state_in(cstring) -> calibration_state
- */
-PG_FUNCTION_INFO_V1(calibration_state_in);
-Datum
-calibration_state_in(PG_FUNCTION_ARGS)
+static void
+check_bin_index(int idx, int last, int nbins)
 {
-	const char *whole = PG_GETARG_CSTRING(0);
+	if (idx < 1 || idx > nbins || idx <= last)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid calibration_state: bin %d is out of order or out of range",
+						idx),
+				 errdetail("Bins are numbered 1 to %d and listed in increasing order.",
+						   nbins)));
+}
+
+/* a sum and its compensation, or null and null for an untracked sum */
+static bool
+read_tracked(PcJson *js, const char *key, const char *ckey, double *sum,
+			 double *comp)
+{
+	bool		tracked;
+
+	pc_json_key(js, key);
+	tracked = !pc_json_null(js);
+	if (tracked)
+		*sum = pc_json_float8(js, PC_JSON_NONFINITE);
+	pc_json_key(js, ckey);
+	if (tracked)
+		*comp = pc_json_float8(js, PC_JSON_NONFINITE);
+	else if (!pc_json_null(js))
+		pc_json_error(js, psprintf("null %s after null %s", ckey, key));
+	return tracked;
+}
+
+static CalibState *
+calib_from_json(const char *input)
+{
+	PcJson		js;
+	int			nbins,
+				last = 0,
+				nfields = CALIB_BIN_FIELDS;
+	CalibState *s;
+	Size		n = 0;
+
+	pc_json_init(&js, input, TYPNAME);
+	pc_json_begin(&js, CALIB_VERSION);
+	nbins = pc_json_key_int4(&js, "nbins", PG_INT32_MIN, PG_INT32_MAX);
+	check_header_nbins(nbins);
+	s = calib_alloc(nbins, 0, 0);
+	s->nclasses = pc_json_key_int4(&js, "classes", PG_INT32_MIN, PG_INT32_MAX);
+	s->w = pc_json_key_float8(&js, "w", PC_JSON_NONFINITE);
+	if (!read_tracked(&js, "brier", "brier_comp", &s->brier, &s->brier_c))
+	{
+		s->flags |= CALIB_F_NO_MOMENTS;
+		nfields = 3;
+	}
+	if (read_tracked(&js, "logloss", "logloss_comp", &s->logloss, &s->logloss_c))
+		s->flags |= CALIB_F_LOGLOSS;
+	pc_json_key(&js, "bins");
+	while (pc_json_next(&js, &n))
+	{
+		double	   *f;
+		int			idx;
+
+		pc_json_expect(&js, '[');
+		idx = pc_json_int4(&js, PG_INT32_MIN, PG_INT32_MAX);
+		check_bin_index(idx, last, nbins);
+		last = idx;
+		f = (double *) &s->bins[idx - 1];
+		for (int i = 0; i < nfields; i++)
+		{
+			pc_json_expect(&js, ',');
+			f[i] = pc_json_float8(&js, PC_JSON_NONFINITE);
+		}
+		pc_json_expect(&js, ']');
+	}
+	pc_json_end(&js);
+	return s;
+}
+
+/* the form 0.1.0 wrote */
+static CalibState *
+calib_from_legacy(const char *whole)
+{
 	const char *p = whole;
 	int			version,
 				nbins,
@@ -224,13 +304,7 @@ calibration_state_in(PG_FUNCTION_ARGS)
 			break;
 		}
 		idx = parse_int(&p, whole);
-		if (idx < 1 || idx > nbins || idx <= last)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid calibration_state: bin %d is out of order or out of range",
-							idx),
-					 errdetail("Bins are numbered 1 to %d and listed in increasing order.",
-							   nbins)));
+		check_bin_index(idx, last, nbins);
 		last = idx;
 		expect(&p, ":(", whole);
 		f = (double *) &s->bins[idx - 1];
@@ -245,6 +319,19 @@ calibration_state_in(PG_FUNCTION_ARGS)
 	skip_ws(&p);
 	if (*p != '\0')
 		syntax_error(p, "end of input", whole);
+	return s;
+}
+
+/*
+ * calibration_state_in(cstring) -> calibration_state
+ */
+PG_FUNCTION_INFO_V1(calibration_state_in);
+Datum
+calibration_state_in(PG_FUNCTION_ARGS)
+{
+	const char *input = PG_GETARG_CSTRING(0);
+	CalibState *s = pc_json_is_json(input) ? calib_from_json(input) :
+		calib_from_legacy(input);
 
 	calib_validate(s);
 	PG_RETURN_POINTER(s);
@@ -263,28 +350,20 @@ calibration_state_out(PG_FUNCTION_ARGS)
 	int			nfields = (s->flags & CALIB_F_NO_MOMENTS) ? 3 : CALIB_BIN_FIELDS;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "version=%d nbins=%d classes=%d w=",
-					 (int) s->version, (int) s->nbins, (int) s->nclasses);
-	pc_append_float8(&buf, s->w);
-	if (s->flags & CALIB_F_NO_MOMENTS)
-		appendStringInfoString(&buf, " brier=untracked");
-	else
-	{
-		appendStringInfoString(&buf, " brier=");
-		pc_append_float8(&buf, s->brier);
-		appendStringInfoString(&buf, " brier_comp=");
-		pc_append_float8(&buf, s->brier_c);
-	}
-	if (s->flags & CALIB_F_LOGLOSS)
-	{
-		appendStringInfoString(&buf, " logloss=");
-		pc_append_float8(&buf, s->logloss);
-		appendStringInfoString(&buf, " logloss_comp=");
-		pc_append_float8(&buf, s->logloss_c);
-	}
-	else
-		appendStringInfoString(&buf, " logloss=untracked");
-	appendStringInfoString(&buf, " bins=[");
+	pc_jw_begin(&buf, s->version);
+	pc_jw_key_int8(&buf, "nbins", s->nbins);
+	pc_jw_key_int8(&buf, "classes", s->nclasses);
+	pc_jw_key_float8(&buf, "w", s->w);
+	pc_jw_key(&buf, "brier");
+	pc_jw_float8_or_null(&buf, (s->flags & CALIB_F_NO_MOMENTS) ? NAN : s->brier);
+	pc_jw_key(&buf, "brier_comp");
+	pc_jw_float8_or_null(&buf, (s->flags & CALIB_F_NO_MOMENTS) ? NAN : s->brier_c);
+	pc_jw_key(&buf, "logloss");
+	pc_jw_float8_or_null(&buf, (s->flags & CALIB_F_LOGLOSS) ? s->logloss : NAN);
+	pc_jw_key(&buf, "logloss_comp");
+	pc_jw_float8_or_null(&buf, (s->flags & CALIB_F_LOGLOSS) ? s->logloss_c : NAN);
+	pc_jw_key(&buf, "bins");
+	appendStringInfoChar(&buf, '[');
 	for (int b = 0; b < s->nbins; b++)
 	{
 		const double *f = (const double *) &s->bins[b];
@@ -295,17 +374,18 @@ calibration_state_out(PG_FUNCTION_ARGS)
 				empty = false;
 		if (empty)
 			continue;
-		appendStringInfo(&buf, "%s%d:(", first ? "" : " ", b + 1);
+		pc_jw_sep(&buf, first ? 0 : 1);
 		first = false;
+		appendStringInfo(&buf, "[%d", b + 1);
 		for (int i = 0; i < nfields; i++)
 		{
-			if (i > 0)
-				appendStringInfoChar(&buf, ',');
-			pc_append_float8(&buf, f[i]);
+			appendStringInfoString(&buf, ", ");
+			pc_jw_float8(&buf, f[i]);
 		}
-		appendStringInfoChar(&buf, ')');
+		appendStringInfoChar(&buf, ']');
 	}
 	appendStringInfoChar(&buf, ']');
+	pc_jw_end(&buf);
 	PG_RETURN_CSTRING(buf.data);
 }
 

@@ -29,6 +29,7 @@
 #include "consistency.h"
 #include "consistency_eb.h"
 #include "consistency_model.h"
+#include "pc_json.h"
 #include "pc_math.h"
 
 #include <math.h>
@@ -787,11 +788,115 @@ prior_validated(const PcEbParams *par, char **names, int *lens,
 	return prior_build(par, names, lens, n_groups, iterations, converged, loglik);
 }
 
-PG_FUNCTION_INFO_V1(pc_cons_prior_in);
-Datum
-pc_cons_prior_in(PG_FUNCTION_ARGS)
+/*
+ * The text form (pc_json.h):
+ *
+ *	{"version": 1, "groups": G, "iterations": I, "converged": B,
+ *	 "loglik": L, "genuine": .., "non_attitude": .., "constructed": ..,
+ *	 "rho": .., "q": .., "conditions": [["name", r], ...],
+ *	 "patterns": [["10", pi], ...]}
+ *
+ * with the patterns in their fixed order (pattern b's string has a 1 for
+ * each condition in b).  The input also reads the form 0.1.0 wrote:
+ *
+ *	v1 groups=G iterations=I converged=B loglik=L genuine=.. non_attitude=..
+ *	constructed=.. rho=.. q=.. conditions=C {"name" r} ... patterns=P
+ *	{"10" pi} ...
+ */
+static Datum
+prior_from_json(const char *str)
 {
-	const char *str = PG_GETARG_CSTRING(0);
+	static const char *const wkeys[3] = {"genuine", "non_attitude", "constructed"};
+	PcJson		js;
+	PcEbParams	par;
+	double		n_groups,
+				loglik;
+	int			iterations,
+				cap = 8;
+	bool		converged;
+	char	  **names;
+	int		   *lens;
+	Size		n = 0;
+	StringInfoData want;
+
+	pc_json_init(&js, str, "preference_consistency_prior_model");
+	pc_json_begin(&js, PC_PRIOR_VERSION);
+	n_groups = pc_json_key_float8(&js, "groups", PC_JSON_NONFINITE);
+	iterations = pc_json_key_int4(&js, "iterations", 0, PC_EB_MAX_ITER);
+	converged = pc_json_key_bool(&js, "converged");
+	loglik = pc_json_key_float8(&js, "loglik", PC_JSON_NONFINITE);
+	for (int i = 0; i < 3; i++)
+	{
+		pc_json_key(&js, wkeys[i]);
+		par.w[i] = pc_json_float8(&js, PC_JSON_NONFINITE);
+	}
+	par.rho = pc_json_key_float8(&js, "rho", PC_JSON_NONFINITE);
+	par.q = pc_json_key_float8(&js, "q", PC_JSON_NONFINITE);
+	pc_json_key(&js, "conditions");
+	par.r = palloc(sizeof(double) * cap);
+	names = palloc(sizeof(char *) * cap);
+	lens = palloc(sizeof(int) * cap);
+	while (pc_json_next(&js, &n))
+	{
+		int			c = (int) n - 1;
+
+		if (c >= PC_EB_MAX_CONDITIONS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("conditions %d is out of range for type preference_consistency_prior_model",
+							c + 1),
+					 errdetail("It must be between 1 and %d.", PC_EB_MAX_CONDITIONS)));
+		if (c == cap)
+		{
+			cap *= 2;
+			par.r = repalloc(par.r, sizeof(double) * cap);
+			names = repalloc(names, sizeof(char *) * cap);
+			lens = repalloc(lens, sizeof(int) * cap);
+		}
+		pc_json_expect(&js, '[');
+		names[c] = pc_json_string(&js, &lens[c]);
+		pc_json_expect(&js, ',');
+		par.r[c] = pc_json_float8(&js, PC_JSON_NONFINITE);
+		pc_json_expect(&js, ']');
+	}
+	if (n == 0)
+		pc_json_error(&js, "at least one condition");
+	par.ncond = (int) n;
+	par.npat = npat_for(par.ncond);
+	par.pi = palloc(sizeof(double) * (par.npat + 1));
+	pc_json_key(&js, "patterns");
+	n = 0;
+	initStringInfo(&want);
+	while (pc_json_next(&js, &n))
+	{
+		int			len;
+		char	   *got;
+
+		if ((int) n > par.npat)
+			pc_json_error(&js, psprintf("%d patterns for %d conditions",
+										par.npat, par.ncond));
+		resetStringInfo(&want);
+		pattern_string(&want, (int) n, par.ncond);
+		pc_json_expect(&js, '[');
+		got = pc_json_string(&js, &len);
+		if (strcmp(want.data, got) != 0)
+			pc_json_error(&js, psprintf("pattern \"%s\" in position %d",
+										want.data, (int) n));
+		pc_json_expect(&js, ',');
+		par.pi[n - 1] = pc_json_float8(&js, PC_JSON_NONFINITE);
+		pc_json_expect(&js, ']');
+	}
+	if ((int) n != par.npat)
+		pc_json_error(&js, psprintf("%d patterns for %d conditions",
+									par.npat, par.ncond));
+	pc_json_end(&js);
+	return PointerGetDatum(prior_validated(&par, names, lens, n_groups,
+										   iterations, converged, loglik));
+}
+
+static Datum
+prior_from_legacy(const char *str)
+{
 	const char *s = skip_ws(str);
 	PcEbParams	par;
 	double		n_groups,
@@ -877,21 +982,19 @@ pc_cons_prior_in(PG_FUNCTION_ARGS)
 	s = skip_ws(s);
 	if (*s != '\0')
 		prior_syntax(str, "Unexpected text after the last pattern.");
-	PG_RETURN_POINTER(prior_validated(&par, names, lens, n_groups, iterations,
-									  converged, loglik));
+	return PointerGetDatum(prior_validated(&par, names, lens, n_groups,
+										   iterations, converged, loglik));
 }
 
-static void
-append_quoted_name(StringInfo buf, const char *s)
+PG_FUNCTION_INFO_V1(pc_cons_prior_in);
+Datum
+pc_cons_prior_in(PG_FUNCTION_ARGS)
 {
-	appendStringInfoChar(buf, '"');
-	for (; *s; s++)
-	{
-		if (*s == '"' || *s == '\\')
-			appendStringInfoChar(buf, '\\');
-		appendStringInfoChar(buf, *s);
-	}
-	appendStringInfoChar(buf, '"');
+	const char *str = PG_GETARG_CSTRING(0);
+
+	if (pc_json_is_json(str))
+		return prior_from_json(str);
+	return prior_from_legacy(str);
 }
 
 PG_FUNCTION_INFO_V1(pc_cons_prior_out);
@@ -905,39 +1008,41 @@ pc_cons_prior_out(PG_FUNCTION_ARGS)
 
 	prior_view(pr, &par, &nm);
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "v%d groups=", PC_PRIOR_VERSION);
-	pc_append_float8(&buf, pr->n_groups);
-	appendStringInfo(&buf, " iterations=%d converged=%s loglik=", pr->iterations,
-					 (pr->flags & PC_PRIOR_CONVERGED) ? "true" : "false");
-	pc_append_float8(&buf, pr->loglik);
-	appendStringInfoString(&buf, " genuine=");
-	pc_append_float8(&buf, pr->w[0]);
-	appendStringInfoString(&buf, " non_attitude=");
-	pc_append_float8(&buf, pr->w[1]);
-	appendStringInfoString(&buf, " constructed=");
-	pc_append_float8(&buf, pr->w[2]);
-	appendStringInfoString(&buf, " rho=");
-	pc_append_float8(&buf, pr->rho);
-	appendStringInfoString(&buf, " q=");
-	pc_append_float8(&buf, pr->q);
-	appendStringInfo(&buf, " conditions=%d", pr->ncond);
+	pc_jw_begin(&buf, PC_PRIOR_VERSION);
+	pc_jw_key_float8(&buf, "groups", pr->n_groups);
+	pc_jw_key_int8(&buf, "iterations", pr->iterations);
+	pc_jw_key_bool(&buf, "converged", (pr->flags & PC_PRIOR_CONVERGED) != 0);
+	pc_jw_key_float8(&buf, "loglik", pr->loglik);
+	pc_jw_key_float8(&buf, "genuine", pr->w[0]);
+	pc_jw_key_float8(&buf, "non_attitude", pr->w[1]);
+	pc_jw_key_float8(&buf, "constructed", pr->w[2]);
+	pc_jw_key_float8(&buf, "rho", pr->rho);
+	pc_jw_key_float8(&buf, "q", pr->q);
+	pc_jw_key(&buf, "conditions");
+	appendStringInfoChar(&buf, '[');
 	for (int c = 0; c < pr->ncond; c++)
 	{
-		appendStringInfoString(&buf, " {");
-		append_quoted_name(&buf, nm.base + nm.off[c]);
-		appendStringInfoChar(&buf, ' ');
-		pc_append_float8(&buf, par.r[c]);
-		appendStringInfoChar(&buf, '}');
+		pc_jw_sep(&buf, c);
+		appendStringInfoChar(&buf, '[');
+		pc_jw_string(&buf, nm.base + nm.off[c]);
+		appendStringInfoString(&buf, ", ");
+		pc_jw_float8(&buf, par.r[c]);
+		appendStringInfoChar(&buf, ']');
 	}
-	appendStringInfo(&buf, " patterns=%d", pr->npat);
+	appendStringInfoChar(&buf, ']');
+	pc_jw_key(&buf, "patterns");
+	appendStringInfoChar(&buf, '[');
 	for (int b = 1; b <= pr->npat; b++)
 	{
-		appendStringInfoString(&buf, " {\"");
+		pc_jw_sep(&buf, b - 1);
+		appendStringInfoString(&buf, "[\"");
 		pattern_string(&buf, b, pr->ncond);
-		appendStringInfoString(&buf, "\" ");
-		pc_append_float8(&buf, par.pi[b - 1]);
-		appendStringInfoChar(&buf, '}');
+		appendStringInfoString(&buf, "\", ");
+		pc_jw_float8(&buf, par.pi[b - 1]);
+		appendStringInfoChar(&buf, ']');
 	}
+	appendStringInfoChar(&buf, ']');
+	pc_jw_end(&buf);
 	PG_RETURN_CSTRING(buf.data);
 }
 

@@ -34,7 +34,7 @@
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
 
-#include "bt_text.h"
+#include "pc_json.h"
 #include "pav.h"
 #include "pav_glue.h"
 
@@ -283,98 +283,70 @@ Datum
 pav_state_in(PG_FUNCTION_ARGS)
 {
 	const char *input = PG_GETARG_CSTRING(0);
-	BtLex		lx;
+	PcJson		lx;
 	PavState   *s;
 	int32		cap = 64;
 	int32		n = 0;
 	bool		grid;
 	int64		rows;
+	Size		count = 0;
 
-	bt_lex_init(&lx, input, TYPNAME);
-	bt_lex_expect(&lx, '{');
-	bt_lex_key(&lx, "version");
-	if (bt_lex_int4(&lx, 0, 255) != PAV_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("unsupported pav_state version"),
-				 errdetail("This version of prefcal reads version %d.", PAV_VERSION)));
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "grid");
-	grid = bt_lex_bool(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "rows");
-	rows = bt_lex_int8(&lx);
+	pc_json_init(&lx, input, TYPNAME);
+	pc_json_begin(&lx, PAV_VERSION);
+	grid = pc_json_key_bool(&lx, "grid");
+	rows = pc_json_key_int8(&lx, "rows");
 	if (rows < 0)
-		bt_lex_error(&lx, "a non-negative row count");
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "points");
-	bt_lex_expect(&lx, '[');
+		pc_json_error(&lx, "a non-negative row count");
+	pc_json_key(&lx, "points");
 	s = pav_alloc(cap, grid ? PAV_F_GRID : 0);
-	if (!bt_lex_accept(&lx, ']'))
+	while (pc_json_next(&lx, &count))
 	{
-		do
+		double		v[4];
+
+		if (n == cap)
 		{
-			PavPoint   *pt;
+			PavState   *bigger;
 
-			if (n == cap)
-			{
-				PavState   *bigger;
-
-				if (cap >= PAV_MAX_EXACT)
-					ereport(ERROR,
-							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-							 errmsg("pav_state value has more than %d points", PAV_MAX_EXACT)));
-				bigger = pav_alloc(cap * 2, s->flags);
-				memcpy(bigger->pts, s->pts, sizeof(PavPoint) * n);
-				pfree(s);
-				s = bigger;
-				cap *= 2;
-			}
-			pt = &s->pts[n++];
-			bt_lex_expect(&lx, '[');
-			pt->p = bt_lex_finite(&lx);
-			bt_lex_expect(&lx, ',');
-			pt->w = bt_lex_finite(&lx);
-			bt_lex_expect(&lx, ',');
-			pt->wy = bt_lex_finite(&lx);
-			bt_lex_expect(&lx, ',');
-			pt->wyy = bt_lex_finite(&lx);
-			bt_lex_expect(&lx, ']');
-		} while (bt_lex_accept(&lx, ','));
-		bt_lex_expect(&lx, ']');
+			if (cap >= PAV_MAX_EXACT)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("pav_state value has more than %d points", PAV_MAX_EXACT)));
+			bigger = pav_alloc(cap * 2, s->flags);
+			memcpy(bigger->pts, s->pts, sizeof(PavPoint) * n);
+			pfree(s);
+			s = bigger;
+			cap *= 2;
+		}
+		pc_json_float8_array(&lx, v, 4, PC_JSON_FINITE);
+		s->pts[n++] = (PavPoint) {v[0], v[1], v[2], v[3]};
 	}
-	bt_lex_expect(&lx, '}');
-	bt_lex_end(&lx);
+	pc_json_end(&lx);
 	s->nsorted = n;
 	s->nrows = rows;
 	pav_validate(s, ERRCODE_INVALID_TEXT_REPRESENTATION);
 	PG_RETURN_POINTER(s);
 }
 
+StaticAssertDecl(sizeof(PavPoint) == 4 * sizeof(double), "a point is four float8");
+
 /* text of a compacted state */
 void
 pav_append_text(StringInfo buf, const PavState *s)
 {
-	appendStringInfo(buf, "{\"version\": %d, \"grid\": %s, \"rows\": " INT64_FORMAT ", \"points\": [",
-					 PAV_VERSION, (s->flags & PAV_F_GRID) ? "true" : "false",
-					 s->nrows);
+	pc_jw_begin(buf, PAV_VERSION);
+	pc_jw_key_bool(buf, "grid", (s->flags & PAV_F_GRID) != 0);
+	pc_jw_key_int8(buf, "rows", s->nrows);
+	pc_jw_key(buf, "points");
+	appendStringInfoChar(buf, '[');
 	for (int i = 0; i < s->nsorted; i++)
 	{
 		const PavPoint *pt = &s->pts[i];
 
-		if (i > 0)
-			appendStringInfoString(buf, ", ");
-		appendStringInfoChar(buf, '[');
-		pc_append_float8(buf, pt->p);
-		appendStringInfoString(buf, ", ");
-		pc_append_float8(buf, pt->w);
-		appendStringInfoString(buf, ", ");
-		pc_append_float8(buf, pt->wy);
-		appendStringInfoString(buf, ", ");
-		pc_append_float8(buf, pt->wyy);
-		appendStringInfoChar(buf, ']');
+		pc_jw_sep(buf, i);
+		pc_jw_float8_array(buf, (const double *) pt, 4);
 	}
-	appendStringInfoString(buf, "]}");
+	appendStringInfoChar(buf, ']');
+	pc_jw_end(buf);
 }
 
 PG_FUNCTION_INFO_V1(pav_state_out);

@@ -18,6 +18,7 @@
 
 #include "lib/stringinfo.h"
 
+#include "pc_json.h"
 #include "recal.h"
 
 #define RECAL_POINTS_VERSION 1
@@ -105,7 +106,7 @@ extern int64 recal_parse_int64(const char **p, const char *typname,
 							   const char *whole);
 
 /* recal_isotonic.c: the isotonic recalibrator's part of the type */
-extern Datum recal_iso_in(const char *whole);
+extern Datum recal_iso_in(PcJson *js);
 extern void recal_iso_out(StringInfo buf, const IsoRecal *r);
 extern Datum recal_iso_recv(StringInfo buf);
 extern void recal_iso_send(StringInfo buf, const IsoRecal *r);

@@ -43,6 +43,19 @@ iso_alloc(int32 n)
 	return r;
 }
 
+/* w * (-y log f - (1 - y) log(1 - f)) summed, with 0 log 0 = 0 */
+static double
+logloss_term(double w, double wy, double f)
+{
+	double		l = 0;
+
+	if (wy > 0)
+		l -= wy * log(f);
+	if (w - wy > 0)
+		l -= (w - wy) * log1p(-f);
+	return l;
+}
+
 /* the fit of a compacted state, or NULL when it is empty */
 static IsoRecal *
 iso_fit(const PavState *s)
@@ -78,8 +91,8 @@ iso_fit(const PavState *s)
 		if ((i & 0xffff) == 0)
 			CHECK_FOR_INTERRUPTS();
 		W += pt->w;
-		ll += pav_logloss_sum(pt->w, pt->wy, f);
-		ll0 += pav_logloss_sum(pt->w, pt->wy, pt->p);
+		ll += logloss_term(pt->w, pt->wy, f);
+		ll0 += logloss_term(pt->w, pt->wy, pt->p);
 		br += pt->w * f * f - 2.0 * f * pt->wy + pt->wyy;
 		br0 += pt->w * pt->p * pt->p - 2.0 * pt->p * pt->wy + pt->wyy;
 	}
@@ -154,75 +167,62 @@ iso_validate(const IsoRecal *r, int code)
 				 errdetail("In an isotonic recalibrator, %s.", bad)));
 }
 
-static double
-iso_field(const char **p, const char *tok, const char *whole)
-{
-	recal_expect_token(p, tok, "recal_model", whole);
-	return pc_parse_float8(p, "recal_model", whole);
-}
-
 /*
- * "v1 isotonic p rows=N weight=W logloss=L logloss_identity=L0 brier=B
- * brier_identity=B0 knots=[x y; x y; ...]"
+ * The rest of an isotonic recalibrator's text form after its "method"
+ * (recal_type.c reads the version and the method):
+ *
+ *	{"version": 1, "method": "isotonic", "input": "probability", "rows": N,
+ *	 "weight": W, "logloss": L, "logloss_identity": L0, "brier": B,
+ *	 "brier_identity": B0, "knots": [[x, y], ...]}
  */
 Datum
-recal_iso_in(const char *whole)
+recal_iso_in(PcJson *js)
 {
-	const char *p = whole;
-	const char *q;
-	int64		n = 1;
-	int64		rows;
-	char	   *end;
-	IsoRecal   *r;
+	static const char *const inputs[] = {"probability"};
 	IsoRecal	hdr;
+	IsoRecal   *r;
+	int32		cap = 16;
+	double	   *xy;
+	Size		n = 0;
 
-	recal_expect_token(&p, "v1", "recal_model", whole);
-	recal_expect_token(&p, "isotonic", "recal_model", whole);
-	recal_expect_token(&p, "p", "recal_model", whole);
-	recal_expect_token(&p, "rows=", "recal_model", whole);
-	errno = 0;
-	rows = strtoll(p, &end, 10);
-	if (end == p || errno == ERANGE || rows < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type recal_model: \"%s\"", whole),
-				 errdetail("rows must be a positive integer.")));
-	p = end;
-	hdr.sumw = iso_field(&p, "weight=", whole);
-	hdr.loss = iso_field(&p, "logloss=", whole);
-	hdr.loss_identity = iso_field(&p, "logloss_identity=", whole);
-	hdr.brier = iso_field(&p, "brier=", whole);
-	hdr.brier_identity = iso_field(&p, "brier_identity=", whole);
-	recal_expect_token(&p, "knots=[", "recal_model", whole);
-	for (q = p; *q && *q != ']'; q++)
-		if (*q == ';')
-			n++;
-	if (n > ISO_MAX_KNOTS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("isotonic recalibrator has more than %d knots", ISO_MAX_KNOTS)));
+	pc_json_key(js, "input");
+	pc_json_choice(js, inputs, 1);
+	hdr.nrows = pc_json_key_int8(js, "rows");
+	hdr.sumw = pc_json_key_float8(js, "weight", PC_JSON_NONFINITE);
+	hdr.loss = pc_json_key_float8(js, "logloss", PC_JSON_NONFINITE);
+	hdr.loss_identity = pc_json_key_float8(js, "logloss_identity", PC_JSON_NONFINITE);
+	hdr.brier = pc_json_key_float8(js, "brier", PC_JSON_NONFINITE);
+	hdr.brier_identity = pc_json_key_float8(js, "brier_identity", PC_JSON_NONFINITE);
+	pc_json_key(js, "knots");
+	xy = palloc(sizeof(double) * 2 * cap);
+	while (pc_json_next(js, &n))
+	{
+		if ((int32) n > cap)
+		{
+			if (cap >= ISO_MAX_KNOTS)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("isotonic recalibrator has more than %d knots", ISO_MAX_KNOTS)));
+			cap *= 2;
+			xy = repalloc(xy, sizeof(double) * 2 * cap);
+		}
+		pc_json_float8_array(js, xy + 2 * (n - 1), 2, PC_JSON_NONFINITE);
+	}
+	pc_json_end(js);
+	if (n < 1)
+		pc_json_error(js, "at least one knot");
 	r = iso_alloc((int32) n);
-	r->nrows = rows;
+	r->nrows = hdr.nrows;
 	r->sumw = hdr.sumw;
 	r->loss = hdr.loss;
 	r->loss_identity = hdr.loss_identity;
 	r->brier = hdr.brier;
 	r->brier_identity = hdr.brier_identity;
-	for (int i = 0; i < n; i++)
+	for (Size i = 0; i < n; i++)
 	{
-		if (i > 0)
-			recal_expect_token(&p, ";", "recal_model", whole);
-		ISO_X(r)[i] = pc_parse_float8(&p, "recal_model", whole);
-		ISO_Y(r)[i] = pc_parse_float8(&p, "recal_model", whole);
+		ISO_X(r)[i] = xy[2 * i];
+		ISO_Y(r)[i] = xy[2 * i + 1];
 	}
-	recal_expect_token(&p, "]", "recal_model", whole);
-	while (*p == ' ')
-		p++;
-	if (*p != '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type recal_model: \"%s\"", whole),
-				 errdetail("Unexpected text at \"%.20s\".", p)));
 	iso_validate(r, ERRCODE_INVALID_TEXT_REPRESENTATION);
 	return PointerGetDatum(r);
 }
@@ -230,26 +230,26 @@ recal_iso_in(const char *whole)
 void
 recal_iso_out(StringInfo buf, const IsoRecal *r)
 {
-	appendStringInfo(buf, "v1 isotonic p rows=" INT64_FORMAT " weight=", r->nrows);
-	pc_append_float8(buf, r->sumw);
-	appendStringInfoString(buf, " logloss=");
-	pc_append_float8(buf, r->loss);
-	appendStringInfoString(buf, " logloss_identity=");
-	pc_append_float8(buf, r->loss_identity);
-	appendStringInfoString(buf, " brier=");
-	pc_append_float8(buf, r->brier);
-	appendStringInfoString(buf, " brier_identity=");
-	pc_append_float8(buf, r->brier_identity);
-	appendStringInfoString(buf, " knots=[");
+	pc_jw_begin(buf, r->version);
+	pc_jw_key_string(buf, "method", "isotonic");
+	pc_jw_key_string(buf, "input", "probability");
+	pc_jw_key_int8(buf, "rows", r->nrows);
+	pc_jw_key_float8(buf, "weight", r->sumw);
+	pc_jw_key_float8(buf, "logloss", r->loss);
+	pc_jw_key_float8(buf, "logloss_identity", r->loss_identity);
+	pc_jw_key_float8(buf, "brier", r->brier);
+	pc_jw_key_float8(buf, "brier_identity", r->brier_identity);
+	pc_jw_key(buf, "knots");
+	appendStringInfoChar(buf, '[');
 	for (int i = 0; i < r->nknots; i++)
 	{
-		if (i > 0)
-			appendStringInfoString(buf, "; ");
-		pc_append_float8(buf, ISO_X(r)[i]);
-		appendStringInfoChar(buf, ' ');
-		pc_append_float8(buf, ISO_Y(r)[i]);
+		double		xy[2] = {ISO_X(r)[i], ISO_Y(r)[i]};
+
+		pc_jw_sep(buf, i);
+		pc_jw_float8_array(buf, xy, 2);
 	}
 	appendStringInfoChar(buf, ']');
+	pc_jw_end(buf);
 }
 
 /*

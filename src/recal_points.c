@@ -180,13 +180,56 @@ recal_parse_int64(const char **p, const char *typname, const char *whole)
 }
 
 /*
- * recal_points_in(cstring): "v1 p rows=N [x w wy; x w wy; ...]"
+ * Text form (pc_json.h):
+ *
+ *	{"version": 1, "input": "probability", "rows": N,
+ *	 "points": [[x, w, wy], ...]}
  */
-PG_FUNCTION_INFO_V1(recal_points_in);
-Datum
-recal_points_in(PG_FUNCTION_ARGS)
+static RecalPoints *
+points_from_json(const char *whole)
 {
-	const char *whole = PG_GETARG_CSTRING(0);
+	static const char *const kinds[2] = {"probability", "score"};
+	PcJson		js;
+	RecalPoints *s;
+	uint8		kind;
+	int64		nrows;
+	Size		n = 0;
+
+	pc_json_init(&js, whole, "recal_state");
+	pc_json_begin(&js, RECAL_POINTS_VERSION);
+	pc_json_key(&js, "input");
+	kind = pc_json_choice(&js, kinds, 2) == 0 ? RECAL_KIND_PROB : RECAL_KIND_SCORE;
+	nrows = pc_json_key_int8(&js, "rows");
+	if (nrows < 0)
+		pc_json_error(&js, "a non-negative row count");
+	pc_json_key(&js, "points");
+	s = points_alloc(kind, RECAL_INITIAL_CAPACITY);
+	while (pc_json_next(&js, &n))
+	{
+		if (s->npoints == s->capacity)
+		{
+			RecalPoints *bigger;
+
+			if (s->capacity >= RECAL_MAX_POINTS)
+				points_too_many();
+			bigger = points_alloc(kind, Min(s->capacity * 2, RECAL_MAX_POINTS));
+			memcpy(bigger->pts, s->pts, sizeof(RecalPoint) * s->npoints);
+			bigger->npoints = s->npoints;
+			pfree(s);
+			s = bigger;
+		}
+		pc_json_float8_array(&js, (double *) &s->pts[s->npoints++], 3,
+							 PC_JSON_NONFINITE);
+	}
+	pc_json_end(&js);
+	s->nrows = nrows;
+	return s;
+}
+
+/* the form 0.1.0 wrote: "v1 p rows=N [x w wy; x w wy; ...]" */
+static RecalPoints *
+points_from_legacy(const char *whole)
+{
 	const char *p = whole;
 	const char *q;
 	uint8		kind;
@@ -239,6 +282,20 @@ recal_points_in(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type recal_state: \"%s\"", whole),
 				 errdetail("Unexpected text after the point list.")));
+	return s;
+}
+
+/*
+ * recal_points_in(cstring)
+ */
+PG_FUNCTION_INFO_V1(recal_points_in);
+Datum
+recal_points_in(PG_FUNCTION_ARGS)
+{
+	const char *whole = PG_GETARG_CSTRING(0);
+	RecalPoints *s = pc_json_is_json(whole) ? points_from_json(whole) :
+		points_from_legacy(whole);
+
 	points_validate(s, ERRCODE_INVALID_TEXT_REPRESENTATION);
 	s->npoints = recal_compact(s->pts, s->npoints);
 	PG_RETURN_POINTER(s);
@@ -256,18 +313,18 @@ recal_points_out(PG_FUNCTION_ARGS)
 	int			i;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "v1 %c rows=" INT64_FORMAT " [", s->kind, s->nrows);
+	pc_jw_begin(&buf, RECAL_POINTS_VERSION);
+	pc_jw_key_string(&buf, "input", recal_kind_name(s->kind));
+	pc_jw_key_int8(&buf, "rows", s->nrows);
+	pc_jw_key(&buf, "points");
+	appendStringInfoChar(&buf, '[');
 	for (i = 0; i < s->npoints; i++)
 	{
-		if (i > 0)
-			appendStringInfoString(&buf, "; ");
-		pc_append_float8(&buf, s->pts[i].x);
-		appendStringInfoChar(&buf, ' ');
-		pc_append_float8(&buf, s->pts[i].w);
-		appendStringInfoChar(&buf, ' ');
-		pc_append_float8(&buf, s->pts[i].wy);
+		pc_jw_sep(&buf, i);
+		pc_jw_float8_array(&buf, (const double *) &s->pts[i], 3);
 	}
 	appendStringInfoChar(&buf, ']');
+	pc_jw_end(&buf);
 	PG_RETURN_CSTRING(buf.data);
 }
 

@@ -86,15 +86,68 @@ parse_field(const char **p, const char *key, const char *whole)
 }
 
 /*
- * recalibrator_in: "v1 temperature p T=.. rows=.. weight=.. logloss=..
- * logloss_identity=.. iterations=.. decrement=.." or "v1 platt s
- * smoothing=false a=.. b=.. rows=.. ..."
+ * Text form (pc_json.h), keys in this order:
+ *
+ *	{"version": 1, "method": "temperature", "input": "probability",
+ *	 "temperature": T, "rows": N, "weight": W, "logloss": L,
+ *	 "logloss_identity": L0, "iterations": I, "decrement": D}
+ *
+ * and for Platt scaling "smoothing": B, "a": A, "b": B in place of
+ * "temperature"; an isotonic recalibrator's keys after "method" are
+ * recal_isotonic.c's.
  */
-PG_FUNCTION_INFO_V1(recalibrator_in);
-Datum
-recalibrator_in(PG_FUNCTION_ARGS)
+static Datum
+recalibrator_from_json(const char *whole)
 {
-	const char *whole = PG_GETARG_CSTRING(0);
+	static const char *const methods[3] = {"temperature", "platt", "isotonic"};
+	static const char *const kinds[2] = {"probability", "score"};
+	PcJson		js;
+	Recalibrator *r;
+	int			method;
+
+	StaticAssertStmt(RECAL_TEMPERATURE == 1 && RECAL_PLATT == 2 &&
+					 RECAL_ISOTONIC == 3, "methods in the order of their names");
+	pc_json_init(&js, whole, "recal_model");
+	pc_json_begin(&js, RECALIBRATOR_VERSION);
+	pc_json_key(&js, "method");
+	method = pc_json_choice(&js, methods, 3) + 1;
+	if (method == RECAL_ISOTONIC)
+		return recal_iso_in(&js);
+	r = palloc0(sizeof(Recalibrator));
+	SET_VARSIZE(r, sizeof(Recalibrator));
+	r->version = RECALIBRATOR_VERSION;
+	r->method = method;
+	pc_json_key(&js, "input");
+	r->kind = pc_json_choice(&js, kinds, 2) == 0 ? RECAL_KIND_PROB : RECAL_KIND_SCORE;
+	if (method == RECAL_TEMPERATURE)
+	{
+		r->param[0] = pc_json_key_float8(&js, "temperature", PC_JSON_NONFINITE);
+	}
+	else
+	{
+		r->smoothing = pc_json_key_bool(&js, "smoothing");
+		r->param[0] = pc_json_key_float8(&js, "a", PC_JSON_NONFINITE);
+		r->param[1] = pc_json_key_float8(&js, "b", PC_JSON_NONFINITE);
+	}
+	r->nrows = pc_json_key_int8(&js, "rows");
+	r->sumw = pc_json_key_float8(&js, "weight", PC_JSON_NONFINITE);
+	r->loss = pc_json_key_float8(&js, "logloss", PC_JSON_NONFINITE);
+	r->loss_identity = pc_json_key_float8(&js, "logloss_identity", PC_JSON_NONFINITE);
+	r->iterations = pc_json_key_int4(&js, "iterations", 0, 10000);
+	r->decrement = pc_json_key_float8(&js, "decrement", PC_JSON_NONFINITE);
+	pc_json_end(&js);
+	recalibrator_validate(r, whole, ERRCODE_INVALID_TEXT_REPRESENTATION);
+	return PointerGetDatum(r);
+}
+
+/*
+ * The form 0.1.0 wrote: "v1 temperature p T=.. rows=.. weight=..
+ * logloss=.. logloss_identity=.. iterations=.. decrement=.." or "v1 platt
+ * s smoothing=false a=.. b=.. rows=.. ..."
+ */
+static Datum
+recalibrator_from_legacy(const char *whole)
+{
 	const char *p = whole;
 	Recalibrator *r = palloc0(sizeof(Recalibrator));
 	int64		it;
@@ -104,8 +157,6 @@ recalibrator_in(PG_FUNCTION_ARGS)
 	recal_expect_token(&p, "v1", "recal_model", whole);
 	while (*p == ' ')
 		p++;
-	if (strncmp(p, "isotonic", 8) == 0)
-		PG_RETURN_DATUM(recal_iso_in(whole));
 	if (strncmp(p, "temperature", 11) == 0)
 	{
 		r->method = RECAL_TEMPERATURE;
@@ -120,7 +171,7 @@ recalibrator_in(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type recal_model: \"%s\"", whole),
-				 errdetail("The method must be \"temperature\", \"platt\" or \"isotonic\".")));
+				 errdetail("The method must be \"temperature\" or \"platt\".")));
 	while (*p == ' ')
 		p++;
 	if (*p == RECAL_KIND_PROB || *p == RECAL_KIND_SCORE)
@@ -172,35 +223,42 @@ recalibrator_in(PG_FUNCTION_ARGS)
 				 errmsg("invalid input syntax for type recal_model: \"%s\"", whole),
 				 errdetail("Unexpected text at \"%.20s\".", p)));
 	recalibrator_validate(r, whole, ERRCODE_INVALID_TEXT_REPRESENTATION);
-	PG_RETURN_POINTER(r);
+	return PointerGetDatum(r);
+}
+
+PG_FUNCTION_INFO_V1(recalibrator_in);
+Datum
+recalibrator_in(PG_FUNCTION_ARGS)
+{
+	const char *whole = PG_GETARG_CSTRING(0);
+
+	if (pc_json_is_json(whole))
+		return recalibrator_from_json(whole);
+	return recalibrator_from_legacy(whole);
 }
 
 static void
 recalibrator_text(StringInfo buf, const Recalibrator *r)
 {
-	appendStringInfo(buf, "v1 %s %c ",
-					 r->method == RECAL_TEMPERATURE ? "temperature" : "platt",
-					 r->kind);
+	pc_jw_begin(buf, r->version);
+	pc_jw_key_string(buf, "method",
+					 r->method == RECAL_TEMPERATURE ? "temperature" : "platt");
+	pc_jw_key_string(buf, "input", recal_kind_name(r->kind));
 	if (r->method == RECAL_TEMPERATURE)
-	{
-		appendStringInfoString(buf, "T=");
-		pc_append_float8(buf, r->param[0]);
-	}
+		pc_jw_key_float8(buf, "temperature", r->param[0]);
 	else
 	{
-		appendStringInfo(buf, "smoothing=%s a=", r->smoothing ? "true" : "false");
-		pc_append_float8(buf, r->param[0]);
-		appendStringInfoString(buf, " b=");
-		pc_append_float8(buf, r->param[1]);
+		pc_jw_key_bool(buf, "smoothing", r->smoothing);
+		pc_jw_key_float8(buf, "a", r->param[0]);
+		pc_jw_key_float8(buf, "b", r->param[1]);
 	}
-	appendStringInfo(buf, " rows=" INT64_FORMAT " weight=", r->nrows);
-	pc_append_float8(buf, r->sumw);
-	appendStringInfoString(buf, " logloss=");
-	pc_append_float8(buf, r->loss);
-	appendStringInfoString(buf, " logloss_identity=");
-	pc_append_float8(buf, r->loss_identity);
-	appendStringInfo(buf, " iterations=%d decrement=", r->iterations);
-	pc_append_float8(buf, r->decrement);
+	pc_jw_key_int8(buf, "rows", r->nrows);
+	pc_jw_key_float8(buf, "weight", r->sumw);
+	pc_jw_key_float8(buf, "logloss", r->loss);
+	pc_jw_key_float8(buf, "logloss_identity", r->loss_identity);
+	pc_jw_key_int8(buf, "iterations", r->iterations);
+	pc_jw_key_float8(buf, "decrement", r->decrement);
+	pc_jw_end(buf);
 }
 
 PG_FUNCTION_INFO_V1(recalibrator_out);

@@ -14,7 +14,7 @@
 #include <limits.h>
 #include <math.h>
 
-#include "bt_text.h"
+#include "pc_json.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -320,31 +320,13 @@ rw_model_unpack(struct varlena *v, RwModelInfo *mi)
 }
 
 static void
-append_arr(StringInfo buf, const double *x, int n)
+append_arr_or_null(StringInfo buf, const char *key, const double *x, int n)
 {
-	appendStringInfoChar(buf, '[');
-	for (int i = 0; i < n; i++)
-	{
-		if (i > 0)
-			appendStringInfoChar(buf, ',');
-		pc_append_float8(buf, x[i]);
-	}
-	appendStringInfoChar(buf, ']');
-}
-
-static void
-append_arr_or_null(StringInfo buf, const double *x, int n)
-{
+	pc_jw_key(buf, key);
 	if (x == NULL)
 		appendStringInfoString(buf, "null");
 	else
-		append_arr(buf, x, n);
-}
-
-static void
-key(StringInfo buf, const char *k)
-{
-	appendStringInfo(buf, ",\"%s\":", k);
+		pc_jw_float8_array(buf, x, n);
 }
 
 /*
@@ -357,76 +339,67 @@ rw_model_text(const RwModelInfo *mi)
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"version\":%d,\"d\":%d,\"n\":" INT64_FORMAT,
-					 RW_MODEL_VERSION, mi->d, mi->n);
-	key(&buf, "weight_sum");
-	pc_append_float8(&buf, mi->wsum);
-	appendStringInfo(&buf, ",\"objective\":\"%s\"", rw_objective_name(mi->objective));
-	key(&buf, "brier_weight");
-	pc_append_float8(&buf, mi->brier_weight);
-	key(&buf, "prior");
-	pc_append_float8(&buf, mi->prior);
-	appendStringInfo(&buf, ",\"position_effect\":%s,\"augment\":\"%s\",\"spurious\":",
-					 mi->position ? "true" : "false", aug_names[mi->augment]);
+	pc_jw_begin(&buf, RW_MODEL_VERSION);
+	pc_jw_key_int8(&buf, "d", mi->d);
+	pc_jw_key_int8(&buf, "n", mi->n);
+	pc_jw_key_float8(&buf, "weight_sum", mi->wsum);
+	pc_jw_key_string(&buf, "objective", rw_objective_name(mi->objective));
+	pc_jw_key_float8(&buf, "brier_weight", mi->brier_weight);
+	pc_jw_key_float8(&buf, "prior", mi->prior);
+	pc_jw_key_bool(&buf, "position_effect", mi->position);
+	pc_jw_key_string(&buf, "augment", aug_names[mi->augment]);
+	pc_jw_key(&buf, "spurious");
 	if (mi->nspurious == 0)
 		appendStringInfoString(&buf, "null");
 	else
 	{
 		appendStringInfoChar(&buf, '[');
 		for (int i = 0; i < mi->nspurious; i++)
-			appendStringInfo(&buf, "%s%d", i ? "," : "", mi->spurious[i]);
+		{
+			pc_jw_sep(&buf, i);
+			appendStringInfo(&buf, "%d", mi->spurious[i]);
+		}
 		appendStringInfoChar(&buf, ']');
 	}
-	appendStringInfo(&buf, ",\"standardize\":%s,\"optimiser\":\"%s\",\"in_memory\":%s,\"max_iter\":%d",
-					 mi->scales ? "true" : "false", opt_names[mi->optimiser],
-					 mi->in_memory ? "true" : "false", mi->max_iter);
-	key(&buf, "tol");
-	pc_append_float8(&buf, mi->tol);
-	appendStringInfo(&buf, ",\"passes\":%d,\"iterations\":%d,\"converged\":%s",
-					 mi->passes, mi->iterations, mi->converged ? "true" : "false");
-	key(&buf, "grad_norm");
-	pc_append_float8(&buf, mi->grad_norm);
-	key(&buf, "loglik");
-	pc_append_float8(&buf, mi->loglik);
-	key(&buf, "objective_value");
-	pc_append_float8(&buf, mi->objective_value);
-	key(&buf, "brier");
-	pc_append_float8(&buf, mi->brier);
-	key(&buf, "gamma");
-	pc_append_float8(&buf, mi->gamma);
-	key(&buf, "gamma_se");
-	if (isnan(mi->gamma_se))
-		appendStringInfoString(&buf, "null");
-	else
-		pc_append_float8(&buf, mi->gamma_se);
-	appendStringInfo(&buf, ",\"se_method\":\"%s\",\"se_note\":", se_names[mi->se_method]);
+	pc_jw_key_bool(&buf, "standardize", mi->scales != NULL);
+	pc_jw_key_string(&buf, "optimiser", opt_names[mi->optimiser]);
+	pc_jw_key_bool(&buf, "in_memory", mi->in_memory);
+	pc_jw_key_int8(&buf, "max_iter", mi->max_iter);
+	pc_jw_key_float8(&buf, "tol", mi->tol);
+	pc_jw_key_int8(&buf, "passes", mi->passes);
+	pc_jw_key_int8(&buf, "iterations", mi->iterations);
+	pc_jw_key_bool(&buf, "converged", mi->converged);
+	pc_jw_key_float8(&buf, "grad_norm", mi->grad_norm);
+	pc_jw_key_float8(&buf, "loglik", mi->loglik);
+	pc_jw_key_float8(&buf, "objective_value", mi->objective_value);
+	pc_jw_key_float8(&buf, "brier", mi->brier);
+	pc_jw_key_float8(&buf, "gamma", mi->gamma);
+	pc_jw_key(&buf, "gamma_se");
+	pc_jw_float8_or_null(&buf, mi->gamma_se);
+	pc_jw_key_string(&buf, "se_method", se_names[mi->se_method]);
+	pc_jw_key(&buf, "se_note");
 	if (mi->se_note == RW_SEN_NONE)
 		appendStringInfoString(&buf, "null");
 	else
-		bt_append_json_string(&buf, se_notes[mi->se_note]);
-	appendStringInfo(&buf, ",\"clusters\":%d", mi->clusters);
-	key(&buf, "coefficients");
-	append_arr(&buf, mi->coef, mi->d);
-	key(&buf, "se");
-	append_arr_or_null(&buf, mi->se, mi->d);
-	key(&buf, "scales");
-	append_arr_or_null(&buf, mi->scales, mi->d);
-	key(&buf, "items");
+		pc_jw_string(&buf, se_notes[mi->se_note]);
+	pc_jw_key_int8(&buf, "clusters", mi->clusters);
+	pc_jw_key(&buf, "coefficients");
+	pc_jw_float8_array(&buf, mi->coef, mi->d);
+	append_arr_or_null(&buf, "se", mi->se, mi->d);
+	append_arr_or_null(&buf, "scales", mi->scales, mi->d);
+	pc_jw_key(&buf, "items");
 	appendStringInfoChar(&buf, '[');
 	for (int i = 0; i < mi->nitems; i++)
 	{
-		if (i > 0)
-			appendStringInfoChar(&buf, ',');
-		bt_append_json_string(&buf, mi->item[i]);
+		pc_jw_sep(&buf, i);
+		pc_jw_string(&buf, mi->item[i]);
 	}
 	appendStringInfoChar(&buf, ']');
-	key(&buf, "item_effects");
-	append_arr(&buf, mi->item_effect, mi->nitems);
-	key(&buf, "item_se");
-	append_arr_or_null(&buf, mi->item_se, mi->nitems);
-	key(&buf, "covariance");
-	append_arr_or_null(&buf, mi->cov, mi->cov ? (int) RW_NCOV(mi->d) : 0);
-	appendStringInfoChar(&buf, '}');
+	pc_jw_key(&buf, "item_effects");
+	pc_jw_float8_array(&buf, mi->item_effect, mi->nitems);
+	append_arr_or_null(&buf, "item_se", mi->item_se, mi->nitems);
+	append_arr_or_null(&buf, "covariance", mi->cov, mi->cov ? (int) RW_NCOV(mi->d) : 0);
+	pc_jw_end(&buf);
 	return buf.data;
 }
 
@@ -440,61 +413,17 @@ reward_model_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(rw_model_text(&mi));
 }
 
-/* a JSON array of n finite numbers (n < 0: any length, returned) */
-static double *
-lex_arr(BtLex *lx, int *n, bool allow_null)
+/* a JSON array of n finite numbers, or null where allowed (NULL) */
+static const double *
+lex_arr_n(PcJson *lx, int n, bool allow_null)
 {
-	int			cap = 16,
-				len = 0;
 	double	   *x;
 
-	if (allow_null && bt_lex_null(lx))
-	{
-		*n = -1;
+	if (allow_null && pc_json_null(lx))
 		return NULL;
-	}
-	x = palloc(sizeof(double) * cap);
-	bt_lex_expect(lx, '[');
-	if (!bt_lex_accept(lx, ']'))
-	{
-		do
-		{
-			if (len == cap)
-			{
-				if (cap >= RW_MAX_FEATURES * 64)
-					bt_lex_error(lx, "a shorter array");
-				cap *= 2;
-				x = repalloc(x, sizeof(double) * cap);
-			}
-			x[len++] = bt_lex_finite(lx);
-		} while (bt_lex_accept(lx, ','));
-		bt_lex_expect(lx, ']');
-	}
-	*n = len;
+	x = palloc(sizeof(double) * Max(n, 1));
+	pc_json_float8_array(lx, x, n, PC_JSON_FINITE);
 	return x;
-}
-
-static const double *
-lex_arr_n(BtLex *lx, int n, bool allow_null, const char *what)
-{
-	int			got;
-	double	   *x = lex_arr(lx, &got, allow_null);
-
-	if (x != NULL && got != n)
-		bt_lex_error(lx, what);
-	return x;
-}
-
-static int
-lex_name(BtLex *lx, const char *const *names, int nnames)
-{
-	int			len;
-	char	   *s = bt_lex_string(lx, &len);
-
-	for (int i = 0; i < nnames; i++)
-		if (strcmp(s, names[i]) == 0)
-			return i;
-	bt_lex_error(lx, "a known name");
 }
 
 PG_FUNCTION_INFO_V1(reward_model_in);
@@ -502,7 +431,7 @@ Datum
 reward_model_in(PG_FUNCTION_ARGS)
 {
 	const char *str = PG_GETARG_CSTRING(0);
-	BtLex		lx;
+	PcJson		lx;
 	RwModelInfo mi;
 	bool		standardize;
 	int			len,
@@ -510,146 +439,85 @@ reward_model_in(PG_FUNCTION_ARGS)
 	const char *objnames[RW_OBJ_COUNT];
 	int32	   *sp = NULL;
 	char	  **names;
+	Size		count = 0;
 
 	for (int i = 0; i < RW_OBJ_COUNT; i++)
 		objnames[i] = rw_objective_name(i);
 	memset(&mi, 0, sizeof(mi));
-	bt_lex_init(&lx, str, "reward_model");
-	bt_lex_expect(&lx, '{');
-	bt_lex_key(&lx, "version");
-	if (bt_lex_int4(&lx, 0, INT_MAX) != RW_MODEL_VERSION)
-		bt_lex_error(&lx, "version 1");
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "d");
-	mi.d = bt_lex_int4(&lx, 0, RW_MAX_FEATURES);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "n");
-	mi.n = bt_lex_int8(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "weight_sum");
-	mi.wsum = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "objective");
-	mi.objective = lex_name(&lx, objnames, RW_OBJ_COUNT);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "brier_weight");
-	mi.brier_weight = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "prior");
-	mi.prior = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "position_effect");
-	mi.position = bt_lex_bool(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "augment");
-	mi.augment = lex_name(&lx, aug_names, 3);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "spurious");
-	if (!bt_lex_null(&lx))
+	pc_json_init(&lx, str, "reward_model");
+	pc_json_begin(&lx, RW_MODEL_VERSION);
+	mi.d = pc_json_key_int4(&lx, "d", 0, RW_MAX_FEATURES);
+	mi.n = pc_json_key_int8(&lx, "n");
+	mi.wsum = pc_json_key_float8(&lx, "weight_sum", PC_JSON_FINITE);
+	pc_json_key(&lx, "objective");
+	mi.objective = pc_json_choice(&lx, objnames, RW_OBJ_COUNT);
+	mi.brier_weight = pc_json_key_float8(&lx, "brier_weight", PC_JSON_FINITE);
+	mi.prior = pc_json_key_float8(&lx, "prior", PC_JSON_FINITE);
+	mi.position = pc_json_key_bool(&lx, "position_effect");
+	pc_json_key(&lx, "augment");
+	mi.augment = pc_json_choice(&lx, aug_names, 3);
+	pc_json_key(&lx, "spurious");
+	if (!pc_json_null(&lx))
 	{
-		bt_lex_expect(&lx, '[');
+		pc_json_expect(&lx, '[');
 		sp = palloc(sizeof(int32) * (mi.d + 1));
 		do
 		{
 			if (mi.nspurious >= mi.d)
-				bt_lex_error(&lx, "at most d spurious features");
-			sp[mi.nspurious++] = bt_lex_int4(&lx, 1, RW_MAX_FEATURES);
-		} while (bt_lex_accept(&lx, ','));
-		bt_lex_expect(&lx, ']');
+				pc_json_error(&lx, "at most d spurious features");
+			sp[mi.nspurious++] = pc_json_int4(&lx, 1, RW_MAX_FEATURES);
+		} while (pc_json_accept(&lx, ','));
+		pc_json_expect(&lx, ']');
 	}
 	mi.spurious = sp;
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "standardize");
-	standardize = bt_lex_bool(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "optimiser");
-	mi.optimiser = lex_name(&lx, opt_names, 2);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "in_memory");
-	mi.in_memory = bt_lex_bool(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "max_iter");
-	mi.max_iter = bt_lex_int4(&lx, 1, INT_MAX);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "tol");
-	mi.tol = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "passes");
-	mi.passes = bt_lex_int4(&lx, 0, INT_MAX);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "iterations");
-	mi.iterations = bt_lex_int4(&lx, 0, INT_MAX);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "converged");
-	mi.converged = bt_lex_bool(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "grad_norm");
-	mi.grad_norm = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "loglik");
-	mi.loglik = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "objective_value");
-	mi.objective_value = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "brier");
-	mi.brier = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "gamma");
-	mi.gamma = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "gamma_se");
-	mi.gamma_se = bt_lex_null(&lx) ? get_float8_nan() : bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "se_method");
-	mi.se_method = lex_name(&lx, se_names, 3);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "se_note");
-	mi.se_note = bt_lex_null(&lx) ? RW_SEN_NONE : lex_name(&lx, se_notes, RW_SEN_COUNT);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "clusters");
-	mi.clusters = bt_lex_int4(&lx, 0, INT_MAX);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "coefficients");
-	mi.coef = lex_arr_n(&lx, mi.d, false, "d coefficients");
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "se");
-	mi.se = lex_arr_n(&lx, mi.d, true, "d standard errors");
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "scales");
-	mi.scales = lex_arr_n(&lx, mi.d, true, "d scales");
+	standardize = pc_json_key_bool(&lx, "standardize");
+	pc_json_key(&lx, "optimiser");
+	mi.optimiser = pc_json_choice(&lx, opt_names, 2);
+	mi.in_memory = pc_json_key_bool(&lx, "in_memory");
+	mi.max_iter = pc_json_key_int4(&lx, "max_iter", 1, INT_MAX);
+	mi.tol = pc_json_key_float8(&lx, "tol", PC_JSON_FINITE);
+	mi.passes = pc_json_key_int4(&lx, "passes", 0, INT_MAX);
+	mi.iterations = pc_json_key_int4(&lx, "iterations", 0, INT_MAX);
+	mi.converged = pc_json_key_bool(&lx, "converged");
+	mi.grad_norm = pc_json_key_float8(&lx, "grad_norm", PC_JSON_FINITE);
+	mi.loglik = pc_json_key_float8(&lx, "loglik", PC_JSON_FINITE);
+	mi.objective_value = pc_json_key_float8(&lx, "objective_value", PC_JSON_FINITE);
+	mi.brier = pc_json_key_float8(&lx, "brier", PC_JSON_FINITE);
+	mi.gamma = pc_json_key_float8(&lx, "gamma", PC_JSON_FINITE);
+	mi.gamma_se = pc_json_key_float8(&lx, "gamma_se", PC_JSON_NULL_NAN);
+	pc_json_key(&lx, "se_method");
+	mi.se_method = pc_json_choice(&lx, se_names, 3);
+	pc_json_key(&lx, "se_note");
+	mi.se_note = pc_json_null(&lx) ? RW_SEN_NONE : pc_json_choice(&lx, se_notes, RW_SEN_COUNT);
+	mi.clusters = pc_json_key_int4(&lx, "clusters", 0, INT_MAX);
+	pc_json_key(&lx, "coefficients");
+	mi.coef = lex_arr_n(&lx, mi.d, false);
+	pc_json_key(&lx, "se");
+	mi.se = lex_arr_n(&lx, mi.d, true);
+	pc_json_key(&lx, "scales");
+	mi.scales = lex_arr_n(&lx, mi.d, true);
 	if ((mi.scales != NULL) != standardize)
-		bt_lex_error(&lx, "scales exactly when standardize is true");
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "items");
-	bt_lex_expect(&lx, '[');
+		pc_json_error(&lx, "scales exactly when standardize is true");
+	pc_json_key(&lx, "items");
 	cap = 16;
 	names = palloc(sizeof(char *) * cap);
-	if (!bt_lex_accept(&lx, ']'))
+	while (pc_json_next(&lx, &count))
 	{
-		do
+		if (mi.nitems == cap)
 		{
-			if (mi.nitems == cap)
-			{
-				cap *= 2;
-				names = repalloc(names, sizeof(char *) * cap);
-			}
-			names[mi.nitems++] = bt_lex_string(&lx, &len);
-		} while (bt_lex_accept(&lx, ','));
-		bt_lex_expect(&lx, ']');
+			cap *= 2;
+			names = repalloc(names, sizeof(char *) * cap);
+		}
+		names[mi.nitems++] = pc_json_string(&lx, &len);
 	}
 	mi.item = (const char *const *) names;
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "item_effects");
-	mi.item_effect = lex_arr_n(&lx, mi.nitems, false, "one effect per item");
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "item_se");
-	mi.item_se = lex_arr_n(&lx, mi.nitems, true, "one standard error per item");
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "covariance");
-	mi.cov = lex_arr_n(&lx, (int) RW_NCOV(mi.d), true, "d (d + 1) / 2 covariances");
-	bt_lex_expect(&lx, '}');
-	bt_lex_end(&lx);
+	pc_json_key(&lx, "item_effects");
+	mi.item_effect = lex_arr_n(&lx, mi.nitems, false);
+	pc_json_key(&lx, "item_se");
+	mi.item_se = lex_arr_n(&lx, mi.nitems, true);
+	pc_json_key(&lx, "covariance");
+	mi.cov = lex_arr_n(&lx, (int) RW_NCOV(mi.d), true);
+	pc_json_end(&lx);
 	if ((mi.se != NULL) != (mi.item_se != NULL))
 		rw_model_invalid("reward_model", "se and item_se must both be given or both be null");
 	rw_model_validate(&mi);

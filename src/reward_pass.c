@@ -18,7 +18,7 @@
 #include <limits.h>
 #include <math.h>
 
-#include "bt_text.h"
+#include "pc_json.h"
 #include "catalog/pg_type.h"
 #include "libpq/pqformat.h"
 #include "utils/array.h"
@@ -230,45 +230,19 @@ rw_pass_validate(const RewardPass *s, const char *typname)
 				 errdetail("%s.", bad)));
 }
 
-static void
-rw_lex_array(BtLex *lx, double *out, size_t n)
-{
-	bt_lex_expect(lx, '[');
-	for (size_t i = 0; i < n; i++)
-	{
-		if (i > 0)
-			bt_lex_expect(lx, ',');
-		out[i] = bt_lex_finite(lx);
-	}
-	bt_lex_expect(lx, ']');
-}
-
-static void
-rw_append_array(StringInfo buf, const double *x, size_t n)
-{
-	appendStringInfoChar(buf, '[');
-	for (size_t i = 0; i < n; i++)
-	{
-		if (i > 0)
-			appendStringInfoChar(buf, ',');
-		pc_append_float8(buf, x[i]);
-	}
-	appendStringInfoChar(buf, ']');
-}
-
 /*
- * Text form (fixed key order):
- * {"version":1,"d":2,"position_effect":false,"objective":"logloss",
- *	"brier_weight":1,"hessian":true,"rows":3,"weight_sum":3,
- *	"objective_value":..,"loglik":..,"brier":..,"max_abs_eta":..,
- *	"params":[..],"gradient":[..],"hessian_lower":[..]|null}
+ * Text form (pc_json.h; fixed key order):
+ * {"version": 1, "d": 2, "position_effect": false, "objective": "logloss",
+ *	"brier_weight": 1, "hessian": true, "rows": 3, "weight_sum": 3,
+ *	"objective_value": .., "loglik": .., "brier": .., "max_abs_eta": ..,
+ *	"params": [..], "gradient": [..], "hessian_lower": [..] | null}
  */
 PG_FUNCTION_INFO_V1(reward_pass_state_in);
 Datum
 reward_pass_state_in(PG_FUNCTION_ARGS)
 {
 	const char *str = PG_GETARG_CSTRING(0);
-	BtLex		lx;
+	PcJson		lx;
 	int			d,
 				obj,
 				len;
@@ -279,66 +253,39 @@ reward_pass_state_in(PG_FUNCTION_ARGS)
 	RewardPass *s;
 	RwSums		sums;
 
-	bt_lex_init(&lx, str, "reward_pass_state");
-	bt_lex_expect(&lx, '{');
-	bt_lex_key(&lx, "version");
-	if (bt_lex_int4(&lx, 0, INT_MAX) != RW_PASS_VERSION)
-		bt_lex_error(&lx, "version 1");
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "d");
-	d = bt_lex_int4(&lx, 1, RW_MAX_FEATURES);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "position_effect");
-	pos = bt_lex_bool(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "objective");
-	name = bt_lex_string(&lx, &len);
+	pc_json_init(&lx, str, "reward_pass_state");
+	pc_json_begin(&lx, RW_PASS_VERSION);
+	d = pc_json_key_int4(&lx, "d", 1, RW_MAX_FEATURES);
+	pos = pc_json_key_bool(&lx, "position_effect");
+	pc_json_key(&lx, "objective");
+	name = pc_json_string(&lx, &len);
 	obj = rw_parse_objective(name);
 	if (obj < 0)
-		bt_lex_error(&lx, "a known objective");
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "brier_weight");
-	lambda = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "hessian");
-	hess = bt_lex_bool(&lx);
+		pc_json_error(&lx, "a known objective");
+	lambda = pc_json_key_float8(&lx, "brier_weight", PC_JSON_FINITE);
+	hess = pc_json_key_bool(&lx, "hessian");
 	if (hess && d + (pos ? 1 : 0) > RW_NEWTON_MAX)
-		bt_lex_error(&lx, "no Hessian beyond 256 parameters");
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "rows");
-	sums.rows = bt_lex_int8(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "weight_sum");
-	sums.wsum = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "objective_value");
-	sums.f = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "loglik");
-	sums.ll = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "brier");
-	sums.br = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "max_abs_eta");
-	sums.maxeta = bt_lex_finite(&lx);
-	bt_lex_expect(&lx, ',');
+		pc_json_error(&lx, "no Hessian beyond 256 parameters");
+	sums.rows = pc_json_key_int8(&lx, "rows");
+	sums.wsum = pc_json_key_float8(&lx, "weight_sum", PC_JSON_FINITE);
+	sums.f = pc_json_key_float8(&lx, "objective_value", PC_JSON_FINITE);
+	sums.ll = pc_json_key_float8(&lx, "loglik", PC_JSON_FINITE);
+	sums.br = pc_json_key_float8(&lx, "brier", PC_JSON_FINITE);
+	sums.maxeta = pc_json_key_float8(&lx, "max_abs_eta", PC_JSON_FINITE);
 
 	s = rw_pass_alloc(d, d + (pos ? 1 : 0), obj, lambda, hess);
 	s->sums = sums;
-	bt_lex_key(&lx, "params");
-	rw_lex_array(&lx, RW_PASS_PARAMS(s), s->k);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "gradient");
-	rw_lex_array(&lx, RW_PASS_GRAD(s), s->k);
-	bt_lex_expect(&lx, ',');
-	bt_lex_key(&lx, "hessian_lower");
+	pc_json_key(&lx, "params");
+	pc_json_float8_array(&lx, RW_PASS_PARAMS(s), s->k, PC_JSON_FINITE);
+	pc_json_key(&lx, "gradient");
+	pc_json_float8_array(&lx, RW_PASS_GRAD(s), s->k, PC_JSON_FINITE);
+	pc_json_key(&lx, "hessian_lower");
 	if (hess)
-		rw_lex_array(&lx, RW_PASS_HESS(s), (size_t) s->k * (s->k + 1) / 2);
-	else if (!bt_lex_null(&lx))
-		bt_lex_error(&lx, "null");
-	bt_lex_expect(&lx, '}');
-	bt_lex_end(&lx);
+		pc_json_float8_array(&lx, RW_PASS_HESS(s), (size_t) s->k * (s->k + 1) / 2,
+							 PC_JSON_FINITE);
+	else if (!pc_json_null(&lx))
+		pc_json_error(&lx, "null");
+	pc_json_end(&lx);
 	rw_pass_validate(s, "reward_pass_state");
 	PG_RETURN_POINTER(s);
 }
@@ -351,31 +298,28 @@ reward_pass_state_out(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"version\":%d,\"d\":%d,\"position_effect\":%s,\"objective\":\"%s\",\"brier_weight\":",
-					 s->version, s->d, s->k > s->d ? "true" : "false",
-					 rw_objective_name(s->objective));
-	pc_append_float8(&buf, s->brier_weight);
-	appendStringInfo(&buf, ",\"hessian\":%s,\"rows\":" INT64_FORMAT ",\"weight_sum\":",
-					 s->hessian ? "true" : "false", s->sums.rows);
-	pc_append_float8(&buf, s->sums.wsum);
-	appendStringInfoString(&buf, ",\"objective_value\":");
-	pc_append_float8(&buf, s->sums.f);
-	appendStringInfoString(&buf, ",\"loglik\":");
-	pc_append_float8(&buf, s->sums.ll);
-	appendStringInfoString(&buf, ",\"brier\":");
-	pc_append_float8(&buf, s->sums.br);
-	appendStringInfoString(&buf, ",\"max_abs_eta\":");
-	pc_append_float8(&buf, s->sums.maxeta);
-	appendStringInfoString(&buf, ",\"params\":");
-	rw_append_array(&buf, RW_PASS_PARAMS(s), s->k);
-	appendStringInfoString(&buf, ",\"gradient\":");
-	rw_append_array(&buf, RW_PASS_GRAD(s), s->k);
-	appendStringInfoString(&buf, ",\"hessian_lower\":");
+	pc_jw_begin(&buf, s->version);
+	pc_jw_key_int8(&buf, "d", s->d);
+	pc_jw_key_bool(&buf, "position_effect", s->k > s->d);
+	pc_jw_key_string(&buf, "objective", rw_objective_name(s->objective));
+	pc_jw_key_float8(&buf, "brier_weight", s->brier_weight);
+	pc_jw_key_bool(&buf, "hessian", s->hessian);
+	pc_jw_key_int8(&buf, "rows", s->sums.rows);
+	pc_jw_key_float8(&buf, "weight_sum", s->sums.wsum);
+	pc_jw_key_float8(&buf, "objective_value", s->sums.f);
+	pc_jw_key_float8(&buf, "loglik", s->sums.ll);
+	pc_jw_key_float8(&buf, "brier", s->sums.br);
+	pc_jw_key_float8(&buf, "max_abs_eta", s->sums.maxeta);
+	pc_jw_key(&buf, "params");
+	pc_jw_float8_array(&buf, RW_PASS_PARAMS(s), s->k);
+	pc_jw_key(&buf, "gradient");
+	pc_jw_float8_array(&buf, RW_PASS_GRAD(s), s->k);
+	pc_jw_key(&buf, "hessian_lower");
 	if (s->hessian)
-		rw_append_array(&buf, RW_PASS_HESS(s), (size_t) s->k * (s->k + 1) / 2);
+		pc_jw_float8_array(&buf, RW_PASS_HESS(s), (size_t) s->k * (s->k + 1) / 2);
 	else
 		appendStringInfoString(&buf, "null");
-	appendStringInfoChar(&buf, '}');
+	pc_jw_end(&buf);
 	PG_RETURN_CSTRING(buf.data);
 }
 

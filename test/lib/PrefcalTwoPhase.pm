@@ -89,21 +89,22 @@ our %dyadic_bound = (
 
 # results whose text lists a set in an order that depends on the order of
 # merging: sorted before comparing (result type -> canonical form)
-our %canon = (
-	# {"version": 1, "ids": ..., "pairs": [[a, b, w, l, t], ...]}
-	'bt_state' => sub {
+# a canonical form that sorts the elements of the JSON list under key
+# (states with keys in a fixed order: {"version": 1, ..., key: [[...], ...]})
+sub sorted_list
+{
+	my ($key) = @_;
+	return sub {
 		my ($v) = @_;
-		return $v unless $v =~ /^(.*"pairs": \[)(.*)(\]\}\s*)$/s;
+		return $v unless $v =~ /^(.*"\Q$key\E": \[)(.*)(\]\}\s*)$/s;
 		my ($head, $body, $tail) = ($1, $2, $3);
 		return $head . join(', ', sort split /(?<=\]), (?=\[)/, $body) . $tail;
-	},
-	# v1 n=K {"condition" ...} ...
-	'preference_consistency_state' => sub {
-		my ($v) = @_;
-		my @c = $v =~ /(\{[^}]*\})/g;
-		(my $head = $v) =~ s/\s*\{.*//s;
-		return join(' ', $head, sort @c);
-	},
+	};
+}
+
+our %canon = (
+	'bt_state' => sorted_list('pairs'),
+	'preference_consistency_state' => sorted_list('entries'),
 );
 
 our $np = 6;		# parts 0 .. 5: 0 empty, 1 one row, 2 NULL rows only

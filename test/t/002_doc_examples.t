@@ -41,11 +41,11 @@
 #   - a "…" elsewhere stands for any text (an elided part of a line).
 # Extra comparisons (output a doc shows away from its query, listed here):
 #   annotation.md   the prior's text form (the ``` block that starts
-#                   "v1 groups=") is compared, with its lines joined by
+#                   '{"version": 1, "groups"') is compared, with its lines joined by
 #                   spaces, to SELECT pr FROM prior after the blocks ran
 #                   (the prior of the example it describes);
 #   calibration.md  the state's text form (the ``` block that starts
-#                   "version=1 nbins=4"), said to be
+#                   '{"version": 1, "nbins": 4'), said to be
 #                   SELECT calibration_state_agg(p, chosen, 4) FROM judgments.
 # Not compared, on purpose (no query produces them, or not on stdout):
 #   - bradley-terry.md: the ``` blocks of the bt_state text form (an
@@ -76,8 +76,8 @@ my %setup = ('walkthrough.md' => "\\i test/data/load-labeling.sql\n",);
 
 # extra comparisons: file => [ [ regex picking the doc's ``` block, SQL ] ]
 my %extra = (
-	'annotation.md'  => [ [ qr/^v1 groups=/,        'SELECT pr FROM prior' ] ],
-	'calibration.md' => [ [ qr/^version=1 nbins=4 /, 'SELECT calibration_state_agg(p, chosen, 4) FROM judgments' ] ],
+	'annotation.md'  => [ [ qr/^\{"version": 1, "groups"/,   'SELECT pr FROM prior' ] ],
+	'calibration.md' => [ [ qr/^\{"version": 1, "nbins": 4,/, 'SELECT calibration_state_agg(p, chosen, 4) FROM judgments' ] ],
 );
 
 # skip rules: [ name, predicate on the block's SQL, reason ]

@@ -43,7 +43,7 @@ CREATE TABLE b (s krippendorff_alpha_interval_state);
 \\copy b FROM '$file' (FORMAT binary)
 SELECT s::text, abs(krippendorff_alpha_interval_final(s) - 7/26.0) < 1e-15 FROM b;
 SQL
-is($out, 'v2 n=2 {"u1" 3 1.5 0 0.4082482904638631} {"u2" 2 3 0 1}|t',
+is($out, '{"version": 2, "entries": [["u1", 3, 1.5, 0, 0.4082482904638631], ["u2", 2, 3, 0, 1]]}|t',
 	'version-1 binary value read, converted and alpha = 7/26') or diag($err);
 
 my $bad = File::Temp->new(SUFFIX => '.bin');
@@ -87,7 +87,7 @@ CREATE CAST (rawstate AS krippendorff_alpha_interval_state) WITHOUT FUNCTION;
 CREATE TABLE r AS SELECT '\\x$hex'::rawstate::krippendorff_alpha_interval_state s;
 SELECT s::text, abs(krippendorff_alpha_interval_final(s) - 7/26.0) < 1e-15 FROM r;
 SQL
-is($out, 'v2 n=2 {"u1" 3 1.5 0 0.4082482904638631} {"u2" 2 3 0 1}|t',
+is($out, '{"version": 2, "entries": [["u1", 3, 1.5, 0, 0.4082482904638631], ["u2", 2, 3, 0, 1]]}|t',
 	'stored version-1 value read, converted and alpha = 7/26') or diag($err);
 
 pc_dropdb($db);
