@@ -3,7 +3,7 @@
 -- bt_bootstrap_ref.py: the documented weight generator, its own Newton
 -- fit, scipy's strongly connected components) to 1e-8; the states of a
 -- serial scan, of merged parts and of a parallel plan are the same value;
--- the replicate weights are calibration_bootstrap_state_agg's; errors.
+-- the replicate weights are calibration_bootstrap's; errors.
 CREATE FUNCTION pg_temp.close(a float8, b float8) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$ SELECT a = b OR abs(a - b) <= 1e-8 * greatest(1, abs(b)) $$;
 
@@ -92,7 +92,7 @@ WHERE c.name = 'row_prior_position'
 SELECT (bt_ci_predict(s, 'alpha', 'nobody')).estimate IS NULL AS unknown_item
 FROM cases WHERE name = 'cluster_judge';
 
--- the replicate weights are calibration_bootstrap_state_agg's (bootstrap_weight):
+-- the replicate weights are calibration_bootstrap's (bootstrap_weight):
 -- each replicate's total count is the sum of its rows' weights
 SELECT count(*) AS replicates,
        count(*) FILTER (WHERE g.total <> r.total) AS differ

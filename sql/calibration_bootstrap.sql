@@ -1,4 +1,4 @@
--- calibration_bootstrap_state_agg: the bootstrap state (doc/uncertainty.md): its
+-- calibration_bootstrap: the bootstrap state (doc/uncertainty.md): its
 -- estimate is calibration_state_agg's state bit for bit, its replicates are the
 -- measures of the rows reweighted by bootstrap_weight, whatever the scan
 -- order, plan or merging; intervals, paired differences, I/O and errors.
@@ -13,17 +13,17 @@ SELECT i, (i::bigint * 7919 % 10007) / 10007.0::float8 AS p,
 FROM generate_series(1, 6000) i;
 
 -- the estimate is calibration_state_agg's state, bit for bit
-SELECT calibration_bootstrap_estimate(calibration_bootstrap_state_agg(p, y, 10, k))::text
+SELECT calibration_bootstrap_estimate(calibration_bootstrap(p, y, 10, k))::text
          = calibration_state_agg(p, y, 10)::text AS bool_same,
-       calibration_bootstrap_estimate(calibration_bootstrap_state_agg(p, soft, 15, k, 20))::text
+       calibration_bootstrap_estimate(calibration_bootstrap(p, soft, 15, k, 20))::text
          = calibration_state_agg(p, soft, 15)::text AS soft_same,
-       calibration_bootstrap_estimate(calibration_bootstrap_state_agg(p, y, 12, k, 20, 5, w))::text
+       calibration_bootstrap_estimate(calibration_bootstrap(p, y, 12, k, 20, 5, w))::text
          = calibration_state_agg(p, y, 12, w)::text AS weighted_same
 FROM boot_rows;
 
 CREATE TEMP TABLE st AS
-SELECT calibration_bootstrap_state_agg(p, y, 10, k, 30, 42, w) AS s,
-       calibration_bootstrap_state_agg(p2, y, 10, k, 30, 42, w) AS s2
+SELECT calibration_bootstrap(p, y, 10, k, 30, 42, w) AS s,
+       calibration_bootstrap(p2, y, 10, k, 30, 42, w) AS s2
 FROM boot_rows;
 
 -- each replicate is calibration_state_agg over the rows weighted by their key's
@@ -38,14 +38,14 @@ CROSS JOIN LATERAL (SELECT calibration_state_agg(p, y, 10, w * bootstrap_weight(
 
 -- scan order does not matter (sums agree to rounding)
 SELECT bool_and(pg_temp.close(a.value, b.value)) AS order_free
-FROM st, (SELECT calibration_bootstrap_state_agg(p, y, 10, k, 30, 42, w ORDER BY i DESC) AS s FROM boot_rows) r,
+FROM st, (SELECT calibration_bootstrap(p, y, 10, k, 30, 42, w ORDER BY i DESC) AS s FROM boot_rows) r,
      LATERAL calibration_bootstrap_replicates(st.s, 'brier') a
 JOIN LATERAL calibration_bootstrap_replicates(r.s, 'brier') b USING (replicate);
 
 -- merged states of disjoint groups give the whole's replicates
 SELECT bool_and(pg_temp.close(a.value, b.value)) AS merged_same
 FROM st, (SELECT calibration_bootstrap_state_merge(s) AS s FROM
-            (SELECT calibration_bootstrap_state_agg(p, y, 10, k, 30, 42, w) AS s FROM boot_rows GROUP BY g) q) m,
+            (SELECT calibration_bootstrap(p, y, 10, k, 30, 42, w) AS s FROM boot_rows GROUP BY g) q) m,
      LATERAL calibration_bootstrap_replicates(st.s, 'ece') a
 JOIN LATERAL calibration_bootstrap_replicates(m.s, 'ece') b USING (replicate);
 
@@ -57,8 +57,8 @@ SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;
-EXPLAIN (COSTS OFF) SELECT calibration_bootstrap_state_agg(p, y, 10, k, 30, 42, w) FROM boot_rows;
-CREATE TEMP TABLE par AS SELECT calibration_bootstrap_state_agg(p, y, 10, k, 30, 42, w) AS s FROM boot_rows;
+EXPLAIN (COSTS OFF) SELECT calibration_bootstrap(p, y, 10, k, 30, 42, w) FROM boot_rows;
+CREATE TEMP TABLE par AS SELECT calibration_bootstrap(p, y, 10, k, 30, 42, w) AS s FROM boot_rows;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
@@ -82,24 +82,24 @@ SELECT m, pg_temp.close(c.estimate, CASE m
        round(c.upper::numeric, 6) AS upper, round(c.se::numeric, 6) AS se
 FROM st, calibration_bootstrap_estimate(st.s) e,
      unnest(ARRAY['ece', 'mce', 'brier', 'log_loss', 'smooth_ece', 'reliability', 'resolution']) m,
-     LATERAL calibration_bootstrap_ci(st.s, m) c
+     LATERAL calibration_ci(st.s, m) c
 ORDER BY m;
 -- a wider level gives a wider interval
 SELECT a.lower >= b.lower AND a.upper <= b.upper AS nested
-FROM st, calibration_bootstrap_ci(st.s, 'brier', 0.5) a, calibration_bootstrap_ci(st.s, 'brier', 0.99) b;
+FROM st, calibration_ci(st.s, 'brier', 0.5) a, calibration_ci(st.s, 'brier', 0.99) b;
 
 -- paired differences: a state against itself is exactly 0; two models on
 -- the same rows, clusters and seed
-SELECT c.* FROM st, calibration_bootstrap_ci_diff(st.s, st.s, 'ece') c;
+SELECT c.* FROM st, calibration_ci_diff(st.s, st.s, 'ece') c;
 SELECT round(d.estimate::numeric, 6) AS diff, round(d.lower::numeric, 6) AS lower,
        round(d.upper::numeric, 6) AS upper, round(d.se::numeric, 6) AS se,
        d.se < sqrt(a.se ^ 2 + b.se ^ 2) AS pairing_helps,
        pg_temp.close(d.estimate, a.estimate - b.estimate) AS diff_of_estimates
-FROM st, calibration_bootstrap_ci_diff(st.s2, st.s, 'brier') d,
-     calibration_bootstrap_ci(st.s2, 'brier') a, calibration_bootstrap_ci(st.s, 'brier') b;
+FROM st, calibration_ci_diff(st.s2, st.s, 'brier') d,
+     calibration_ci(st.s2, 'brier') a, calibration_ci(st.s, 'brier') b;
 
 -- the reliability diagram with bands: one band per non-empty bin, the ECE
--- interval (the percentile interval of calibration_bootstrap_ci) in the caption
+-- interval (the percentile interval of calibration_ci) in the caption
 SELECT (length(svg) - length(replace(svg, 'interval of mean y', ''))) / length('interval of mean y') AS bands,
        (SELECT count(*) FROM calibration_bins(calibration_bootstrap_estimate(s))) AS bins,
        substring(svg from 'ECE = [^<]*') AS caption,
@@ -108,7 +108,7 @@ SELECT (length(svg) - length(replace(svg, 'interval of mean y', ''))) / length('
          to_char(calibration_mce(calibration_bootstrap_estimate(s)), 'FM0.0000'),
          calibration_n(calibration_bootstrap_estimate(s))) AS caption_is_ci,
        calibration_bootstrap_svg(s, 'x', 0.8) <> calibration_bootstrap_svg(s, 'x') AS level_matters
-FROM st, calibration_bootstrap_svg(st.s) svg, calibration_bootstrap_ci(st.s, 'ece') c;
+FROM st, calibration_bootstrap_svg(st.s) svg, calibration_ci(st.s, 'ece') c;
 SELECT calibration_bootstrap_svg(NULL::calibration_bootstrap_state) IS NULL AS null_state;
 
 -- text: JSON, round trips exactly, readable as jsonb
@@ -116,7 +116,7 @@ SELECT s::text::calibration_bootstrap_state::text = s::text AS text_round_trip,
        (s::text::jsonb)->>'replicates' AS replicates, (s::text::jsonb)->>'seed' AS seed,
        jsonb_array_length((s::text::jsonb)->'reps') AS rep_sums
 FROM st;
-SELECT left(calibration_bootstrap_state_agg(p, y, 2, k, 1)::text, 60) FROM boot_rows WHERE i <= 3;
+SELECT left(calibration_bootstrap(p, y, 2, k, 1)::text, 60) FROM boot_rows WHERE i <= 3;
 
 -- binary send/recv through COPY BINARY (a client-side file in pg_regress's
 -- output directory)
@@ -134,7 +134,7 @@ FROM st a, st_back b;
 -- a certain wrong prediction: infinite log loss in the replicates that
 -- draw it, written as the string "Infinity" in the text form
 CREATE TEMP TABLE inf AS
-SELECT calibration_bootstrap_state_agg(p, y, 4, k, 8, 1) AS s
+SELECT calibration_bootstrap(p, y, 4, k, 8, 1) AS s
 FROM (VALUES (0.0::float8, true, 'a'), (0.3, false, 'b'), (0.6, true, 'c'), (0.9, true, 'd')) v(p, y, k);
 SELECT replicate, value, bootstrap_weight('a', replicate, 1) AS weight_of_a
 FROM inf, calibration_bootstrap_replicates(inf.s, 'log_loss') ORDER BY replicate;
@@ -144,16 +144,16 @@ FROM inf;
 
 -- NULLs: rows with a NULL argument (cluster included) are skipped; no rows
 -- give NULL; weights all 0 give a NULL estimate
-SELECT calibration_bootstrap_estimate(calibration_bootstrap_state_agg(p, y, 5, k))::text
+SELECT calibration_bootstrap_estimate(calibration_bootstrap(p, y, 5, k))::text
          = calibration_state_agg(p, y, 5) FILTER (WHERE k IS NOT NULL)::text AS null_key_skipped,
-       calibration_n(calibration_bootstrap_estimate(calibration_bootstrap_state_agg(p, y, 5, k))) AS n
+       calibration_n(calibration_bootstrap_estimate(calibration_bootstrap(p, y, 5, k))) AS n
 FROM (VALUES (0.2::float8, true, 'a'), (0.4, false, NULL), (0.7, true, 'b')) v(p, y, k);
-SELECT calibration_bootstrap_state_agg(p, y, 5, 'k') IS NULL AS empty FROM boot_rows WHERE false;
-SELECT c.* FROM (SELECT calibration_bootstrap_state_agg(p, y, 5, k, 10, 0, 0.0) AS s FROM boot_rows) q,
-     calibration_bootstrap_ci(q.s, 'ece') c;
+SELECT calibration_bootstrap(p, y, 5, 'k') IS NULL AS empty FROM boot_rows WHERE false;
+SELECT c.* FROM (SELECT calibration_bootstrap(p, y, 5, k, 10, 0, 0.0) AS s FROM boot_rows) q,
+     calibration_ci(q.s, 'ece') c;
 -- few clusters: replicates that draw no cluster have no value
 SELECT count(*) FILTER (WHERE value IS NULL) AS empty_replicates, count(*) AS replicates
-FROM (SELECT calibration_bootstrap_state_agg(p, y, 5, 'one cluster', 200) AS s FROM boot_rows) q,
+FROM (SELECT calibration_bootstrap(p, y, 5, 'one cluster', 200) AS s FROM boot_rows) q,
      calibration_bootstrap_replicates(q.s, 'ece');
 
 -- errors, with their SQLSTATEs
@@ -166,21 +166,21 @@ EXCEPTION WHEN OTHERS THEN
 END $$;
 SELECT pg_temp.try(q) FROM (VALUES
  ($q$SELECT calibration_bootstrap_svg(s, NULL, 1.5) FROM st$q$),
- ($q$SELECT calibration_bootstrap_state_agg(p, y, 10, k, 0) FROM boot_rows$q$),
- ($q$SELECT calibration_bootstrap_state_agg(p, y, 10, k, 10001) FROM boot_rows$q$),
- ($q$SELECT calibration_bootstrap_state_agg(p, y, 0, k) FROM boot_rows$q$),
- ($q$SELECT calibration_bootstrap_state_agg(p, y, 100, k, 10000) FROM boot_rows$q$),
- ($q$SELECT calibration_bootstrap_state_agg(p, y, 10, k, 10 + (i > 1)::int) FROM boot_rows$q$),
- ($q$SELECT calibration_bootstrap_state_agg(p, y, 10, k, 10, i) FROM boot_rows$q$),
- ($q$SELECT calibration_bootstrap_state_agg(p, y, 10, k, 10, 0, -1.0) FROM boot_rows$q$),
- ($q$SELECT calibration_bootstrap_state_agg(1.5, y, 10, k) FROM boot_rows$q$),
- ($q$SELECT calibration_bootstrap_ci(s, 'ece', 1.0) FROM st$q$),
- ($q$SELECT calibration_bootstrap_ci(s, 'ece', 0.0) FROM st$q$),
- ($q$SELECT calibration_bootstrap_ci(s, 'ece', 'NaN') FROM st$q$),
- ($q$SELECT calibration_bootstrap_ci(s, 'rmsce') FROM st$q$),
- ($q$SELECT calibration_bootstrap_ci_diff(st.s, q.s, 'ece') FROM st, (SELECT calibration_bootstrap_state_agg(p, y, 10, k, 30, 43, w) AS s FROM boot_rows) q$q$),
- ($q$SELECT calibration_bootstrap_state_merge(s) FROM (SELECT s FROM st UNION ALL SELECT s FROM par UNION ALL SELECT calibration_bootstrap_state_agg(p, y, 10, k, 31, 42, w) FROM boot_rows) q$q$),
- ($q$SELECT calibration_bootstrap_state_agg_trans(NULL, 0.5, true, 10, 'a')$q$)
+ ($q$SELECT calibration_bootstrap(p, y, 10, k, 0) FROM boot_rows$q$),
+ ($q$SELECT calibration_bootstrap(p, y, 10, k, 10001) FROM boot_rows$q$),
+ ($q$SELECT calibration_bootstrap(p, y, 0, k) FROM boot_rows$q$),
+ ($q$SELECT calibration_bootstrap(p, y, 100, k, 10000) FROM boot_rows$q$),
+ ($q$SELECT calibration_bootstrap(p, y, 10, k, 10 + (i > 1)::int) FROM boot_rows$q$),
+ ($q$SELECT calibration_bootstrap(p, y, 10, k, 10, i) FROM boot_rows$q$),
+ ($q$SELECT calibration_bootstrap(p, y, 10, k, 10, 0, -1.0) FROM boot_rows$q$),
+ ($q$SELECT calibration_bootstrap(1.5, y, 10, k) FROM boot_rows$q$),
+ ($q$SELECT calibration_ci(s, 'ece', 1.0) FROM st$q$),
+ ($q$SELECT calibration_ci(s, 'ece', 0.0) FROM st$q$),
+ ($q$SELECT calibration_ci(s, 'ece', 'NaN') FROM st$q$),
+ ($q$SELECT calibration_ci(s, 'rmsce') FROM st$q$),
+ ($q$SELECT calibration_ci_diff(st.s, q.s, 'ece') FROM st, (SELECT calibration_bootstrap(p, y, 10, k, 30, 43, w) AS s FROM boot_rows) q$q$),
+ ($q$SELECT calibration_bootstrap_state_merge(s) FROM (SELECT s FROM st UNION ALL SELECT s FROM par UNION ALL SELECT calibration_bootstrap(p, y, 10, k, 31, 42, w) FROM boot_rows) q$q$),
+ ($q$SELECT calibration_bootstrap_trans(NULL, 0.5, true, 10, 'a')$q$)
 ) v(q);
 
 -- malformed text: syntax (22P02), inconsistent or out-of-range values
@@ -192,7 +192,7 @@ EXCEPTION WHEN OTHERS THEN
   RETURN SQLSTATE || ' ' || SQLERRM;
 END $$;
 CREATE TEMP TABLE good AS
-SELECT calibration_bootstrap_state_agg(p, y, 2, k, 2, 3) AS s FROM (VALUES (0.2::float8, true, 'a'), (0.7, false, 'b')) v(p, y, k);
+SELECT calibration_bootstrap(p, y, 2, k, 2, 3) AS s FROM (VALUES (0.2::float8, true, 'a'), (0.7, false, 'b')) v(p, y, k);
 SELECT s::text FROM good;
 SELECT t AS input, pg_temp.read_text(t) AS result FROM (VALUES
  (''),

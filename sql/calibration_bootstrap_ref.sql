@@ -35,13 +35,13 @@ FROM ref_w;
 -- the three cases of the script
 CREATE TEMP TABLE cases AS
 SELECT 'cluster_bool' AS name,
-       (SELECT calibration_bootstrap_state_agg(p, y, 10, cluster, 60, 7) FROM ref_rows) AS s
+       (SELECT calibration_bootstrap(p, y, 10, cluster, 60, 7) FROM ref_rows) AS s
 UNION ALL
 SELECT 'cluster_soft_w',
-       (SELECT calibration_bootstrap_state_agg(p, ys, 15, cluster, 40, -3, w) FROM ref_rows)
+       (SELECT calibration_bootstrap(p, ys, 15, cluster, 40, -3, w) FROM ref_rows)
 UNION ALL
 SELECT 'row_bool',
-       (SELECT calibration_bootstrap_state_agg(p, y, 15, id::text, 50, 0) FROM ref_rows);
+       (SELECT calibration_bootstrap(p, y, 15, id::text, 50, 0) FROM ref_rows);
 
 -- every replicate's measure (NULL where the reference has none)
 SELECT r.name, r.metric, count(*) AS replicates,
@@ -59,7 +59,7 @@ SELECT r.name, r.metric, r.level,
        pg_temp.close(g.upper, r.upper) AS upper,
        pg_temp.close(g.se, r.se) AS se
 FROM ref_ci r JOIN cases c USING (name),
-     LATERAL calibration_bootstrap_ci(c.s, r.metric, r.level) g
+     LATERAL calibration_ci(c.s, r.metric, r.level) g
 WHERE NOT (pg_temp.close(g.estimate, r.estimate) AND pg_temp.close(g.lower, r.lower)
            AND pg_temp.close(g.upper, r.upper) AND pg_temp.close(g.se, r.se))
 ORDER BY 1, 2, 3;

@@ -34,7 +34,7 @@ SELECT 'small_prior', reward_fit($$SELECT first_features, second_features, outco
 UNION ALL
 SELECT 'items', reward_fit($$SELECT first_features, second_features, outcome, first_item, second_item FROM rw_raw WHERE dataset = 'items'$$, position_effect => true, prior => 0.5)
 UNION ALL
-SELECT 'large', reward_fit($$SELECT first_features, second_features, outcome FROM rw_raw WHERE dataset = 'large'$$, prior => 1, gradient_tol => 1e-13);
+SELECT 'large', reward_fit($$SELECT first_features, second_features, outcome FROM rw_raw WHERE dataset = 'large'$$, prior => 1, tol => 1e-13);
 
 -- what prefcal estimated, one row per reference value
 CREATE TEMP TABLE rw_est AS

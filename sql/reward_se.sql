@@ -37,12 +37,12 @@ SELECT y.r, y.outcome,
   FROM se_y y;
 
 CREATE TEMP TABLE se_fits AS
-SELECT 'large_mle' AS variant, reward_fit('SELECT first_features, second_features, outcome FROM mle', gradient_tol => 1e-12) AS m
+SELECT 'large_mle' AS variant, reward_fit('SELECT first_features, second_features, outcome FROM mle', tol => 1e-12) AS m
 UNION ALL
-SELECT 'large', reward_fit($$SELECT first_features, second_features, outcome FROM rw_raw WHERE dataset = 'large'$$, prior => 1, gradient_tol => 1e-13)
+SELECT 'large', reward_fit($$SELECT first_features, second_features, outcome FROM rw_raw WHERE dataset = 'large'$$, prior => 1, tol => 1e-13)
 UNION ALL
 SELECT 'cluster', reward_fit($$SELECT first_features, second_features, outcome, r % 40 AS cluster
-	FROM rw_raw WHERE dataset = 'small' AND outcome <> 0.5$$, position_effect => true, gradient_tol => 1e-12);
+	FROM rw_raw WHERE dataset = 'small' AND outcome <> 0.5$$, position_effect => true, tol => 1e-12);
 
 SELECT variant, reward_info(m) ->> 'optimiser' AS optimiser, reward_info(m) ->> 'converged' AS converged,
 	reward_info(m) ->> 'se_method' AS se_method, reward_info(m) ->> 'se_note' AS se_note,

@@ -384,7 +384,7 @@ boot_trans(FunctionCallInfo fcinfo, bool soft)
 	}
 
 	if (unlikely(!IN_AGG(fcinfo)))
-		(void) pc_agg_context(fcinfo, "calibration_bootstrap_state_agg");
+		(void) pc_agg_context(fcinfo, "calibration_bootstrap");
 
 	if (unlikely(PG_ARGISNULL(0)))
 		s = boot_alloc(nbins, nrep, seed);

@@ -100,7 +100,7 @@ rw_parse_args(FunctionCallInfo fcinfo, RwFit *ft, RwArgs *args)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_iter must be at least 1")));
-	rw_check_number(args->tol, true, "gradient_tol");
+	rw_check_number(args->tol, true, "tol");
 	if (strcmp(augname, "none") == 0)
 		ft->augment = RW_AUG_NONE;
 	else if (strcmp(augname, "swap") == 0)
@@ -355,7 +355,7 @@ reward_fit(PG_FUNCTION_ARGS)
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),
 				 errmsg("reward_fit did not converge in %d iterations", o.iterations),
-				 errhint("Raise max_iter or gradient_tol; reward_info() reports converged = false.")));
+				 errhint("Raise max_iter or tol; reward_info() reports converged = false.")));
 	rw_standard_errors(&ft, &o, &se);
 
 	result = rw_build_result(&ft, &args, &o, &se, scales, spurious, nspurious,

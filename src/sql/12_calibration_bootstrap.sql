@@ -51,82 +51,82 @@ RETURNS @extschema@.calibration_bootstrap_state
 AS 'MODULE_PATHNAME', 'calibration_bootstrap_state_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_bootstrap_state_combine(@extschema@.calibration_bootstrap_state, @extschema@.calibration_bootstrap_state) IS
-'combine function of calibration_bootstrap_state_agg and transition of calibration_bootstrap_state_merge (aggregate support)';
+'combine function of calibration_bootstrap and transition of calibration_bootstrap_state_merge (aggregate support)';
 
-CREATE FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text)
+CREATE FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text)
 RETURNS @extschema@.calibration_bootstrap_state AS 'MODULE_PATHNAME', 'calibration_bootstrap_trans_bool'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text)
+CREATE FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text)
 RETURNS @extschema@.calibration_bootstrap_state AS 'MODULE_PATHNAME', 'calibration_bootstrap_trans_soft'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer)
+CREATE FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer)
 RETURNS @extschema@.calibration_bootstrap_state AS 'MODULE_PATHNAME', 'calibration_bootstrap_trans_bool'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer)
+CREATE FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer)
 RETURNS @extschema@.calibration_bootstrap_state AS 'MODULE_PATHNAME', 'calibration_bootstrap_trans_soft'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer, bigint)
+CREATE FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer, bigint)
 RETURNS @extschema@.calibration_bootstrap_state AS 'MODULE_PATHNAME', 'calibration_bootstrap_trans_bool'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer, bigint)
+CREATE FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer, bigint)
 RETURNS @extschema@.calibration_bootstrap_state AS 'MODULE_PATHNAME', 'calibration_bootstrap_trans_soft'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer, bigint, float8)
+CREATE FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer, bigint, float8)
 RETURNS @extschema@.calibration_bootstrap_state AS 'MODULE_PATHNAME', 'calibration_bootstrap_trans_bool'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer, bigint, float8)
+CREATE FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer, bigint, float8)
 RETURNS @extschema@.calibration_bootstrap_state AS 'MODULE_PATHNAME', 'calibration_bootstrap_trans_soft'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text) IS 'transition of calibration_bootstrap_state_agg (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text) IS 'transition of calibration_bootstrap_state_agg (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer) IS 'transition of calibration_bootstrap_state_agg (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer) IS 'transition of calibration_bootstrap_state_agg (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer, bigint) IS 'transition of calibration_bootstrap_state_agg (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer, bigint) IS 'transition of calibration_bootstrap_state_agg (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer, bigint, float8) IS 'transition of calibration_bootstrap_state_agg (aggregate support)';
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_state_agg_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer, bigint, float8) IS 'transition of calibration_bootstrap_state_agg (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text) IS 'transition of calibration_bootstrap (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text) IS 'transition of calibration_bootstrap (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer) IS 'transition of calibration_bootstrap (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer) IS 'transition of calibration_bootstrap (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer, bigint) IS 'transition of calibration_bootstrap (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer, bigint) IS 'transition of calibration_bootstrap (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, boolean, integer, text, integer, bigint, float8) IS 'transition of calibration_bootstrap (aggregate support)';
+COMMENT ON FUNCTION @extschema@.calibration_bootstrap_trans(@extschema@.calibration_bootstrap_state, float8, float8, integer, text, integer, bigint, float8) IS 'transition of calibration_bootstrap (aggregate support)';
 
-CREATE AGGREGATE @extschema@.calibration_bootstrap_state_agg(p float8, y boolean, nbins integer, cluster text) (
-	SFUNC = @extschema@.calibration_bootstrap_state_agg_trans, STYPE = @extschema@.calibration_bootstrap_state,
+CREATE AGGREGATE @extschema@.calibration_bootstrap(p float8, y boolean, nbins integer, cluster text) (
+	SFUNC = @extschema@.calibration_bootstrap_trans, STYPE = @extschema@.calibration_bootstrap_state,
 	COMBINEFUNC = @extschema@.calibration_bootstrap_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_bootstrap_state_agg(p float8, y float8, nbins integer, cluster text) (
-	SFUNC = @extschema@.calibration_bootstrap_state_agg_trans, STYPE = @extschema@.calibration_bootstrap_state,
+CREATE AGGREGATE @extschema@.calibration_bootstrap(p float8, y float8, nbins integer, cluster text) (
+	SFUNC = @extschema@.calibration_bootstrap_trans, STYPE = @extschema@.calibration_bootstrap_state,
 	COMBINEFUNC = @extschema@.calibration_bootstrap_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_bootstrap_state_agg(p float8, y boolean, nbins integer, cluster text, replicates integer) (
-	SFUNC = @extschema@.calibration_bootstrap_state_agg_trans, STYPE = @extschema@.calibration_bootstrap_state,
+CREATE AGGREGATE @extschema@.calibration_bootstrap(p float8, y boolean, nbins integer, cluster text, replicates integer) (
+	SFUNC = @extschema@.calibration_bootstrap_trans, STYPE = @extschema@.calibration_bootstrap_state,
 	COMBINEFUNC = @extschema@.calibration_bootstrap_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_bootstrap_state_agg(p float8, y float8, nbins integer, cluster text, replicates integer) (
-	SFUNC = @extschema@.calibration_bootstrap_state_agg_trans, STYPE = @extschema@.calibration_bootstrap_state,
+CREATE AGGREGATE @extschema@.calibration_bootstrap(p float8, y float8, nbins integer, cluster text, replicates integer) (
+	SFUNC = @extschema@.calibration_bootstrap_trans, STYPE = @extschema@.calibration_bootstrap_state,
 	COMBINEFUNC = @extschema@.calibration_bootstrap_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_bootstrap_state_agg(p float8, y boolean, nbins integer, cluster text, replicates integer, seed bigint) (
-	SFUNC = @extschema@.calibration_bootstrap_state_agg_trans, STYPE = @extschema@.calibration_bootstrap_state,
+CREATE AGGREGATE @extschema@.calibration_bootstrap(p float8, y boolean, nbins integer, cluster text, replicates integer, seed bigint) (
+	SFUNC = @extschema@.calibration_bootstrap_trans, STYPE = @extschema@.calibration_bootstrap_state,
 	COMBINEFUNC = @extschema@.calibration_bootstrap_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_bootstrap_state_agg(p float8, y float8, nbins integer, cluster text, replicates integer, seed bigint) (
-	SFUNC = @extschema@.calibration_bootstrap_state_agg_trans, STYPE = @extschema@.calibration_bootstrap_state,
+CREATE AGGREGATE @extschema@.calibration_bootstrap(p float8, y float8, nbins integer, cluster text, replicates integer, seed bigint) (
+	SFUNC = @extschema@.calibration_bootstrap_trans, STYPE = @extschema@.calibration_bootstrap_state,
 	COMBINEFUNC = @extschema@.calibration_bootstrap_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_bootstrap_state_agg(p float8, y boolean, nbins integer, cluster text, replicates integer, seed bigint, weight float8) (
-	SFUNC = @extschema@.calibration_bootstrap_state_agg_trans, STYPE = @extschema@.calibration_bootstrap_state,
+CREATE AGGREGATE @extschema@.calibration_bootstrap(p float8, y boolean, nbins integer, cluster text, replicates integer, seed bigint, weight float8) (
+	SFUNC = @extschema@.calibration_bootstrap_trans, STYPE = @extschema@.calibration_bootstrap_state,
 	COMBINEFUNC = @extschema@.calibration_bootstrap_state_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.calibration_bootstrap_state_agg(p float8, y float8, nbins integer, cluster text, replicates integer, seed bigint, weight float8) (
-	SFUNC = @extschema@.calibration_bootstrap_state_agg_trans, STYPE = @extschema@.calibration_bootstrap_state,
+CREATE AGGREGATE @extschema@.calibration_bootstrap(p float8, y float8, nbins integer, cluster text, replicates integer, seed bigint, weight float8) (
+	SFUNC = @extschema@.calibration_bootstrap_trans, STYPE = @extschema@.calibration_bootstrap_state,
 	COMBINEFUNC = @extschema@.calibration_bootstrap_state_combine, PARALLEL = SAFE);
 
-COMMENT ON AGGREGATE @extschema@.calibration_bootstrap_state_agg(float8, boolean, integer, text) IS
+COMMENT ON AGGREGATE @extschema@.calibration_bootstrap(float8, boolean, integer, text) IS
 'calibration state of (p, y) with nbins bins plus 200 Poisson-bootstrap replicates resampling the clusters named by cluster (seed 0)';
-COMMENT ON AGGREGATE @extschema@.calibration_bootstrap_state_agg(float8, float8, integer, text) IS
+COMMENT ON AGGREGATE @extschema@.calibration_bootstrap(float8, float8, integer, text) IS
 'calibration state of (p, soft target y) with nbins bins plus 200 cluster-bootstrap replicates (seed 0)';
-COMMENT ON AGGREGATE @extschema@.calibration_bootstrap_state_agg(float8, boolean, integer, text, integer) IS
+COMMENT ON AGGREGATE @extschema@.calibration_bootstrap(float8, boolean, integer, text, integer) IS
 'calibration state of (p, y) with nbins bins plus the given number of cluster-bootstrap replicates (seed 0)';
-COMMENT ON AGGREGATE @extschema@.calibration_bootstrap_state_agg(float8, float8, integer, text, integer) IS
+COMMENT ON AGGREGATE @extschema@.calibration_bootstrap(float8, float8, integer, text, integer) IS
 'calibration state of (p, soft target y) with nbins bins plus the given number of cluster-bootstrap replicates (seed 0)';
-COMMENT ON AGGREGATE @extschema@.calibration_bootstrap_state_agg(float8, boolean, integer, text, integer, bigint) IS
+COMMENT ON AGGREGATE @extschema@.calibration_bootstrap(float8, boolean, integer, text, integer, bigint) IS
 'calibration state of (p, y) with nbins bins plus cluster-bootstrap replicates drawn with the given seed';
-COMMENT ON AGGREGATE @extschema@.calibration_bootstrap_state_agg(float8, float8, integer, text, integer, bigint) IS
+COMMENT ON AGGREGATE @extschema@.calibration_bootstrap(float8, float8, integer, text, integer, bigint) IS
 'calibration state of (p, soft target y) with nbins bins plus cluster-bootstrap replicates drawn with the given seed';
-COMMENT ON AGGREGATE @extschema@.calibration_bootstrap_state_agg(float8, boolean, integer, text, integer, bigint, float8) IS
+COMMENT ON AGGREGATE @extschema@.calibration_bootstrap(float8, boolean, integer, text, integer, bigint, float8) IS
 'weighted calibration state of (p, y) with nbins bins plus cluster-bootstrap replicates drawn with the given seed';
-COMMENT ON AGGREGATE @extschema@.calibration_bootstrap_state_agg(float8, float8, integer, text, integer, bigint, float8) IS
+COMMENT ON AGGREGATE @extschema@.calibration_bootstrap(float8, float8, integer, text, integer, bigint, float8) IS
 'weighted calibration state of (p, soft target y) with nbins bins plus cluster-bootstrap replicates drawn with the given seed';
 
 CREATE AGGREGATE @extschema@.calibration_bootstrap_state_merge(@extschema@.calibration_bootstrap_state) (
@@ -142,20 +142,20 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calibration_bootstrap_estimate(@extschema@.calibration_bootstrap_state) IS
 'the calibration state of all the rows (what calibration_state_agg gives for them)';
 
-CREATE FUNCTION @extschema@.calibration_bootstrap_ci(s @extschema@.calibration_bootstrap_state, metric text,
+CREATE FUNCTION @extschema@.calibration_ci(s @extschema@.calibration_bootstrap_state, metric text,
 	level float8 DEFAULT 0.95,
 	OUT estimate float8, OUT lower float8, OUT upper float8, OUT se float8)
 RETURNS record AS 'MODULE_PATHNAME', 'calibration_ci'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_ci(@extschema@.calibration_bootstrap_state, text, float8) IS
+COMMENT ON FUNCTION @extschema@.calibration_ci(@extschema@.calibration_bootstrap_state, text, float8) IS
 'estimate, percentile bootstrap interval at the level and bootstrap standard error of a metric (ece, mce, brier, log_loss, smooth_ece, reliability, resolution)';
 
-CREATE FUNCTION @extschema@.calibration_bootstrap_ci_diff(a @extschema@.calibration_bootstrap_state,
+CREATE FUNCTION @extschema@.calibration_ci_diff(a @extschema@.calibration_bootstrap_state,
 	b @extschema@.calibration_bootstrap_state, metric text, level float8 DEFAULT 0.95,
 	OUT estimate float8, OUT lower float8, OUT upper float8, OUT se float8)
 RETURNS record AS 'MODULE_PATHNAME', 'calibration_ci_diff'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_ci_diff(@extschema@.calibration_bootstrap_state, @extschema@.calibration_bootstrap_state, text, float8) IS
+COMMENT ON FUNCTION @extschema@.calibration_ci_diff(@extschema@.calibration_bootstrap_state, @extschema@.calibration_bootstrap_state, text, float8) IS
 'paired bootstrap interval of metric(a) - metric(b) for states of the same rows made with the same nbins, replicates, seed and cluster keys';
 
 CREATE FUNCTION @extschema@.calibration_bootstrap_replicates(s @extschema@.calibration_bootstrap_state, metric text,
@@ -169,7 +169,7 @@ CREATE FUNCTION @extschema@.bootstrap_weight(cluster text, replicate integer, se
 RETURNS integer AS 'MODULE_PATHNAME', 'bootstrap_weight'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.bootstrap_weight(text, integer, bigint) IS
-'the Poisson(1) weight of every row of a cluster key in a bootstrap replicate (1-based) under a seed, as calibration_bootstrap_state_agg draws it';
+'the Poisson(1) weight of every row of a cluster key in a bootstrap replicate (1-based) under a seed, as calibration_bootstrap draws it';
 
 CREATE FUNCTION @extschema@.calibration_bootstrap_svg(s @extschema@.calibration_bootstrap_state,
 	title text DEFAULT NULL, level float8 DEFAULT 0.95)

@@ -90,7 +90,7 @@ COMMENT ON AGGREGATE @extschema@.bt_bootstrap(text, text, float8, float8, text) 
 COMMENT ON AGGREGATE @extschema@.bt_bootstrap(text, text, float8, float8, text, integer) IS
 'Bradley-Terry pair counts plus the given number of cluster-bootstrap replicates (seed 0)';
 COMMENT ON AGGREGATE @extschema@.bt_bootstrap(text, text, float8, float8, text, integer, bigint) IS
-'Bradley-Terry pair counts plus cluster-bootstrap replicates drawn with the given seed (the weights of calibration_bootstrap_state_agg)';
+'Bradley-Terry pair counts plus cluster-bootstrap replicates drawn with the given seed (the weights of calibration_bootstrap)';
 
 CREATE AGGREGATE @extschema@.bt_bootstrap_merge(@extschema@.bt_bootstrap_state) (
 	SFUNC = @extschema@.bt_bootstrap_state_combine, STYPE = @extschema@.bt_bootstrap_state,

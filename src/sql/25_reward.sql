@@ -171,12 +171,12 @@ CREATE FUNCTION @extschema@.reward_fit(
 	query text,
 	position_effect boolean DEFAULT false,
 	prior float8 DEFAULT 0,
-	objective text DEFAULT 'log_loss',
+	objective text DEFAULT 'logloss',
 	brier_weight float8 DEFAULT 1,
 	augment text DEFAULT 'none',
 	spurious int[] DEFAULT NULL,
 	max_iter int DEFAULT 100,
-	gradient_tol float8 DEFAULT 1e-9,
+	tol float8 DEFAULT 1e-9,
 	standardize boolean DEFAULT false)
 RETURNS @extschema@.reward_model
 AS 'MODULE_PATHNAME', 'reward_fit'

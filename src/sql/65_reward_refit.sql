@@ -108,10 +108,10 @@ BEGIN
 	END IF;
 	FOR k IN SELECT pg_catalog.jsonb_object_keys(fit_options) LOOP
 		IF k NOT IN ('position_effect', 'prior', 'objective', 'brier_weight', 'augment', 'spurious',
-					 'max_iter', 'gradient_tol', 'standardize') THEN
+					 'max_iter', 'tol', 'standardize') THEN
 			RAISE EXCEPTION 'unknown fit option "%"', k
 				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = 'Known options: position_effect, prior, objective, brier_weight, augment, spurious, max_iter, gradient_tol, standardize (those of reward_fit).';
+					  HINT = 'Known options: position_effect, prior, objective, brier_weight, augment, spurious, max_iter, tol, standardize (those of reward_fit).';
 		END IF;
 	END LOOP;
 	IF EXISTS (SELECT 1 FROM @extschema@.reward_job_store s WHERE s.name = job) THEN
@@ -210,7 +210,7 @@ BEGIN
 			spurious => (SELECT pg_catalog.array_agg(x::pg_catalog.int4)
 						 FROM pg_catalog.jsonb_array_elements_text(o->'spurious') x),
 			max_iter => coalesce((o->>'max_iter')::integer, 100),
-			gradient_tol => coalesce((o->>'gradient_tol')::float8, 1e-9),
+			tol => coalesce((o->>'tol')::float8, 1e-9),
 			standardize => coalesce((o->>'standardize')::boolean, false));
 	n := ((@extschema@.reward_info(m))->>'n')::bigint;
 	SELECT coalesce(pg_catalog.max(ms.version), 0) + 1 INTO v

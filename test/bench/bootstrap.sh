@@ -1,5 +1,5 @@
 #!/bin/bash
-# test/bench/bootstrap.sh: calibration_bootstrap_state_agg against one calibration_state_agg
+# test/bench/bootstrap.sh: calibration_bootstrap against one calibration_state_agg
 # scan, and against the same bootstrap written in plain SQL (a replicate
 # join) and exported to numpy, all in one run.
 #
@@ -34,7 +34,7 @@
 # clusters of 100 consecutive rows (the weights are drawn once per
 # cluster).  On the small table the three bootstraps compute the same thing:
 # per replicate, the 15 bins' weighted sums of 1, p and y, hence every
-# replicate's ECE (calibration_bootstrap_state_agg keeps more sums than that).  numpy's
+# replicate's ECE (calibration_bootstrap keeps more sums than that).  numpy's
 # time is the export (\copy to a file) plus the computation in a fresh
 # interpreter, once with the documented generator (the keys hashed in
 # Python, which dominates) and once with numpy's own Poisson generator
@@ -151,8 +151,8 @@ fi
 echo "-- $ROWS rows, serial"
 big=$(time_queries \
 	"agg|SELECT calibration_state_agg(p, y, 15) FROM bench_boot" \
-	"boot_row|SELECT calibration_bootstrap_state_agg(p, y, 15, k, $B) FROM bench_boot" \
-	"boot_cluster|SELECT calibration_bootstrap_state_agg(p, y, 15, c, $B) FROM bench_boot")
+	"boot_row|SELECT calibration_bootstrap(p, y, 15, k, $B) FROM bench_boot" \
+	"boot_cluster|SELECT calibration_bootstrap(p, y, 15, c, $B) FROM bench_boot")
 echo "$big"
 
 echo "-- $SUB rows, serial"
@@ -163,7 +163,7 @@ SQLBOOT="SELECT r, sum(abs(sy - sp)) / sum(sw) AS ece FROM (
        LATERAL (SELECT bootstrap_weight(t.k, g.r)::float8 AS w) x
   GROUP BY 1, 2) q GROUP BY r"
 small=$(time_queries \
-	"boot_small|SELECT calibration_bootstrap_state_agg(p, y, 15, k, $B) FROM bench_boot_small" \
+	"boot_small|SELECT calibration_bootstrap(p, y, 15, k, $B) FROM bench_boot_small" \
 	"plain_sql|$SQLBOOT")
 echo "$small"
 
@@ -240,16 +240,16 @@ agg=$(get "$big" agg); br=$(get "$big" boot_row); bc=$(get "$big" boot_cluster)
 bs=$(get "$small" boot_small); ps=$(get "$small" plain_sql)
 echo
 echo "-- ratios (medians)"
-printf '%-66s %s\n' "calibration_bootstrap_state_agg ($B replicates, row keys) / calibration_state_agg, $ROWS rows" \
+printf '%-66s %s\n' "calibration_bootstrap ($B replicates, row keys) / calibration_state_agg, $ROWS rows" \
 	"$(awk -v a="$br" -v b="$agg" 'BEGIN {printf "%.2fx", a / b}')"
-printf '%-66s %s\n' "calibration_bootstrap_state_agg ($B replicates, clusters of 100) / calibration_state_agg" \
+printf '%-66s %s\n' "calibration_bootstrap ($B replicates, clusters of 100) / calibration_state_agg" \
 	"$(awk -v a="$bc" -v b="$agg" 'BEGIN {printf "%.2fx", a / b}')"
-printf '%-66s %s\n' "plain SQL replicate join / calibration_bootstrap_state_agg, $SUB rows" \
+printf '%-66s %s\n' "plain SQL replicate join / calibration_bootstrap, $SUB rows" \
 	"$(awk -v a="$ps" -v b="$bs" 'BEGIN {printf "%.1fx", a / b}')"
 if [ "$np_ms" != n/a ]; then
-	printf '%-66s %s\n' "numpy (export + bootstrap) / calibration_bootstrap_state_agg, $SUB rows" \
+	printf '%-66s %s\n' "numpy (export + bootstrap) / calibration_bootstrap, $SUB rows" \
 		"$(awk -v a="$np_ms" -v b="$bs" 'BEGIN {printf "%.1fx", a / b}')"
-	printf '%-66s %s\n' "numpy, its own Poisson generator / calibration_bootstrap_state_agg" \
+	printf '%-66s %s\n' "numpy, its own Poisson generator / calibration_bootstrap" \
 		"$(awk -v a="$np2_ms" -v b="$bs" 'BEGIN {printf "%.1fx", a / b}')"
 else
 	echo "numpy comparison skipped: $PY has no numpy"

@@ -303,7 +303,7 @@ sub pc_samples
 	# columns do not hold)
 	my %extra = (
 		'calibration_bootstrap_state' =>
-		  'SELECT calibration_bootstrap_state_agg(p, y, 10, annotator, 20, 1) FROM pc_sane',
+		  'SELECT calibration_bootstrap(p, y, 10, annotator, 20, 1) FROM pc_sane',
 		'bt_bootstrap_state' =>
 		  'SELECT bt_bootstrap(a, b, outcome, w, annotator, 20, 1) FROM pc_sane WHERE a <> b',
 	);

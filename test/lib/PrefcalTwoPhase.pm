@@ -83,8 +83,8 @@ our %dyadic_bound = (
 	'classify_preference_consistency' => 'sums of log-Beta terms over the conditions in the order of the state, which merging changes',
 	'reward_pass' => 'sums of logistic and logarithmic terms',
 	'reward_pass_merge' => 'merges reward_pass states (sums of logistic and logarithmic terms)',
-	'calibration_bootstrap_state_agg' => 'its state carries log-loss sums (the estimate\'s compensated, the replicates\' plain)',
-	'calibration_bootstrap_state_merge' => 'merges calibration_bootstrap_state_agg states (log-loss sums)',
+	'calibration_bootstrap' => 'its state carries log-loss sums (the estimate\'s compensated, the replicates\' plain)',
+	'calibration_bootstrap_state_merge' => 'merges calibration_bootstrap states (log-loss sums)',
 );
 
 # results whose text lists a set in an order that depends on the order of
@@ -168,7 +168,7 @@ UPDATE tp_data d SET
   pcs = (SELECT preference_consistency_state_agg(e.choice, e.cond) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
   rps = (SELECT reward_pass('{0.25,-0.5,0.125}', e.ff, e.sf, e.outcome, e.w) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
   pv = (SELECT pav_state_agg(e.p, e.y, e.w) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
-  cbs = (SELECT calibration_bootstrap_state_agg(e.p, e.y, 10, e.unit, 7, -3) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
+  cbs = (SELECT calibration_bootstrap(e.p, e.y, 10, e.unit, 7, -3) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2),
   bbs = (SELECT bt_bootstrap(e.ta, e.tb, e.outcome, e.w, e.unit, 7, -3) FROM tp_data e WHERE e.id BETWEEN d.id AND d.id + 2)
 WHERE d.id % 7 = 1;
 -- one row in part 1; rows with every column NULL in part 2

@@ -86,13 +86,13 @@ EXPLAIN SELECT greatest(ceil(p * 15)::int, 1), count(*) FROM bench_calibration G
 	local $ENV{BENCH_BT_ITEMS} = 20;
 	my $out = `test/bench/bootstrap.sh 2>&1`;
 	is($? >> 8, 0, 'bootstrap.sh runs to the end') or diag($out);
-	like($out, qr/^calibration_bootstrap_state_agg \(5 replicates, row keys\) \/ calibration_state_agg, 3000 rows\s+[0-9.]+x$/m,
+	like($out, qr/^calibration_bootstrap \(5 replicates, row keys\) \/ calibration_state_agg, 3000 rows\s+[0-9.]+x$/m,
 		'it gives the bootstrap over one calibration_state_agg scan');
-	like($out, qr/^calibration_bootstrap_state_agg \(5 replicates, clusters of 100\) \/ calibration_state_agg\s+[0-9.]+x$/m,
+	like($out, qr/^calibration_bootstrap \(5 replicates, clusters of 100\) \/ calibration_state_agg\s+[0-9.]+x$/m,
 		'with clusters too');
-	like($out, qr/^plain SQL replicate join \/ calibration_bootstrap_state_agg, 500 rows\s+[0-9.]+x$/m,
+	like($out, qr/^plain SQL replicate join \/ calibration_bootstrap, 500 rows\s+[0-9.]+x$/m,
 		'and plain SQL over the bootstrap');
-	like($out, qr/^(?:numpy \(export \+ bootstrap\) \/ calibration_bootstrap_state_agg, 500 rows\s+[0-9.]+x|numpy comparison skipped: .*)$/m,
+	like($out, qr/^(?:numpy \(export \+ bootstrap\) \/ calibration_bootstrap, 500 rows\s+[0-9.]+x|numpy comparison skipped: .*)$/m,
 		'and numpy over it, or says why not');
 	like($out, qr/^bt_ci \/ \(5 \+ 1\) bt_fit\s+[0-9.]+x$/m,
 		'and the Bradley-Terry bootstrap over its fits');

@@ -4,9 +4,9 @@
 -- simstudy.remedies on its training split, predict its test split, and
 -- store per remedy, target and slice (all test rows, each domain) the
 -- ECE, Brier score and log loss with their bootstrap intervals and paired
--- differences (calibration_bootstrap_state_agg, clusters = pairs; every state of the
+-- differences (calibration_bootstrap, clusters = pairs; every state of the
 -- replicate has the same bins, replicates and bootstrap seed, so
--- calibration_bootstrap_ci_diff pairs them replicate by replicate), plus the
+-- calibration_ci_diff pairs them replicate by replicate), plus the
 -- confidence ratio mean |p - 1/2| / mean |true_p_first - 1/2|.
 --
 -- Working tables are temporary (pg_temp.sim_*), so sessions can run
@@ -171,13 +171,13 @@ BEGIN
 	ALTER TABLE sim_states ALTER COLUMN st SET STORAGE EXTERNAL;
 	INSERT INTO sim_states
 	SELECT remedy, 'truth', coalesce(domain, 'all'),
-	       calibration_bootstrap_state_agg(p, true_p_first, cfg.nbins, p_seed || ':' || pair_id,
+	       calibration_bootstrap(p, true_p_first, cfg.nbins, p_seed || ':' || pair_id,
 	                             cfg.boot_replicates, cfg.boot_seed) AS st
 	FROM sim_pred WHERE remedy <> 'label_generator'
 	GROUP BY GROUPING SETS ((remedy), (remedy, domain))
 	UNION ALL
 	SELECT remedy, 'labels', coalesce(domain, 'all'),
-	       calibration_bootstrap_state_agg(p_shown, chose_first, cfg.nbins, p_seed || ':' || pair_id,
+	       calibration_bootstrap(p_shown, chose_first, cfg.nbins, p_seed || ':' || pair_id,
 	                             cfg.boot_replicates, cfg.boot_seed)
 	FROM sim_pred
 	GROUP BY GROUPING SETS ((remedy), (remedy, domain));
@@ -194,10 +194,10 @@ BEGIN
 	LEFT JOIN sim_states n ON n.remedy = 'none' AND n.target = s.target AND n.slice = s.slice
 	LEFT JOIN sim_states f ON f.remedy = t.floor AND f.target = s.target AND f.slice = s.slice
 	LEFT JOIN sim_states o ON o.remedy = 'oracle_filter' AND o.target = s.target AND o.slice = s.slice
-	CROSS JOIN LATERAL calibration_bootstrap_ci(s.st, k.metric, cfg.level) e
-	LEFT JOIN LATERAL calibration_bootstrap_ci_diff(s.st, n.st, k.metric, cfg.level) dn ON true
-	LEFT JOIN LATERAL calibration_bootstrap_ci_diff(s.st, f.st, k.metric, cfg.level) df ON true
-	LEFT JOIN LATERAL calibration_bootstrap_ci_diff(s.st, o.st, k.metric, cfg.level) dor ON true;
+	CROSS JOIN LATERAL calibration_ci(s.st, k.metric, cfg.level) e
+	LEFT JOIN LATERAL calibration_ci_diff(s.st, n.st, k.metric, cfg.level) dn ON true
+	LEFT JOIN LATERAL calibration_ci_diff(s.st, f.st, k.metric, cfg.level) df ON true
+	LEFT JOIN LATERAL calibration_ci_diff(s.st, o.st, k.metric, cfg.level) dor ON true;
 
 	-- the confidence ratio: compression (ratio < 1) or overconfidence
 	-- (ratio > 1) of the predictions relative to the truth; no bootstrap,

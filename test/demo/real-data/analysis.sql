@@ -8,10 +8,10 @@
 -- the listener: a third of the listeners (by a hash of the id) are the test
 -- set, the others train a Bradley-Terry model, and its P(item_a beats
 -- item_b) is scored against the held-out listeners' choices, with
--- bootstrap intervals that resample listeners (calibration_bootstrap_state_agg,
+-- bootstrap intervals that resample listeners (calibration_bootstrap,
 -- cluster = listener, 200 replicates, seed 1).  Two models: one pooled over
 -- the program materials, and one per program material; their difference
--- is paired (same rows, clusters and seed: calibration_bootstrap_ci_diff).
+-- is paired (same rows, clusters and seed: calibration_ci_diff).
 \set ON_ERROR_STOP on
 DROP SCHEMA IF EXISTS realdata CASCADE;
 CREATE SCHEMA realdata;
@@ -46,29 +46,29 @@ WHERE r.split = 'test';
 -- models, so their difference is paired
 CREATE TABLE realdata.boot AS
 SELECT 'overall'::text AS slice_kind, 'all'::text AS slice, count(*) AS n,
-       calibration_bootstrap_state_agg(p_pooled, chose_a, 15, listener, 200, 1) AS pooled,
-       calibration_bootstrap_state_agg(p_material, chose_a, 15, listener, 200, 1) AS material
+       calibration_bootstrap(p_pooled, chose_a, 15, listener, 200, 1) AS pooled,
+       calibration_bootstrap(p_material, chose_a, 15, listener, 200, 1) AS material
 FROM realdata.pred
 UNION ALL
 SELECT 'program material', progmat, count(*),
-       calibration_bootstrap_state_agg(p_pooled, chose_a, 15, listener, 200, 1),
-       calibration_bootstrap_state_agg(p_material, chose_a, 15, listener, 200, 1)
+       calibration_bootstrap(p_pooled, chose_a, 15, listener, 200, 1),
+       calibration_bootstrap(p_material, chose_a, 15, listener, 200, 1)
 FROM realdata.pred GROUP BY progmat
 UNION ALL
 SELECT 'session', "time", count(*),
-       calibration_bootstrap_state_agg(p_pooled, chose_a, 15, listener, 200, 1),
-       calibration_bootstrap_state_agg(p_material, chose_a, 15, listener, 200, 1)
+       calibration_bootstrap(p_pooled, chose_a, 15, listener, 200, 1),
+       calibration_bootstrap(p_material, chose_a, 15, listener, 200, 1)
 FROM realdata.pred GROUP BY "time";
 
 CREATE TABLE realdata.calibration AS
 SELECT b.slice_kind, b.slice, b.n, x.metric,
-       (calibration_bootstrap_ci(b.pooled, x.metric)).*,
-       (calibration_bootstrap_ci(b.material, x.metric)).estimate AS material_estimate,
-       (calibration_bootstrap_ci(b.material, x.metric)).lower AS material_lower,
-       (calibration_bootstrap_ci(b.material, x.metric)).upper AS material_upper,
-       (calibration_bootstrap_ci_diff(b.material, b.pooled, x.metric)).estimate AS diff_estimate,
-       (calibration_bootstrap_ci_diff(b.material, b.pooled, x.metric)).lower AS diff_lower,
-       (calibration_bootstrap_ci_diff(b.material, b.pooled, x.metric)).upper AS diff_upper
+       (calibration_ci(b.pooled, x.metric)).*,
+       (calibration_ci(b.material, x.metric)).estimate AS material_estimate,
+       (calibration_ci(b.material, x.metric)).lower AS material_lower,
+       (calibration_ci(b.material, x.metric)).upper AS material_upper,
+       (calibration_ci_diff(b.material, b.pooled, x.metric)).estimate AS diff_estimate,
+       (calibration_ci_diff(b.material, b.pooled, x.metric)).lower AS diff_lower,
+       (calibration_ci_diff(b.material, b.pooled, x.metric)).upper AS diff_upper
 FROM realdata.boot b
 CROSS JOIN (VALUES ('ece'), ('brier'), ('log_loss')) x(metric);
 

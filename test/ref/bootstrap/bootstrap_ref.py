@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference vectors for calibration_bootstrap_state_agg (test/ref/bootstrap).
+"""Reference vectors for calibration_bootstrap (test/ref/bootstrap).
 
 An independent numpy implementation of the replicate-weight generator as
 doc/uncertainty.md states it, and of the calibration measures computed

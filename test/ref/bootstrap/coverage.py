@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Coverage of calibration_bootstrap_state_agg's percentile intervals (doc/uncertainty.md).
+"""Coverage of calibration_bootstrap's percentile intervals (doc/uncertainty.md).
 
 Simulates data sets from a known miscalibrated model, builds the Poisson
-bootstrap exactly as calibration_bootstrap_state_agg does (the generator of
+bootstrap exactly as calibration_bootstrap does (the generator of
 bootstrap_ref.py: same keys, seeds and weights) and counts how often the
 nominal 95% percentile interval of ECE and Brier contains the truth.
 

@@ -6,7 +6,7 @@ less often than 95% (coverage.txt)?  For the two models of coverage.py on
 independent rows (its data, truth, generator and replicate count), this
 reports the bias of the sample ECE (mean over data sets minus the truth)
 and the coverage of three interval types built from the same replicates:
-percentile (calibration_bootstrap_ci's), basic (2 estimate - the percentile bounds,
+percentile (calibration_ci's), basic (2 estimate - the percentile bounds,
 which removes a bias the replicates share with the estimate) and
 bias-corrected percentile (Efron's BC).  doc/uncertainty.md cites it.
 
