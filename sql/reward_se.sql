@@ -2,8 +2,11 @@
 -- limit, cluster-robust standard errors and the delta-method standard
 -- error of a prediction.  Reference values: test/ref/reward/
 -- make_reward_se_ref.py (statsmodels GLM; numpy for the penalised
--- Hessian), compared to 1e-6 relative.
+-- Hessian), compared to 1e-6 relative.  The fits beyond 256 parameters
+-- need prefcal.reward_standard_errors = on (auto leaves their standard
+-- errors out); the setting itself is tested at the end.
 SET extra_float_digits = 0;
+SET prefcal.reward_standard_errors = on;
 CREATE TEMP TABLE rw_raw (dataset text, r int, first_features float8[],
 	second_features float8[], outcome float8, weight float8,
 	first_item text, second_item text);
@@ -98,3 +101,42 @@ SELECT reward_info(m) ->> 'in_memory' AS in_memory, reward_info(m) ->> 'se_note'
   FROM (SELECT reward_fit('SELECT first_features, second_features, outcome FROM mle', prior => 1) AS m) f;
 SELECT reward_fit('SELECT first_features, second_features, outcome, r % 7 AS cluster FROM mle', prior => 1);
 RESET prefcal.reward_memory;
+
+-- prefcal.reward_standard_errors: auto computes standard errors from the
+-- Hessian a Newton fit (up to 256 parameters) leaves, on also builds it
+-- after an L-BFGS fit (up to 4096), off never; the fit is the same bits
+CREATE TEMP TABLE se_switch (variant text, setting text, m reward_model);
+SET prefcal.reward_standard_errors = auto;
+INSERT INTO se_switch
+SELECT 'newton', 'auto', reward_fit($$SELECT first_features, second_features, outcome FROM rw_raw WHERE dataset = 'small'$$, position_effect => true)
+UNION ALL
+SELECT 'lbfgs', 'auto', reward_fit('SELECT first_features, second_features, outcome FROM mle', prior => 1);
+SET prefcal.reward_standard_errors = on;
+INSERT INTO se_switch
+SELECT 'newton', 'on', reward_fit($$SELECT first_features, second_features, outcome FROM rw_raw WHERE dataset = 'small'$$, position_effect => true)
+UNION ALL
+SELECT 'lbfgs', 'on', reward_fit('SELECT first_features, second_features, outcome FROM mle', prior => 1);
+SET prefcal.reward_standard_errors = off;
+INSERT INTO se_switch
+SELECT 'newton', 'off', reward_fit($$SELECT first_features, second_features, outcome FROM rw_raw WHERE dataset = 'small'$$, position_effect => true)
+UNION ALL
+SELECT 'lbfgs', 'off', reward_fit('SELECT first_features, second_features, outcome FROM mle', prior => 1);
+SELECT variant, setting, reward_info(m) ->> 'optimiser' AS optimiser,
+	reward_info(m) ->> 'se_method' AS se_method, reward_info(m) ->> 'se_note' AS se_note,
+	(SELECT count(se) FROM reward_coefficients(m)) AS with_se,
+	reward_info(m) ->> 'gamma_se' IS NOT NULL AS gamma_se,
+	(m::text::jsonb -> 'covariance') IS NOT NULL AND jsonb_typeof(m::text::jsonb -> 'covariance') = 'array' AS covariance
+  FROM se_switch ORDER BY 1 DESC, 2;
+-- coefficients, gamma, log-likelihood and iterations: one bit pattern per fit
+SELECT variant, count(DISTINCT (SELECT array_agg(float8send(coefficient) ORDER BY feature) FROM reward_coefficients(m))) AS coefficients,
+	count(DISTINCT float8send((reward_info(m) ->> 'gamma')::float8)) AS gamma,
+	count(DISTINCT reward_info(m) -> 'loglik') AS loglik,
+	count(DISTINCT reward_info(m) -> 'iterations') AS iterations
+  FROM se_switch GROUP BY 1 ORDER BY 1 DESC;
+-- auto and on give the same standard errors where both have them
+SELECT (SELECT array_agg(float8send(se) ORDER BY feature) FROM reward_coefficients(a.m))
+     = (SELECT array_agg(float8send(se) ORDER BY feature) FROM reward_coefficients(o.m)) AS same_se
+  FROM se_switch a, se_switch o
+ WHERE a.variant = 'newton' AND o.variant = 'newton' AND a.setting = 'auto' AND o.setting = 'on';
+SET prefcal.reward_standard_errors = sometimes;
+RESET prefcal.reward_standard_errors;

@@ -96,7 +96,9 @@ typedef struct RwModelInfo
 #define RW_SEN_LIMIT 3			/* more than RW_SE_MAX parameters */
 #define RW_SEN_MEMORY 4			/* the Hessian does not fit the budget */
 #define RW_SEN_SINGULAR 5		/* the Hessian is not positive definite */
-#define RW_SEN_COUNT 6
+#define RW_SEN_OFF 6			/* prefcal.reward_standard_errors = off */
+#define RW_SEN_AUTO 7			/* = auto, and no Newton Hessian */
+#define RW_SEN_COUNT 8
 
 /*
  * Largest parameter count with standard errors: a d x d Hessian at the

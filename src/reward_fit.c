@@ -28,9 +28,36 @@
 /* prefcal.reward_memory, in kilobytes */
 int			rw_memory_kb = 262144;
 
+/*
+ * prefcal.reward_standard_errors: when a log-loss fit computes standard
+ * errors.  auto: when Newton's method left the Hessian (up to
+ * RW_NEWTON_MAX parameters), so only its factorisation is added; on: up
+ * to RW_SE_MAX parameters, building the Hessian after an L-BFGS fit; off:
+ * never.  The coefficients do not depend on it.
+ */
+int			rw_se_setting = RW_SE_SETTING_AUTO;
+
+static const struct config_enum_entry rw_se_options[] = {
+	{"auto", RW_SE_SETTING_AUTO, false},
+	{"on", RW_SE_SETTING_ON, false},
+	{"off", RW_SE_SETTING_OFF, false},
+	{NULL, 0, false}
+};
+
 void
 rw_init_guc(void)
 {
+	DefineCustomEnumVariable("prefcal.reward_standard_errors",
+							 "When reward_fit computes standard errors.",
+							 "\"auto\": for fits of up to 256 parameters, whose Newton steps build the Hessian anyway; "
+							 "\"on\": up to 4096 parameters; \"off\": never.  The coefficients are the same either way.",
+							 &rw_se_setting,
+							 RW_SE_SETTING_AUTO,
+							 rw_se_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
 	DefineCustomIntVariable("prefcal.reward_memory",
 							"Memory reward_fit may use to hold the comparisons in memory.",
 							"Beyond it, every optimiser step reads the query again.",

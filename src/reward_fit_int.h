@@ -19,6 +19,12 @@
 /* prefcal.reward_memory, in kilobytes (reward_fit.c) */
 extern int	rw_memory_kb;
 
+/* prefcal.reward_standard_errors (reward_fit.c) */
+#define RW_SE_SETTING_AUTO 0
+#define RW_SE_SETTING_ON 1
+#define RW_SE_SETTING_OFF 2
+extern int	rw_se_setting;
+
 /* rows held in memory, in chunks */
 typedef struct RwChunk
 {

@@ -69,7 +69,9 @@ static const char *const se_notes[RW_SEN_COUNT] = {
 	"fitted by L-BFGS over passes of the query (the comparisons did not fit prefcal.reward_memory)",
 	"more than 4096 parameters",
 	"the Hessian does not fit prefcal.reward_memory",
-	"the Hessian is not positive definite"
+	"the Hessian is not positive definite",
+	"prefcal.reward_standard_errors is off",
+	"more than 256 parameters (prefcal.reward_standard_errors = auto; on computes them up to 4096)"
 };
 
 #define RW_NCOV(d)	((size_t) (d) * ((d) + 1) / 2)

@@ -7,7 +7,9 @@
  *	  cluster-robust sandwich H^-1 B H^-1, B the sum over clusters of the
  *	  outer products of their score sums.  Newton fits have the Hessian;
  *	  for L-BFGS fits one pass over the rows held in memory builds it
- *	  (n k^2 / 2 multiply-adds, 8 k^2 bytes), up to RW_SE_MAX parameters.
+ *	  (n k^2 / 2 multiply-adds, 8 k^2 bytes), up to RW_SE_MAX parameters,
+ *	  when prefcal.reward_standard_errors is on (auto computes them only
+ *	  from a Newton fit's Hessian; off, never).
  *	  The factorisation is the shared dense Cholesky (bt_dense.c).
  *
  *-------------------------------------------------------------------------
@@ -276,10 +278,14 @@ rw_se_feasible(const RwFit *ft, const RwOpt *o)
 
 	if (!rw_objective_is_likelihood(ft->objective))
 		return RW_SEN_OBJECTIVE;
+	if (rw_se_setting == RW_SE_SETTING_OFF)
+		return RW_SEN_OFF;
 	if (ft->k > RW_SE_MAX)
 		return RW_SEN_LIMIT;
 	if (o->H == NULL && !ft->in_memory)
 		return RW_SEN_PASSES;
+	if (o->H == NULL && rw_se_setting == RW_SE_SETTING_AUTO)
+		return RW_SEN_AUTO;
 	if (o->H == NULL)
 		need += sizeof(double) * (Size) ft->k * (ft->k + 8);
 	if (ft->clustered)
