@@ -121,6 +121,35 @@ EXPLAIN (COSTS OFF) SELECT reward_pass('{0.1,-0.2,0.3,0,0.5}', first_features, s
 SELECT (p.s::text::jsonb ->> 'rows') = (q.s::text::jsonb ->> 'rows') AS same_rows,
 	abs((p.s::text::jsonb ->> 'loglik')::float8 - (q.s::text::jsonb ->> 'loglik')::float8) < 1e-9 AS same_loglik
   FROM (SELECT reward_pass('{0.1,-0.2,0.3,0,0.5}', first_features, second_features, outcome, weight) AS s FROM rw_par) p, serial q;
+-- beyond prefcal.reward_memory the fit's passes run as that parallel
+-- plan: a function that fails outside the leader shows the workers ran
+-- them (the leader does not take part), and with the leader taking part
+-- the fit is the in-memory one
+CREATE FUNCTION rw_leader_only(leader int) RETURNS float8 PARALLEL SAFE
+	LANGUAGE plpgsql AS $$
+BEGIN
+	IF pg_backend_pid() <> leader THEN
+		RAISE EXCEPTION 'a pass ran in a parallel worker';
+	END IF;
+	RETURN 1;
+END $$;
+SET prefcal.reward_memory = '64kB';
+\set VERBOSITY terse
+SELECT reward_fit(format('SELECT first_features, second_features, outcome, rw_leader_only(%s) AS weight FROM rw_par', pg_backend_pid()),
+	position_effect => true);
+\set VERBOSITY default
+SET parallel_leader_participation = on;
+CREATE TEMP TABLE par_fits AS
+SELECT reward_fit('SELECT first_features, second_features, outcome, weight FROM rw_par', position_effect => true) AS m;
+RESET prefcal.reward_memory;
+INSERT INTO par_fits SELECT reward_fit('SELECT first_features, second_features, outcome, weight FROM rw_par', position_effect => true);
+SELECT count(*) FILTER (WHERE (reward_info(m) ->> 'in_memory')::boolean) AS in_memory,
+	(SELECT max(abs(p.coefficient - q.coefficient)) / max(abs(q.coefficient))
+	   FROM par_fits a, reward_coefficients(a.m) p, par_fits b, reward_coefficients(b.m) q
+	  WHERE p.feature = q.feature AND NOT (reward_info(a.m) ->> 'in_memory')::boolean
+	    AND (reward_info(b.m) ->> 'in_memory')::boolean) < 1e-9 AS same_fit
+  FROM par_fits;
+DROP FUNCTION rw_leader_only(int);
 RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather; RESET parallel_leader_participation;
 DROP TABLE rw_par;

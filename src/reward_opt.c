@@ -95,7 +95,11 @@ rw_eval_pass(RwFit *ft, const double *theta, bool hess, RwSums *sums,
 	args[1] = CStringGetTextDatum(rw_objective_name(ft->objective));
 	args[2] = Float8GetDatum(ft->lambda);
 	args[3] = BoolGetDatum(hess);
-	rc = SPI_execute_plan(ft->plan, args, nulls, true, 1);
+	/*
+	 * No row count (the aggregate returns one row): executed with a count,
+	 * the plan's Gather ran without workers (Workers Launched: 0).
+	 */
+	rc = SPI_execute_plan(ft->plan, args, nulls, true, 0);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "reward pass query failed: %s", SPI_result_code_string(rc));
 	res = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
