@@ -13,14 +13,17 @@
 #   3. the same rows exported (psql \copy to a file, parsed by numpy in
 #      blocks) and fitted by scikit-learn LogisticRegression(lbfgs, no
 #      penalty, no intercept, tol 1e-10) on the feature differences,
-#      export + fit timed once; the largest coefficient difference relative
-#      to the largest coefficient;
-#   4. 2 parallel workers against serial for the pass and for avg();
+#      export + fit timed once; a fully converged reference: numpy Newton
+#      steps from scikit-learn's solution while its largest gradient
+#      component falls; the largest coefficient difference of each pair
+#      relative to the largest coefficient, and each solution's largest
+#      gradient component of the summed log loss (computed in numpy);
+#   4. 2 parallel workers against serial for the pass and for avg(),
+#      RW_BENCH_PAR_REPS interleaved rounds (default 5), and the load;
 #   5. d = 1024 at RW_BENCH_BIG_ROWS rows (default 20k; --full: 200k),
-#      one fit (L-BFGS, then the Hessian at the optimum for the standard
-#      errors), its time, the time of the same fit in a session where the
-#      rows fit but the Hessian does not (no standard errors), and the
-#      memory it holds the rows in.
+#      one fit with prefcal.reward_standard_errors = on (L-BFGS, then the
+#      Hessian at the optimum for the standard errors) and one with off,
+#      their times, and the memory the rows and the Hessian take.
 # Step 3 needs python3-numpy and python3-sklearn (BENCH_PYTHON names
 # another interpreter); without them it says so.
 # Targets (issue 23): pass <= 2x the scan; fit >= 10x faster than export +
@@ -36,6 +39,7 @@ if [ "${1:-}" = --full ]; then
 fi
 D=64
 REPS=${RW_BENCH_REPS:-3}
+PAR_REPS=${RW_BENCH_PAR_REPS:-5}
 DB=${BENCH_DB:-prefcal_bench}
 PY=${BENCH_PYTHON:-/usr/bin/python3}
 
@@ -101,32 +105,56 @@ lr = LogisticRegression(penalty=None, fit_intercept=False, solver="lbfgs", tol=1
 lr.fit(Z, y)
 t2 = time.time()
 ours = np.array([float(x) for x in open(sys.argv[2]).read().split()])
-diff = np.max(np.abs(ours - lr.coef_[0])) / np.max(np.abs(lr.coef_[0]))
+sk = lr.coef_[0]
 t0 = float(sys.argv[3])
 
 
 def grad(w):
-    # the largest gradient component of the summed log loss at w
-    return np.max(np.abs(Z.T @ (1 / (1 + np.exp(-(Z @ w))) - y)))
+    # the gradient of the summed log loss at w
+    return Z.T @ (1 / (1 + np.exp(-(Z @ w))) - y)
 
 
-print(f"{(t2 - t0) * 1000:.1f} {(t1 - t0) * 1000:.1f} {(t2 - t1) * 1000:.1f} {diff:.2e} "
-      f"{grad(ours):.2e} {grad(lr.coef_[0]):.2e}")
+# the converged reference: Newton steps in numpy from scikit-learn's
+# solution while the largest gradient component falls
+w = sk.copy()
+g = grad(w)
+for it in range(20):
+    p = 1 / (1 + np.exp(-(Z @ w)))
+    w1 = w - np.linalg.solve(Z.T @ (Z * (p * (1 - p))[:, None]), g)
+    g1 = grad(w1)
+    if np.max(np.abs(g1)) >= np.max(np.abs(g)):
+        break
+    w, g = w1, g1
+
+
+def rel(u, v):
+    return np.max(np.abs(u - v)) / np.max(np.abs(v))
+
+
+def gmax(u):
+    return np.max(np.abs(grad(u)))
+
+
+print(f"{(t2 - t0) * 1000:.1f} {(t1 - t0) * 1000:.1f} {(t2 - t1) * 1000:.1f} "
+      f"{rel(ours, sk):.2e} {rel(ours, w):.2e} {rel(sk, w):.2e} "
+      f"{gmax(ours):.2e} {gmax(sk):.2e} {gmax(w):.2e} {lr.n_iter_[0]} {len(y)}")
 PYEOF
 )
 	rm -f "$EXPORT"
-	read -r sk_total sk_export sk_fit sk_diff g_ours g_sk <<<"$sk"
-	bench_row "psql copy export + sklearn lbfgs (ms, once)" "$sk_total" "export $sk_export, fit $sk_fit"
+	read -r sk_total sk_export sk_fit d_sk d_conv d_sk_conv g_ours g_sk g_conv sk_iter n <<<"$sk"
+	bench_row "psql copy export + sklearn lbfgs (ms, once)" "$sk_total" "export $sk_export, fit $sk_fit ($sk_iter iterations)"
 	bench_row "reward_fit speed-up over export + sklearn" "$(perl -e "printf '%.1fx', $sk_total / $fit")" "target >= 10x"
-	bench_row "max |coef difference| / max |coef|" "$sk_diff" "target <= 1e-6"
-	bench_row "max |gradient|: reward_fit / sklearn" "$g_ours / $g_sk" "of the summed log loss, at each one's coefficients"
+	bench_row "max |coef difference| / max |coef|: reward_fit vs converged" "$d_conv" "target <= 1e-6; converged = numpy Newton steps from sklearn's"
+	bench_row "max |coef difference| / max |coef|: reward_fit vs sklearn lbfgs" "$d_sk" "sklearn lbfgs vs converged: $d_sk_conv"
+	bench_row "max |gradient| of the summed log loss" "reward_fit $g_ours" "sklearn lbfgs $g_sk, converged $g_conv ($n comparisons)"
 else
 	bench_row "export + sklearn" "skipped" "python3-numpy or python3-sklearn missing"
 fi
 rm -f /tmp/rw_bench_coef.$$
 
 PAR="SET max_parallel_workers_per_gather = 2; SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0"
-mapfile -t T < <(bench_time "$REPS" \
+load1=$(cut -d' ' -f1 /proc/loadavg)
+mapfile -t T < <(bench_time "$PAR_REPS" \
 	"avg_serial|$SERIAL|SELECT avg(y) FROM rw_bench" \
 	"avg_par|$PAR|SELECT avg(y) FROM rw_bench" \
 	"pass_serial|$SERIAL|SELECT reward_pass($W, a, b, y, 1) FROM rw_bench" \
@@ -135,6 +163,7 @@ as=$(echo "${T[0]}" | cut -d' ' -f2); ap=$(echo "${T[1]}" | cut -d' ' -f2)
 ps=$(echo "${T[2]}" | cut -d' ' -f2); pp=$(echo "${T[3]}" | cut -d' ' -f2)
 bench_row "avg(y): serial / 2 workers (speed-up)" "$(perl -e "printf '%.2fx', $as / $ap")" "$as ms / $ap ms"
 bench_row "reward_pass: serial / 2 workers (speed-up)" "$(perl -e "printf '%.2fx', $ps / $pp")" "$ps ms / $pp ms"
+bench_row "load average (1 min) before / after the parallel rounds" "$load1 / $(cut -d' ' -f1 /proc/loadavg)" "$(nproc) CPUs"
 
 echo "== d = 1024, $BIG_ROWS comparisons =="
 P <<SQL
@@ -150,17 +179,18 @@ UPDATE rw_bench_big SET y = (random() < 1 / (1 + exp(-(2 * (a[1] - b[1]) - (a[2]
 VACUUM ANALYZE rw_bench_big;
 SQL
 rowmb=$(perl -e "printf '%.0f', $BIG_ROWS * 8 * (1024 + 2) / 1048576")
+# read the table once, so that both fits find it in the OS cache
+P -A -t -c "SELECT count(a[1] + b[1]) FROM rw_bench_big" >/dev/null
+BIGQ="SELECT reward_info(reward_fit('SELECT a AS first_features, b AS second_features, y AS outcome FROM rw_bench_big', prior => 1))"
 start=$(date +%s.%N)
-info=$(P -A -t -c "SET prefcal.reward_memory = '4GB'; SELECT reward_info(reward_fit('SELECT a AS first_features, b AS second_features, y AS outcome FROM rw_bench_big', prior => 1))")
+info=$(P -A -t -c "SET prefcal.reward_memory = '4GB'; SET prefcal.reward_standard_errors = on; $BIGQ")
 end=$(date +%s.%N)
 bench_row "d = 1024 fit with SEs, $BIG_ROWS rows (s)" "$(perl -e "printf '%.1f', $end - $start")" \
 	"rows held in $rowmb MB, Hessian 8 MB"
 bench_row "d = 1024 fit diagnostics" "" "$(echo "$info" | perl -MJSON::PP -e 'my $j = decode_json(<STDIN>); print "optimiser $j->{optimiser}, iterations $j->{iterations}, converged $j->{converged}, se_method $j->{se_method}"' 2>/dev/null || echo "$info")"
-# the same fit with a budget that holds the rows but not the Hessian: no SEs
 start=$(date +%s.%N)
-# (the rows take whole chunks of 511 rows of 8 (1024 + 2) bytes; 2 MB to spare, the Hessian needs 8)
-held_kb=$(perl -e 'use POSIX; my $c = int(4194304 / 8208); print POSIX::ceil($ARGV[0] / $c) * $c * 8208 / 1024 + 2048' "$BIG_ROWS")
-info=$(P -A -t -c "SET prefcal.reward_memory = '${held_kb%.*}kB'; SELECT reward_info(reward_fit('SELECT a AS first_features, b AS second_features, y AS outcome FROM rw_bench_big', prior => 1)) ->> 'se_note'")
+info=$(P -A -t -c "SET prefcal.reward_memory = '4GB'; SET prefcal.reward_standard_errors = off; $BIGQ")
 end=$(date +%s.%N)
-bench_row "d = 1024 fit without SEs (s)" "$(perl -e "printf '%.1f', $end - $start")" "$info"
+bench_row "d = 1024 fit without SEs (s)" "$(perl -e "printf '%.1f', $end - $start")" \
+	"$(echo "$info" | perl -MJSON::PP -e 'my $j = decode_json(<STDIN>); print "se_note: $j->{se_note}"' 2>/dev/null || echo "$info")"
 P -c "DROP TABLE rw_bench_big"
