@@ -452,8 +452,14 @@ SELECT xml_is_well_formed_document(calibration_svg(s)) AS default_title,
 FROM states WHERE name = 'bool';
 -- a NULL state gives NULL (with or without a title)
 SELECT calibration_svg(NULL::calibration_state) IS NULL AS null_state,
-       calibration_svg(NULL, 'title') IS NULL AS null_state_titled;
-SELECT calibration_svg('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0 logloss=untracked bins=[]');
+       calibration_svg(NULL::calibration_state, 'title') IS NULL AS null_state_titled;
+-- calibration_svg is overloaded (a calibration_bootstrap_state draws bands):
+-- a bare NULL or an untyped literal names neither type and needs a cast
+SELECT calibration_svg(NULL, 'title');
+\echo :LAST_ERROR_SQLSTATE
+SELECT calibration_svg('{"version": 1}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT calibration_svg('version=1 nbins=0 classes=0 w=2 brier=0.5 brier_comp=0 logloss=untracked bins=[]'::calibration_state);
 \echo :LAST_ERROR_SQLSTATE
 
 -- ---------- extreme weight scales ----------

@@ -107,9 +107,13 @@ SELECT (length(svg) - length(replace(svg, 'interval of mean y', ''))) / length('
          to_char(c.estimate, 'FM0.0000'), to_char(c.lower, 'FM0.0000'), to_char(c.upper, 'FM0.0000'),
          to_char(calibration_mce(calibration_bootstrap_estimate(s)), 'FM0.0000'),
          calibration_n(calibration_bootstrap_estimate(s))) AS caption_is_ci,
-       calibration_bootstrap_svg(s, 'x', 0.8) <> calibration_bootstrap_svg(s, 'x') AS level_matters
-FROM st, calibration_bootstrap_svg(st.s) svg, calibration_ci(st.s, 'ece') c;
-SELECT calibration_bootstrap_svg(NULL::calibration_bootstrap_state) IS NULL AS null_state;
+       calibration_svg(s, 'x', 0.8) <> calibration_svg(s, 'x') AS level_matters
+FROM st, calibration_svg(st.s) svg, calibration_ci(st.s, 'ece') c;
+SELECT calibration_svg(NULL::calibration_bootstrap_state) IS NULL AS null_state;
+-- the calibration_state form of the same estimate: the same diagram, no bands
+SELECT position('interval of mean y' in calibration_svg(calibration_bootstrap_estimate(s))) = 0 AS no_bands,
+       position('interval of mean y' in calibration_svg(s)) > 0 AS bands
+FROM st;
 
 -- text: JSON, round trips exactly, readable as jsonb
 SELECT s::text::calibration_bootstrap_state::text = s::text AS text_round_trip,
@@ -165,7 +169,7 @@ EXCEPTION WHEN OTHERS THEN
   RETURN SQLSTATE || ' ' || SQLERRM;
 END $$;
 SELECT pg_temp.try(q) FROM (VALUES
- ($q$SELECT calibration_bootstrap_svg(s, NULL, 1.5) FROM st$q$),
+ ($q$SELECT calibration_svg(s, NULL, 1.5) FROM st$q$),
  ($q$SELECT calibration_bootstrap(p, y, 10, k, 0) FROM boot_rows$q$),
  ($q$SELECT calibration_bootstrap(p, y, 10, k, 10001) FROM boot_rows$q$),
  ($q$SELECT calibration_bootstrap(p, y, 0, k) FROM boot_rows$q$),

@@ -5,8 +5,9 @@
  *	  binary I/O, the transition and combine functions of
  *	  calibration_bootstrap and calibration_bootstrap_merge, and the
  *	  readers (calibration_ci, calibration_ci_diff, calibration_replicates,
- *	  calibration_bootstrap_estimate, calibration_bootstrap_svg).  The state and the weight generator
- *	  are described in boot.h, the method in doc/uncertainty.md.
+ *	  calibration_bootstrap_estimate, and calibration_svg of a bootstrap
+ *	  state).  The state and the weight generator are described in boot.h,
+ *	  the method in doc/uncertainty.md.
  *
  * Text form (version 1; pc_json.h), keys in this order:
  *
@@ -762,15 +763,15 @@ calibration_replicates(PG_FUNCTION_ARGS)
 }
 
 /*
- * calibration_bootstrap_svg(calibration_bootstrap_state, title text,
- * level float8) -> text: the reliability diagram of the estimate, with each non-empty
+ * calibration_svg(calibration_bootstrap_state, title text, level float8)
+ * -> text: the reliability diagram of the estimate, with each non-empty
  * bin's percentile band of mean y over the replicates (where the bin is
  * not empty) and the ECE interval in the caption.  Not STRICT: a NULL
  * title is allowed; a NULL state gives NULL.
  */
-PG_FUNCTION_INFO_V1(calibration_bootstrap_svg);
+PG_FUNCTION_INFO_V1(calibration_svg_bootstrap);
 Datum
-calibration_bootstrap_svg(PG_FUNCTION_ARGS)
+calibration_svg_bootstrap(PG_FUNCTION_ARGS)
 {
 	BootState  *s;
 	CalibState *e;

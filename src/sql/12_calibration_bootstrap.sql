@@ -171,10 +171,10 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.bootstrap_weight(text, integer, bigint) IS
 'the Poisson(1) weight of every row of a cluster key in a bootstrap replicate (1-based) under a seed, as calibration_bootstrap draws it';
 
-CREATE FUNCTION @extschema@.calibration_bootstrap_svg(s @extschema@.calibration_bootstrap_state,
+CREATE FUNCTION @extschema@.calibration_svg(s @extschema@.calibration_bootstrap_state,
 	title text DEFAULT NULL, level float8 DEFAULT 0.95)
-RETURNS text AS 'MODULE_PATHNAME', 'calibration_bootstrap_svg'
+RETURNS text AS 'MODULE_PATHNAME', 'calibration_svg_bootstrap'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.calibration_bootstrap_svg(@extschema@.calibration_bootstrap_state, text, float8) IS
+COMMENT ON FUNCTION @extschema@.calibration_svg(@extschema@.calibration_bootstrap_state, text, float8) IS
 'reliability diagram of the estimate with per-bin percentile bands of mean y over the bootstrap replicates and the ECE interval in the caption, as an SVG document';
 -- @upgrade }

@@ -60,7 +60,7 @@ step "4/6 writing the report and the reliability diagrams to $out"
 remedies=$(psql_db -At -c "SELECT remedy FROM simstudy.remedies WHERE remedy IN (SELECT remedy FROM simstudy.states) ORDER BY ord")
 for r in $remedies; do
 	file="$out/reliability-${r//+/-}.svg"
-	psql_db -At -c "SELECT calibration_bootstrap_svg(calibration_bootstrap_state_merge(st),
+	psql_db -At -c "SELECT calibration_svg(calibration_bootstrap_state_merge(st),
 		format('%s: P(first preferred) against true_p_first, test, %s databases pooled', '$r', count(*)))
 		FROM simstudy.states WHERE remedy = '$r' AND target = 'truth'" > "$file"
 done

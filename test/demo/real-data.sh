@@ -33,7 +33,7 @@ psql_db -f doc/study/02_consistency.sql >/dev/null
 psql_db -At -c "SELECT format('        %s: %s', name, detail) FROM study.checks WHERE status <> 'ok' ORDER BY ord"
 say "held-out listener calibration with bootstrap intervals, classes, agreement"
 psql_db -f test/demo/real-data/analysis.sql 2>/dev/null
-psql_db -At -c "SELECT calibration_bootstrap_svg(pooled, 'Pooled Bradley-Terry model, held-out listeners')
+psql_db -At -c "SELECT calibration_svg(pooled, 'Pooled Bradley-Terry model, held-out listeners')
 	FROM realdata.boot WHERE slice_kind = 'overall'" > "$out/real-data-reliability.svg"
 psql_db -At -f test/demo/real-data/report.sql > "$out/real-data.md"
 psql_db -At -c "SELECT format('        held-out listeners: ECE %s [%s, %s] (pooled model)', round(estimate::numeric, 4),

@@ -290,7 +290,7 @@ like(q1($db, 'SELECT paragraph FROM simstudy.answer'), qr/^(No|Yes|Only|No gap)[
 is($rc, 0, 'markdown report') or diag($err);
 like($out, qr/^# prefcal simulation study.*## Answer \(generated.*## Against the truth.*\| counterfactual \|.*## Against the held-out labels.*## By domain/s,
 	'report: answer and tables');
-like(q1($db, q{SELECT calibration_bootstrap_svg(calibration_bootstrap_state_merge(st), 'none') FROM simstudy.states
+like(q1($db, q{SELECT calibration_svg(calibration_bootstrap_state_merge(st), 'none') FROM simstudy.states
                WHERE remedy = 'none'}), qr/^<svg/, 'a pooled reliability diagram');
 
 }

@@ -111,7 +111,7 @@ SELECT concat_ws(E'\n',
  '',
  '## Reliability diagrams',
  '',
- 'Against the truth, all test judgments of all databases pooled, with bootstrap bands (`calibration_bootstrap_svg`):',
+ 'Against the truth, all test judgments of all databases pooled, with bootstrap bands (`calibration_svg` of the bootstrap state):',
  '',
  (SELECT string_agg(format('- [%s](reliability-%s.svg)', remedy, replace(remedy, '+', '-')), E'\n' ORDER BY ord)
   FROM simstudy.remedies WHERE remedy IN (SELECT remedy FROM simstudy.states))
