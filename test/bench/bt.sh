@@ -187,7 +187,7 @@ fi
 if [ "$BIG_ITEMS" -gt 0 ]; then
 	run_size "$BIG_ITEMS" ", prior => 0.01"
 fi
-# BT_BENCH_KEEP=1 keeps the last table (test/bench/bt_ab.sh reads it)
+# BT_BENCH_KEEP=1 keeps the last table
 if [ "${BT_BENCH_KEEP:-0}" != 1 ]; then
 	P -c "DROP TABLE bt_bench; DROP TABLE bt_bench_state"
 fi

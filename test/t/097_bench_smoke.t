@@ -1,7 +1,8 @@
 # test/t/097_bench_smoke.t: the benchmark scripts run to the end at a tiny
 # size and print every table they promise, so that `make bench` cannot rot
 # unnoticed between benchmark runs: test/bench/calibration.sh,
-# test/bench/bt.sh and test/bench/bootstrap.sh, then test/bench/run.sh
+# test/bench/bt.sh, test/bench/bootstrap.sh and test/bench/ab.sh --in-cluster
+# (two databases of this cluster's build), then test/bench/run.sh
 # --in-cluster (what `make bench` runs once it has built an optimised copy
 # and started its own cluster; it calls the first two again).  No timing is checked: at these sizes the
 # figures mean nothing.  The comparisons with numpy and scipy run where
@@ -97,6 +98,33 @@ EXPLAIN SELECT greatest(ceil(p * 15)::int, 1), count(*) FROM bench_calibration G
 	like($out, qr/^bt_ci \/ \(5 \+ 1\) bt_fit\s+[0-9.]+x$/m,
 		'and the Bradley-Terry bootstrap over its fits');
 	pc_psql($db, 'DROP TABLE bench_boot, bench_boot_small');
+}
+
+# --- ab.sh --in-cluster ----------------------------------------------------
+# what test/bench/ab.sh runs once it has built two revisions and started
+# its own cluster; here both sides are this cluster's build
+{
+	local $ENV{AB_DESTDIR_A} = $ENV{PREFCAL_DESTDIR};
+	local $ENV{AB_DESTDIR_B} = $ENV{PREFCAL_DESTDIR};
+	local $ENV{AB_NAME_A} = 'this build';
+	local $ENV{AB_NAME_B} = 'this build again';
+	local $ENV{AB_ROWS} = 2000;
+	local $ENV{AB_BT_ROWS} = 3000;
+	local $ENV{AB_BT_ITEMS} = 50;
+	local $ENV{AB_PASSES} = 2;
+	my $out = `test/bench/ab.sh --in-cluster 2>&1`;
+	is($? >> 8, 0, 'ab.sh runs to the end') or diag($out);
+	like($out, qr/^==== prefcal A\/B: A = this build, B = this build again ====$/m, 'and prints its table');
+	like($out, qr/^CAL: A calibration_state_agg, B calibration_state_agg; BT: A bt_state_agg, B bt_state_agg$/m,
+		'with the state aggregates each database has');
+	for my $q ('sum(p)', 'brier_score(p, y)', 'ece_agg(p, y)', 'CAL(p, y)', 'ece_agg(p, y), 2 workers',
+		'sum(o)', 'BT(a, b, o, 1.0)', 'bt_fit(BT(a, b, o, 1.0))')
+	{
+		like($out, qr/^\Q$q\E(?:\s+[0-9.]+){2}(?:\s+[0-9.]+x \[[0-9.]+-[0-9.]+\]){3}\s+[0-9.]+$/m,
+			"ab.sh times $q in both builds");
+	}
+	is(pc_psql($db, q{SELECT count(*) FROM pg_database WHERE datname IN ('ab_data', 'ab_a', 'ab_b', 'ab_driver')}),
+		0, 'and drops its databases');
 }
 
 # --- run.sh (make bench), in this cluster ---------------------------------
