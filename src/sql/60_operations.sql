@@ -70,6 +70,33 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.bt_state_store', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.bt_model_store', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.calibration_history', '');
 
+-- @upgrade prefcal_column_type {
+-- the type of a column of a refit source, with its modifier (format_type);
+-- what names the column in the error when it does not exist
+CREATE FUNCTION @extschema@.prefcal_column_type(rel regclass, col name, what text DEFAULT 'column')
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	typ text;
+BEGIN
+	SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) INTO typ
+	FROM pg_catalog.pg_attribute a
+	WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+	IF typ IS NULL THEN
+		RAISE EXCEPTION '% "%" of relation % does not exist', what, col, rel
+			USING ERRCODE = 'undefined_column';
+	END IF;
+	RETURN typ;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.prefcal_column_type(regclass, name, text) IS
+'internal: the type (with modifier) of a column of a refit source';
+-- @upgrade }
+
+-- @upgrade prefcal_column_expr {
 -- the SQL expression of one column, cast for the aggregates: items to text
 -- or bigint, outcomes and weights to float8
 CREATE FUNCTION @extschema@.prefcal_column_expr(rel regclass, col name, kind text)
@@ -80,13 +107,7 @@ AS $$
 DECLARE
 	typ regtype;
 BEGIN
-	SELECT a.atttypid::regtype INTO typ
-	FROM pg_catalog.pg_attribute a
-	WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
-	IF typ IS NULL THEN
-		RAISE EXCEPTION 'column "%" of relation % does not exist', col, rel
-			USING ERRCODE = 'undefined_column';
-	END IF;
+	typ := @extschema@.prefcal_column_type(rel, col)::pg_catalog.regtype;
 	IF kind = 'item' THEN
 		IF typ IN ('bigint'::regtype, 'integer'::regtype, 'smallint'::regtype) THEN
 			RETURN pg_catalog.format('(%I)::pg_catalog.int8', col);
@@ -102,6 +123,42 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.prefcal_column_expr(regclass, name, text) IS
 'internal: quoted, cast expression for a column of a refit source';
+-- @upgrade }
+
+-- @upgrade prefcal_measure_holdout {
+-- the measure step of a refit job: the calibration (15 bins) of a stored
+-- model on the hold-out relation, prediction an expression of a hold-out
+-- row in which $1 is the model, appended to the job's history table
+CREATE FUNCTION @extschema@.prefcal_measure_holdout(history regclass, job text, model_version integer,
+													model anyelement, holdout regclass, prediction text,
+													outcome_column name)
+RETURNS @extschema@.calibration_state
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st @extschema@.calibration_state;
+BEGIN
+	EXECUTE pg_catalog.format(
+		'SELECT @extschema@.calibration_state_agg(%1$s, %2$s, 15) FROM %3$s',
+		prediction, @extschema@.prefcal_column_expr(holdout, outcome_column, 'value'), holdout)
+	INTO st USING model;
+	IF st IS NOT NULL THEN
+		EXECUTE pg_catalog.format(
+			'INSERT INTO %s (name, version, measured_at, n, brier, ece, mce, log_loss, state) '
+			'VALUES ($1, $2, pg_catalog.clock_timestamp(), @extschema@.calibration_n($3), '
+			'@extschema@.calibration_brier($3), @extschema@.calibration_ece($3), '
+			'@extschema@.calibration_mce($3), @extschema@.calibration_log_loss($3), $3)',
+			history)
+		USING job, model_version, st;
+	END IF;
+	RETURN st;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.prefcal_measure_holdout(regclass, text, integer, anyelement, regclass, text, name) IS
+'internal: calibration of a stored model on a refit job''s hold-out relation, appended to the job''s history table';
+-- @upgrade }
 
 CREATE FUNCTION @extschema@.prefcal_register_refit(
 	job text,
@@ -265,13 +322,8 @@ BEGIN
 				  DETAIL = 'The fold waits for open writers and then reads their rows; a transaction snapshot taken before the wait cannot see them.',
 				  HINT = 'CALL prefcal_refit() runs its fold at READ COMMITTED itself; otherwise call the fold in a READ COMMITTED transaction.';
 	END IF;
-	SELECT a.atttypid, pg_catalog.format_type(a.atttypid, a.atttypmod) INTO wm_type, wm_typename
-	FROM pg_catalog.pg_attribute a
-	WHERE a.attrelid = source AND a.attname = watermark_column AND a.attnum > 0 AND NOT a.attisdropped;
-	IF wm_type IS NULL THEN
-		RAISE EXCEPTION 'watermark column "%" of relation % does not exist', watermark_column, source
-			USING ERRCODE = 'undefined_column';
-	END IF;
+	wm_typename := @extschema@.prefcal_column_type(source, watermark_column, 'watermark column');
+	wm_type := wm_typename::pg_catalog.regtype;
 
 	IF wm_type IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
 		-- rows keyed below the oldest open transaction's start are all
@@ -345,13 +397,7 @@ BEGIN
 				  HINT = 'Register it with prefcal_register_refit().';
 	END IF;
 	src := pg_catalog.format('%I.%I', j.source_schema, j.source_table)::regclass;
-	SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) INTO wm_type
-	FROM pg_catalog.pg_attribute a
-	WHERE a.attrelid = src AND a.attname = j.watermark_column AND a.attnum > 0 AND NOT a.attisdropped;
-	IF wm_type IS NULL THEN
-		RAISE EXCEPTION 'watermark column "%" of relation % does not exist', j.watermark_column, src
-			USING ERRCODE = 'undefined_column';
-	END IF;
+	wm_type := @extschema@.prefcal_column_type(src, j.watermark_column, 'watermark column');
 
 	-- an upper bound below which every row that will ever commit is
 	-- visible now; the fold below runs as a new statement, so it sees them
@@ -442,7 +488,6 @@ DECLARE
 	j @extschema@.bt_state_store;
 	h regclass;
 	m @extschema@.bt_model;
-	st @extschema@.calibration_state;
 BEGIN
 	SELECT * INTO j FROM @extschema@.bt_state_store s WHERE s.name = job;
 	IF NOT FOUND OR j.holdout_table IS NULL THEN
@@ -454,22 +499,11 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	h := pg_catalog.format('%I.%I', j.holdout_schema, j.holdout_table)::regclass;
-	EXECUTE pg_catalog.format(
-		'SELECT @extschema@.calibration_state_agg(@extschema@.bt_predict_shown($1, %1$s, %2$s), %3$s, 15) FROM %4$s',
-		@extschema@.prefcal_column_expr(h, j.first_column, 'item'),
-		@extschema@.prefcal_column_expr(h, j.second_column, 'item'),
-		@extschema@.prefcal_column_expr(h, j.outcome_column, 'value'),
-		h)
-	INTO st USING m;
-	IF st IS NOT NULL THEN
-		INSERT INTO @extschema@.calibration_history
-			(name, version, measured_at, n, brier, ece, mce, log_loss, state)
-		VALUES (job, model_version, pg_catalog.clock_timestamp(),
-				@extschema@.calibration_n(st), @extschema@.calibration_brier(st),
-				@extschema@.calibration_ece(st), @extschema@.calibration_mce(st),
-				@extschema@.calibration_log_loss(st), st);
-	END IF;
-	RETURN st;
+	RETURN @extschema@.prefcal_measure_holdout('@extschema@.calibration_history', job, model_version, m, h,
+		pg_catalog.format('@extschema@.bt_predict_shown($1, %s, %s)',
+			@extschema@.prefcal_column_expr(h, j.first_column, 'item'),
+			@extschema@.prefcal_column_expr(h, j.second_column, 'item')),
+		j.outcome_column);
 END
 $$;
 -- @upgrade }

@@ -52,17 +52,11 @@ CREATE TABLE @extschema@.reward_model_store (
 COMMENT ON TABLE @extschema@.reward_model_store IS
 'every reward model a reward refit job stored, by version, with the rows and watermark it was fitted on';
 
+-- the layout of calibration_history (60_operations.sql): one measure step
+-- (prefcal_measure_holdout) appends to either
 CREATE TABLE @extschema@.reward_calibration_history (
-	name text NOT NULL REFERENCES @extschema@.reward_job_store (name) ON DELETE CASCADE,
-	version integer NOT NULL,
-	measured_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
-	n float8,
-	brier float8,
-	ece float8,
-	mce float8,
-	log_loss float8,
-	state @extschema@.calibration_state,
-	PRIMARY KEY (name, version, measured_at),
+	LIKE @extschema@.calibration_history INCLUDING DEFAULTS INCLUDING INDEXES,
+	FOREIGN KEY (name) REFERENCES @extschema@.reward_job_store (name) ON DELETE CASCADE,
 	FOREIGN KEY (name, version) REFERENCES @extschema@.reward_model_store (name, version) ON DELETE CASCADE
 );
 
@@ -185,9 +179,7 @@ BEGIN
 						  AND EXISTS (SELECT 1 FROM @extschema@.reward_model_store ms WHERE ms.name = job)) THEN
 		RETURN NULL;
 	END IF;
-	SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) INTO wm_type
-	FROM pg_catalog.pg_attribute a
-	WHERE a.attrelid = src AND a.attname = j.watermark_column AND a.attnum > 0 AND NOT a.attisdropped;
+	wm_type := @extschema@.prefcal_column_type(src, j.watermark_column, 'watermark column');
 
 	q := pg_catalog.format(
 		'SELECT %1$I AS first_features, %2$I AS second_features, %3$s AS outcome%4$s%5$s FROM %6$s WHERE %7$I <= %8$L::%9$s',
@@ -237,7 +229,6 @@ DECLARE
 	j @extschema@.reward_job_store;
 	h regclass;
 	m @extschema@.reward_model;
-	st @extschema@.calibration_state;
 BEGIN
 	SELECT * INTO j FROM @extschema@.reward_job_store s WHERE s.name = job;
 	IF NOT FOUND OR j.holdout_table IS NULL THEN
@@ -249,20 +240,10 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	h := pg_catalog.format('%I.%I', j.holdout_schema, j.holdout_table)::regclass;
-	EXECUTE pg_catalog.format(
-		'SELECT @extschema@.calibration_state_agg(@extschema@.reward_predict_shown($1, %1$I, %2$I), %3$s, 15) FROM %4$s',
-		j.first_features_column, j.second_features_column,
-		@extschema@.prefcal_column_expr(h, j.outcome_column, 'value'), h)
-	INTO st USING m;
-	IF st IS NOT NULL THEN
-		INSERT INTO @extschema@.reward_calibration_history
-			(name, version, measured_at, n, brier, ece, mce, log_loss, state)
-		VALUES (job, model_version, pg_catalog.clock_timestamp(),
-				@extschema@.calibration_n(st), @extschema@.calibration_brier(st),
-				@extschema@.calibration_ece(st), @extschema@.calibration_mce(st),
-				@extschema@.calibration_log_loss(st), st);
-	END IF;
-	RETURN st;
+	RETURN @extschema@.prefcal_measure_holdout('@extschema@.reward_calibration_history', job, model_version, m, h,
+		pg_catalog.format('@extschema@.reward_predict_shown($1, %I, %I)',
+			j.first_features_column, j.second_features_column),
+		j.outcome_column);
 END
 $$;
 
