@@ -39,24 +39,6 @@ typedef struct BtbCache
 } BtbCache;
 
 static pg_noinline void
-btb_bad_row(double outcome, double weight)
-{
-	if (isnan(outcome) || (outcome != 0.0 && outcome != 0.5 && outcome != 1.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("comparison outcome %g is not 0, 0.5 or 1", outcome),
-				 errdetail("The outcome must be 1 (first item wins), 0 (second item wins) or 0.5 (tie).")));
-	if (isnan(weight))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("comparison weight is NaN")));
-	ereport(ERROR,
-			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("comparison weight %g is out of range", weight),
-			 errdetail("Weights must be finite and non-negative.")));
-}
-
-static pg_noinline void
 btb_param_changed(const char *what, int64 have, int64 got)
 {
 	ereport(ERROR,
@@ -109,9 +91,7 @@ bt_bootstrap_trans(PG_FUNCTION_ARGS)
 		nrep = PG_GETARG_INT32(6);
 	if (nargs > 7)
 		seed = PG_GETARG_INT64(7);
-	if (unlikely(!((outcome == 0.0 || outcome == 1.0 || outcome == 0.5) &&
-				   w >= 0.0 && w <= DBL_MAX)))
-		btb_bad_row(outcome, w);
+	bt_check_row(outcome, w);
 	if (VARSIZE_ANY_EXHDR(ta) == VARSIZE_ANY_EXHDR(tb) &&
 		memcmp(VARDATA_ANY(ta), VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(ta)) == 0)
 		ereport(ERROR,

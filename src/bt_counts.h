@@ -31,6 +31,8 @@
 
 #include "prefcal.h"
 
+#include <float.h>
+
 #include "bt_solve.h"
 #include "utils/expandeddatum.h"
 
@@ -274,6 +276,21 @@ typedef struct BtCountsView
 extern BtCounts *bt_counts_new(MemoryContext parent, int kind,
 							   int32 items_hint, int32 pairs_hint);
 extern bool bt_counts_is_ours(Datum d);
+
+/*
+ * A comparison row's outcome in {0, 0.5, 1} and weight finite and >= 0,
+ * else the error (bt_counts_agg.c); for every aggregate over comparisons
+ */
+extern pg_noinline void bt_bad_row(double outcome, double weight);
+
+static inline void
+bt_check_row(double outcome, double weight)
+{
+	if (likely((outcome == 0.0 || outcome == 1.0 || outcome == 0.5) &&
+			   weight >= 0.0 && weight <= DBL_MAX))
+		return;
+	bt_bad_row(outcome, weight);
+}
 extern int32 bt_counts_item_text(BtCounts *bc, const char *s, int len);
 extern int32 bt_counts_item_int8(BtCounts *bc, int64 id);
 extern void bt_counts_flush(BtCounts *bc);

@@ -17,8 +17,8 @@
 
 /* ---------- aggregate support ---------- */
 
-/* the errors of bt_check_row */
-static void
+/* the errors of bt_check_row (bt_counts.h) */
+pg_noinline void
 bt_bad_row(double outcome, double weight)
 {
 	if (isnan(outcome))
@@ -40,16 +40,6 @@ bt_bad_row(double outcome, double weight)
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("comparison weight %g is out of range", weight),
 				 errdetail("Weights must be finite and non-negative.")));
-}
-
-/* outcome in {0, 0.5, 1}, weight finite and >= 0 */
-static inline void
-bt_check_row(double outcome, double weight)
-{
-	if (likely((outcome == 0.0 || outcome == 1.0 || outcome == 0.5) &&
-			   weight >= 0.0 && weight <= DBL_MAX))
-		return;
-	bt_bad_row(outcome, weight);
 }
 
 /* log class of a checked outcome: 1 first won, 0 second won, 2 tie */
@@ -146,13 +136,12 @@ bt_trans_int8(FunctionCallInfo fcinfo, double outcome, double weight)
 }
 
 /*
- * bt_counts_trans(state, first text, second text, outcome float8,
- *                 weight float8): rows with a NULL item or outcome are
+ * A row of the four-argument forms (state, first, second, outcome,
+ * weight), ids of text or bigint: rows with a NULL item or outcome are
  * skipped, a NULL weight counts 1, a zero weight is skipped.
  */
-PG_FUNCTION_INFO_V1(bt_counts_trans);
-Datum
-bt_counts_trans(PG_FUNCTION_ARGS)
+static inline Datum
+bt_trans_row(FunctionCallInfo fcinfo, bool int8_ids)
 {
 	double		outcome,
 				weight;
@@ -166,7 +155,33 @@ bt_counts_trans(PG_FUNCTION_ARGS)
 	outcome = PG_GETARG_FLOAT8(3);
 	weight = PG_ARGISNULL(4) ? 1.0 : PG_GETARG_FLOAT8(4);
 	bt_check_row(outcome, weight);
-	return bt_trans_text(fcinfo, outcome, weight);
+	return int8_ids ? bt_trans_int8(fcinfo, outcome, weight) :
+		bt_trans_text(fcinfo, outcome, weight);
+}
+
+/*
+ * A row of the winner-loser forms (state, winner, loser): the first item
+ * won, weight 1; rows with a NULL item are skipped.
+ */
+static inline Datum
+bt_trans_wl_row(FunctionCallInfo fcinfo, bool int8_ids)
+{
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	return int8_ids ? bt_trans_int8(fcinfo, 1.0, 1.0) :
+		bt_trans_text(fcinfo, 1.0, 1.0);
+}
+
+/* bt_counts_trans(state, first text, second text, outcome float8, weight float8) */
+PG_FUNCTION_INFO_V1(bt_counts_trans);
+Datum
+bt_counts_trans(PG_FUNCTION_ARGS)
+{
+	return bt_trans_row(fcinfo, false);
 }
 
 /* bt_counts_trans_int8: the same with bigint ids */
@@ -174,19 +189,7 @@ PG_FUNCTION_INFO_V1(bt_counts_trans_int8);
 Datum
 bt_counts_trans_int8(PG_FUNCTION_ARGS)
 {
-	double		outcome,
-				weight;
-
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	outcome = PG_GETARG_FLOAT8(3);
-	weight = PG_ARGISNULL(4) ? 1.0 : PG_GETARG_FLOAT8(4);
-	bt_check_row(outcome, weight);
-	return bt_trans_int8(fcinfo, outcome, weight);
+	return bt_trans_row(fcinfo, true);
 }
 
 /* bt_counts_trans_wl(state, winner text, loser text) */
@@ -194,13 +197,7 @@ PG_FUNCTION_INFO_V1(bt_counts_trans_wl);
 Datum
 bt_counts_trans_wl(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	return bt_trans_text(fcinfo, 1.0, 1.0);
+	return bt_trans_wl_row(fcinfo, false);
 }
 
 /* bt_counts_trans_wl_int8(state, winner bigint, loser bigint) */
@@ -208,13 +205,7 @@ PG_FUNCTION_INFO_V1(bt_counts_trans_wl_int8);
 Datum
 bt_counts_trans_wl_int8(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	return bt_trans_int8(fcinfo, 1.0, 1.0);
+	return bt_trans_wl_row(fcinfo, true);
 }
 
 /*
