@@ -130,5 +130,8 @@ typedef enum BootMetric
 
 extern int	boot_metric_from_name(const char *name);
 extern double boot_quantile(const double *sorted, int n, double q);
+extern void boot_sort(double *v, int n);
+extern bool boot_interval(double *v, int n, double level, double *lo,
+						  double *hi, double *se);
 
 #endif							/* PREFCAL_BOOT_H */

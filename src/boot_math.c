@@ -10,6 +10,7 @@
  *-------------------------------------------------------------------------
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "boot.h"
@@ -84,20 +85,6 @@ boot_replicate(const BootState *s, int b, CalibState *out)
 	out->logloss = logloss;
 }
 
-/* a <= b up to a relative slack for rounding */
-static bool
-le_tol(double a, double b)
-{
-	return a <= b + 1e-6 * fabs(b) + 1e-300;
-}
-
-#define FAIL(code_, ...) \
-	do { \
-		snprintf(pb->msg, sizeof(pb->msg), __VA_ARGS__); \
-		pb->code = (code_); \
-		return false; \
-	} while (0)
-
 /*
  * Check that a state read from input is one the aggregate could have
  * built: header in range, the estimate a valid calibration state of the
@@ -118,23 +105,23 @@ boot_check(const BootState *s, int maxbins, CalibState *work, CalibProblem *pb)
 	int			nrep = s->replicates;
 
 	if (s->version != BOOT_VERSION)
-		FAIL(CALIB_BAD_VALUE, "unsupported version %d", (int) s->version);
+		CALIB_FAIL(CALIB_BAD_VALUE, "unsupported version %d", (int) s->version);
 	if (s->flags != 0 || s->pad != 0)
-		FAIL(CALIB_BAD_VALUE, "unknown flags");
+		CALIB_FAIL(CALIB_BAD_VALUE, "unknown flags");
 	if (s->nbins < 1 || s->nbins > maxbins)
-		FAIL(CALIB_BAD_VALUE, "nbins %d is out of range (1 to %d)",
+		CALIB_FAIL(CALIB_BAD_VALUE, "nbins %d is out of range (1 to %d)",
 			 (int) s->nbins, maxbins);
 	if (nrep < 1 || nrep > BOOT_MAX_REPLICATES)
-		FAIL(CALIB_BAD_VALUE, "replicates %d is out of range (1 to %d)",
+		CALIB_FAIL(CALIB_BAD_VALUE, "replicates %d is out of range (1 to %d)",
 			 nrep, BOOT_MAX_REPLICATES);
 	if (est->nbins != s->nbins || est->nclasses != 0 ||
 		est->flags != CALIB_F_LOGLOSS)
-		FAIL(CALIB_BAD_VALUE, "the estimate does not match the header");
+		CALIB_FAIL(CALIB_BAD_VALUE, "the estimate does not match the header");
 	if (!calib_check(est, maxbins, pb))
 		return false;
 	if (!(est->w <= BOOT_MAX_TOTAL) ||
 		(isfinite(est->logloss) && !(est->logloss <= BOOT_MAX_TOTAL)))
-		FAIL(CALIB_OUT_OF_RANGE, "the estimate's sums are out of range");
+		CALIB_FAIL(CALIB_OUT_OF_RANGE, "the estimate's sums are out of range");
 	for (int j = 0; j < s->nbins; j++)
 	{
 		for (int b = 0; b < nrep; b++)
@@ -143,44 +130,44 @@ boot_check(const BootState *s, int maxbins, CalibState *work, CalibProblem *pb)
 
 			for (int f = 0; f < BOOT_REC; f++)
 				if (isnan(r[f]) || (f != BOOT_R_LOGLOSS && !isfinite(r[f])))
-					FAIL(CALIB_BAD_VALUE,
+					CALIB_FAIL(CALIB_BAD_VALUE,
 						 "bin %d replicate %d holds a non-finite sum",
 						 j + 1, b + 1);
 			if (!(r[BOOT_R_W] >= 0.0))
-				FAIL(CALIB_OUT_OF_RANGE,
+				CALIB_FAIL(CALIB_OUT_OF_RANGE,
 					 "bin %d replicate %d has negative weight", j + 1, b + 1);
 			/* a bin without rows has nothing in any replicate */
 			if (est->bins[j].w == 0.0)
 			{
 				for (int f = 0; f < BOOT_REC; f++)
 					if (r[f] != 0.0)
-						FAIL(CALIB_BAD_VALUE,
+						CALIB_FAIL(CALIB_BAD_VALUE,
 							 "bin %d replicate %d has sums but the estimate's bin is empty",
 							 j + 1, b + 1);
 				continue;
 			}
 			/* weights are at most 17 */
-			if (!le_tol(r[BOOT_R_W], 17.0 * est->bins[j].w))
-				FAIL(CALIB_BAD_VALUE,
+			if (!calib_le_tol(r[BOOT_R_W], 17.0 * est->bins[j].w))
+				CALIB_FAIL(CALIB_BAD_VALUE,
 					 "bin %d replicate %d weighs more than 17 times the estimate's bin",
 					 j + 1, b + 1);
 			if (isinf(r[BOOT_R_LOGLOSS]) && !isinf(est->logloss))
-				FAIL(CALIB_BAD_VALUE,
+				CALIB_FAIL(CALIB_BAD_VALUE,
 					 "bin %d replicate %d has an infinite log loss but the estimate has not",
 					 j + 1, b + 1);
 			if (r[BOOT_R_W] == 0.0)
 			{
 				for (int f = 1; f < BOOT_REC; f++)
 					if (r[f] != 0.0)
-						FAIL(CALIB_OUT_OF_RANGE,
+						CALIB_FAIL(CALIB_OUT_OF_RANGE,
 							 "bin %d replicate %d has weight 0 but non-zero sums",
 							 j + 1, b + 1);
 				continue;
 			}
 			if (!(r[BOOT_R_BRIER] >= 0.0) ||
-				!le_tol(r[BOOT_R_BRIER], r[BOOT_R_W]) ||
+				!calib_le_tol(r[BOOT_R_BRIER], r[BOOT_R_W]) ||
 				!(r[BOOT_R_LOGLOSS] >= 0.0))
-				FAIL(CALIB_OUT_OF_RANGE,
+				CALIB_FAIL(CALIB_OUT_OF_RANGE,
 					 "bin %d replicate %d: Brier or log-loss sum out of range",
 					 j + 1, b + 1);
 		}
@@ -226,4 +213,47 @@ boot_quantile(const double *v, int n, double q)
 	if (g == 0.0 || v[i] == v[i + 1])
 		return v[i];
 	return v[i] + g * (v[i + 1] - v[i]);
+}
+
+static int
+boot_cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* sort n values (no NaN) in increasing order */
+void
+boot_sort(double *v, int n)
+{
+	qsort(v, n, sizeof(double), boot_cmp_double);
+}
+
+/*
+ * The interval of n replicate values (no NaN; sorted here): the
+ * percentile interval [lo, hi] at the level (boot_quantile) and se the
+ * standard deviation of the values (n - 1).  False, and nothing set, with
+ * fewer than two.
+ */
+bool
+boot_interval(double *v, int n, double level, double *lo, double *hi,
+			  double *se)
+{
+	double		mean = 0.0,
+				ss = 0.0;
+
+	if (n < 2)
+		return false;
+	for (int i = 0; i < n; i++)
+		mean += v[i];
+	mean /= n;
+	for (int i = 0; i < n; i++)
+		ss += (v[i] - mean) * (v[i] - mean);
+	boot_sort(v, n);
+	*lo = boot_quantile(v, n, (1.0 - level) / 2.0);
+	*hi = boot_quantile(v, n, (1.0 + level) / 2.0);
+	*se = sqrt(ss / (n - 1));
+	return true;
 }

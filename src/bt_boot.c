@@ -69,17 +69,6 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
-void
-btb_check_replicates(int replicates)
-{
-	if (replicates < 1 || replicates > BOOT_MAX_REPLICATES)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("replicates %d is out of range", replicates),
-				 errdetail("The number of bootstrap replicates must be between 1 and %d.",
-						   BOOT_MAX_REPLICATES)));
-}
-
 /* a zeroed state with these capacities, indexed or not */
 BtbState *
 btb_alloc(int32 replicates, int64 seed, int64 cap_items, int64 names_cap,
@@ -90,7 +79,7 @@ btb_alloc(int32 replicates, int64 seed, int64 cap_items, int64 names_cap,
 	Size		size;
 	BtbState   *s;
 
-	btb_check_replicates(replicates);
+	pc_check_replicates(replicates);
 	if (cap_items > BT_MAX_ITEMS || cap_pairs > BT_MAX_PAIRS ||
 		names_cap > (int64) BTB_MAX_BYTES ||
 		(double) cap_pairs * btb_rec(replicates) * sizeof(double) > (double) BTB_MAX_BYTES ||

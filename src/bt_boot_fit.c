@@ -172,55 +172,11 @@ btb_reader_args(FunctionCallInfo fcinfo, BtOptions *opt)
 static double
 btb_level(FunctionCallInfo fcinfo, int argno)
 {
-	double		level;
-
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("option level must not be NULL")));
-	level = PG_GETARG_FLOAT8(argno);
-	if (!(level > 0.0 && level < 1.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("confidence level %g is out of range", level),
-				 errdetail("The level must be strictly between 0 and 1.")));
-	return level;
-}
-
-static int
-btb_cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
-/*
- * lower, upper and se from the values of the replicates that did not fail
- * (vals, n of them, sorted here): the percentile interval at the level
- * (quantiles interpolated as numpy's default) and the standard deviation
- * (n - 1).  False with fewer than two.
- */
-static bool
-btb_interval(double *vals, int n, double level, double *lo, double *hi,
-			 double *se)
-{
-	double		mean = 0.0,
-				ss = 0.0;
-
-	if (n < 2)
-		return false;
-	for (int i = 0; i < n; i++)
-		mean += vals[i];
-	mean /= n;
-	for (int i = 0; i < n; i++)
-		ss += (vals[i] - mean) * (vals[i] - mean);
-	qsort(vals, n, sizeof(double), btb_cmp_double);
-	*lo = boot_quantile(vals, n, (1.0 - level) / 2.0);
-	*hi = boot_quantile(vals, n, (1.0 + level) / 2.0);
-	*se = sqrt(ss / (n - 1));
-	return true;
+	return pc_check_level(PG_GETARG_FLOAT8(argno));
 }
 
 /* one (estimate, lower, upper, se) from a value per fit (NaN: failed) */
@@ -238,7 +194,7 @@ btb_put_ci(const BtbFits *f, const double *perfit, Size stride, double level,
 			scratch[k++] = perfit[(Size) b * stride];
 	values[0] = Float8GetDatum(perfit[0]);
 	nulls[0] = false;
-	if (btb_interval(scratch, k, level, &lo, &hi, &se))
+	if (boot_interval(scratch, k, level, &lo, &hi, &se))
 	{
 		values[1] = Float8GetDatum(lo);
 		values[2] = Float8GetDatum(hi);

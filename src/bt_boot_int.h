@@ -170,7 +170,6 @@ typedef struct BtbOrder
 } BtbOrder;
 
 /* bt_boot.c */
-extern void btb_check_replicates(int replicates);
 extern BtbState *btb_alloc(int32 replicates, int64 seed, int64 cap_items, int64 names_cap,
 		  int64 cap_pairs, bool indexed);
 extern BtbState *btb_working_copy(const BtbState *src, int64 want_items, int64 want_names,

@@ -63,7 +63,7 @@ bt_bootstrap_state_in(PG_FUNCTION_ARGS)
 	pc_json_init(&lx, input, TYPNAME);
 	pc_json_begin(&lx, BTB_VERSION);
 	replicates = pc_json_key_int4(&lx, "replicates", PG_INT32_MIN, PG_INT32_MAX);
-	btb_check_replicates(replicates);
+	pc_check_replicates(replicates);
 	seed = pc_json_key_int8(&lx, "seed");
 	pc_json_key(&lx, "items");
 	while (pc_json_next(&lx, &n))

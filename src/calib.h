@@ -262,4 +262,24 @@ typedef struct CalibProblem
 
 extern bool calib_check(const CalibState *s, int maxbins, CalibProblem *pb);
 
+/*
+ * For the state checks (calib_check, boot_check): the relative slack on
+ * sums (rounding, not data), a <= b up to it, and CALIB_FAIL, which
+ * records a problem in the check's CalibProblem *pb and returns false.
+ */
+#define CALIB_TOL 1e-6
+
+static inline bool
+calib_le_tol(double a, double b)
+{
+	return a <= b + CALIB_TOL * fabs(b) + 1e-300;
+}
+
+#define CALIB_FAIL(code_, ...) \
+	do { \
+		snprintf(pb->msg, sizeof(pb->msg), __VA_ARGS__); \
+		pb->code = (code_); \
+		return false; \
+	} while (0)
+
 #endif							/* PREFCAL_CALIB_H */

@@ -147,26 +147,11 @@ calib_trans(FunctionCallInfo fcinfo, CalibMode mode, bool soft)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 
-	p = PG_GETARG_FLOAT8(1);
-	if (unlikely(!(p >= 0.0 && p <= 1.0)))
-		pc_check_probability(p, "probability");
-	if (soft)
-	{
-		y = PG_GETARG_FLOAT8(2);
-		if (unlikely(!(y >= 0.0 && y <= 1.0)))
-			pc_check_unit_target(y, "target");
-	}
-	else
-		y = pc_label01(PG_GETARG_DATUM(2));	/* a bool Datum is 0 or 1 */
+	calib_row_py(fcinfo, soft, &p, &y);
 	if (barg > 0)
 		nbins = PG_GETARG_INT32(barg);
 	if (warg > 0)
-	{
-		w = PG_GETARG_FLOAT8(warg);
-		/* subnormal weights would make subnormal products: refused */
-		if (unlikely(!(w >= DBL_MIN && w <= DBL_MAX) && w != 0.0))
-			calib_bad_weight(w);
-	}
+		w = calib_row_weight(fcinfo, warg);
 
 	/* refuse to scribble on an argument outside an aggregate */
 	if (unlikely(!IN_AGG(fcinfo)))

@@ -58,12 +58,7 @@ static void
 check_shape(int nbins, int replicates)
 {
 	calib_check_nbins(nbins);
-	if (replicates < 1 || replicates > BOOT_MAX_REPLICATES)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("replicates %d is out of range", replicates),
-				 errdetail("The number of bootstrap replicates must be between 1 and %d.",
-						   BOOT_MAX_REPLICATES)));
+	pc_check_replicates(replicates);
 	if ((int64) nbins * replicates > BOOT_MAX_CELLS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -360,17 +355,7 @@ boot_trans(FunctionCallInfo fcinfo, bool soft)
 			PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 		}
 
-	p = PG_GETARG_FLOAT8(1);
-	if (unlikely(!(p >= 0.0 && p <= 1.0)))
-		pc_check_probability(p, "probability");
-	if (soft)
-	{
-		y = PG_GETARG_FLOAT8(2);
-		if (unlikely(!(y >= 0.0 && y <= 1.0)))
-			pc_check_unit_target(y, "target");
-	}
-	else
-		y = pc_label01(PG_GETARG_DATUM(2));
+	calib_row_py(fcinfo, soft, &p, &y);
 	nbins = PG_GETARG_INT32(3);
 	key = PG_GETARG_TEXT_PP(4);
 	if (nargs > 5)
@@ -378,11 +363,7 @@ boot_trans(FunctionCallInfo fcinfo, bool soft)
 	if (nargs > 6)
 		seed = PG_GETARG_INT64(6);
 	if (nargs > 7)
-	{
-		w = PG_GETARG_FLOAT8(7);
-		if (unlikely(!(w >= DBL_MIN && w <= DBL_MAX) && w != 0.0))
-			calib_bad_weight(w);
-	}
+		w = calib_row_weight(fcinfo, 7);
 
 	if (unlikely(!IN_AGG(fcinfo)))
 		(void) pc_agg_context(fcinfo, "calibration_bootstrap");
@@ -612,23 +593,7 @@ replicate_metric(const BootState *s, int b, MetricWork *mw)
 static double
 level_arg(FunctionCallInfo fcinfo, int argno)
 {
-	double		level = PG_GETARG_FLOAT8(argno);
-
-	if (!(level > 0.0 && level < 1.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("confidence level %g is out of range", level),
-				 errdetail("The level must be strictly between 0 and 1.")));
-	return level;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
+	return pc_check_level(PG_GETARG_FLOAT8(argno));
 }
 
 /*
@@ -645,6 +610,9 @@ ci_result(FunctionCallInfo fcinfo, double est, double *vals, int n,
 	Datum		values[4];
 	bool		nulls[4] = {false, false, false, false};
 	int			m = 0;
+	double		lo,
+				hi,
+				se;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -654,23 +622,14 @@ ci_result(FunctionCallInfo fcinfo, double est, double *vals, int n,
 			vals[m++] = vals[i];
 	values[0] = Float8GetDatum(est);
 	nulls[0] = isnan(est);
-	if (m < 2)
-		nulls[1] = nulls[2] = nulls[3] = true;
-	else
+	if (boot_interval(vals, m, level, &lo, &hi, &se))
 	{
-		double		mean = 0.0,
-					ss = 0.0;
-
-		for (int i = 0; i < m; i++)
-			mean += vals[i];
-		mean /= m;
-		for (int i = 0; i < m; i++)
-			ss += (vals[i] - mean) * (vals[i] - mean);
-		qsort(vals, m, sizeof(double), cmp_double);
-		values[1] = Float8GetDatum(boot_quantile(vals, m, (1.0 - level) / 2.0));
-		values[2] = Float8GetDatum(boot_quantile(vals, m, (1.0 + level) / 2.0));
-		values[3] = Float8GetDatum(sqrt(ss / (m - 1)));
+		values[1] = Float8GetDatum(lo);
+		values[2] = Float8GetDatum(hi);
+		values[3] = Float8GetDatum(se);
 	}
+	else
+		nulls[1] = nulls[2] = nulls[3] = true;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
@@ -818,7 +777,7 @@ calibration_svg_bootstrap(PG_FUNCTION_ARGS)
 		lo[j] = hi[j] = get_float8_nan();
 		if (m >= 2)
 		{
-			qsort(vals, m, sizeof(double), cmp_double);
+			boot_sort(vals, m);
 			lo[j] = boot_quantile(vals, m, (1.0 - level) / 2.0);
 			hi[j] = boot_quantile(vals, m, (1.0 + level) / 2.0);
 		}
@@ -837,7 +796,7 @@ calibration_svg_bootstrap(PG_FUNCTION_ARGS)
 	bands.ece_lo = bands.ece_hi = get_float8_nan();
 	if (m >= 2)
 	{
-		qsort(vals, m, sizeof(double), cmp_double);
+		boot_sort(vals, m);
 		bands.ece_lo = boot_quantile(vals, m, (1.0 - level) / 2.0);
 		bands.ece_hi = boot_quantile(vals, m, (1.0 + level) / 2.0);
 	}

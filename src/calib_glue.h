@@ -11,6 +11,8 @@
 
 #include "prefcal.h"
 
+#include <float.h>
+
 #include "calib.h"
 #include "lib/stringinfo.h"
 #include "nodes/execnodes.h"
@@ -59,6 +61,40 @@ extern char *calib_svg_render(const CalibState *s, const char *title,
 extern pg_noinline void calib_bad_weight(double w);
 extern bool calib_combine_args(FunctionCallInfo fcinfo, const char *what,
 							   Datum *result);
+
+/*
+ * The probability and the target of a row (arguments 1 and 2, not NULL),
+ * checked: p in [0, 1]; y in [0, 1] (soft) or a boolean's 0 or 1.
+ */
+static pg_attribute_always_inline void
+calib_row_py(FunctionCallInfo fcinfo, bool soft, double *p, double *y)
+{
+	*p = PG_GETARG_FLOAT8(1);
+	if (unlikely(!(*p >= 0.0 && *p <= 1.0)))
+		pc_check_probability(*p, "probability");
+	if (soft)
+	{
+		*y = PG_GETARG_FLOAT8(2);
+		if (unlikely(!(*y >= 0.0 && *y <= 1.0)))
+			pc_check_unit_target(*y, "target");
+	}
+	else
+		*y = pc_label01(PG_GETARG_DATUM(2));	/* a bool Datum is 0 or 1 */
+}
+
+/*
+ * A row's weight (argument argno, not NULL): 0 or normal, finite and
+ * non-negative (subnormal weights would make subnormal products)
+ */
+static pg_attribute_always_inline double
+calib_row_weight(FunctionCallInfo fcinfo, int argno)
+{
+	double		w = PG_GETARG_FLOAT8(argno);
+
+	if (unlikely(!(w >= DBL_MIN && w <= DBL_MAX) && w != 0.0))
+		calib_bad_weight(w);
+	return w;
+}
 
 /* calib_state.c */
 extern CalibState *calib_alloc(int nbins, int nclasses, int flags);

@@ -16,9 +16,6 @@
 
 #include "calib.h"
 
-/* relative slack for the consistency checks on sums (rounding, not data) */
-#define CALIB_TOL 1e-6
-
 void
 calib_init(CalibState *s, int nbins, int nclasses, int flags)
 {
@@ -252,20 +249,6 @@ calib_decompose(const CalibState *s, CalibDecomposition *d)
 	d->within_bin_covariance = 2.0 * wbc / n;
 }
 
-/* a <= b up to the relative slack */
-static bool
-le_tol(double a, double b)
-{
-	return a <= b + CALIB_TOL * fabs(b) + 1e-300;
-}
-
-#define FAIL(code_, ...) \
-	do { \
-		snprintf(pb->msg, sizeof(pb->msg), __VA_ARGS__); \
-		pb->code = (code_); \
-		return false; \
-	} while (0)
-
 /*
  * Check that a state read from text or binary input is one the
  * aggregates could have produced: known version and flags, sane sizes,
@@ -285,55 +268,55 @@ calib_check(const CalibState *s, int maxbins, CalibProblem *pb)
 				scale = 0.0;
 
 	if (s->version != CALIB_VERSION)
-		FAIL(CALIB_BAD_VALUE, "unsupported calibration_state version %d",
+		CALIB_FAIL(CALIB_BAD_VALUE, "unsupported calibration_state version %d",
 			 (int) s->version);
 	if ((s->flags & ~CALIB_F_ALL) != 0 || s->pad != 0)
-		FAIL(CALIB_BAD_VALUE, "unknown flags in calibration_state");
+		CALIB_FAIL(CALIB_BAD_VALUE, "unknown flags in calibration_state");
 	if (s->nbins < 0 || s->nbins > maxbins)
-		FAIL(CALIB_BAD_VALUE, "nbins %d is out of range (0 to %d)",
+		CALIB_FAIL(CALIB_BAD_VALUE, "nbins %d is out of range (0 to %d)",
 			 (int) s->nbins, maxbins);
 	if (s->nclasses != 0 && s->nclasses < 2)
-		FAIL(CALIB_BAD_VALUE, "classes %d is invalid (0, or at least 2)",
+		CALIB_FAIL(CALIB_BAD_VALUE, "classes %d is invalid (0, or at least 2)",
 			 (int) s->nclasses);
 	if (isnan(s->w) || isnan(s->brier) || isnan(s->brier_c) ||
 		isnan(s->logloss) || isnan(s->logloss_c))
-		FAIL(CALIB_BAD_VALUE, "totals must not be NaN");
+		CALIB_FAIL(CALIB_BAD_VALUE, "totals must not be NaN");
 	if (!(s->w >= 0.0) || !isfinite(s->w))
-		FAIL(CALIB_OUT_OF_RANGE, "total weight %g is out of range", s->w);
+		CALIB_FAIL(CALIB_OUT_OF_RANGE, "total weight %g is out of range", s->w);
 
 	if (s->flags & CALIB_F_NO_MOMENTS)
 	{
 		if (s->nbins == 0 || (s->flags & CALIB_F_LOGLOSS))
-			FAIL(CALIB_BAD_VALUE,
+			CALIB_FAIL(CALIB_BAD_VALUE,
 				 "a state without second moments must have bins and no log loss");
 		if (s->brier != 0.0 || s->brier_c != 0.0)
-			FAIL(CALIB_BAD_VALUE, "untracked brier sum must be 0");
+			CALIB_FAIL(CALIB_BAD_VALUE, "untracked brier sum must be 0");
 	}
 
 	bound = (s->nclasses > 0 && s->nbins == 0) ? s->nclasses : 1.0;
 	if (!(s->brier >= 0.0) || !isfinite(s->brier) ||
-		!le_tol(s->brier, bound * s->w))
-		FAIL(CALIB_OUT_OF_RANGE,
+		!calib_le_tol(s->brier, bound * s->w))
+		CALIB_FAIL(CALIB_OUT_OF_RANGE,
 			 "brier sum %g is out of range for total weight %g",
 			 s->brier, s->w);
 	if (!isfinite(s->brier_c) || fabs(s->brier_c) > CALIB_TOL * s->brier)
-		FAIL(CALIB_OUT_OF_RANGE, "brier_comp %g is out of range",
+		CALIB_FAIL(CALIB_OUT_OF_RANGE, "brier_comp %g is out of range",
 			 s->brier_c);
 	if (s->flags & CALIB_F_LOGLOSS)
 	{
 		if (!(s->logloss >= 0.0))
-			FAIL(CALIB_OUT_OF_RANGE, "logloss sum %g is out of range",
+			CALIB_FAIL(CALIB_OUT_OF_RANGE, "logloss sum %g is out of range",
 				 s->logloss);
 		if (!isfinite(s->logloss_c) ||
 			(isfinite(s->logloss) &&
 			 fabs(s->logloss_c) > CALIB_TOL * s->logloss))
-			FAIL(CALIB_OUT_OF_RANGE, "logloss_comp %g is out of range",
+			CALIB_FAIL(CALIB_OUT_OF_RANGE, "logloss_comp %g is out of range",
 				 s->logloss_c);
 		if (s->w == 0.0 && s->logloss != 0.0)
-			FAIL(CALIB_BAD_VALUE, "logloss sum must be 0 when the total weight is 0");
+			CALIB_FAIL(CALIB_BAD_VALUE, "logloss sum must be 0 when the total weight is 0");
 	}
 	else if (s->logloss != 0.0 || s->logloss_c != 0.0)
-		FAIL(CALIB_BAD_VALUE, "untracked logloss must be 0");
+		CALIB_FAIL(CALIB_BAD_VALUE, "untracked logloss must be 0");
 
 	for (int b = 0; b < s->nbins; b++)
 	{
@@ -344,47 +327,47 @@ calib_check(const CalibState *s, int maxbins, CalibProblem *pb)
 
 		for (int i = 0; i < CALIB_BIN_FIELDS; i++)
 			if (!isfinite(f[i]))
-				FAIL(CALIB_BAD_VALUE, "bin %d holds a non-finite sum", b + 1);
+				CALIB_FAIL(CALIB_BAD_VALUE, "bin %d holds a non-finite sum", b + 1);
 		if (!(bin->w >= 0.0))
-			FAIL(CALIB_OUT_OF_RANGE, "bin %d has negative weight %g",
+			CALIB_FAIL(CALIB_OUT_OF_RANGE, "bin %d has negative weight %g",
 				 b + 1, bin->w);
 		if (bin->w == 0.0)
 		{
 			for (int i = 1; i < CALIB_BIN_FIELDS; i++)
 				if (f[i] != 0.0)
-					FAIL(CALIB_OUT_OF_RANGE,
+					CALIB_FAIL(CALIB_OUT_OF_RANGE,
 						 "bin %d has weight 0 but non-zero sums", b + 1);
 			continue;
 		}
-		if (!le_tol(lo * bin->w, bin->wp) || !le_tol(bin->wp, hi * bin->w))
-			FAIL(CALIB_OUT_OF_RANGE,
+		if (!calib_le_tol(lo * bin->w, bin->wp) || !calib_le_tol(bin->wp, hi * bin->w))
+			CALIB_FAIL(CALIB_OUT_OF_RANGE,
 				 "bin %d: sum of p %g is outside what weight %g allows in (%g, %g]",
 				 b + 1, bin->wp, bin->w, lo, hi);
-		if (!(bin->wy >= 0.0) || !le_tol(bin->wy, bin->w))
-			FAIL(CALIB_OUT_OF_RANGE,
+		if (!(bin->wy >= 0.0) || !calib_le_tol(bin->wy, bin->w))
+			CALIB_FAIL(CALIB_OUT_OF_RANGE,
 				 "bin %d: sum of y %g is outside [0, weight %g]",
 				 b + 1, bin->wy, bin->w);
 		sumw += bin->w;
 		if (s->flags & CALIB_F_NO_MOMENTS)
 		{
 			if (bin->wpp != 0.0 || bin->wpy != 0.0 || bin->wyy != 0.0)
-				FAIL(CALIB_BAD_VALUE,
+				CALIB_FAIL(CALIB_BAD_VALUE,
 					 "bin %d: untracked second moments must be 0", b + 1);
 			continue;
 		}
-		if (!(bin->wpp >= 0.0) || !le_tol(bin->wpp, bin->wp) ||
-			!le_tol(bin->wp * bin->wp, bin->w * bin->wpp))
-			FAIL(CALIB_OUT_OF_RANGE,
+		if (!(bin->wpp >= 0.0) || !calib_le_tol(bin->wpp, bin->wp) ||
+			!calib_le_tol(bin->wp * bin->wp, bin->w * bin->wpp))
+			CALIB_FAIL(CALIB_OUT_OF_RANGE,
 				 "bin %d: sum of p^2 %g is inconsistent with the sum of p",
 				 b + 1, bin->wpp);
-		if (!(bin->wyy >= 0.0) || !le_tol(bin->wyy, bin->wy) ||
-			!le_tol(bin->wy * bin->wy, bin->w * bin->wyy))
-			FAIL(CALIB_OUT_OF_RANGE,
+		if (!(bin->wyy >= 0.0) || !calib_le_tol(bin->wyy, bin->wy) ||
+			!calib_le_tol(bin->wy * bin->wy, bin->w * bin->wyy))
+			CALIB_FAIL(CALIB_OUT_OF_RANGE,
 				 "bin %d: sum of y^2 %g is inconsistent with the sum of y",
 				 b + 1, bin->wyy);
-		if (!(bin->wpy >= 0.0) || !le_tol(bin->wpy, bin->wp) ||
-			!le_tol(bin->wpy, bin->wy))
-			FAIL(CALIB_OUT_OF_RANGE,
+		if (!(bin->wpy >= 0.0) || !calib_le_tol(bin->wpy, bin->wp) ||
+			!calib_le_tol(bin->wpy, bin->wy))
+			CALIB_FAIL(CALIB_OUT_OF_RANGE,
 				 "bin %d: sum of p*y %g is inconsistent with the sums of p and y",
 				 b + 1, bin->wpy);
 		sumb += bin->wpp - 2.0 * bin->wpy + bin->wyy;
@@ -393,15 +376,15 @@ calib_check(const CalibState *s, int maxbins, CalibProblem *pb)
 	if (s->nbins > 0)
 	{
 		if (fabs(sumw - s->w) > CALIB_TOL * s->w)
-			FAIL(CALIB_BAD_VALUE,
+			CALIB_FAIL(CALIB_BAD_VALUE,
 				 "bin weights add up to %g, not the total weight %g",
 				 sumw, s->w);
 		if (!(s->flags & CALIB_F_NO_MOMENTS) &&
 			fabs(sumb - s->brier) > CALIB_TOL * scale + 1e-300)
-			FAIL(CALIB_BAD_VALUE,
+			CALIB_FAIL(CALIB_BAD_VALUE,
 				 "brier sum %g disagrees with the bins (%g)", s->brier, sumb);
 	}
 	else if (s->w == 0.0 && s->brier != 0.0)
-		FAIL(CALIB_BAD_VALUE, "brier sum must be 0 when the total weight is 0");
+		CALIB_FAIL(CALIB_BAD_VALUE, "brier sum must be 0 when the total weight is 0");
 	return true;
 }

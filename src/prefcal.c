@@ -11,6 +11,7 @@
 
 #include <math.h>
 
+#include "boot.h"
 #include "bt_model.h"
 #include "common/shortest_dec.h"
 #include "kernels.h"
@@ -150,6 +151,30 @@ pc_check_probability(double p, const char *what)
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 			 errmsg("%s %s is out of range", what, float8out_internal(p)),
 			 errdetail("Probabilities must be between 0 and 1 inclusive.")));
+}
+
+/* a confidence level of an interval: strictly between 0 and 1; returned */
+double
+pc_check_level(double level)
+{
+	if (!(level > 0.0 && level < 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("confidence level %g is out of range", level),
+				 errdetail("The level must be strictly between 0 and 1.")));
+	return level;
+}
+
+/* a number of bootstrap replicates: 1 .. BOOT_MAX_REPLICATES */
+void
+pc_check_replicates(int replicates)
+{
+	if (replicates < 1 || replicates > BOOT_MAX_REPLICATES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("replicates %d is out of range", replicates),
+				 errdetail("The number of bootstrap replicates must be between 1 and %d.",
+						   BOOT_MAX_REPLICATES)));
 }
 
 /*

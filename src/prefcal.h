@@ -66,6 +66,8 @@ extern MemoryContext pc_agg_context(FunctionCallInfo fcinfo,
 									const char *what);
 extern void pc_check_probability(double p, const char *what);
 extern void pc_check_unit_target(double y, const char *what);
+extern double pc_check_level(double level);
+extern void pc_check_replicates(int replicates);
 extern bool pc_target_weight_args(FunctionCallInfo fcinfo, bool ybool,
 								  double *y, double *w);
 
