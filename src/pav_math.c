@@ -36,17 +36,15 @@
 #define ST_DEFINE
 #include "lib/sort_template.h"
 
-int
-pav_sort_compact(PavPoint *pts, int n)
+/* merge the runs of equal p of points sorted by p; returns the count */
+static int
+pav_merge_equal(PavPoint *pts, int n)
 {
-	int			i,
-				k;
+	int			k = 0;
 
 	if (n <= 1)
 		return n;
-	pav_sort_points(pts, n);
-	k = 0;
-	for (i = 1; i < n; i++)
+	for (int i = 1; i < n; i++)
 	{
 		if (pts[i].p == pts[k].p)
 		{
@@ -58,6 +56,15 @@ pav_sort_compact(PavPoint *pts, int n)
 			pts[++k] = pts[i];
 	}
 	return k + 1;
+}
+
+int
+pav_sort_compact(PavPoint *pts, int n)
+{
+	if (n <= 1)
+		return n;
+	pav_sort_points(pts, n);
+	return pav_merge_equal(pts, n);
 }
 
 /*
@@ -99,21 +106,7 @@ pav_bucket_sort_compact(const PavPoint *src, int n, PavPoint *dst,
 			pav_sort_points(dst + k, end - k);
 		k = end;
 	}
-	if (n <= 1)
-		return n;
-	k = 0;
-	for (i = 1; i < n; i++)
-	{
-		if (dst[i].p == dst[k].p)
-		{
-			dst[k].w += dst[i].w;
-			dst[k].wy += dst[i].wy;
-			dst[k].wyy += dst[i].wyy;
-		}
-		else
-			dst[++k] = dst[i];
-	}
-	return k + 1;
+	return pav_merge_equal(dst, n);
 }
 
 int

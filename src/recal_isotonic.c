@@ -43,17 +43,19 @@ iso_alloc(int32 n)
 	return r;
 }
 
-/* w * (-y log f - (1 - y) log(1 - f)) summed, with 0 log 0 = 0 */
-static double
-logloss_term(double w, double wy, double f)
+/* an isotonic recalibrator of n knots with hdr's summary figures (read) */
+static IsoRecal *
+iso_alloc_like(const IsoRecal *hdr, int32 n)
 {
-	double		l = 0;
+	IsoRecal   *r = iso_alloc(n);
 
-	if (wy > 0)
-		l -= wy * log(f);
-	if (w - wy > 0)
-		l -= (w - wy) * log1p(-f);
-	return l;
+	r->nrows = hdr->nrows;
+	r->sumw = hdr->sumw;
+	r->loss = hdr->loss;
+	r->loss_identity = hdr->loss_identity;
+	r->brier = hdr->brier;
+	r->brier_identity = hdr->brier_identity;
+	return r;
 }
 
 /* the fit of a compacted state, or NULL when it is empty */
@@ -91,8 +93,8 @@ iso_fit(const PavState *s)
 		if ((i & 0xffff) == 0)
 			CHECK_FOR_INTERRUPTS();
 		W += pt->w;
-		ll += logloss_term(pt->w, pt->wy, f);
-		ll0 += logloss_term(pt->w, pt->wy, pt->p);
+		ll += pav_logloss_sum(pt->w, pt->wy, f);
+		ll0 += pav_logloss_sum(pt->w, pt->wy, pt->p);
 		br += pt->w * f * f - 2.0 * f * pt->wy + pt->wyy;
 		br0 += pt->w * pt->p * pt->p - 2.0 * pt->p * pt->wy + pt->wyy;
 	}
@@ -211,13 +213,7 @@ recal_iso_in(PcJson *js)
 	pc_json_end(js);
 	if (n < 1)
 		pc_json_error(js, "at least one knot");
-	r = iso_alloc((int32) n);
-	r->nrows = hdr.nrows;
-	r->sumw = hdr.sumw;
-	r->loss = hdr.loss;
-	r->loss_identity = hdr.loss_identity;
-	r->brier = hdr.brier;
-	r->brier_identity = hdr.brier_identity;
+	r = iso_alloc_like(&hdr, (int32) n);
 	for (Size i = 0; i < n; i++)
 	{
 		ISO_X(r)[i] = xy[2 * i];
@@ -302,14 +298,8 @@ recal_iso_recv(StringInfo buf)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid isotonic recalibrator knot count %d", n)));
-	r = iso_alloc(n);
+	r = iso_alloc_like(&hdr, n);
 	r->kind = hdr.kind;
-	r->nrows = hdr.nrows;
-	r->sumw = hdr.sumw;
-	r->loss = hdr.loss;
-	r->loss_identity = hdr.loss_identity;
-	r->brier = hdr.brier;
-	r->brier_identity = hdr.brier_identity;
 	for (int i = 0; i < n; i++)
 	{
 		ISO_X(r)[i] = pq_getmsgfloat8(buf);
