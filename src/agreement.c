@@ -643,32 +643,6 @@ pc_alpha_interval_final(PG_FUNCTION_ARGS)
 
 /* ---------- type I/O ---------- */
 
-#define PC_MAP_IO(prefix, spec) \
-PG_FUNCTION_INFO_V1(prefix##_in); \
-Datum \
-prefix##_in(PG_FUNCTION_ARGS) \
-{ \
-	PG_RETURN_POINTER(pcmap_in(PG_GETARG_CSTRING(0), &spec)); \
-} \
-PG_FUNCTION_INFO_V1(prefix##_out); \
-Datum \
-prefix##_out(PG_FUNCTION_ARGS) \
-{ \
-	PG_RETURN_CSTRING(pcmap_out(pcmap_from_datum(PG_GETARG_DATUM(0), &spec), &spec)); \
-} \
-PG_FUNCTION_INFO_V1(prefix##_send); \
-Datum \
-prefix##_send(PG_FUNCTION_ARGS) \
-{ \
-	PG_RETURN_BYTEA_P(pcmap_send(pcmap_from_datum(PG_GETARG_DATUM(0), &spec), &spec)); \
-} \
-PG_FUNCTION_INFO_V1(prefix##_recv); \
-Datum \
-prefix##_recv(PG_FUNCTION_ARGS) \
-{ \
-	PG_RETURN_POINTER(pcmap_recv((StringInfo) PG_GETARG_POINTER(0), &spec)); \
-}
-
 PC_MAP_IO(pc_majority_state, majority_spec)
 PC_MAP_IO(pc_alpha_state, alpha_spec)
 PC_MAP_IO(pc_alpha_interval_state, alpha_interval_spec)

@@ -126,4 +126,34 @@ extern bytea *pcmap_send(const PcMap *map, const PcMapSpec *spec);
 extern PcMap *pcmap_recv(StringInfo buf, const PcMapSpec *spec);
 extern PcMap *pcmap_compact(const PcMap *map, const PcMapSpec *spec);
 
+/*
+ * The type I/O functions prefix_in, prefix_out, prefix_send and
+ * prefix_recv of a state type stored as a map of this spec
+ */
+#define PC_MAP_IO(prefix, spec) \
+PG_FUNCTION_INFO_V1(prefix##_in); \
+Datum \
+prefix##_in(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_POINTER(pcmap_in(PG_GETARG_CSTRING(0), &spec)); \
+} \
+PG_FUNCTION_INFO_V1(prefix##_out); \
+Datum \
+prefix##_out(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_CSTRING(pcmap_out(pcmap_from_datum(PG_GETARG_DATUM(0), &spec), &spec)); \
+} \
+PG_FUNCTION_INFO_V1(prefix##_send); \
+Datum \
+prefix##_send(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_BYTEA_P(pcmap_send(pcmap_from_datum(PG_GETARG_DATUM(0), &spec), &spec)); \
+} \
+PG_FUNCTION_INFO_V1(prefix##_recv); \
+Datum \
+prefix##_recv(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_POINTER(pcmap_recv((StringInfo) PG_GETARG_POINTER(0), &spec)); \
+}
+
 #endif							/* PREFCAL_AGREEMENT_MAP_H */

@@ -476,36 +476,4 @@ pc_cons_prior_recv(PG_FUNCTION_ARGS)
 
 /* ---------- consistency_prior_state I/O ---------- */
 
-PG_FUNCTION_INFO_V1(pc_cons_prior_state_in);
-Datum
-pc_cons_prior_state_in(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_POINTER(pcmap_in(PG_GETARG_CSTRING(0), &pc_prior_groups_spec));
-}
-
-PG_FUNCTION_INFO_V1(pc_cons_prior_state_out);
-Datum
-pc_cons_prior_state_out(PG_FUNCTION_ARGS)
-{
-	PcMap	   *map = pcmap_from_datum(PG_GETARG_DATUM(0), &pc_prior_groups_spec);
-
-	PG_RETURN_CSTRING(pcmap_out(map, &pc_prior_groups_spec));
-}
-
-PG_FUNCTION_INFO_V1(pc_cons_prior_state_send);
-Datum
-pc_cons_prior_state_send(PG_FUNCTION_ARGS)
-{
-	PcMap	   *map = pcmap_from_datum(PG_GETARG_DATUM(0), &pc_prior_groups_spec);
-
-	PG_RETURN_BYTEA_P(pcmap_send(map, &pc_prior_groups_spec));
-}
-
-PG_FUNCTION_INFO_V1(pc_cons_prior_state_recv);
-Datum
-pc_cons_prior_state_recv(PG_FUNCTION_ARGS)
-{
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-
-	PG_RETURN_POINTER(pcmap_recv(buf, &pc_prior_groups_spec));
-}
+PC_MAP_IO(pc_cons_prior_state, pc_prior_groups_spec)
