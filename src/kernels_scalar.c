@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "pc_math.h"
 
 /* ---------- scalar reference kernels ---------- */
 
@@ -78,10 +79,8 @@ scalar_exp(const double *x, double *y, int n)
 }
 
 /*
- * Binary Bradley-Terry pairs.  With e = exp(-|d|) in (0, 1]:
- * p = 1 / (1 + e) and log p = -log1p(e), log(1 - p) = -d - log1p(e) when
- * d >= 0; p = e / (1 + e), log p = d - log1p(e), log(1 - p) = -log1p(e)
- * otherwise.
+ * Binary Bradley-Terry pairs: p, log p and log(1 - p) of d as
+ * pc_logistic_logs (pc_math.h) computes them.
  */
 static double
 scalar_pairs_binary(int64_t m, const int32_t *i, const int32_t *j,
@@ -94,25 +93,12 @@ scalar_pairs_binary(int64_t m, const int32_t *i, const int32_t *j,
 	for (int64_t k = 0; k < m; k++)
 	{
 		double		d = (s[i[k]] - s[j[k]]) + offset;
-		double		e = exp(-fabs(d));
-		double		l1 = log1p(e);
 		double		nk = a[k] + b[k];
 		double		p,
 					logp,
 					logq;
 
-		if (d >= 0)
-		{
-			p = 1.0 / (1.0 + e);
-			logp = -l1;
-			logq = -d - l1;
-		}
-		else
-		{
-			p = e / (1.0 + e);
-			logp = d - l1;
-			logq = -l1;
-		}
+		(void) pc_logistic_logs(d, &p, &logp, &logq);
 		ll += a[k] * logp + b[k] * logq;
 		g[k] = a[k] - nk * p;
 		h[k] = nk * p * (1.0 - p);

@@ -11,6 +11,8 @@
 
 #include <math.h>
 
+#include "pc_math.h"
+
 /*
  * Smoothed hinge of a margin z: with u = 1 - z,
  *	 phi(z) = 0 (u <= 0), u^2 / (2h) (0 < u < h), u - h/2 (u >= h),
@@ -56,24 +58,10 @@ rw_row_loss(double eta, double y, double w, int objective, double lambda,
 				p,
 				q,
 				lp,
-				lq,
-				l1;
+				lq;
 
 	/* p, 1 - p and their logs from e = exp(-|eta|), without cancellation */
-	e = exp(-fabs(eta));
-	l1 = log1p(e);
-	if (eta >= 0)
-	{
-		p = 1.0 / (1.0 + e);
-		lp = -l1;
-		lq = -eta - l1;
-	}
-	else
-	{
-		p = e / (1.0 + e);
-		lp = eta - l1;
-		lq = -l1;
-	}
+	e = pc_logistic_logs(eta, &p, &lp, &lq);
 	q = e / ((1.0 + e) * (1.0 + e));	/* p (1 - p) */
 	*ll = w * (y * lp + (1.0 - y) * lq);
 	*br = w * (p - y) * (p - y);
