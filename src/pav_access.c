@@ -87,17 +87,13 @@ pav_corp_terms(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
+/* a number of bins, checked as the calibration states check theirs */
 static int
 nbins_arg(FunctionCallInfo fcinfo, int n)
 {
 	int32		nbins = PG_GETARG_INT32(n);
 
-	if (nbins < 1 || nbins > PREFCAL_MAX_BINS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("nbins %d is out of range", nbins),
-				 errdetail("The number of bins must be between 1 and %d.",
-						   PREFCAL_MAX_BINS)));
+	calib_check_nbins(nbins);
 	return nbins;
 }
 
