@@ -125,6 +125,36 @@ COMMENT ON FUNCTION @extschema@.prefcal_column_expr(regclass, name, text) IS
 'internal: quoted, cast expression for a column of a refit source';
 -- @upgrade }
 
+-- @upgrade prefcal_check_fit_options {
+-- the fit options a refit job is registered with: a JSON object whose keys
+-- are options of its fit function (fitter, whose options known lists)
+CREATE FUNCTION @extschema@.prefcal_check_fit_options(fit_options jsonb, known text[], fitter text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	k text;
+BEGIN
+	IF pg_catalog.jsonb_typeof(fit_options) <> 'object' THEN
+		RAISE EXCEPTION 'fit_options must be a JSON object'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	FOR k IN SELECT pg_catalog.jsonb_object_keys(fit_options) LOOP
+		IF k <> ALL (known) THEN
+			RAISE EXCEPTION 'unknown fit option "%"', k
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = pg_catalog.format('Known options: %s (those of %s).',
+											   pg_catalog.array_to_string(known, ', '), fitter);
+		END IF;
+	END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.prefcal_check_fit_options(jsonb, text[], text) IS
+'internal: refuse fit options that are not a JSON object of the fit function''s option names';
+-- @upgrade }
+
 -- @upgrade prefcal_measure_holdout {
 -- the measure step of a refit job: the calibration (15 bins) of a stored
 -- model on the hold-out relation, prediction an expression of a hold-out
@@ -160,6 +190,7 @@ COMMENT ON FUNCTION @extschema@.prefcal_measure_holdout(regclass, text, integer,
 'internal: calibration of a stored model on a refit job''s hold-out relation, appended to the job''s history table';
 -- @upgrade }
 
+-- @upgrade prefcal_register_refit {
 CREATE FUNCTION @extschema@.prefcal_register_refit(
 	job text,
 	source regclass,
@@ -175,7 +206,6 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	k text;
 	col name;
 	rel regclass;
 BEGIN
@@ -184,18 +214,9 @@ BEGIN
 		RAISE EXCEPTION 'refit registration needs a name, a source, its item, outcome and watermark columns, and fit options'
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	IF pg_catalog.jsonb_typeof(fit_options) <> 'object' THEN
-		RAISE EXCEPTION 'fit_options must be a JSON object'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	FOR k IN SELECT pg_catalog.jsonb_object_keys(fit_options) LOOP
-		IF k NOT IN ('ties', 'prior', 'reference', 'position_effect', 'augment', 'objective',
-					 'brier_weight', 'max_iter', 'tol') THEN
-			RAISE EXCEPTION 'unknown fit option "%"', k
-				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = 'Known options: ties, prior, reference, position_effect, augment, objective, brier_weight, max_iter, tol (those of bt_fit).';
-		END IF;
-	END LOOP;
+	PERFORM @extschema@.prefcal_check_fit_options(fit_options,
+		ARRAY['ties', 'prior', 'reference', 'position_effect', 'augment', 'objective',
+			  'brier_weight', 'max_iter', 'tol'], 'bt_fit');
 	IF EXISTS (SELECT 1 FROM @extschema@.bt_state_store s WHERE s.name = job) THEN
 		RAISE EXCEPTION 'refit job "%" is already registered', job
 			USING ERRCODE = 'duplicate_object',
@@ -230,6 +251,7 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.prefcal_register_refit(text, regclass, name, name, name, name, name, jsonb, regclass) IS
 'register a refit job: rows of source (first-shown item, second item, outcome 1/0/0.5 or boolean, optional weight) folded above a watermark column; bt_fit options; optional hold-out relation with the same columns';
+-- @upgrade }
 
 -- @upgrade prefcal_source_relations {
 -- Concurrent writers (doc/pg_cron.md): a refit may only move the watermark

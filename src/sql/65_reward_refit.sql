@@ -84,7 +84,6 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	k text;
 	col name;
 BEGIN
 	IF job IS NULL OR source IS NULL OR first_features_column IS NULL OR second_features_column IS NULL
@@ -96,18 +95,9 @@ BEGIN
 		RAISE EXCEPTION 'give both item columns or neither'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	IF pg_catalog.jsonb_typeof(fit_options) <> 'object' THEN
-		RAISE EXCEPTION 'fit_options must be a JSON object'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	FOR k IN SELECT pg_catalog.jsonb_object_keys(fit_options) LOOP
-		IF k NOT IN ('position_effect', 'prior', 'objective', 'brier_weight', 'augment', 'spurious',
-					 'max_iter', 'tol', 'standardize') THEN
-			RAISE EXCEPTION 'unknown fit option "%"', k
-				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = 'Known options: position_effect, prior, objective, brier_weight, augment, spurious, max_iter, tol, standardize (those of reward_fit).';
-		END IF;
-	END LOOP;
+	PERFORM @extschema@.prefcal_check_fit_options(fit_options,
+		ARRAY['position_effect', 'prior', 'objective', 'brier_weight', 'augment', 'spurious',
+			  'max_iter', 'tol', 'standardize'], 'reward_fit');
 	IF EXISTS (SELECT 1 FROM @extschema@.reward_job_store s WHERE s.name = job) THEN
 		RAISE EXCEPTION 'reward refit job "%" is already registered', job
 			USING ERRCODE = 'duplicate_object',
