@@ -209,32 +209,21 @@ $$;
 COMMENT ON FUNCTION @extschema@.prefcal_reward_refit_fit(text, boolean) IS
 'reward refit step 1: settle the watermark; when it moved (or force, or no model yet), refit on every source row at or below it and store the next version';
 
--- step 2: calibration of a stored version on the hold-out relation
+-- step 2: calibration of a stored version on the hold-out relation (NULL
+-- without a hold-out relation or without that version)
 CREATE FUNCTION @extschema@.prefcal_reward_refit_measure(job text, model_version integer)
 RETURNS @extschema@.calibration_state
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-	j @extschema@.reward_job_store;
-	h regclass;
-	m @extschema@.reward_model;
-BEGIN
-	SELECT * INTO j FROM @extschema@.reward_job_store s WHERE s.name = job;
-	IF NOT FOUND OR j.holdout_table IS NULL THEN
-		RETURN NULL;
-	END IF;
-	SELECT ms.model INTO m FROM @extschema@.reward_model_store ms
-	WHERE ms.name = job AND ms.version = model_version;
-	IF m IS NULL THEN
-		RETURN NULL;
-	END IF;
-	h := pg_catalog.format('%I.%I', j.holdout_schema, j.holdout_table)::regclass;
-	RETURN @extschema@.prefcal_measure_holdout('@extschema@.reward_calibration_history', job, model_version, m, h,
+	SELECT @extschema@.prefcal_measure_holdout('@extschema@.reward_calibration_history', j.name, ms.version,
+		ms.model, pg_catalog.format('%I.%I', j.holdout_schema, j.holdout_table)::pg_catalog.regclass,
 		pg_catalog.format('@extschema@.reward_predict_shown($1, %I, %I)',
 			j.first_features_column, j.second_features_column),
-		j.outcome_column);
-END
+		j.outcome_column)
+	FROM @extschema@.reward_job_store j
+	JOIN @extschema@.reward_model_store ms ON ms.name = j.name
+	WHERE j.name = job AND ms.version = model_version AND j.holdout_table IS NOT NULL
 $$;
 
 COMMENT ON FUNCTION @extschema@.prefcal_reward_refit_measure(text, integer) IS
