@@ -39,18 +39,10 @@ PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 
 echo "== calibration benchmark: $ROWS rows, $REPS repetitions, median ms =="
 
-have=-1
-if [ "$("${PSQL[@]}" -At -c "SELECT to_regclass('bench_calibration') IS NOT NULL")" = t ]; then
-	have=$("${PSQL[@]}" -At -c "SELECT count(*) FROM bench_calibration")
-fi
-if [ "$have" != "$ROWS" ]; then
-	"${PSQL[@]}" <<SQL
-DROP TABLE IF EXISTS bench_calibration;
-CREATE UNLOGGED TABLE bench_calibration AS
-SELECT p, random() < p ^ 1.3 AS y
-FROM (SELECT random() AS p FROM generate_series(1, $ROWS)) s;
-SQL
-fi
+# shellcheck source=test/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_table bench_calibration "$ROWS" "SELECT p, random() < p ^ 1.3 AS y
+FROM (SELECT random() AS p FROM generate_series(1, $ROWS)) s"
 # The plain SQL ECE groups by an expression the planner has no statistics
 # for: it would guess one group per row and, with 2 workers, sort all 10M
 # rows to disk for a Gather Merge (several times slower than serial).

@@ -38,19 +38,11 @@ PYTHON=${BENCH_PYTHON:-/usr/bin/python3}
 
 echo "== isotonic benchmark: $ROWS rows, $DISTINCT distinct p, $REPS repetitions, median ms =="
 
-have=-1
-if [ "$("${PSQL[@]}" -At -c "SELECT to_regclass('bench_isotonic') IS NOT NULL")" = t ]; then
-	have=$("${PSQL[@]}" -At -c "SELECT count(*) FROM bench_isotonic")
-fi
-if [ "$have" != "$ROWS" ]; then
-	"${PSQL[@]}" <<SQL
-DROP TABLE IF EXISTS bench_isotonic;
-CREATE UNLOGGED TABLE bench_isotonic AS
-SELECT p, random() < p ^ 1.3 AS y
-FROM (SELECT floor(random() * $DISTINCT) / $DISTINCT AS p FROM generate_series(1, $ROWS)) s;
-VACUUM (ANALYZE) bench_isotonic;
-SQL
-fi
+# shellcheck source=test/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_table bench_isotonic "$ROWS" "SELECT p, random() < p ^ 1.3 AS y
+FROM (SELECT floor(random() * $DISTINCT) / $DISTINCT AS p FROM generate_series(1, $ROWS)) s" \
+	'VACUUM (ANALYZE) bench_isotonic;'
 
 medians=$("${PSQL[@]}" -At -F ' ' -v reps="$REPS" <<'SQL'
 SET max_parallel_workers_per_gather = 0;

@@ -12,6 +12,12 @@
 #                                 then every round's time in round order,
 #                                 comma-separated, to 0.01 ms)
 #   bench_row LABEL VALUE NOTE    append a line to the result table
+#   bench_table NAME ROWS SELECT [SQL]
+#                                 make table NAME (unlogged) from the SELECT
+#                                 unless it already holds ROWS rows; SQL runs
+#                                 after making it.  Connects as the PG*
+#                                 environment says (the family scripts'
+#                                 convention), not to BENCH_DB
 
 : "${BENCH_DB:=prefcal_bench}"
 : "${BENCH_RESULTS:=/dev/stdout}"
@@ -74,4 +80,21 @@ bench_time()
 bench_row()
 {
 	printf '%-58s %12s  %s\n' "$1" "$2" "${3:-}" >>"$BENCH_RESULTS"
+}
+
+bench_table()
+{
+	local name=$1 rows=$2 select=$3 after=${4:-}
+	local psql=(psql -X -q -v ON_ERROR_STOP=1)
+	local have=-1
+	if [ "$("${psql[@]}" -At -c "SELECT to_regclass('$name') IS NOT NULL")" = t ]; then
+		have=$("${psql[@]}" -At -c "SELECT count(*) FROM $name")
+	fi
+	[ "$have" = "$rows" ] && return 0
+	"${psql[@]}" <<SQL
+DROP TABLE IF EXISTS $name;
+CREATE UNLOGGED TABLE $name AS
+$select;
+$after
+SQL
 }
