@@ -278,15 +278,25 @@ pav_interp(const double *xs, const double *ys, int n, double x)
 	return slope * (x - xs[lo]) + ys[lo];
 }
 
-void
-pav_corp(const PavPoint *pts, int n, PavBlock *blocks, PavCorp *out)
+/*
+ * The CORP decomposition under a scoring rule given as its summed score
+ * over a point's rows at the point's own p (point) and over rows of
+ * outcome sums (w, wy, wyy) at their mean outcome (at_mean): the score of
+ * the forecasts, of the PAV fit (blocks at their means) and of the
+ * overall mean, each per unit weight; MCB and DSC are their differences.
+ * Rounding must not make a score negative (for the log loss, a sum of
+ * non-negative terms, the clamps never act).  Inlined into each rule.
+ */
+static pg_attribute_always_inline void
+pav_corp_with(const PavPoint *pts, int n, PavBlock *blocks, PavCorp *out,
+			  double (*point) (const PavPoint *pt),
+			  double (*at_mean) (double w, double wy, double wyy))
 {
 	double		W = 0,
 				WY = 0,
 				WYY = 0,
 				s = 0,
-				src = 0,
-				ybar;
+				src = 0;
 	int			nb;
 
 	for (int i = 0; i < n; i++)
@@ -296,23 +306,16 @@ pav_corp(const PavPoint *pts, int n, PavBlock *blocks, PavCorp *out)
 		W += pt->w;
 		WY += pt->wy;
 		WYY += pt->wyy;
-		/* sum over the point's rows of w (p - y)^2 */
-		s += pt->w * pt->p * pt->p - 2.0 * pt->p * pt->wy + pt->wyy;
+		s += point(pt);
 	}
 	nb = pav_fit_sums(pts, n, blocks);
 	for (int b = 0; b < nb; b++)
-	{
-		double		m = blocks[b].wy / blocks[b].w;
-
-		src += blocks[b].w * m * m - 2.0 * m * blocks[b].wy + blocks[b].wyy;
-	}
-	ybar = WY / W;
+		src += at_mean(blocks[b].w, blocks[b].wy, blocks[b].wyy);
 	out->weight = W;
 	out->nblocks = nb;
 	out->score = s / W;
 	src = src / W;
-	out->unc = (W * ybar * ybar - 2.0 * ybar * WY + WYY) / W;
-	/* rounding must not make a square negative */
+	out->unc = at_mean(W, WY, WYY) / W;
 	if (out->score < 0)
 		out->score = 0;
 	if (src < 0)
@@ -321,6 +324,28 @@ pav_corp(const PavPoint *pts, int n, PavBlock *blocks, PavCorp *out)
 		out->unc = 0;
 	out->mcb = out->score - src;
 	out->dsc = out->unc - src;
+}
+
+/* sum over the point's rows of w (p - y)^2 */
+static double
+brier_point(const PavPoint *pt)
+{
+	return pt->w * pt->p * pt->p - 2.0 * pt->p * pt->wy + pt->wyy;
+}
+
+/* sum over rows of w (m - y)^2, m their mean outcome */
+static double
+brier_at_mean(double w, double wy, double wyy)
+{
+	double		m = wy / w;
+
+	return w * m * m - 2.0 * m * wy + wyy;
+}
+
+void
+pav_corp(const PavPoint *pts, int n, PavBlock *blocks, PavCorp *out)
+{
+	pav_corp_with(pts, n, blocks, out, brier_point, brier_at_mean);
 }
 
 /*
@@ -354,35 +379,22 @@ logloss_at_mean(double w, double wy)
 	return l;
 }
 
+static double
+logloss_point(const PavPoint *pt)
+{
+	return pav_logloss_sum(pt->w, pt->wy, pt->p);
+}
+
+static double
+logloss_mean(double w, double wy, double wyy)
+{
+	return logloss_at_mean(w, wy);
+}
+
 void
 pav_corp_logloss(const PavPoint *pts, int n, PavBlock *blocks, PavCorp *out)
 {
-	double		W = 0,
-				WY = 0,
-				s = 0,
-				src = 0,
-				smg;
-	int			nb;
-
-	for (int i = 0; i < n; i++)
-	{
-		const PavPoint *pt = &pts[i];
-
-		W += pt->w;
-		WY += pt->wy;
-		s += pav_logloss_sum(pt->w, pt->wy, pt->p);
-	}
-	nb = pav_fit_sums(pts, n, blocks);
-	for (int b = 0; b < nb; b++)
-		src += logloss_at_mean(blocks[b].w, blocks[b].wy);
-	smg = logloss_at_mean(W, WY);
-	out->weight = W;
-	out->nblocks = nb;
-	out->score = s / W;
-	src /= W;
-	out->unc = smg / W;
-	out->mcb = out->score - src;
-	out->dsc = out->unc - src;
+	pav_corp_with(pts, n, blocks, out, logloss_point, logloss_mean);
 }
 
 int
