@@ -136,44 +136,31 @@ bt_trans_int8(FunctionCallInfo fcinfo, double outcome, double weight)
 }
 
 /*
- * A row of the four-argument forms (state, first, second, outcome,
- * weight), ids of text or bigint: rows with a NULL item or outcome are
- * skipped, a NULL weight counts 1, a zero weight is skipped.
+ * A row of any form: (state, first, second, outcome, weight), ids of
+ * text or bigint, where rows with a NULL item or outcome are skipped and
+ * a NULL weight counts 1; or (state, winner, loser) (wl), the first item
+ * winning with weight 1, rows with a NULL item skipped.
  */
 static inline Datum
-bt_trans_row(FunctionCallInfo fcinfo, bool int8_ids)
+bt_trans_row(FunctionCallInfo fcinfo, bool int8_ids, bool wl)
 {
-	double		outcome,
-				weight;
+	double		outcome = 1.0,
+				weight = 1.0;
 
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || (!wl && PG_ARGISNULL(3)))
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	outcome = PG_GETARG_FLOAT8(3);
-	weight = PG_ARGISNULL(4) ? 1.0 : PG_GETARG_FLOAT8(4);
-	bt_check_row(outcome, weight);
+	if (!wl)
+	{
+		outcome = PG_GETARG_FLOAT8(3);
+		weight = PG_ARGISNULL(4) ? 1.0 : PG_GETARG_FLOAT8(4);
+		bt_check_row(outcome, weight);
+	}
 	return int8_ids ? bt_trans_int8(fcinfo, outcome, weight) :
 		bt_trans_text(fcinfo, outcome, weight);
-}
-
-/*
- * A row of the winner-loser forms (state, winner, loser): the first item
- * won, weight 1; rows with a NULL item are skipped.
- */
-static inline Datum
-bt_trans_wl_row(FunctionCallInfo fcinfo, bool int8_ids)
-{
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	return int8_ids ? bt_trans_int8(fcinfo, 1.0, 1.0) :
-		bt_trans_text(fcinfo, 1.0, 1.0);
 }
 
 /* bt_counts_trans(state, first text, second text, outcome float8, weight float8) */
@@ -181,7 +168,7 @@ PG_FUNCTION_INFO_V1(bt_counts_trans);
 Datum
 bt_counts_trans(PG_FUNCTION_ARGS)
 {
-	return bt_trans_row(fcinfo, false);
+	return bt_trans_row(fcinfo, false, false);
 }
 
 /* bt_counts_trans_int8: the same with bigint ids */
@@ -189,7 +176,7 @@ PG_FUNCTION_INFO_V1(bt_counts_trans_int8);
 Datum
 bt_counts_trans_int8(PG_FUNCTION_ARGS)
 {
-	return bt_trans_row(fcinfo, true);
+	return bt_trans_row(fcinfo, true, false);
 }
 
 /* bt_counts_trans_wl(state, winner text, loser text) */
@@ -197,7 +184,7 @@ PG_FUNCTION_INFO_V1(bt_counts_trans_wl);
 Datum
 bt_counts_trans_wl(PG_FUNCTION_ARGS)
 {
-	return bt_trans_wl_row(fcinfo, false);
+	return bt_trans_row(fcinfo, false, true);
 }
 
 /* bt_counts_trans_wl_int8(state, winner bigint, loser bigint) */
@@ -205,7 +192,7 @@ PG_FUNCTION_INFO_V1(bt_counts_trans_wl_int8);
 Datum
 bt_counts_trans_wl_int8(PG_FUNCTION_ARGS)
 {
-	return bt_trans_wl_row(fcinfo, true);
+	return bt_trans_row(fcinfo, true, true);
 }
 
 /*
