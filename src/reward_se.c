@@ -18,42 +18,51 @@
 
 #include <math.h>
 
+#include "kernels.h"
 #include "miscadmin.h"
 
-/* rows a block of the Hessian pass updates the matrix with at once */
-#define RW_HBLOCK 8
+/*
+ * Rows a block of the Hessian pass adds to the matrix at once, held
+ * transposed (a feature's RW_HBLOCK values contiguous): each entry of the
+ * lower triangle takes one RW_HBLOCK-term dot product per block, through
+ * the dot4 kernel, so the matrix is swept once per RW_HBLOCK rows.
+ */
+#define RW_HBLOCK 64
 
 /*
- * A += sum over the block's rows b of c[b] z_b z_b' (lower triangle, kd
- * columns); z holds nb rows kd apart.  Unused rows have c = 0.
+ * A += sum over the block's rows r of c[r] z_r z_r' (lower triangle, kd
+ * columns); zt holds the block transposed, kd columns of RW_HBLOCK values
+ * (unused rows zero), u is scratch of 4 RW_HBLOCK values.  Four rows of A
+ * at a time: one dot4 call reads column j of the block once for the four
+ * entries A[i0..i0+3][j].
  */
 static void
-rw_hess_block(double *A, int ld, int kd, const double *z, const double *c)
+rw_hess_block(double *A, int ld, int kd, const double *zt, const double *c,
+			  double *u)
 {
-	const double *z0 = z,
-			   *z1 = z + kd,
-			   *z2 = z + 2 * kd,
-			   *z3 = z + 3 * kd,
-			   *z4 = z + 4 * kd,
-			   *z5 = z + 5 * kd,
-			   *z6 = z + 6 * kd,
-			   *z7 = z + 7 * kd;
-
-	for (int i = 0; i < kd; i++)
+	for (int i0 = 0; i0 < kd; i0 += 4)
 	{
-		double	   *ar = A + (size_t) i * ld;
-		double		c0 = c[0] * z0[i],
-					c1 = c[1] * z1[i],
-					c2 = c[2] * z2[i],
-					c3 = c[3] * z3[i],
-					c4 = c[4] * z4[i],
-					c5 = c[5] * z5[i],
-					c6 = c[6] * z6[i],
-					c7 = c[7] * z7[i];
+		int			nq = Min(4, kd - i0);
+		const double *y[4];
 
-		for (int j = 0; j <= i; j++)
-			ar[j] += c0 * z0[j] + c1 * z1[j] + c2 * z2[j] + c3 * z3[j] +
-				c4 * z4[j] + c5 * z5[j] + c6 * z6[j] + c7 * z7[j];
+		for (int q = 0; q < 4; q++)
+		{
+			const double *zi = zt + (size_t) (i0 + Min(q, nq - 1)) * RW_HBLOCK;
+			double	   *uq = u + q * RW_HBLOCK;
+
+			for (int r = 0; r < RW_HBLOCK; r++)
+				uq[r] = c[r] * zi[r];
+			y[q] = uq;
+		}
+		for (int j = 0; j < i0 + nq; j++)
+		{
+			double		out[4];
+
+			pc_kern->dot4(zt + (size_t) j * RW_HBLOCK, y[0], y[1], y[2], y[3],
+						  RW_HBLOCK, out);
+			for (int q = Max(0, j - i0); q < nq; q++)
+				A[(size_t) (i0 + q) * ld + j] += out[q];
+		}
 	}
 }
 
@@ -96,8 +105,9 @@ static void
 rw_hessian_dense(RwFit *ft, const double *theta, double *A, int ld)
 {
 	int			kd = ft->kd;
-	double	   *zb = palloc0(sizeof(double) * RW_HBLOCK * Max(kd, 1));
+	double	   *zt = palloc0(sizeof(double) * RW_HBLOCK * Max(kd, 1));
 	double		cb[RW_HBLOCK];
+	double		u[4 * RW_HBLOCK];
 	int			nb = 0;
 
 	for (int i = 0; i < ft->k; i++)
@@ -122,11 +132,12 @@ rw_hessian_dense(RwFit *ft, const double *theta, double *A, int ld)
 					rw_item_hessian(A + (size_t) (kd + tw[t].a) * ld,
 									A + (size_t) (kd + tw[t].b) * ld,
 									kd, tw[t].a, tw[t].b, tw[t].z, d2[t]);
-				memcpy(zb + (size_t) nb * kd, tw[t].z, sizeof(double) * kd);
+				for (int i = 0; i < kd; i++)
+					zt[(size_t) i * RW_HBLOCK + nb] = tw[t].z[i];
 				cb[nb++] = d2[t];
 				if (nb == RW_HBLOCK)
 				{
-					rw_hess_block(A, ld, kd, zb, cb);
+					rw_hess_block(A, ld, kd, zt, cb, u);
 					nb = 0;
 				}
 			}
@@ -135,13 +146,17 @@ rw_hessian_dense(RwFit *ft, const double *theta, double *A, int ld)
 	if (nb > 0)
 	{
 		for (int b = nb; b < RW_HBLOCK; b++)
+		{
 			cb[b] = 0.0;
-		rw_hess_block(A, ld, kd, zb, cb);
+			for (int i = 0; i < kd; i++)
+				zt[(size_t) i * RW_HBLOCK + b] = 0.0;
+		}
+		rw_hess_block(A, ld, kd, zt, cb, u);
 	}
 	for (int i = 0; i < ft->k; i++)
 		if (i < ft->d || i >= kd)	/* gamma: no prior */
 			A[(size_t) i * ld + i] += ft->prior;
-	pfree(zb);
+	pfree(zt);
 }
 
 /*
