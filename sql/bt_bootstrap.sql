@@ -73,15 +73,21 @@ FROM cases c, LATERAL bt_ci(c.s) g,
 WHERE c.name = 'cluster_judge' AND b.item = g.item;
 
 -- predictions: P(alpha beats zeta) in every replicate from the reference
--- scores; the interval and se from those
+-- scores; the interval and se from those (the interval's bounds are type 6
+-- quantiles, the (n + 1) q-th order statistic interpolated)
+CREATE FUNCTION pg_temp.q6(v float8[], q float8) RETURNS float8 LANGUAGE sql AS $$
+  SELECT CASE WHEN h <= 1 THEN s[1] WHEN h >= n THEN s[n]
+              ELSE s[floor(h)::int] + (h - floor(h)) * (s[floor(h)::int + 1] - s[floor(h)::int]) END
+  FROM (SELECT array_agg(x ORDER BY x) AS s, count(*)::int AS n, (count(*) + 1) * q AS h
+        FROM unnest(v) x) t $$;
 SELECT pg_temp.close(p.estimate, 1 / (1 + exp(-(a0.score - z0.score)))) AS estimate_same,
        pg_temp.close(p.lower, q.lower) AND pg_temp.close(p.upper, q.upper)
          AND pg_temp.close(p.se, q.se) AS interval_same
 FROM cases c,
      LATERAL bt_ci_predict(c.s, 'alpha', 'zeta', prior => 0.1, position_effect => true, tol => 1e-12) p,
      ref_rep a0, ref_rep z0,
-     (SELECT percentile_cont(0.025) WITHIN GROUP (ORDER BY v) AS lower,
-             percentile_cont(0.975) WITHIN GROUP (ORDER BY v) AS upper, stddev_samp(v) AS se
+     (SELECT pg_temp.q6(array_agg(v), 0.025) AS lower,
+             pg_temp.q6(array_agg(v), 0.975) AS upper, stddev_samp(v) AS se
       FROM (SELECT 1 / (1 + exp(-(a.score - z.score))) AS v
             FROM ref_rep a JOIN ref_rep z USING (name, replicate)
             WHERE name = 'row_prior_position' AND replicate > 0

@@ -87,6 +87,19 @@ ORDER BY m;
 -- a wider level gives a wider interval
 SELECT a.lower >= b.lower AND a.upper <= b.upper AS nested
 FROM st, calibration_ci(st.s, 'brier', 0.5) a, calibration_ci(st.s, 'brier', 0.99) b;
+-- the bounds are type 6 quantiles of the replicates: h = (n + 1) q, the
+-- h-th order statistic interpolated; with 30 replicates, level 0.9 puts the
+-- bounds at h = 1.55 and 29.45, level 0.8 at 3.1 and 27.9, level 0.99 (h =
+-- 0.155 and 30.845) on the smallest and largest values
+SELECT pg_temp.close(c.lower, r[1] + 0.55 * (r[2] - r[1]))
+         AND pg_temp.close(c.upper, r[29] + 0.45 * (r[30] - r[29])) AS at_090,
+       pg_temp.close(c2.lower, r[3] + 0.1 * (r[4] - r[3]))
+         AND pg_temp.close(c2.upper, r[27] + 0.9 * (r[28] - r[27])) AS at_080,
+       c3.lower = r[1] AND c3.upper = r[30] AS at_099
+FROM st,
+     LATERAL (SELECT array_agg(value ORDER BY value) AS r FROM calibration_bootstrap_replicates(st.s, 'brier')) x,
+     calibration_ci(st.s, 'brier', 0.9) c, calibration_ci(st.s, 'brier', 0.8) c2,
+     calibration_ci(st.s, 'brier', 0.99) c3;
 
 -- paired differences: a state against itself is exactly 0; two models on
 -- the same rows, clusters and seed

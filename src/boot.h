@@ -133,5 +133,6 @@ extern double boot_quantile(const double *sorted, int n, double q);
 extern void boot_sort(double *v, int n);
 extern bool boot_interval(double *v, int n, double level, double *lo,
 						  double *hi, double *se);
+extern double boot_interval_quantile(const double *sorted, int n, double q);
 
 #endif							/* PREFCAL_BOOT_H */

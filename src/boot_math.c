@@ -196,6 +196,37 @@ boot_metric_from_name(const char *name)
 }
 
 /*
+ * The q-quantile of n sorted values for the bootstrap's percentile
+ * intervals: Hyndman and Fan's type 6 (numpy's "weibull"), the (n + 1) q-th
+ * order statistic interpolated linearly, h = (n + 1) q (1-based),
+ * v[h - 1] at an integer h, below 1 the smallest value and above n the
+ * largest.  The k-th of n sorted draws sits on average at the k / (n + 1)
+ * point of their distribution, so this bound is unbiased for the tail
+ * probability; type 7's (n - 1) q + 1 is not: at n = 200 and q = 0.025 it
+ * takes the 2.97% point on average, and a nominal 95% interval of an
+ * exactly normal statistic covers 94.1% instead of 95%
+ * (test/ref/bootstrap/coverage.py).  Equal neighbours give their value
+ * (so infinities stay infinite).
+ */
+double
+boot_interval_quantile(const double *v, int n, double q)
+{
+	double		h = (n + 1) * q;
+	int			i;
+	double		g;
+
+	if (h <= 1.0)
+		return v[0];
+	if (h >= n)
+		return v[n - 1];
+	i = (int) floor(h);			/* 1 <= i <= n - 1 */
+	g = h - i;
+	if (g == 0.0 || v[i - 1] == v[i])
+		return v[i - 1];
+	return v[i - 1] + g * (v[i] - v[i - 1]);
+}
+
+/*
  * The q-quantile of n sorted values by linear interpolation between order
  * statistics (Hyndman and Fan's type 7, numpy's default): h = (n - 1) q,
  * v[floor h] + (h - floor h) (v[floor h + 1] - v[floor h]).  Equal
@@ -233,9 +264,9 @@ boot_sort(double *v, int n)
 
 /*
  * The interval of n replicate values (no NaN; sorted here): the
- * percentile interval [lo, hi] at the level (boot_quantile) and se the
- * standard deviation of the values (n - 1).  False, and nothing set, with
- * fewer than two.
+ * percentile interval [lo, hi] at the level (boot_interval_quantile, type
+ * 6) and se the standard deviation of the values (n - 1).  False, and
+ * nothing set, with fewer than two.
  */
 bool
 boot_interval(double *v, int n, double level, double *lo, double *hi,
@@ -252,8 +283,8 @@ boot_interval(double *v, int n, double level, double *lo, double *hi,
 	for (int i = 0; i < n; i++)
 		ss += (v[i] - mean) * (v[i] - mean);
 	boot_sort(v, n);
-	*lo = boot_quantile(v, n, (1.0 - level) / 2.0);
-	*hi = boot_quantile(v, n, (1.0 + level) / 2.0);
+	*lo = boot_interval_quantile(v, n, (1.0 - level) / 2.0);
+	*hi = boot_interval_quantile(v, n, (1.0 + level) / 2.0);
 	*se = sqrt(ss / (n - 1));
 	return true;
 }

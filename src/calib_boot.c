@@ -778,8 +778,8 @@ calibration_svg_bootstrap(PG_FUNCTION_ARGS)
 		if (m >= 2)
 		{
 			boot_sort(vals, m);
-			lo[j] = boot_quantile(vals, m, (1.0 - level) / 2.0);
-			hi[j] = boot_quantile(vals, m, (1.0 + level) / 2.0);
+			lo[j] = boot_interval_quantile(vals, m, (1.0 - level) / 2.0);
+			hi[j] = boot_interval_quantile(vals, m, (1.0 + level) / 2.0);
 		}
 	}
 	metric_work_init(&mw, BOOT_M_ECE, nbins);
@@ -797,8 +797,8 @@ calibration_svg_bootstrap(PG_FUNCTION_ARGS)
 	if (m >= 2)
 	{
 		boot_sort(vals, m);
-		bands.ece_lo = boot_quantile(vals, m, (1.0 - level) / 2.0);
-		bands.ece_hi = boot_quantile(vals, m, (1.0 + level) / 2.0);
+		bands.ece_lo = boot_interval_quantile(vals, m, (1.0 - level) / 2.0);
+		bands.ece_hi = boot_interval_quantile(vals, m, (1.0 + level) / 2.0);
 	}
 	bands.level = level;
 	bands.replicates = nrep;

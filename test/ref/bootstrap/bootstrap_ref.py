@@ -125,8 +125,9 @@ def measures(p, y, w, nbins):
 METRICS = ["ece", "mce", "brier", "log_loss", "reliability", "resolution"]
 
 
-def quantile7(v, q):
-    return float(np.quantile(v, q, method="linear"))
+def quantile6(v, q):
+    """type 6 quantile (numpy "weibull"): boot_interval_quantile in src/boot_math.c"""
+    return float(np.quantile(v, q, method="weibull"))
 
 
 # --- the vectors ----------------------------------------------------------
@@ -205,8 +206,8 @@ def main():
                 for level in (0.9, 0.95):
                     ci_out.writerow([
                         name, m, level, repr(float(est[m])),
-                        repr(quantile7(vals, (1 - level) / 2)),
-                        repr(quantile7(vals, (1 + level) / 2)),
+                        repr(quantile6(vals, (1 - level) / 2)),
+                        repr(quantile6(vals, (1 + level) / 2)),
                         repr(float(np.std(vals, ddof=1)))])
 
     # the generator's thresholds must be the C table's

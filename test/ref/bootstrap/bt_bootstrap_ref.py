@@ -28,7 +28,7 @@ from scipy.sparse.csgraph import connected_components
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bootstrap_ref import quantile7, weights  # noqa: E402
+from bootstrap_ref import quantile6, weights  # noqa: E402
 
 # the cases: name, cluster column, replicates, seed, prior, position effect
 CASES = [
@@ -155,8 +155,8 @@ def main():
         for label, get in cols:
             v = np.array([get(f) for f in ok])
             ci_out.append([name, label, LEVEL, repr(float(get(fits[0]))),
-                           repr(quantile7(v, (1 - LEVEL) / 2)),
-                           repr(quantile7(v, (1 + LEVEL) / 2)),
+                           repr(quantile6(v, (1 - LEVEL) / 2)),
+                           repr(quantile6(v, (1 + LEVEL) / 2)),
                            repr(float(v.std(ddof=1))), failed])
     with open(os.path.join(HERE, "bt_replicates.csv"), "w", newline="") as f:
         wr = csv.writer(f, lineterminator="\n")
