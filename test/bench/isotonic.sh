@@ -145,9 +145,10 @@ print("floor: (export + scikit-learn) / count(y) = %.1fx, the most any aggregate
       % (best[0] / cnt))
 
 # the two fits agree
-knots = os.environ["BENCH_KNOTS"].split("knots=[")[1].rstrip("]").split(";")
-xs = np.array([float(k.split()[0]) for k in knots])
-ys = np.array([float(k.split()[1]) for k in knots])
+import json
+knots = json.loads(os.environ["BENCH_KNOTS"])["knots"]
+xs = np.array([k[0] for k in knots], dtype=np.float64)
+ys = np.array([k[1] for k in knots], dtype=np.float64)
 q = np.linspace(0, 1, 1001)
 print("largest |prefcal - scikit-learn| over 1001 points: %.3g" %
       np.max(np.abs(np.interp(np.clip(q, xs[0], xs[-1]), xs, ys) - ir.predict(q))))
