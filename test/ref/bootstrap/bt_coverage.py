@@ -6,7 +6,7 @@ model, builds the Poisson bootstrap exactly as bt_bootstrap does (the
 generator of bootstrap_ref.py: keys, seed and weights), fits every
 replicate (Newton, ties none, prior 0, centred scores, as bt_fit) and counts
 how often the nominal 95% percentile interval of each item's score contains
-the truth.
+the truth (type 6 quantiles, as bt_ci; and type 7 for comparison).
 
 Model: ITEMS items with true scores theta evenly spaced in [-1, 1]
 (centred); each row compares a uniformly drawn ordered pair (i, j), i != j,
@@ -23,10 +23,19 @@ to the expected counts, P(i beats j) = E[sigmoid(theta_i - theta_j + e)],
 e ~ N(0, 2 SIGMA_U^2), by Gauss-Hermite quadrature (the random effects
 flatten the scores a little).
 
-Writes bt_coverage.txt beside this script (only with 500 data sets or
-more; a smaller count, for example 20, is a quick check).  Deterministic
-(fixed seeds).  About 25 minutes on a loaded core.
-Run: /usr/bin/python3 test/ref/bootstrap/bt_coverage.py [DATASETS]
+Scenarios: independent rows (1200 comparisons) and clustered rows in 60
+clusters of 20 rows, 2000 data sets each; then clustered rows in 15, 30,
+120 and 240 clusters of 20 rows, 1000 data sets each (does a cluster
+bootstrap under-cover with few clusters?).  For each: the coverage over
+all items with its Wilson interval, every item's own coverage, what
+binomial noise alone makes of the lowest and highest of 8 items, and a
+chi-square test of the items' homogeneity (approximate: the items'
+intervals in one data set are correlated through the centring).
+
+Writes bt_coverage.txt beside this script (SCALE 1, the default; a SCALE
+below 1, for example 0.02, is a quick check and writes nothing).
+Deterministic (fixed seeds).  About an hour on a loaded two-core machine.
+Run: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 test/ref/bootstrap/bt_coverage.py [SCALE]
 """
 import os
 import sys
@@ -34,10 +43,11 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bootstrap_ref import weights  # noqa: E402
+import fastweights as FW  # noqa: E402
+from scipy import stats  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATASETS = int(sys.argv[1]) if len(sys.argv) > 1 else 500
+SCALE = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
 ITEMS = 8
 N = 1200
 CLUSTER_SIZE = 20
@@ -60,6 +70,8 @@ def fit_batch(a, b):
     win = a @ (X > 0) + b @ (X < 0)
     loss = b @ (X > 0) + a @ (X < 0)
     bad = (win <= 0).any(axis=1) | (loss <= 0).any(axis=1)
+    a = np.where(bad[:, None], 1.0, a)       # fit something; reported NaN
+    b = np.where(bad[:, None], 1.0, b)
     s = np.zeros((K, ITEMS))
     v = np.ones(ITEMS) / np.sqrt(ITEMS)
     for _ in range(60):
@@ -90,72 +102,120 @@ def truth(sigma_u):
     return fit_batch(pbar[None, :] * 1e6, (1 - pbar[None, :]) * 1e6)[0]
 
 
-def one(rng, clustered, seed):
-    i, j = PAIRS[rng.integers(0, len(PAIRS), N)].T
-    cl = np.arange(N) // CLUSTER_SIZE
+def one(rng, clustered, seed, n=N):
+    i, j = PAIRS[rng.integers(0, len(PAIRS), n)].T
+    cl = np.arange(n) // CLUSTER_SIZE
     if clustered:
-        u = rng.normal(0, SIGMA_U, (N // CLUSTER_SIZE, ITEMS))
+        u = rng.normal(0, SIGMA_U, (n // CLUSTER_SIZE, ITEMS))
         d = THETA[i] - THETA[j] + u[cl, i] - u[cl, j]
     else:
         d = THETA[i] - THETA[j]
-    y = rng.random(N) < 1 / (1 + np.exp(-d))
+    y = rng.random(n) < 1 / (1 + np.exp(-d))
     pair = i * (ITEMS - 1) + j - (j > i)          # index into PAIRS
     out = {}
-    units = [("cluster", cl), ("row", np.arange(N))] if clustered else [("row", np.arange(N))]
+    units = [("cluster", cl), ("row", np.arange(n))] if clustered else [("row", np.arange(n))]
     for unit, keyid in units:
         keys = [("c%d" if unit == "cluster" else "r%d") % k for k in range(keyid.max() + 1)]
-        W = weights(keys, seed, B)[keyid].astype(float)       # N x B
-        Wall = np.c_[np.ones(N), W]
-        a = np.zeros((B + 1, len(PAIRS)))
-        b = np.zeros((B + 1, len(PAIRS)))
-        for c in range(B + 1):
-            a[c] = np.bincount(pair, Wall[:, c] * y, len(PAIRS))
-            b[c] = np.bincount(pair, Wall[:, c] * ~y, len(PAIRS))
+        W = FW.weights(keys, seed, B)[keyid]                  # n x B
+        Wall = np.c_[np.ones(n), W]
+        oh = np.zeros((n, len(PAIRS)))
+        oh[np.arange(n), pair] = 1
+        a = Wall.T @ (oh * y[:, None])                        # (B + 1) x pairs
+        b = Wall.T @ (oh * ~y[:, None])
         s = fit_batch(a, b)
         reps = s[1:][np.isfinite(s[1:]).all(axis=1)]
-        lo = np.quantile(reps, (1 - LEVEL) / 2, axis=0, method="linear")
-        hi = np.quantile(reps, (1 + LEVEL) / 2, axis=0, method="linear")
-        out[unit] = (lo, hi, B - len(reps))
+        lo = np.quantile(reps, (1 - LEVEL) / 2, axis=0, method="weibull")
+        hi = np.quantile(reps, (1 + LEVEL) / 2, axis=0, method="weibull")
+        lo7 = np.quantile(reps, (1 - LEVEL) / 2, axis=0, method="linear")
+        hi7 = np.quantile(reps, (1 + LEVEL) / 2, axis=0, method="linear")
+        out[unit] = (lo, hi, B - len(reps), lo7, hi7)
     return out
 
 
+def wilson(h, n, z=1.959963984540054):
+    p = h / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    w = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return 100 * (c - w), 100 * (c + w)
+
+
+def scenario(rng, clustered, clusters, datasets):
+    """per unit: hits (datasets x ITEMS), widths, failed replicates"""
+    n = clusters * CLUSTER_SIZE if clustered else N
+    t = truth(SIGMA_U if clustered else 0.0)
+    hits, widths, failed, hits7 = {}, {}, {}, {}
+    for ds in range(datasets):
+        res = one(rng, clustered, seed=ds, n=n)
+        for unit, (lo, hi, nf, lo7, hi7) in res.items():
+            hits.setdefault(unit, []).append((lo <= t) & (t <= hi))
+            hits7.setdefault(unit, []).append((lo7 <= t) & (t <= hi7))
+            widths.setdefault(unit, []).append(hi - lo)
+            failed[unit] = failed.get(unit, 0) + nf
+        if (ds + 1) % 250 == 0:
+            sys.stderr.write("  %s %d clusters: %d data sets\n" % (
+                "clustered" if clustered else "independent", clusters, ds + 1))
+    return n, {u: (np.array(hits[u]), np.mean(widths[u]), failed[u], np.mean(hits7[u]))
+               for u in hits}
+
+
+def min_of_items(pooled, datasets, rng):
+    """the expected lowest and highest of ITEMS independent binomial
+    coverages at the pooled rate (what binomial noise alone gives)"""
+    x = rng.binomial(datasets, pooled, (100000, ITEMS)) / datasets
+    return 100 * x.min(axis=1).mean(), 100 * x.max(axis=1).mean()
+
+
 def main():
-    rng = np.random.default_rng(2424)
+    FW.check()
+    D_MAIN = max(20, int(2000 * SCALE))
+    D_SWEEP = max(20, int(1000 * SCALE))
+    runs = [("independent", False, N // CLUSTER_SIZE, D_MAIN, 2424),
+            ("clustered", True, 60, D_MAIN, 2460)]
+    runs += [("clustered", True, g, D_SWEEP, 2400 + g) for g in (15, 30, 120, 240)]
     lines = [
         "Coverage of nominal 95% percentile intervals of Bradley-Terry scores (test/ref/bootstrap/bt_coverage.py)",
-        f"{DATASETS} data sets per scenario, {N} comparisons among {ITEMS} items "
-        f"(true scores evenly spaced in [-1, 1]), {B} replicates; clusters of "
-        f"{CLUSTER_SIZE} rows with a N(0, {SIGMA_U}^2) effect per cluster and item",
+        f"{ITEMS} items (true scores evenly spaced in [-1, 1]), {B} replicates; "
+        f"clusters of {CLUSTER_SIZE} rows with a N(0, {SIGMA_U}^2) effect per cluster and item; "
+        f"{N} comparisons for independent rows",
+        "coverage over all items and data sets [95% interval from the spread over data sets]; items: the lowest and "
+        "highest item's own coverage; noise: the mean lowest and highest of 8 independent",
+        "binomial coverages at the pooled rate; chi2 p: homogeneity of the 8 items' coverages "
+        "(chi-square, 7 df); failed: replicates whose estimate did not exist;",
+        "intervals: bt_ci's, type 6 quantiles of the replicates; type 7: the pooled coverage "
+        "with type 7 quantiles (numpy's default)",
         "",
-        f"{'rows':12s} {'bootstrap unit':15s} {'coverage':>9s} {'lowest item':>12s} "
-        f"{'highest item':>13s} {'mean width':>11s} {'failed fits':>12s}",
+        f"{'rows':12s} {'clusters':>8s} {'n':>5s} {'unit':12s} {'sets':>5s} "
+        f"{'coverage [95% CI]':21s} {'items':>11s} {'noise':>11s} {'chi2 p':>6s} "
+        f"{'width':>6s} {'failed':>6s} {'type 7':>6s}",
     ]
-    for clustered in (False, True):
-        t = truth(SIGMA_U if clustered else 0.0)
-        hits = {}
-        widths = {}
-        failed = {}
-        for ds in range(DATASETS):
-            res = one(rng, clustered, seed=ds)
-            for unit, (lo, hi, nf) in res.items():
-                hits.setdefault(unit, []).append((lo <= t) & (t <= hi))
-                widths.setdefault(unit, []).append(hi - lo)
-                failed[unit] = failed.get(unit, 0) + nf
-        for unit in hits:
-            h = np.array(hits[unit])
-            per_item = h.mean(axis=0)
-            name = "cluster" if unit == "cluster" else ("row (wrong)" if clustered else "row")
+    detail = ["", "per item (item 1 has the lowest true score), coverage [Wilson]:"]
+    nrng = np.random.default_rng(7)
+    for kind, clustered, g, D, seed in runs:
+        n, res = scenario(np.random.default_rng(seed), clustered, g, D)
+        for unit in ("cluster", "row"):
+            if unit not in res:
+                continue
+            h, width, nf, h7 = res[unit]
+            per = h.sum(axis=0)
+            pooled = h.mean()
+            # the items of one data set are not independent: the interval
+            # of the pooled coverage from the spread of per-data-set means
+            m = h.mean(axis=1)
+            half = 1.959963984540054 * m.std(ddof=1) / np.sqrt(D)
+            lo, hi = 100 * (pooled - half), 100 * (pooled + half)
+            nlo, nhi = min_of_items(pooled, D, nrng)
+            chi_p = stats.chi2_contingency(np.c_[per, D - per])[1]
+            name = unit + (" (wrong)" if clustered and unit == "row" else "")
             lines.append(
-                f"{'clustered' if clustered else 'independent':12s} {name:15s} "
-                f"{100 * h.mean():8.1f}% {100 * per_item.min():11.1f}% "
-                f"{100 * per_item.max():12.1f}% {np.mean(widths[unit]):11.4f} "
-                f"{failed[unit]:12d}")
-    lines.append("")
-    lines.append("coverage: over all items and data sets; lowest/highest item: the "
-                 "items' own coverage (each over the data sets); failed fits: "
-                 f"replicates (of {DATASETS * B}) whose estimate did not exist")
-    text = "\n".join(lines) + "\n"
-    if DATASETS >= 500:
+                f"{kind:12s} {g if clustered else '-':>8} {n:5d} {name:12s} {D:5d} "
+                f"{100 * pooled:5.1f}% [{lo:4.1f}, {hi:4.1f}]   "
+                f"{100 * per.min() / D:4.1f}-{100 * per.max() / D:4.1f} "
+                f"{nlo:4.1f}-{nhi:4.1f} {chi_p:6.3f} {width:6.3f} {nf:6d} {100 * h7:5.1f}%")
+            detail.append(f"{kind} {g if clustered else ''} {name}: " + ", ".join(
+                "%.1f [%.1f, %.1f]" % ((100 * k / D,) + wilson(k, D)) for k in per))
+    text = "\n".join(lines + detail) + "\n"
+    if SCALE >= 1:
         with open(os.path.join(HERE, "bt_coverage.txt"), "w") as f:
             f.write(text)
     print(text, end="")

@@ -18,7 +18,7 @@ from 0 except in the sparse end bins; "crossing" (a = 1.3, c = 0.25), the
 gap changes sign inside the range of p, so some bins' true gaps are near 0.
 
 Scenarios:
-  independent   N rows (2000, 8000), u = 0, each row its own
+  independent   N rows (2000, 8000, 32000), u = 0, each row its own
                 cluster (key "r<i>"); bootstrap unit: the row; 10 bins, and
                 5 and 20 bins at 2000 rows
   clustered     2000 rows in 80 clusters of 25 sharing u ~ N(0, 1) (key
@@ -54,9 +54,9 @@ ece_diagnostics.txt (every scenario) beside this script when run with the
 default data set counts.  Deterministic (fixed seeds).
 Run: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 test/ref/bootstrap/coverage.py [SCALE]
 (SCALE multiplies the data set counts: 2000 for 2000 rows and for
-clustered rows, 1000 for 8000 rows; default 1; about 30 minutes on one
-idle core.  A SCALE below 1, e.g. 0.05, is a quick check and writes
-nothing.)
+clustered rows, 1000 for 8000 rows, 500 for 32000 rows; default 1; about
+an hour on a loaded two-core machine.  A SCALE below 1, e.g. 0.05, is a
+quick check and writes nothing.)
 """
 import math
 import os
@@ -74,9 +74,9 @@ SCALE = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
 B = 200
 LEVEL = 0.95
 Z = stats.norm.ppf((1 + LEVEL) / 2)
-BINS = {2000: (5, 10, 20), 8000: (10,)}   # rows: bin counts
-ROWS = {2000: 2000, 8000: 1000}     # rows: data sets
-RNG_SEED = {2000: 1000, 8000: 1008}
+BINS = {2000: (5, 10, 20), 8000: (10,), 32000: (10,)}   # rows: bin counts
+ROWS = {2000: 2000, 8000: 1000, 32000: 500}     # rows: data sets
+RNG_SEED = {2000: 1000, 8000: 1008, 32000: 1032}
 CLUSTERED_N = 2000
 CLUSTERED_D = 2000
 CLUSTER_SIZE = 25
@@ -290,12 +290,12 @@ def main():
         sys.stderr.write(s + "\n")
 
     results = []
-    for part in (2000, "clustered", 8000):
+    for part in (2000, "clustered", 8000, 32000):
         if part == "clustered":
             results += clustered(max(20, int(CLUSTERED_D * SCALE)), log)
         else:
             results += independent(part, max(20, int(ROWS[part] * SCALE)), log)
-        write(results, part == 8000)
+        write(results, part == 32000)
 
 
 def write(results, last):
