@@ -12,6 +12,8 @@
 #                                 then every round's time in round order,
 #                                 comma-separated, to 0.01 ms)
 #   bench_row LABEL VALUE NOTE    append a line to the result table
+#                                 (the file BENCH_RESULTS names, or
+#                                 standard output)
 #   bench_table NAME ROWS SELECT [SQL]
 #                                 make table NAME (unlogged) from the SELECT
 #                                 unless it already holds ROWS rows; SQL runs
@@ -20,7 +22,7 @@
 #                                 convention), not to BENCH_DB
 
 : "${BENCH_DB:=prefcal_bench}"
-: "${BENCH_RESULTS:=/dev/stdout}"
+: "${BENCH_RESULTS:=}"
 
 bench_psql()
 {
@@ -79,7 +81,14 @@ bench_time()
 
 bench_row()
 {
-	printf '%-58s %12s  %s\n' "$1" "$2" "${3:-}" >>"$BENCH_RESULTS"
+	# Standard output is written through the script's own descriptor:
+	# reopening /dev/stdout would write at a second file position and, when
+	# the output is redirected to a file, overwrite what the script printed.
+	if [ -n "$BENCH_RESULTS" ]; then
+		printf '%-58s %12s  %s\n' "$1" "$2" "${3:-}" >>"$BENCH_RESULTS"
+	else
+		printf '%-58s %12s  %s\n' "$1" "$2" "${3:-}"
+	fi
 }
 
 bench_table()
