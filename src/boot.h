@@ -130,9 +130,9 @@ typedef enum BootMetric
 
 extern int	boot_metric_from_name(const char *name);
 extern double boot_quantile(const double *sorted, int n, double q);
-extern void boot_sort(double *v, int n);
+extern void boot_percentiles(double *v, int n, double level, double *lo,
+							 double *hi);
 extern bool boot_interval(double *v, int n, double level, double *lo,
 						  double *hi, double *se);
-extern double boot_interval_quantile(const double *sorted, int n, double q);
 
 #endif							/* PREFCAL_BOOT_H */

@@ -208,7 +208,7 @@ boot_metric_from_name(const char *name)
  * (test/ref/bootstrap/coverage.py).  Equal neighbours give their value
  * (so infinities stay infinite).
  */
-double
+static double
 boot_interval_quantile(const double *v, int n, double q)
 {
 	double		h = (n + 1) * q;
@@ -255,18 +255,24 @@ boot_cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* sort n values (no NaN) in increasing order */
+/*
+ * The percentile interval [lo, hi] at the level of n >= 1 replicate values
+ * (no NaN; sorted here): their boot_interval_quantile (type 6) at
+ * (1 - level) / 2 and (1 + level) / 2
+ */
 void
-boot_sort(double *v, int n)
+boot_percentiles(double *v, int n, double level, double *lo, double *hi)
 {
 	qsort(v, n, sizeof(double), boot_cmp_double);
+	*lo = boot_interval_quantile(v, n, (1.0 - level) / 2.0);
+	*hi = boot_interval_quantile(v, n, (1.0 + level) / 2.0);
 }
 
 /*
  * The interval of n replicate values (no NaN; sorted here): the
- * percentile interval [lo, hi] at the level (boot_interval_quantile, type
- * 6) and se the standard deviation of the values (n - 1).  False, and
- * nothing set, with fewer than two.
+ * percentile interval [lo, hi] at the level (boot_percentiles) and se the
+ * standard deviation of the values (n - 1).  False, and nothing set, with
+ * fewer than two.
  */
 bool
 boot_interval(double *v, int n, double level, double *lo, double *hi,
@@ -282,9 +288,7 @@ boot_interval(double *v, int n, double level, double *lo, double *hi,
 	mean /= n;
 	for (int i = 0; i < n; i++)
 		ss += (v[i] - mean) * (v[i] - mean);
-	boot_sort(v, n);
-	*lo = boot_interval_quantile(v, n, (1.0 - level) / 2.0);
-	*hi = boot_interval_quantile(v, n, (1.0 + level) / 2.0);
+	boot_percentiles(v, n, level, lo, hi);
 	*se = sqrt(ss / (n - 1));
 	return true;
 }

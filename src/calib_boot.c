@@ -776,11 +776,7 @@ calibration_svg_bootstrap(PG_FUNCTION_ARGS)
 		}
 		lo[j] = hi[j] = get_float8_nan();
 		if (m >= 2)
-		{
-			boot_sort(vals, m);
-			lo[j] = boot_interval_quantile(vals, m, (1.0 - level) / 2.0);
-			hi[j] = boot_interval_quantile(vals, m, (1.0 + level) / 2.0);
-		}
+			boot_percentiles(vals, m, level, &lo[j], &hi[j]);
 	}
 	metric_work_init(&mw, BOOT_M_ECE, nbins);
 	m = 0;
@@ -795,11 +791,7 @@ calibration_svg_bootstrap(PG_FUNCTION_ARGS)
 	bands.hi = hi;
 	bands.ece_lo = bands.ece_hi = get_float8_nan();
 	if (m >= 2)
-	{
-		boot_sort(vals, m);
-		bands.ece_lo = boot_interval_quantile(vals, m, (1.0 - level) / 2.0);
-		bands.ece_hi = boot_interval_quantile(vals, m, (1.0 + level) / 2.0);
-	}
+		boot_percentiles(vals, m, level, &bands.ece_lo, &bands.ece_hi);
 	bands.level = level;
 	bands.replicates = nrep;
 	PG_RETURN_TEXT_P(cstring_to_text(calib_svg_render(e, title, &bands)));
