@@ -45,6 +45,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+# shellcheck source=test/bench/lib.sh
+. test/bench/lib.sh
 
 : "${AB_ROWS:=10000000}"
 : "${AB_BT_ROWS:=$AB_ROWS}"
@@ -106,26 +108,14 @@ done
 
 echo "== data: $AB_ROWS calibration rows, $AB_BT_ROWS comparisons among $AB_BT_ITEMS items =="
 P -d postgres -c "CREATE DATABASE ab_data"
-# the generators of test/bench/calibration.sh and test/bench/bt.sh
+# the generators of test/bench/calibration.sh and test/bench/bt.sh (lib.sh)
 P -d ab_data >/dev/null <<SQL
 SELECT setseed(0.22);
 CREATE TABLE bench_calibration AS
-SELECT p, random() < p ^ 1.3 AS y
-FROM (SELECT random() AS p FROM generate_series(1, $AB_ROWS)) s;
+$(bench_calibration_rows "$AB_ROWS");
 ALTER TABLE bench_calibration SET (parallel_workers = 2);
 CREATE TABLE bt_bench AS
-WITH r AS (
-	SELECT g, random() < 0.5 AS zipf FROM generate_series(1, $AB_BT_ROWS) g
-), p AS (
-	SELECT CASE WHEN zipf THEN floor(exp(random() * ln($AB_BT_ITEMS)))::bigint
-			ELSE floor(random() * $AB_BT_ITEMS)::bigint END AS a,
-		CASE WHEN zipf THEN floor(exp(random() * ln($AB_BT_ITEMS)))::bigint
-			ELSE floor(random() * $AB_BT_ITEMS)::bigint END AS b
-	FROM r
-)
-SELECT a, b,
-	(random() < 1 / (1 + exp(-(((a * 7919) % 1000) - ((b * 7919) % 1000)) / 250.0)))::int::float8 AS o
-FROM p WHERE a <> b;
+$(bench_bt_pairs "$AB_BT_ROWS" "$AB_BT_ITEMS");
 VACUUM (FREEZE, ANALYZE) bench_calibration;
 VACUUM (FREEZE, ANALYZE) bt_bench;
 CREATE FUNCTION ab_ms(q text) RETURNS float8 LANGUAGE plpgsql AS \$\$

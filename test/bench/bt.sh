@@ -82,20 +82,7 @@ round_ratios() {
 make_table() {
 	local items=$1
 	P -c "DROP TABLE IF EXISTS bt_bench; DROP TABLE IF EXISTS bt_bench_state"
-	P -c "
-	CREATE TABLE bt_bench AS
-	WITH r AS (
-		SELECT g, random() < 0.5 AS zipf FROM generate_series(1, $ROWS) g
-	), p AS (
-		SELECT CASE WHEN zipf THEN floor(exp(random() * ln($items)))::bigint
-				ELSE floor(random() * $items)::bigint END AS a,
-			CASE WHEN zipf THEN floor(exp(random() * ln($items)))::bigint
-				ELSE floor(random() * $items)::bigint END AS b
-		FROM r
-	)
-	SELECT a, b,
-		(random() < 1 / (1 + exp(-(((a * 7919) % 1000) - ((b * 7919) % 1000)) / 250.0)))::int::float8 AS o
-	FROM p WHERE a <> b" -c "VACUUM ANALYZE bt_bench"
+	P -c "CREATE TABLE bt_bench AS $(bench_bt_pairs "$ROWS" "$items")" -c "VACUUM ANALYZE bt_bench"
 }
 
 run_size() {

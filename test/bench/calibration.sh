@@ -41,8 +41,7 @@ echo "== calibration benchmark: $ROWS rows, $REPS repetitions, median ms =="
 
 # shellcheck source=test/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
-bench_table bench_calibration "$ROWS" "SELECT p, random() < p ^ 1.3 AS y
-FROM (SELECT random() AS p FROM generate_series(1, $ROWS)) s"
+bench_table bench_calibration "$ROWS" "$(bench_calibration_rows "$ROWS")"
 # The plain SQL ECE groups by an expression the planner has no statistics
 # for: it would guess one group per row and, with 2 workers, sort all 10M
 # rows to disk for a Gather Merge (several times slower than serial).

@@ -20,6 +20,11 @@
 #                                 after making it.  Connects as the PG*
 #                                 environment says (the family scripts'
 #                                 convention), not to BENCH_DB
+#   bench_calibration_rows ROWS   the SELECT of the calibration benchmarks'
+#                                 rows (p float8, y boolean)
+#   bench_bt_pairs ROWS ITEMS     the SELECT of the Bradley-Terry
+#                                 benchmarks' comparisons (a, b bigint ids
+#                                 among ITEMS, half Zipf-like; o float8)
 
 : "${BENCH_DB:=prefcal_bench}"
 : "${BENCH_RESULTS:=}"
@@ -106,4 +111,27 @@ CREATE UNLOGGED TABLE $name AS
 $select;
 $after
 SQL
+}
+
+bench_calibration_rows()
+{
+	echo "SELECT p, random() < p ^ 1.3 AS y
+FROM (SELECT random() AS p FROM generate_series(1, $1)) s"
+}
+
+bench_bt_pairs()
+{
+	local rows=$1 items=$2
+	echo "WITH r AS (
+	SELECT g, random() < 0.5 AS zipf FROM generate_series(1, $rows) g
+), p AS (
+	SELECT CASE WHEN zipf THEN floor(exp(random() * ln($items)))::bigint
+			ELSE floor(random() * $items)::bigint END AS a,
+		CASE WHEN zipf THEN floor(exp(random() * ln($items)))::bigint
+			ELSE floor(random() * $items)::bigint END AS b
+	FROM r
+)
+SELECT a, b,
+	(random() < 1 / (1 + exp(-(((a * 7919) % 1000) - ((b * 7919) % 1000)) / 250.0)))::int::float8 AS o
+FROM p WHERE a <> b"
 }
